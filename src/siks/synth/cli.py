@@ -1,0 +1,116 @@
+"""`siks synth`: the command line of the generator (help and messages in Bahasa Indonesia)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields, replace
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .generate import STAGES, generate
+from .params import RATE_UNIT, ErrorRates, SynthParams
+
+_KINDS = ", ".join(f"{f.name} ({f.default})" for f in fields(ErrorRates))
+
+
+def _parse_rates(items: list[str], none: bool) -> ErrorRates:
+    rates = ErrorRates(**dict.fromkeys(RATE_UNIT, 0.0)) if none else ErrorRates()
+    changes: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in RATE_UNIT:
+            raise typer.BadParameter(
+                f"'{item}': tulis JENIS=LAJU, JENIS salah satu dari: {', '.join(RATE_UNIT)}."
+            )
+        try:
+            changes[name] = float(value.replace(",", "."))
+        except ValueError:
+            raise typer.BadParameter(f"'{item}': laju harus angka, mis. {name}=0.05.") from None
+    try:
+        return replace(rates, **changes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def synth(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder tujuan (dibuat bila belum ada)."),
+    kabupaten: str = typer.Option(
+        "35.09", "--kabupaten", help="Kode kabupaten/kota Kemendagri (bawaan: Jember)."
+    ),
+    persons: int = typer.Option(
+        20_000, "--persons", "-n", help="Jumlah seluruh penduduk (1.000–10.000.000)."
+    ),
+    seed: int = typer.Option(
+        1, "--seed", help="Benih acak: benih yang sama menghasilkan berkas yang sama persis."
+    ),
+    reference_date: str = typer.Option(
+        "2026-10-01",
+        "--tanggal-acuan",
+        help="Tanggal acuan dunia sintetis (YYYY-MM-DD), bukan tanggal hari ini.",
+    ),
+    dtks_share: float = typer.Option(0.40, "--porsi-dtks", help="Porsi rumah tangga yang masuk DTKS."),
+    rates: list[str] = typer.Option(
+        [], "--galat", help=f"Laju galat JENIS=LAJU (boleh berulang). Jenis dan bawaan: {_KINDS}."
+    ),
+    no_errors: bool = typer.Option(
+        False, "--tanpa-galat", help="Semua laju galat 0 (kecuali yang diberi --galat)."
+    ),
+) -> None:
+    """Membuat kabupaten sintetis beserta DTKS, data pembanding, dan kebenarannya.
+
+    Penduduk (kebenaran Dukcapil), DTKS berformat templat impor berisi galat, data pembanding, daftar galat.
+    """
+    console = Console(stderr=True)
+    try:
+        ref = date.fromisoformat(reference_date)
+    except ValueError:
+        raise typer.BadParameter(f"Tanggal acuan '{reference_date}' tidak valid; tulis YYYY-MM-DD.") from None
+    try:
+        params = SynthParams(
+            kabupaten=kabupaten,
+            persons=persons,
+            seed=seed,
+            reference_date=ref,
+            dtks_share=dtks_share,
+            errors=_parse_rates(rates, no_errors),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description:<36}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("Menyiapkan", total=sum(w for _, w in STAGES))
+
+        def step(stage: str, weight: int) -> None:
+            bar.update(task, advance=weight, description=stage)
+
+        try:
+            manifest = generate(params, out, step)
+        except ValueError as exc:
+            console.print(f"[red]Gagal:[/red] {exc}")
+            raise typer.Exit(1) from None
+    seconds = time.perf_counter() - started
+    counts = manifest["counts"]
+    console.print(
+        f"Selesai dalam {seconds:.1f} detik ({_id(counts['penduduk'] / seconds)} penduduk/detik): ".replace(
+            ".", ",", 1
+        )
+        + f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
+        f"DTKS {_id(counts['dtks_baris'])} baris dari {_id(counts['dtks_ruta'])} rumah tangga. "
+        f"Berkas di {out}/ (lihat manifest.json)."
+    )
+
+
+def _id(number: float) -> str:
+    """1234567 → "1.234.567" (Indonesian thousands separator)."""
+    return f"{number:,.0f}".replace(",", ".")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("synth")(synth)

@@ -1,0 +1,130 @@
+"""The ground truth is exact: every injected fault is listed with what was recorded and what is true, at
+the rates asked for, and every difference between DTKS and the truth is one of the listed faults."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from siks.synth import ErrorRates
+from siks.synth.params import RATE_UNIT
+
+
+def _art(row: dict[str, str]) -> str:
+    return f"{row['id_keluarga']}-{row['no_urut']}"
+
+
+@pytest.fixture(scope="module")
+def index(world):
+    rows = {_art(r): r for r in world.dtks}
+    by_ruta = defaultdict(list)
+    for r in world.dtks:
+        by_ruta[r["id_ruta"]].append(r)
+    errors_by_art = defaultdict(set)
+    for e in world.errors:
+        errors_by_art[e["id_art"]].add(e["kind"])
+    people = {str(p["person_id"]): p for p in world.population}
+    return rows, by_ruta, errors_by_art, people
+
+
+def test_kind_names_are_the_documented_ones(world):
+    kinds = {e["kind"] for e in world.errors}
+    assert kinds <= set(RATE_UNIT)
+    assert kinds == set(RATE_UNIT)  # at the default rates, every kind occurs in 20k people
+
+
+def test_error_rates_match_the_requested_ones(world, index):
+    rows, by_ruta, errors_by_art, _ = index
+    duplicates = {e["id_art"] for e in world.errors if e["kind"].startswith("duplicate")}
+    units = {
+        "anggota": len(rows) - len(duplicates),
+        "keluarga": len({r["id_keluarga"] for r in world.dtks}),
+        "ruta": len(by_ruta),
+    }
+    # Faults of a keluarga or ruta are listed on each of its rows; they are counted once per unit.
+    affected = defaultdict(set)
+    for e in world.errors:
+        unit = RATE_UNIT[e["kind"]]
+        key = {"anggota": e["id_art"], "keluarga": e["id_art"].rsplit("-", 1)[0], "ruta": e["id_ruta"]}[unit]
+        affected[e["kind"]].add(key)
+    requested = ErrorRates().as_dict()
+    for kind, unit in RATE_UNIT.items():
+        rate = len(affected[kind]) / units[unit]
+        # Exact by construction, up to rounding and the faults duplicates bring along (a lost NIK).
+        assert abs(rate - requested[kind]) <= 0.12 * requested[kind] + 2 / units[unit], kind
+        assert world.manifest["error_rates"][kind]["count"] == len(affected[kind]), kind
+
+
+def test_recorded_values_are_in_the_registry_and_differ_from_the_truth(world, index):
+    rows, _, _, _ = index
+    for e in world.errors:
+        assert e["recorded_value"] != e["true_value"], e
+        assert e["id_art"] in rows and rows[e["id_art"]]["id_ruta"] == e["id_ruta"]
+        if e["kind"].startswith("duplicate"):
+            original, copy = rows[e["true_value"]], rows[e["id_art"]]
+            assert world.members[e["true_value"]]["person_id"] == world.members[e["id_art"]]["person_id"]
+            same = original["kode_desa"] == copy["kode_desa"]
+            assert same == (e["kind"] == "duplicate_same_desa")
+            assert original["id_keluarga"] != copy["id_keluarga"]
+        else:
+            assert rows[e["id_art"]][e["field"]] == e["recorded_value"], e
+
+
+def test_household_faults_are_on_every_row(world, index):
+    _, by_ruta, errors_by_art, _ = index
+    for e in world.errors:
+        if e["kind"] in ("moved", "not_found"):
+            assert all(
+                e["kind"] in errors_by_art[f"{r['id_keluarga']}-{r['no_urut']}"]
+                for r in by_ruta[e["id_ruta"]]
+            )
+
+
+def test_every_difference_from_the_truth_is_listed(world, index):
+    rows, by_ruta, errors_by_art, people = index
+    ruta_errors = defaultdict(set)
+    for e in world.errors:
+        ruta_errors[e["id_ruta"]].add(e["kind"])
+    stale_families = {a.rsplit("-", 1)[0] for a, kinds in errors_by_art.items() if "kk_stale" in kinds}
+    for art, r in rows.items():
+        kinds = errors_by_art[art]
+        if kinds & {"duplicate_same_desa", "duplicate_other_desa"}:
+            continue  # the whole row is the fault
+        m = world.members[art]
+        p = people[m["person_id"]]
+        nik_kinds = {"nik_typo", "nik_transposed", "nik_other_person", "nik_missing"}
+        assert (r["nik"] == m["true_nik"]) != bool(kinds & nik_kinds), (art, kinds)
+        assert (r["nama"] == p["nama"]) != ("name_variant" in kinds), art
+        assert (int(r["jenis_kelamin"]) == p["jenis_kelamin"]) != ("nik_sex_mismatch" in kinds), art
+        assert (r["tanggal_lahir"] == p["tanggal_lahir"].isoformat()) != ("nik_birthdate_mismatch" in kinds)
+        assert (r["no_kk"] == m["true_no_kk"]) != (r["id_keluarga"] in stale_families), art
+        assert (r["kode_desa"] == p["kode_desa"]) != ("moved" in ruta_errors[r["id_ruta"]]), art
+        assert (p["status_hidup"] == "MATI") == ("deceased_active" in kinds), art
+        assert (p["asn"] is not None) == ("asn_member" in kinds), art
+
+
+def test_references_show_what_the_ground_truth_says(world, index):
+    rows, _, _, people = index
+    duk = {n: i for i, n in enumerate(world.dukcapil.column("nik").to_pylist())}
+    status = world.dukcapil.column("status_hidup").to_pylist()
+    kk = world.dukcapil.column("no_kk").to_pylist()
+    desa = world.dukcapil.column("kode_desa").to_pylist()
+    asn = {
+        line.split(",")[0].strip('"')
+        for line in (world.out / "reference" / "asn.csv").read_text().splitlines()[1:]
+    }
+    dups = {e["id_art"] for e in world.errors if e["kind"].startswith("duplicate")}
+    for e in world.errors:
+        if e["id_art"] in dups:
+            continue
+        if e["kind"] == "deceased_active":
+            assert status[duk[world.members[e["id_art"]]["true_nik"]]] == "MATI"
+        elif e["kind"] == "asn_member":
+            assert world.members[e["id_art"]]["true_nik"] in asn
+        elif e["kind"] == "kk_stale":
+            assert kk[duk[world.members[e["id_art"]]["true_nik"]]] == e["true_value"]
+        elif e["kind"] == "nik_other_person":
+            assert e["recorded_value"] in duk  # someone else's real NIK
+        elif e["kind"] == "moved":
+            assert desa[duk[world.members[e["id_art"]]["true_nik"]]] == e["true_value"]
