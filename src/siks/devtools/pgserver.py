@@ -70,22 +70,24 @@ class TemporaryPostgres:
         if self._demote:
             os.chown(self.sockdir, *self._demote)
         subprocess.run(
-            [str(self.bindir / "initdb"), "-D", str(self.datadir), "-A", "trust", "-U", self.user, "-E", "UTF8",
-             "--locale=C.UTF-8", "--no-sync"],
+            [str(self.bindir / "initdb"), "-D", str(self.datadir), "-A", "trust", "-U", self.user,
+             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
             check=True, capture_output=True, **kw,
         )  # fmt: skip
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(self.datadir), "-p", str(self.port),
              "-k", str(self.sockdir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=200"],
             stdout=log, stderr=subprocess.STDOUT, **kw,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"postgres exited: {(self.root / 'server.log').read_text()[-2000:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+            address = ("127.0.0.1", self.port)
+            with contextlib.suppress(OSError), socket.create_connection(address, timeout=0.2):
                 ready = subprocess.run(
                     [str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
                     capture_output=True,

@@ -1,4 +1,4 @@
-"""The declarative base every model shares, with a naming convention so migrations are stable on both backends."""
+"""The declarative base every model shares; a naming convention keeps migrations stable on both backends."""
 
 from __future__ import annotations
 

@@ -1,0 +1,139 @@
+"""`siks import`, `siks export`, `siks template`: the registry's file commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
+
+console = Console()
+INSTRUMENT_HELP = f"Instrumen pendataan: {' atau '.join(INSTRUMENTS)}."
+URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
+
+
+def import_cmd(
+    file: Path = typer.Argument(
+        ..., help="Berkas CSV atau XLSX dalam format template usulan DTKS.", exists=True
+    ),
+    instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
+    strict: bool = typer.Option(False, "--strict", help="Peringatan (NIK/KK) diperlakukan sebagai galat."),
+    report: Path | None = typer.Option(None, "--report", help="Tulis semua galat dan peringatan ke CSV ini."),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Nama pengimpor untuk jejak audit (bawaan: $USER)."
+    ),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="Paksa encoding CSV (utf-8, cp1252, latin-1)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Periksa ulang berkas yang persis sama dengan impor lalu."
+    ),
+    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+) -> None:
+    """Mengimpor berkas DTKS: seluruh berkas diperiksa dulu, lalu disimpan (satu transaksi) atau ditolak."""
+    from siks.registry.importer import StaleRecord, import_file
+    from siks.registry.report import print_issues, write_report
+    from siks.store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        result = import_file(
+            engine, file, actor, instrument=instrumen, strict=strict, encoding=encoding, force=force
+        )
+    except StaleRecord as exc:
+        console.print(f"[red]Impor dibatalkan, tidak ada yang disimpan: {exc}[/red]")
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    if report is not None:
+        write_report(report, result.issues)
+        console.print(f"Laporan ditulis ke {report}.")
+    if result.status == "already_imported":
+        console.print(
+            f"Berkas {result.file_name} sudah pernah diimpor (batch {result.previous_batch_id}, "
+            "sha256 sama); tidak ada yang diubah. Gunakan --force untuk memeriksa ulang."
+        )
+        return
+    if result.status == "rejected":
+        print_issues(console, result.errors, title=f"Galat pada {result.file_name}")
+        if result.warnings:
+            console.print(f"Juga ada {len(result.warnings):,} peringatan.")
+        console.print(
+            f"[red]Berkas ditolak: {len(result.errors):,} galat. Tidak ada data yang disimpan.[/red]"
+        )
+        raise typer.Exit(1)
+    print_issues(console, result.warnings, title=f"Peringatan pada {result.file_name}", limit=20)
+    if result.status == "unchanged":
+        console.print(f"Tidak ada perubahan: {result.unchanged:,} baris sudah sama dengan registri.")
+        return
+    console.print(
+        f"[green]Impor selesai[/green] (batch {result.batch_id}): {result.rows:,} baris — "
+        f"{result.inserted:,} baru, {result.updated:,} diperbarui, {result.unchanged:,} tetap; "
+        f"{len(result.warnings):,} peringatan; {result.timings.get('total', 0):.1f} detik."
+    )
+
+
+def export_cmd(
+    format: str = typer.Option("csv", "--format", help="csv, xlsx atau parquet."),
+    out: Path | None = typer.Option(None, "--out", help="Berkas tujuan."),
+    desa: str | None = typer.Option(None, "--desa", help="Hanya wilayah ini (kode desa, kecamatan, …)."),
+    instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
+    snapshot: Path | None = typer.Option(
+        None, "--snapshot", help="Tulis snapshot Parquet (member, household) ke DIR."
+    ),
+    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+) -> None:
+    """Mengekspor registri dalam kolom template (dapat diimpor lagi), atau snapshot untuk mesin verval."""
+    from siks.registry.exporter import FORMATS, export_registry
+    from siks.registry.snapshot import write_snapshot
+    from siks.store.db import make_engine
+
+    if snapshot is None and out is None:
+        console.print("[red]Isi --out BERKAS (atau --snapshot DIR).[/red]")
+        raise typer.Exit(2)
+    if format not in FORMATS:
+        console.print(f"[red]Format '{format}' tidak dikenal; pilih {', '.join(FORMATS)}.[/red]")
+        raise typer.Exit(2)
+    engine = make_engine(url)
+    try:
+        if snapshot is not None:
+            info = write_snapshot(snapshot, engine=engine, instrument=instrumen, desa=desa)
+            console.print(
+                f"Snapshot ditulis ke {info.directory}: {info.members:,} anggota, "
+                f"{info.households:,} rumah tangga."
+            )
+        if out is not None:
+            result = export_registry(engine, out, format, desa=desa, instrument=instrumen)
+            console.print(f"{result.rows:,} baris diekspor ke {result.path} ({result.format}).")
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
+def template_cmd(
+    out: Path = typer.Option(..., "--out", help="Direktori tujuan."),
+    instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
+) -> None:
+    """Menulis template usulan DTKS kosong (CSV dan XLSX dengan lembar Kode)."""
+    from siks.registry.template_files import write_template
+
+    if instrumen not in INSTRUMENTS:
+        console.print(
+            f"[red]Instrumen '{instrumen}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.[/red]"
+        )
+        raise typer.Exit(2)
+    csv_path, xlsx_path = write_template(out, instrumen)
+    console.print(f"Template ditulis: {csv_path} dan {xlsx_path}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_cmd)
+    app.command("export")(export_cmd)
+    app.command("template")(template_cmd)

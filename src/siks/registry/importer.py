@@ -1,0 +1,760 @@
+"""`import_file`: read, validate the whole file, then apply it in one transaction or reject it untouched.
+
+Why it looks like this:
+- Validation is complete before anything is written; a rejected file writes nothing at all.
+- Idempotent: records are matched by `ref`, compared, and only what changed is updated (each update is
+  audited with before/after). A byte-identical file is recognised by its sha256 and not read again; a
+  file whose content changes nothing writes nothing, not even an import batch.
+- New records go in with bulk writes (loader.py) and one audit entry for the whole batch
+  (`created_by_batch_id` on each row says where a record came from); updates are per record.
+- A changed household answer (housing, assets) or member answer makes a new dated `Assessment`: the old
+  one stays as history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from siks.audit import jsonable, register_entity_scope
+from siks.domain import template as T
+from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
+from siks.domain.issues import Issue
+from siks.registry import readers
+from siks.registry.entities import MEMBER_COLUMNS, Plan, build_plan
+from siks.registry.loader import BULK_MIN_ROWS, Bulk
+from siks.registry.validation import Validated, validate
+from siks.store.answers import decode
+from siks.store.base import Base
+from siks.store.db import transaction
+from siks.store.models.registry import (
+    Assessment,
+    AssessmentMember,
+    AuditEntry,
+    Family,
+    FamilyKK,
+    Household,
+    ImportBatch,
+)
+
+Status = Literal["imported", "unchanged", "already_imported", "rejected"]
+DATA_TABLES = ("household", "family", "family_kk", "member", "assessment", "assessment_member")
+_CHUNK = 5_000
+_MAX_STORED_WARNINGS = 100_000
+
+register_entity_scope(
+    "assessment",
+    lambda: select(Assessment.id, Household.desa_code).join(
+        Household, Assessment.household_id == Household.id
+    ),
+)
+
+HOUSEHOLD_FIELDS = ("desa_code", "dusun", "rw", "rt", "alamat")
+MEMBER_FIELDS = ("family_id", *MEMBER_COLUMNS.values())
+
+
+class StaleRecord(RuntimeError):
+    """A record changed under the import (someone saved it meanwhile): the whole import is rolled back."""
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or why it did nothing). `issues` holds errors and warnings, in row order."""
+
+    file_name: str
+    sha256: str
+    instrument: str
+    status: Status
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    batch_id: int | None = None
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    previous_batch_id: int | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+
+def default_actor() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "sistem"
+
+
+def _dictionary_columns(instrument: str) -> frozenset[str]:
+    return frozenset(c.key for c in T.columns_for(instrument) if c.kind not in ("text", "nik", "kk"))
+
+
+def check_headers(raw: readers.RawTable, instrument: str) -> list[Issue]:
+    """Missing required columns are errors; missing optional and unknown columns are warnings."""
+    expected = T.columns_for(instrument)
+    present = set(raw.columns)
+    issues: list[Issue] = []
+    for c in expected:
+        if c.key not in present:
+            severity = "error" if c.required else "warning"
+            what = "wajib ada" if c.required else "tidak ada; isinya dianggap kosong"
+            issues.append(
+                T.RowIssue(
+                    "COLUMN_MISSING",
+                    f"Baris 1, kolom {c.key}: kolom {c.key} {what}.",
+                    c.key,
+                    None,
+                    severity,
+                    rows=(1,),
+                )
+            )
+    known = {c.key for c in expected}
+    for key in raw.columns:
+        if key not in known:
+            issues.append(
+                T.RowIssue(
+                    "COLUMN_UNKNOWN",
+                    f"Baris 1, kolom {key}: kolom {key} tidak dikenal dan diabaikan.",
+                    key,
+                    None,
+                    "warning",
+                    rows=(1,),
+                )
+            )
+    return issues
+
+
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    actor: str | None = None,
+    *,
+    instrument: str = DEFAULT_INSTRUMENT,
+    strict: bool = False,
+    encoding: str | None = None,
+    force: bool = False,
+    reference_date: dt.date | None = None,
+) -> ImportResult:
+    """Import one template file (CSV or XLSX) into the registry. Never raises for bad data: see `status`.
+
+    `actor` defaults to $USER. `strict` turns warnings into errors (new usulan). `force` re-checks a file
+    whose bytes were imported before instead of reporting it as already imported.
+    """
+    if instrument not in INSTRUMENTS:
+        raise ValueError(f"Instrumen '{instrument}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.")
+    actor = actor or default_actor()
+    path = Path(path)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        raw = readers.read_file(path, encoding=encoding, dictionary=_dictionary_columns(instrument))
+    except readers.ReadError as bad:
+        digest = readers.sha256_of(path) if path.exists() else ""
+        return ImportResult(path.name, digest, instrument, "rejected", issues=list(bad.issues))
+    timings["read"] = time.perf_counter() - t0
+    result = ImportResult(raw.file_name, raw.sha256, instrument, "rejected", rows=raw.n_rows, timings=timings)
+
+    if not force:
+        previous = _previous_batch(engine, raw.sha256)
+        if previous is not None:
+            result.status, result.previous_batch_id = "already_imported", previous
+            return result
+
+    header_issues = check_headers(raw, instrument)
+    if strict:
+        header_issues = [i if i.is_error else _as_error(i) for i in header_issues]
+    if any(i.is_error for i in header_issues) or raw.n_rows == 0:
+        if raw.n_rows == 0:
+            header_issues.append(
+                T.RowIssue("FILE_EMPTY", "Berkas tidak berisi baris data.", None, None, "error")
+            )
+        result.issues = header_issues
+        return result
+
+    t1 = time.perf_counter()
+    validated = validate(
+        raw.columns,
+        raw.row_numbers,
+        instrument=instrument,
+        strict=strict,
+        reference_date=reference_date,
+        raw_row=raw.row_dict,
+    )
+    timings["validate"] = time.perf_counter() - t1
+    result.issues = header_issues + validated.issues
+    if not validated.ok:
+        return result
+
+    t2 = time.perf_counter()
+    plan = build_plan(validated)
+    timings["plan"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    _write(engine, plan, validated, result, raw, actor)
+    timings["write"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def _as_error(issue: Issue) -> Issue:
+    from dataclasses import replace
+
+    return replace(issue, severity="error")
+
+
+def _previous_batch(engine: Engine, sha256: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(ImportBatch.id)
+            .where(ImportBatch.sha256 == sha256)
+            .order_by(ImportBatch.id.desc())
+            .limit(1)
+        ).scalar()
+
+
+# --- applying ---------------------------------------------------------------------------------------------
+
+
+class _NothingChanged(Exception):
+    """Raised inside the transaction to roll it back when the file changes nothing."""
+
+
+def _write(
+    engine: Engine, plan: Plan, v: Validated, result: ImportResult, raw: readers.RawTable, actor: str
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with transaction(engine) as session:
+            conn = session.connection()
+            applied = _Apply(conn, plan, actor, now)
+            applied.run(raw, v)
+            if applied.inserted == 0 and applied.updated == 0:
+                result.status = "unchanged"
+                result.unchanged = applied.unchanged
+                result.counts = applied.counts
+                raise _NothingChanged
+            result.status = "imported"
+            result.batch_id = applied.batch_id
+            result.inserted, result.updated, result.unchanged = (
+                applied.inserted,
+                applied.updated,
+                applied.unchanged,
+            )
+            result.counts = applied.counts
+    except _NothingChanged:
+        pass
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _const(value, n: int, typ: pa.DataType) -> pa.Array:
+    return pa.array(np.full(n, value), typ) if n else pa.array([], typ)
+
+
+def _ids(start: int, n: int) -> pa.Array:
+    return pa.array(np.arange(start, start + n, dtype=np.int64))
+
+
+class _Apply:
+    """One import's changes, inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, plan: Plan, actor: str, now: dt.datetime) -> None:
+        self.conn, self.plan, self.actor, self.now = conn, plan, actor, now
+        self.bulk = Bulk(conn)
+        self.audit: list[dict] = []
+        self.counts: dict[str, dict[str, int]] = {}
+        self.inserted = self.updated = self.unchanged = 0
+        self.batch_id = 0
+        self.bulk_tables: list[str] = []
+
+    # --- the steps ----------------------------------------------------------------------------------------
+
+    def run(self, raw: readers.RawTable, v: Validated) -> None:
+        plan = self.plan
+        self.bulk.lock(DATA_TABLES)
+        self.file_name = raw.file_name
+        self.batch_id = self._insert_batch(raw, v)
+        self.source = f"impor:{self.batch_id}"
+
+        h_ref = plan.households.column("ref").combine_chunks()
+        f_ref = plan.families.column("ref").combine_chunks()
+        m_ref = plan.members.column("ref").combine_chunks()
+        old_h = self._existing("household", ["id", "ref", *HOUSEHOLD_FIELDS, "version"], h_ref)
+        old_f = self._existing_families(f_ref)
+        old_m = self._existing("member", ["id", "ref", *MEMBER_FIELDS, "version"], m_ref)
+
+        h_ids, h_new = self._assign("household", h_ref, old_h)
+        f_ids, f_new = self._assign("family", f_ref, old_f)
+        m_ids, m_new = self._assign("member", m_ref, old_m)
+        f_household = h_ids.take(pc.index_in(plan.families.column("household_ref"), h_ref))
+        m_family = f_ids.take(pc.index_in(plan.members.column("family_ref"), f_ref))
+        m_household_pos = pc.index_in(plan.members.column("household_ref"), h_ref).to_numpy(
+            zero_copy_only=False
+        )
+
+        h_changed = self._update_households(old_h, h_ids, h_new)
+        f_changed = self._update_families(old_f, f_ids, f_new, f_household)
+        m_changed = self._update_members(old_m, m_ids, m_new, m_family)
+        new_assessment = self._assessments_needed(h_ids, h_new, m_ids, m_household_pos)
+
+        new_rows = int(h_new.sum() + f_new.sum() + m_new.sum())
+        tables = [
+            t
+            for t, n in (
+                ("household", h_new.sum()),
+                ("family", f_new.sum()),
+                ("member", m_new.sum()),
+                ("assessment", new_assessment.sum()),
+                ("assessment_member", m_new.sum()),
+                ("family_kk", f_new.sum()),
+            )
+            if n >= BULK_MIN_ROWS
+        ]
+        tables = [t for t in tables if self.bulk.rows_up_to(t, new_rows) < new_rows]
+        self.bulk_tables = tables
+        self._bulk_insert(
+            tables,
+            h_ids,
+            h_new,
+            f_ids,
+            f_new,
+            f_household,
+            m_ids,
+            m_new,
+            m_family,
+            new_assessment,
+            m_household_pos,
+        )
+
+        # a row is updated when anything it carries changed: its member, family, household or assessment
+        f_pos = pc.index_in(plan.members.column("family_ref"), f_ref).to_numpy(zero_copy_only=False)
+        touched = m_changed | f_changed[f_pos] | h_changed[m_household_pos] | new_assessment[m_household_pos]
+        self.inserted = int(m_new.sum())
+        self.updated = int((touched & ~m_new).sum())
+        self.unchanged = len(m_new) - self.inserted - self.updated
+        self.counts = {
+            "household": _count(h_new, h_changed),
+            "family": _count(f_new, f_changed),
+            "member": _count(m_new, m_changed),
+            "assessment": {"inserted": int(new_assessment.sum())},
+        }
+        self._finish_batch(v)
+
+    def _insert_batch(self, raw: readers.RawTable, v: Validated) -> int:
+        warnings = [
+            {
+                "row": getattr(i, "row", None),
+                "code": i.code,
+                "field": i.field,
+                "value": i.value,
+                "message": i.message,
+            }
+            for i in v.warnings[:_MAX_STORED_WARNINGS]
+        ]
+        return self.conn.execute(
+            insert(ImportBatch).returning(ImportBatch.id),
+            {
+                "file_name": raw.file_name[:255],
+                "sha256": raw.sha256,
+                "instrument": v.instrument,
+                "rows": v.n_rows,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "warning_count": len(v.warnings),
+                "warnings": warnings,
+                "counts": {},
+                "actor": self.actor[:100],
+                "at": self.now,
+            },
+        ).scalar_one()
+
+    def _finish_batch(self, v: Validated) -> None:
+        summary = {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+        self.conn.execute(
+            update(ImportBatch).where(ImportBatch.id == self.batch_id).values(**summary, counts=self.counts)
+        )
+        self._audit(
+            "impor",
+            "import_batch",
+            self.batch_id,
+            None,
+            {"file_name": self.file_name, **summary, "rows": v.n_rows, "warnings": len(v.warnings)},
+            reason=f"impor berkas {self.file_name}",
+        )
+        if self.audit:
+            self.conn.execute(insert(AuditEntry), self.audit)
+
+    # --- matching -----------------------------------------------------------------------------------------
+
+    def _existing(self, table: str, columns: list[str], refs: pa.Array) -> dict[str, dict]:
+        """Rows of `table` whose ref is in the file, as ref → {column: value} (typed by the model)."""
+        if self.bulk.rows_up_to(table, 1) == 0:
+            return {}
+        tbl = Base.metadata.tables[table]
+        out: dict[str, dict] = {}
+        for part in _chunks(refs.to_pylist()):
+            stmt = select(*[tbl.c[c] for c in columns]).where(tbl.c.ref.in_(part))
+            for row in self.conn.execute(stmt).mappings():
+                out[row["ref"]] = dict(row)
+        return out
+
+    def _existing_families(self, refs: pa.Array) -> dict[str, dict]:
+        if self.bulk.rows_up_to("family", 1) == 0:
+            return {}
+        f, k = Family.__table__, FamilyKK.__table__
+        out: dict[str, dict] = {}
+        for part in _chunks(refs.to_pylist()):
+            stmt = (
+                select(f.c.id, f.c.ref, f.c.household_id, f.c.version, k.c.id.label("kk_id"), k.c.kk_number)
+                .outerjoin(k, (k.c.family_id == f.c.id) & k.c.valid_to.is_(None))
+                .where(f.c.ref.in_(part))
+            )
+            for row in self.conn.execute(stmt).mappings():
+                out[row["ref"]] = dict(row)
+        return out
+
+    def _assign(self, table: str, refs: pa.Array, old: dict[str, dict]) -> tuple[pa.Array, np.ndarray]:
+        """Ids for every ref of the file (existing ones kept, new ones reserved) and the mask of new ones."""
+        n = len(refs)
+        if not old:
+            return _ids(self.bulk.reserve_ids(table, n), n), np.ones(n, dtype=bool)
+        ids = np.array([old[r]["id"] if r in old else 0 for r in refs.to_pylist()], dtype=np.int64)
+        new = ids == 0
+        first = self.bulk.reserve_ids(table, int(new.sum()))
+        ids[new] = np.arange(first, first + int(new.sum()))
+        return pa.array(ids), new
+
+    # --- updates of existing records ----------------------------------------------------------------------
+
+    def _update_households(self, old: dict, ids: pa.Array, new: np.ndarray) -> np.ndarray:
+        changed = np.zeros(len(new), dtype=bool)
+        if not old:
+            return changed
+        hh = self.plan.households
+        rows = hh.select(["ref", *HOUSEHOLD_FIELDS]).to_pylist()
+        for i, row in enumerate(rows):
+            if new[i]:
+                continue
+            before = old[row["ref"]]
+            diff = {k for k in HOUSEHOLD_FIELDS if before[k] != row[k]}
+            if diff:
+                changed[i] = True
+                self._update_row("household", before, {k: row[k] for k in HOUSEHOLD_FIELDS}, diff)
+        return changed
+
+    def _update_families(
+        self, old: dict, ids: pa.Array, new: np.ndarray, household_ids: pa.Array
+    ) -> np.ndarray:
+        changed = np.zeros(len(new), dtype=bool)
+        if not old:
+            return changed
+        refs = self.plan.families.column("ref").to_pylist()
+        kks = self.plan.families.column("kk_number").to_pylist()
+        hids = household_ids.to_pylist()
+        for i, ref in enumerate(refs):
+            if new[i]:
+                continue
+            before = old[ref]
+            if before["household_id"] != hids[i]:
+                changed[i] = True
+                self._update_row("family", before, {"household_id": hids[i]}, {"household_id"})
+            if kks[i] is not None and kks[i] != before["kk_number"]:  # an empty KK cell is no news
+                changed[i] = True
+                self._change_kk(before, kks[i])
+        return changed
+
+    def _change_kk(self, family: dict, kk_number: str) -> None:
+        """A new KK number: close the current `family_kk` row and open a new one (the history stays)."""
+        k = FamilyKK.__table__
+        if family["kk_id"] is not None:
+            self.conn.execute(update(k).where(k.c.id == family["kk_id"]).values(valid_to=self.now))
+        self.conn.execute(
+            insert(k).values(
+                family_id=family["id"], kk_number=kk_number, valid_from=self.now, source=self.source
+            )
+        )
+        self._bump("family", family)
+        self._audit("ubah", "family", family["id"], {"no_kk": family["kk_number"]}, {"no_kk": kk_number})
+
+    def _update_members(self, old: dict, ids: pa.Array, new: np.ndarray, family_ids: pa.Array) -> np.ndarray:
+        changed = np.zeros(len(new), dtype=bool)
+        if not old:
+            return changed
+        cols = [c for c in MEMBER_COLUMNS.values()]
+        mm = self.plan.members
+        data = {c: mm.column(c).to_pylist() for c in ["ref", *cols]}
+        data["family_id"] = family_ids.to_pylist()
+        for i in np.flatnonzero(~new):
+            row = {k: data[k][i] for k in MEMBER_FIELDS}
+            before = old[data["ref"][i]]
+            diff = {k for k in MEMBER_FIELDS if before[k] != row[k]}
+            if diff:
+                changed[i] = True
+                self._update_row("member", before, row, diff)
+        return changed
+
+    def _update_row(self, table: str, before: dict, after: dict, diff: set[str]) -> None:
+        self._versioned_update(table, before, {**after, "updated_at": self.now})
+        keys = sorted(diff)
+        self._audit("ubah", table, before["id"], {k: before[k] for k in keys}, {k: after[k] for k in keys})
+
+    def _bump(self, table: str, record: dict) -> None:
+        self._versioned_update(table, record, {"updated_at": self.now})
+        record["version"] += 1
+
+    def _versioned_update(self, table: str, record: dict, values: dict) -> None:
+        """UPDATE … WHERE id and version match: the same optimistic lock the ORM's version_id_col uses."""
+        tbl = Base.metadata.tables[table]
+        result = self.conn.execute(
+            update(tbl)
+            .where(tbl.c.id == record["id"], tbl.c.version == record["version"])
+            .values(**values, version=tbl.c.version + 1)
+        )
+        if result.rowcount != 1:
+            raise StaleRecord(f"{table} {record['id']} diubah pengguna lain selama impor; ulangi impor.")
+
+    # --- assessments --------------------------------------------------------------------------------------
+
+    def _assessments_needed(
+        self, h_ids: pa.Array, h_new: np.ndarray, m_ids: pa.Array, m_pos: np.ndarray
+    ) -> np.ndarray:
+        """Households that get a new assessment: every new one, and existing ones whose answers changed."""
+        need = h_new.copy()
+        existing = np.flatnonzero(~h_new)
+        if len(existing) == 0:
+            return need
+        hh = self.plan.households
+        ids = h_ids.to_pylist()
+        latest = self._latest_assessments([ids[i] for i in existing])
+        m_answers = self.plan.member_answers_json().to_pylist()
+        m_id = m_ids.to_pylist()
+        members_of: dict[int, list[int]] = {}
+        for row, pos in enumerate(m_pos):
+            members_of.setdefault(int(pos), []).append(row)
+        meta = hh.select(["instrument", "assessed_on", "assessed_by"]).to_pylist()
+        h_answers = self.plan.household_answers_json().to_pylist()
+        self._changed_answers: dict[int, tuple[dict, dict]] = {}
+        for i in existing:
+            old = latest.get(ids[i])
+            new_doc = {
+                **meta[i],
+                "answers": decode(h_answers[i]),
+                "members": {m_id[r]: decode(m_answers[r]) for r in members_of.get(int(i), [])},
+            }
+            if old is None:
+                need[i] = True
+                self._changed_answers[int(i)] = ({}, new_doc["answers"])
+                continue
+            old_members = {k: old["members"].get(k) for k in new_doc["members"]}
+            same = (
+                old["instrument"],
+                old["assessed_on"],
+                old["assessed_by"],
+                old["answers"],
+                old_members,
+            ) == (
+                new_doc["instrument"],
+                new_doc["assessed_on"],
+                new_doc["assessed_by"],
+                new_doc["answers"],
+                new_doc["members"],
+            )
+            if not same:
+                need[i] = True
+                self._changed_answers[int(i)] = _answer_diff(old, new_doc)
+        return need
+
+    def _latest_assessments(self, household_ids: list[int]) -> dict[int, dict]:
+        a, am = Assessment.__table__, AssessmentMember.__table__
+        out: dict[int, dict] = {}
+        by_id: dict[int, dict] = {}
+        for part in _chunks(household_ids):
+            latest = select(func.max(a.c.id)).where(a.c.household_id.in_(part)).group_by(a.c.household_id)
+            stmt = select(
+                a.c.id, a.c.household_id, a.c.instrument, a.c.assessed_on, a.c.assessed_by, a.c.answers
+            ).where(a.c.id.in_(latest))
+            for row in self.conn.execute(stmt).mappings():
+                doc = {**row, "answers": _as_dict(row["answers"]), "members": {}}
+                out[row["household_id"]] = doc
+                by_id[row["id"]] = doc
+        for part in _chunks(list(by_id)):
+            stmt = select(am.c.assessment_id, am.c.member_id, am.c.answers).where(
+                am.c.assessment_id.in_(part)
+            )
+            for a_id, m_id, answers in self.conn.execute(stmt):
+                by_id[a_id]["members"][m_id] = _as_dict(answers)
+        return out
+
+    # --- bulk inserts -------------------------------------------------------------------------------------
+
+    def _bulk_insert(
+        self, tables, h_ids, h_new, f_ids, f_new, f_household, m_ids, m_new, m_family, new_a, m_pos
+    ):
+        """New rows of all six tables; each table is built in a thread while the previous one is written."""
+        plan, batch = self.plan, self.batch_id
+        hh, ff, mm = plan.households, plan.families, plan.members
+        n_a = int(new_a.sum())
+        a_first = self.bulk.reserve_ids("assessment", n_a)
+        a_ids_all = np.zeros(len(new_a), dtype=np.int64)
+        a_ids_all[new_a] = np.arange(a_first, a_first + n_a)
+
+        def households() -> pa.Table:
+            sel = pa.array(h_new)
+            return pa.table(
+                {
+                    "id": h_ids.filter(sel),
+                    **{c: hh.column(c).filter(sel) for c in ("ref", *HOUSEHOLD_FIELDS)},
+                    "created_by_batch_id": _const(batch, int(h_new.sum()), pa.int64()),
+                }
+            )
+
+        def families() -> pa.Table:
+            sel = pa.array(f_new)
+            return pa.table(
+                {
+                    "id": f_ids.filter(sel),
+                    "ref": ff.column("ref").filter(sel),
+                    "household_id": f_household.filter(sel),
+                    "created_by_batch_id": _const(batch, int(f_new.sum()), pa.int64()),
+                }
+            )
+
+        def family_kk() -> pa.Table:
+            sel = pa.array(f_new)
+            kk = ff.column("kk_number").filter(sel)
+            has_kk = pc.is_valid(kk)
+            return pa.table(
+                {
+                    "family_id": f_ids.filter(sel).filter(has_kk),
+                    "kk_number": kk.filter(has_kk),
+                    "source": _const(self.source, int(pc.sum(has_kk).as_py() or 0), pa.string()),
+                }
+            )
+
+        def members() -> pa.Table:
+            sel = pa.array(m_new)
+            return pa.table(
+                {
+                    "id": m_ids.filter(sel),
+                    "ref": mm.column("ref").filter(sel),
+                    "family_id": m_family.filter(sel),
+                    **{c: mm.column(c).filter(sel) for c in MEMBER_COLUMNS.values()},
+                    "created_by_batch_id": _const(batch, int(m_new.sum()), pa.int64()),
+                }
+            )
+
+        def assessments() -> pa.Table:
+            sel = pa.array(new_a)
+            return pa.table(
+                {
+                    "id": pa.array(a_ids_all[new_a]),
+                    "household_id": h_ids.filter(sel),
+                    **{c: hh.column(c).filter(sel) for c in ("instrument", "assessed_on", "assessed_by")},
+                    "answers": plan.household_answers_json().filter(sel),
+                    "import_batch_id": _const(batch, n_a, pa.int64()),
+                }
+            )
+
+        def assessment_members() -> pa.Table:
+            sel = pa.array(new_a[m_pos])
+            return pa.table(
+                {
+                    "assessment_id": pa.array(a_ids_all[m_pos]).filter(sel),
+                    "member_id": m_ids.filter(sel),
+                    "answers": plan.member_answers_json().filter(sel),
+                }
+            )
+
+        jobs = [
+            ("household", households),
+            ("family", families),
+            ("family_kk", family_kk),
+            ("member", members),
+            ("assessment", assessments),
+            ("assessment_member", assessment_members),
+        ]
+        with self.bulk.bulk_load(tables) if tables else _nothing():
+            self.bulk.insert_all(jobs)
+
+        for i, (before, after) in getattr(self, "_changed_answers", {}).items():
+            self._audit(
+                "buat",
+                "assessment",
+                int(a_ids_all[i]),
+                before or None,
+                {"household_id": int(h_ids[i].as_py()), **after},
+            )
+
+    # --- audit --------------------------------------------------------------------------------------------
+
+    def _audit(
+        self, action: str, entity: str, entity_id: int | None, before, after, reason: str | None = None
+    ):
+        self.audit.append(
+            {
+                "at": self.now,
+                "actor": self.actor[:100],
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": jsonable(before),
+                "after": jsonable(after),
+                "reason": reason or f"impor (batch {self.batch_id})",
+                "import_batch_id": self.batch_id,
+            }
+        )
+
+
+def _count(new: np.ndarray, changed: np.ndarray) -> dict[str, int]:
+    inserted, updated = int(new.sum()), int((changed & ~new).sum())
+    return {"inserted": inserted, "updated": updated, "unchanged": len(new) - inserted - updated}
+
+
+def _as_dict(value) -> dict:
+    return decode(value) or {}
+
+
+def _answer_diff(old: dict, new: dict) -> tuple[dict, dict]:
+    """The answers that differ between two assessments (household level; member answers by member id)."""
+    before, after = {}, {}
+    for key in ("instrument", "assessed_on", "assessed_by"):
+        if old[key] != new[key]:
+            before[key], after[key] = old[key], new[key]
+    for k in dict.fromkeys([*old["answers"], *new["answers"]]):
+        if old["answers"].get(k) != new["answers"].get(k):
+            before[k], after[k] = old["answers"].get(k), new["answers"].get(k)
+    for m, answers in new["members"].items():
+        prev = old["members"].get(m) or {}
+        for k in dict.fromkeys([*prev, *answers]):
+            if prev.get(k) != answers.get(k):
+                before.setdefault("anggota", {}).setdefault(str(m), {})[k] = prev.get(k)
+                after.setdefault("anggota", {}).setdefault(str(m), {})[k] = answers.get(k)
+    return before, after
+
+
+class _nothing:  # noqa: N801 - a do-nothing context manager
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
