@@ -1,0 +1,84 @@
+"""Verval benchmark: the whole pipeline vs. the floor (a bare DuckDB exact-NIK join of the same files).
+
+Usage:
+  siks synth --persons 2600000 --out DIR       # ≈1.08M DTKS rows against 2.6M Dukcapil persons
+  python bench/verval_bench.py --synth DIR [--retrain]
+
+Prints each step's seconds and its ratio to the floor, the probabilistic (Splink) steps separately, and
+peak memory (max RSS of this process). Figures are noisy when other work shares the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from siks.verval.pipeline import STEP_MODULES, default_steps  # noqa: E402
+from siks.verval.runs import RunInputs, execute  # noqa: E402
+from siks.verval.synthdata import inputs_from_synth  # noqa: E402
+
+
+def floor(snap: Path, dukcapil: Path) -> float:
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(
+        f"SELECT COUNT(*) FROM read_parquet('{snap / 'member.parquet'}') m "
+        f"JOIN read_parquet('{dukcapil}') d ON d.nik = m.nik"
+    ).fetchall()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--synth", type=Path, required=True)
+    ap.add_argument("--work", type=Path)
+    ap.add_argument("--retrain", action="store_true", help="estimate the Splink models again (λ, u)")
+    ap.add_argument("--evaluate", action="store_true", help="score the findings against DIR/truth (untimed)")
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="verval-bench-"))
+    t0 = time.perf_counter()
+    snap, refs = inputs_from_synth(args.synth, work)
+    print(f"persiapan data: {time.perf_counter() - t0:.1f} dtk (tidak dihitung)")
+    base = floor(snap, refs["dukcapil"])
+    steps = default_steps([m for m in STEP_MODULES if not m.endswith(("pmt", "eligibility"))])
+    t = time.perf_counter()
+    params = {"retrain": "1", "model_dir": str(work / "model")} if args.retrain else {}
+    out = execute(RunInputs(snap, refs), work_dir=work / "run", steps=steps, hash_files=True, params=params)
+    total = time.perf_counter() - t
+    n_dtks, n_duk = out.inputs["member"]["rows"], out.inputs["ref_dukcapil"]["rows"]
+    print(f"DTKS {n_dtks:,} ART × Dukcapil {n_duk:,}; temuan {out.engine.count('findings'):,}")
+    print(f"lantai (join NIK DuckDB): {base:.2f} dtk")
+    prob = {s.name for s in steps if s.probabilistic}
+    for group, names in (
+        ("deterministik", [s.name for s in steps if s.name not in prob]),
+        ("probabilistik", prob),
+    ):
+        print(f"-- {group}")
+        for r in out.results:
+            if r.name in names:
+                print(f"  {r.name:12s} {r.seconds:7.2f} dtk  {r.seconds / base:7.1f}× lantai")
+    print(f"total pipeline: {total:.1f} dtk ({total / base:.1f}× lantai, termasuk sha256 masukan)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    print(f"memori puncak (RSS proses): {peak:.2f} GB")
+    for r in out.results:
+        model = r.stats.get("model")
+        if isinstance(model, dict):
+            print(f"  model {r.name}: {model.get('sumber')} (log2 λ {model.get('log2_lambda')})")
+    if args.evaluate:
+        from siks.verval.cli import print_evaluation
+        from siks.verval.evaluate import evaluate
+
+        print_evaluation(evaluate(out.engine.query("SELECT * FROM findings"), args.synth / "truth"))
+    out.engine.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Welfare ranking and eligibility commands (`siks pmt`, `siks eligibility`); the rules are in siks.domain."""

@@ -1,0 +1,314 @@
+"""`siks pmt …` (fit, show, score, explain) and `siks eligibility …` (show, fields): ranking and rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shlex
+from dataclasses import replace
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import siks
+from siks.domain import bps14, eligibility, pmt, pmt_fit
+from siks.domain.pmt_features import FEATURES_BY_NAME, code_label, household_features
+from siks.pmt import data
+
+console = Console()
+pmt_app = typer.Typer(
+    help="Skor PMT dan desil: menaksir, menampilkan dan menerapkan model PMT.", no_args_is_help=True
+)
+rules_app = typer.Typer(
+    help="Aturan kelayakan DTKS (data, bukan SQL): menampilkan dan memeriksa aturan.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pmt_app, name="pmt")
+    app.add_typer(rules_app, name="eligibility")
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]Gagal:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _model(path: Path | None) -> pmt.PmtModel:
+    try:
+        return pmt.load(path) if path else pmt.default_model()
+    except pmt.ModelError as exc:
+        _fail(str(exc))
+        raise
+
+
+def _figures(title: str, stats: dict) -> Table:
+    table = Table(title=title)
+    table.add_column("Ukuran")
+    table.add_column("Nilai", justify="right")
+    names = {
+        "n": "Jumlah ruta",
+        "r2": "R² (log konsumsi per kapita)",
+        "spearman": "Korelasi Spearman",
+        "truly_poor": "Ruta desil 1–4 sebenarnya (K)",
+        "bottom40_recall": "Desil 1–4 sebenarnya yang masuk K termiskin menurut model",
+        "bottom40_baseline": "… bila diurutkan acak (pembanding)",
+        "exclusion_error": "Galat eksklusi (desil 1–4 yang terlewat)",
+        "inclusion_error": "Galat inklusi (K termiskin model yang sebenarnya desil 5–10)",
+        "desil_exact": "Desil (batas model) tepat sama",
+        "desil_within_one": "Desil (batas model) selisih ≤ 1",
+        "cutoff_bottom40_recall": "Desil 1–4 sebenarnya yang diberi desil 1–4 oleh batas model",
+        "cutoff_inclusion_error": "Galat inklusi dengan batas model",
+        "parameters": "Jumlah parameter",
+        "ridge": "Penalti ridge (λ)",
+    }
+    for key, label in names.items():
+        if stats.get(key) is not None:
+            table.add_row(label, str(stats[key]))
+    return table
+
+
+@pmt_app.command("fit")
+def fit_command(
+    truth: Path = typer.Option(
+        ..., "--truth", help="Folder keluaran `siks synth` (dtks.csv + truth/households.csv)."
+    ),
+    out: Path = typer.Option(..., "--out", help="Berkas model JSON yang ditulis."),
+    name: str = typer.Option("pmt-siks", "--name", help="Nama model."),
+    version: str = typer.Option(None, "--version", help="Versi model (bawaan: tanggal hari ini)."),
+    holdout: float = typer.Option(
+        0.2, "--holdout", help="Porsi ruta yang disisihkan untuk uji di luar sampel."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed pembagian data latih/uji."),
+    min_count: int = typer.Option(pmt_fit.MIN_COUNT, "--min-ruta", help="Minimal ruta per kode jawaban."),
+    ridge: float = typer.Option(pmt_fit.RIDGE, "--ridge", help="Penalti ridge (λ) untuk koefisien."),
+) -> None:
+    """Menaksir model PMT (kuadrat terkecil atas log konsumsi per kapita) dari ruta berkonsumsi teramati."""
+    csv_path, truth_path = truth / "dtks.csv", truth / "truth" / "households.csv"
+    for path in (csv_path, truth_path):
+        if not path.exists():
+            _fail(f"berkas {path} tidak ada.")
+    as_of = data.reference_date(truth)
+    rows = data.samples(data.read_template_csv(csv_path), data.read_truth(truth_path), as_of)
+    if len(rows) < 50:
+        _fail(f"hanya {len(rows)} ruta dengan konsumsi teramati; terlalu sedikit untuk menaksir model.")
+    version = version or dt.date.today().isoformat()
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    info = data.manifest(truth)
+    provenance = {
+        "data": str(truth),
+        "dtks_csv_sha256": data.sha256(csv_path),
+        "truth_sha256": data.sha256(truth_path),
+        "manifest": {k: info[k] for k in ("generator", "seed", "parameters", "counts") if k in info},
+        "tanggal_acuan": as_of.isoformat(),
+        "siks": siks.__version__ if hasattr(siks, "__version__") else "",
+        "perintah": (
+            f"siks pmt fit --truth {shlex.quote(str(truth))} --out MODEL.json --name {shlex.quote(name)} "
+            f"--version {shlex.quote(version)} --holdout {holdout} --seed {seed} --min-ruta {min_count} "
+            f"--ridge {ridge}"
+        ),
+    }
+    train, test = (
+        pmt_fit.holdout_split(len(rows), holdout, seed) if holdout > 0 else (list(range(len(rows))), [])
+    )
+    options = {"name": name, "version": version, "created": created, "min_count": min_count, "ridge": ridge}
+    held: dict[str, object] = {}
+    if test:
+        trial = pmt_fit.fit([rows[i] for i in train], **options)  # type: ignore[arg-type]
+        held = pmt_fit.evaluate(trial, [rows[i] for i in test])
+    model = pmt_fit.fit(rows, provenance=provenance, **options)  # type: ignore[arg-type]
+    params = info.get("parameters") if isinstance(info.get("parameters"), dict) else {}
+    where = params.get("kabupaten", "") if isinstance(params, dict) else ""
+    model = replace(
+        model,
+        fit={**model.fit, "holdout": {**held, "share": holdout, "seed": seed}},
+        desil_reference=f"desil ruta kabupaten {where} menurut truth/households.csv".replace("  ", " "),
+    )
+    pmt.save(model, out)
+    console.print(_figures(f"Model {model.key}: dalam sampel", dict(model.fit)))
+    if held:
+        console.print(_figures(f"Uji di luar sampel ({holdout:.0%} ruta)", held))
+    console.print(f"Model ditulis ke {out}.")
+
+
+@pmt_app.command("show")
+def show_command(
+    model_path: Path = typer.Argument(None, help="Berkas model JSON (bawaan: model bawaan siks)."),
+    as_json: bool = typer.Option(False, "--json", help="Cetak berkas model apa adanya."),
+) -> None:
+    """Menampilkan model PMT: asal-usul, ukuran kecocokan dan tabel koefisien."""
+    model = _model(model_path)
+    if as_json:
+        console.print_json(json.dumps(pmt.to_dict(model), ensure_ascii=False))
+        return
+    console.print(f"[bold]{model.key}[/bold]  dibuat {model.created}  target: {model.target}")
+    for key, value in model.provenance.items():
+        console.print(f"  {key}: {value}")
+    console.print(_figures("Kecocokan (dalam sampel)", dict(model.fit)))
+    holdout = model.fit.get("holdout")
+    if isinstance(holdout, dict) and holdout.get("n"):
+        console.print(_figures("Uji di luar sampel", holdout))
+    table = Table(title="Koefisien (kontribusi ke log konsumsi per kapita)")
+    for col in ("Variabel", "Keterangan", "Kode", "Jawaban", "Koefisien"):
+        table.add_column(col, justify="right" if col == "Koefisien" else "left")
+    table.add_row("(konstanta)", "", "", "", f"{model.intercept:.4f}")
+    for v in model.variables:
+        if v.kind == "code":
+            table.add_row(v.name, v.label, "", "kode lain: 0 (acuan)", "")
+            for c, b in sorted(v.coefficients.items()):
+                table.add_row("", "", str(c), code_label(v.name, c), f"{b:+.4f}")
+        elif v.kind == "flag":
+            table.add_row(v.name, v.label, "Ya", "", f"{v.coefficient:+.4f}")
+        else:
+            table.add_row(v.name, v.label, "× nilai", f"kosong → {v.impute:.3f}", f"{v.coefficient:+.4f}")
+    console.print(table)
+    if model.desil_cutoffs:
+        cut = Table(title=f"Batas desil model (populasi acuan: {model.desil_reference or '-'})")
+        cut.add_column("Desil")
+        cut.add_column("Skor mulai", justify="right")
+        cut.add_column("Konsumsi/kapita mulai", justify="right")
+        for d, c in enumerate(model.desil_cutoffs, start=2):
+            cut.add_row(str(d), f"{c:.4f}", f"Rp{math.exp(c):,.0f}")
+        console.print(cut)
+    regions = Table(title=f"Efek wilayah ({model.region_level}; wilayah lain: 0)")
+    regions.add_column("Kode")
+    regions.add_column("Efek", justify="right")
+    for k, e in sorted(model.region_effects.items()):
+        regions.add_row(k, f"{e:+.4f}")
+    console.print(regions)
+
+
+@pmt_app.command("score")
+def score_command(
+    snapshot: Path = typer.Option(
+        ..., "--snapshot", help="Folder snapshot (member.parquet, household.parquet)."
+    ),
+    model_path: Path = typer.Option(None, "--model", help="Berkas model JSON (bawaan: model bawaan siks)."),
+    population: str = typer.Option(
+        None, "--populasi", help="Populasi desil: model (batas model; bawaan), kabupaten, provinsi, nasional."
+    ),
+    weight: str = typer.Option("jiwa", "--bobot", help="Bobot desil: jiwa atau ruta."),
+    as_of: str = typer.Option(
+        None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD; bawaan hari ini)."
+    ),
+    out: Path = typer.Option(Path("household_pmt.parquet"), "--out", help="Berkas Parquet skor per ruta."),
+) -> None:
+    """Menghitung skor PMT, desil dan 14 kriteria BPS untuk setiap ruta dalam snapshot."""
+    from siks.verval.runs import RunInputs, execute
+    from siks.verval.steps import pmt as pmt_step
+    from siks.verval.steps import prepare
+
+    model = _model(model_path)
+    population = population or pmt_step.default_population(model)
+    params = {
+        "pmt_model": str(model_path) if model_path else None,
+        "desil_populasi": population,
+        "desil_bobot": weight,
+        "tanggal_acuan": as_of,
+    }
+    work = out.parent / f".{out.stem}-kerja"
+    try:
+        outcome = execute(
+            RunInputs(snapshot),
+            params=params,
+            work_dir=work,
+            steps=[prepare.STEP, pmt_step.STEP],
+            hash_files=False,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+        raise
+    try:
+        outcome.engine.write_parquet("household_pmt", out)
+        stats = outcome.stats["pmt"]
+    finally:
+        outcome.engine.close()
+    table = Table(title=f"Desil per {population} dengan model {model.key} (bobot {weight})")
+    for col in ("Desil", "Ruta", "Jiwa"):
+        table.add_column(col, justify="right")
+    for desil, n in stats["ruta_per_desil"].items():
+        table.add_row(desil, str(n), str(stats["jiwa_per_desil"].get(desil, 0)))
+    console.print(table)
+    console.print(
+        f"Ruta memenuhi ≥ {bps14.POOR_THRESHOLD} kriteria BPS: {stats['miskin_bps']}. Skor ditulis ke {out}."
+    )
+
+
+@pmt_app.command("explain")
+def explain_command(
+    csv_path: Path = typer.Argument(..., help="Berkas CSV format templat impor (mis. dtks.csv)."),
+    id_ruta: str = typer.Argument(..., help="ID ruta yang dijelaskan."),
+    model_path: Path = typer.Option(None, "--model", help="Berkas model JSON (bawaan: model bawaan siks)."),
+    as_of: str = typer.Option(
+        None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD; bawaan hari ini)."
+    ),
+) -> None:
+    """Menjelaskan skor PMT satu ruta: kontribusi setiap variabel dan 14 kriteria BPS."""
+    model = _model(model_path)
+    found = data.read_template_csv(csv_path).get(id_ruta)
+    if found is None:
+        _fail(f"ruta {id_ruta} tidak ada di {csv_path}.")
+        return
+    household, members = found
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    result = pmt.score(model, household_features(household, members, day), household.get("kode_desa"))
+    console.print(
+        f"Ruta [bold]{id_ruta}[/bold], model {model.key}: skor {result.value:.4f} "
+        f"(perkiraan konsumsi Rp{result.consumption:,.0f} per kapita per bulan)"
+    )
+    table = Table(title="Kontribusi (diurutkan dari yang paling menurunkan skor)")
+    for col in ("Variabel", "Nilai", "Kontribusi"):
+        table.add_column(col, justify="right" if col == "Kontribusi" else "left")
+    table.add_row("(konstanta)", "", f"{result.intercept:+.4f}")
+    table.add_row(f"wilayah {result.region or '-'}", "", f"{result.region_effect:+.4f}")
+    for part in sorted(result.contributions, key=lambda p: p.contribution):
+        value = part.value
+        if FEATURES_BY_NAME[part.name].kind == "code" and isinstance(value, int):
+            shown = f"{value} {code_label(part.name, value)}"
+        else:
+            shown = "-" if value is None else str(round(value, 3) if isinstance(value, float) else value)
+        table.add_row(part.label, shown, f"{part.contribution:+.4f}")
+    console.print(table)
+    bps = bps14.assess(household, members)
+    crit = Table(
+        title=f"14 kriteria BPS: {bps.met} terpenuhi dari {bps.known} yang terjawab "
+        f"({'miskin' if bps.poor else 'tidak miskin'} menurut batas ≥ {bps14.POOR_THRESHOLD})"
+    )
+    for col in ("No", "Kriteria", "Terpenuhi"):
+        crit.add_column(col)
+    for c in bps.criteria:
+        crit.add_row(str(c.number), c.label, {True: "ya", False: "tidak", None: "-"}[c.met])
+    console.print(crit)
+
+
+@rules_app.command("show")
+def rules_show_command(
+    rules_path: Path = typer.Argument(None, help="Berkas aturan JSON (bawaan: aturan DTKS bawaan siks)."),
+) -> None:
+    """Memeriksa dan menampilkan aturan kelayakan: kode, kondisi dan penjelasan."""
+    try:
+        ruleset = eligibility.load(rules_path) if rules_path else eligibility.default_rules()
+    except eligibility.RuleError as exc:
+        _fail(str(exc))
+        return
+    console.print(f"[bold]{ruleset.key}[/bold]  {ruleset.description}")
+    table = Table(title="Aturan (anggota TIDAK layak bila kondisi terpenuhi)")
+    for col in ("Kode", "Kondisi", "Penjelasan"):
+        table.add_column(col)
+    for rule in ruleset.rules:
+        table.add_row(rule.code, eligibility.describe(rule.when), rule.explanation)
+    console.print(table)
+
+
+@rules_app.command("fields")
+def rules_fields_command() -> None:
+    """Daftar field yang boleh dipakai dalam aturan, dengan tipenya."""
+    table = Table(title="Field aturan kelayakan")
+    for col in ("Field", "Tipe", "Keterangan"):
+        table.add_column(col)
+    for name, (ftype, label) in eligibility.FIELDS.items():
+        table.add_row(name, ftype, label)
+    console.print(table)

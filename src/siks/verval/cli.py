@@ -1,0 +1,264 @@
+"""`siks verval …` and `siks reference load`: run the pipeline, read its results, load reference extracts."""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from siks.verval import reference as ref
+from siks.verval import report, storage
+from siks.verval.pipeline import Step, StepResult
+from siks.verval.runs import RunInputs, execute, new_run_id
+
+console = Console()
+verval_app = typer.Typer(
+    help="Verifikasi dan validasi DTKS: padan Dukcapil, ganda, KK, pengecualian.", no_args_is_help=True
+)
+reference_app = typer.Typer(
+    help="Ekstrak rujukan: Dukcapil, ASN/TNI/Polri, PLN, kendaraan.", no_args_is_help=True
+)
+
+DB_HELP = "URL basis data (bawaan: SIKS_DATABASE_URL atau sqlite:///siks.db)"
+
+
+def _actor(actor: str | None) -> str:
+    return actor or getpass.getuser()
+
+
+def _run_id(db, run: str | None) -> str:
+    run_id = run or storage.last_run_id(db)
+    if not run_id:
+        console.print("[red]Belum ada proses verval yang selesai. Jalankan `siks verval run` dulu.[/red]")
+        raise typer.Exit(1)
+    return run_id
+
+
+@reference_app.command("load")
+def reference_load(
+    kind: str = typer.Argument(..., help="dukcapil, asn, pln atau kendaraan"),
+    file: Path = typer.Argument(..., help="berkas CSV atau Parquet"),
+    actor: str | None = typer.Option(None, help="nama petugas (bawaan: pengguna sistem)"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Memeriksa dan memuat satu ekstrak rujukan ke direktori data (SIKS_DATA_DIR)."""
+    try:
+        loaded = ref.load(kind, file)
+    except ref.ReferenceError as e:
+        console.print(f"[red]Ditolak:[/red] {e}")
+        raise typer.Exit(1) from None
+    engine = storage.engine(db)
+    storage.record_reference(engine, kind, loaded.path, loaded.sha256, loaded.rows, file.name, _actor(actor))
+    console.print(
+        f"Ekstrak {kind}: {loaded.rows:,} baris dimuat ke {loaded.path} (sha256 {loaded.sha256[:12]}…)"
+    )
+
+
+def take_snapshot(db: str | None, out: Path) -> Path:
+    """The store's snapshot writer (`siks export --snapshot`), owned by the registry area."""
+    for mod, fn in (("siks.registry.snapshot", "write_snapshot"), ("siks.registry.export", "write_snapshot")):
+        try:
+            writer = getattr(importlib.import_module(mod), fn)
+        except (ModuleNotFoundError, AttributeError):
+            continue
+        writer(out, url=db)
+        return out
+    console.print("[red]Penulis snapshot registri belum tersedia; gunakan --snapshot DIR.[/red]")
+    raise typer.Exit(1)
+
+
+def _progress_callbacks(progress: Progress, total: int):
+    task = progress.add_task("verval", total=total)
+
+    def on_start(step: Step, i: int) -> None:
+        progress.update(task, description=f"[{i + 1}/{total}] {step.title}")
+
+    def on_done(res: StepResult) -> None:
+        progress.advance(task)
+        note = f" — dilewati: {res.skipped}" if res.skipped else ""
+        progress.console.print(f"  ✓ {res.name}: {res.seconds:.1f} dtk{note}")
+
+    return on_start, on_done
+
+
+@verval_app.command("run")
+def run(
+    snapshot: Path | None = typer.Option(None, help="direktori snapshot (member.parquet, household.parquet)"),
+    param: list[str] = typer.Option([], "--param", help="parameter KUNCI=NILAI, mis. ganda_bobot_atas=12"),
+    retrain: bool = typer.Option(
+        False,
+        "--retrain",
+        help="perkirakan ulang model Splink (λ, u) dari data ini dan simpan sebagai model baru",
+    ),
+    actor: str | None = typer.Option(None, help="nama petugas"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Menjalankan seluruh langkah verval atas snapshot DTKS dan menyimpan temuannya."""
+    from siks.verval.pipeline import default_steps
+
+    engine = storage.engine(db)
+    run_id = new_run_id()
+    work = ref.data_dir() / "runs" / run_id
+    if snapshot is None:
+        snapshot = take_snapshot(db, work / "snapshot")
+    params = dict(p.split("=", 1) for p in param)
+    params.setdefault("model_dir", str(ref.data_dir() / "model"))  # models estimated with --retrain
+    if retrain:
+        params["retrain"] = "1"
+    inputs = RunInputs(
+        snapshot,
+        storage.latest_references(engine),
+        storage.decisions(engine),
+        storage.previous_clusters(engine),
+    )
+    storage.start_run(engine, run_id, _actor(actor), snapshot, params)
+    steps = default_steps()
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            on_start, on_done = _progress_callbacks(progress, len(steps))
+            outcome = execute(
+                inputs,
+                run_id=run_id,
+                params=params,
+                work_dir=work,
+                steps=steps,
+                on_start=on_start,
+                on_done=on_done,
+            )
+        for step in steps:
+            for name in step.exports:
+                outcome.engine.write_parquet(name, work / f"{name}.parquet")
+        n = storage.finish_run(engine, outcome)
+        outcome.engine.close()
+    except Exception as e:
+        storage.fail_run(engine, run_id, f"{type(e).__name__}: {e}")
+        raise
+    console.print(f"Proses verval [bold]{run_id}[/bold] selesai: {n:,} temuan.")
+
+
+@verval_app.command("report")
+def report_cmd(
+    run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
+    per: str = typer.Option("kecamatan", help="kecamatan atau desa"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Jumlah temuan per kecamatan/desa dan kode temuan."""
+    engine = storage.engine(db)
+    run_id = _run_id(engine, run)
+    table = Table(title=f"Temuan verval {run_id} per {per}")
+    for col in ("Wilayah", "Kode", "Temuan", "Jumlah"):
+        table.add_column(col, justify="right" if col == "Jumlah" else "left")
+    for r in report.counts(engine, run_id, per):
+        table.add_row(r["wilayah"] or "-", r["code"], r["title"], f"{r['n']:,}")
+    console.print(table)
+
+
+@verval_app.command("export")
+def export_cmd(
+    out: Path = typer.Option(..., "--out", help="berkas keluaran"),
+    format: str = typer.Option("csv", "--format", help="csv atau parquet"),
+    run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Menulis semua temuan satu proses ke CSV atau Parquet."""
+    engine = storage.engine(db)
+    run_id = _run_id(engine, run)
+    n = report.export(engine, run_id, out, format)
+    console.print(f"{n:,} temuan ditulis ke {out}")
+
+
+@verval_app.command("explain")
+def explain_cmd(
+    nik: str = typer.Argument(..., help="NIK yang dicari"),
+    run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Menjelaskan mengapa seseorang mendapat setiap temuannya."""
+    engine = storage.engine(db)
+    run_id = _run_id(engine, run)
+    rows = report.explain(engine, run_id, nik)
+    if not rows:
+        console.print(f"Tidak ada temuan untuk NIK {nik} pada proses {run_id}.")
+        return
+    for r in rows:
+        who = r["member_ref"] or f"ruta {r['household_ref']}"
+        weight = f" (bobot {r['weight']:.1f})" if r["weight"] is not None else ""
+        console.print(f"[bold]{r['code']}[/bold] — {who}{weight}\n  {r['explanation']}")
+        if r["evidence"] and r["evidence"] != "{}":
+            console.print(f"  bukti: {json.loads(r['evidence'])}")
+
+
+@verval_app.command("evaluate")
+def evaluate_cmd(
+    truth: Path = typer.Option(
+        ..., "--truth", help="direktori truth dari `siks synth` (errors.csv, members.csv)"
+    ),
+    run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Membandingkan temuan dengan kebenaran data sintetis: presisi, recall dan F1 per jenis kesalahan."""
+    import pyarrow as pa
+
+    from siks.verval.evaluate import evaluate
+
+    engine = storage.engine(db)
+    run_id = _run_id(engine, run)
+    rows = storage.findings(engine, run_id)
+    tbl = (
+        pa.Table.from_pylist(rows)
+        if rows
+        else pa.table(
+            {
+                c: pa.array([], pa.string())
+                for c in ("code", "member_ref", "family_ref", "household_ref", "related_nik", "cluster_id")
+            }
+        ).append_column("rank", pa.array([], pa.int32()))
+    )
+    print_evaluation(evaluate(tbl, truth))
+
+
+def print_evaluation(ev) -> None:
+    table = Table(title="Evaluasi terhadap truth")
+    for col in ("Jenis kesalahan", "TP", "FP", "FN", "Presisi", "Recall", "F1"):
+        table.add_column(col, justify="left" if col.startswith("Jenis") else "right")
+    for s in ev.scores:
+        table.add_row(
+            s.kind, str(s.tp), str(s.fp), str(s.fn), f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}"
+        )
+    console.print(table)
+    if ev.suggestion_top1 is not None:
+        console.print(
+            f"Saran NIK teratas = NIK sebenarnya: {ev.suggestion_top1:.1%} dari {ev.suggestion_n} "
+            "salah ketik/tertukar"
+        )
+
+
+@verval_app.command("decide")
+def decide_cmd(
+    member_a: str = typer.Argument(..., help="id ART pertama (id_keluarga-no_urut)"),
+    member_b: str = typer.Argument(..., help="id ART kedua"),
+    same: bool = typer.Option(..., "--sama/--beda", help="orang yang sama atau berbeda"),
+    note: str | None = typer.Option(None, help="catatan"),
+    actor: str | None = typer.Option(None, help="nama petugas"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Mencatat keputusan atas pasangan (mungkin) ganda; dipakai pada proses verval berikutnya."""
+    storage.add_decision(storage.engine(db), member_a, member_b, same, _actor(actor), note)
+    console.print("Keputusan dicatat: " + ("orang yang sama" if same else "orang berbeda"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(verval_app, name="verval")
+    app.add_typer(reference_app, name="reference")

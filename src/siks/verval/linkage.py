@@ -1,0 +1,363 @@
+"""Splink models for the two probabilistic checks: repair suggestions against Dukcapil, and ganda.
+
+Why these choices (Fellegi–Sunter, anchors.md §5.4):
+- Comparisons mirror how Dinsos staff judge a pair, and how Indonesian names and dates really go wrong:
+  NIK edit distance (a typo or a transposition is distance 1); the name exactly (with term frequencies:
+  SITI is weak evidence, SUPRIYADI strong), then on a *name key* that forgets spelling (OE/U, DJ/J,
+  KH/H, Y/I, doubled letters, final H) and filler parts (MUHAMMAD/MOH, ABDUL/ABD, SITI/ST, NUR, BIN…),
+  then one name contained in the other (a dropped or added part), a panggilan (WAWAN for HERMAWAN,
+  FATHOR for FATHORRAHMAN), Jaro–Winkler; the birth date exact, day and month swapped, one character
+  off, the same day and month (year miswritten) or the same month; sex; desa/kecamatan; KK. Ganda also
+  compares the Dukcapil identity each record was resolved to in `padan` (fixed, not estimated: two
+  records resolved to one Dukcapil person are one person, to two different persons are two).
+- m (how often a true pair shows each level) is fixed from how DTKS records go wrong: true pairs are
+  about 1 in 10⁷ pairs, too rare for EM to find them in a sample (it converged to nonsense on the
+  synthetic kabupaten). λ (from deterministic rules) and u (seeded random sampling) are estimated once
+  on the data, and the model is stored as Splink model JSON. A run reuses the stored model (λ rescaled
+  to the size of its data) unless asked to re-estimate (`retrain`); every run keeps a copy of the model
+  it used in its run directory.
+- Blocking rules are equi-joins on selective keys, so the number of pairs grows about linearly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+
+#: Bump when comparisons or blocking change: a stored model of another version is re-estimated.
+MODEL_VERSION = "5"
+#: Models shipped with the package (estimated on the synthetic kabupaten, `siks synth` defaults).
+PACKAGED_MODELS = Path(__file__).parent / "models"
+
+#: Columns both sides of a Splink input carry (see identity_sql).
+IDENTITY_COLUMNS = (
+    "unique_id",
+    "nik",
+    "nama_norm",
+    "nama_kunci",
+    "tanggal_lahir",
+    "tgl",
+    "jenis_kelamin",
+    "kode_desa",
+    "kode_kecamatan",
+    "no_kk",
+)
+
+SEED = 20240601
+
+#: Name parts that carry little identity and are written in many ways (dropped from the name key).
+FILLER_PARTS = (
+    "MUHAMMAD|MUHAMAD|MUHAMMAT|MOHAMMAD|MOHAMAD|MOCHAMMAD|MOCHAMAD|MOCH|MOH|MUH|M|ABDUL|ABDOEL|ABD|A|"
+    "AHMAD|ACHMAD|AHMAT|ACH|SITI|SITTI|ST|NURUL|NUR|NOER|BIN|BINTI|H|HJ|HAJI|HAJAH|SH|SE|SPD|S|PD|DRS|IR"
+)
+#: Spelling pairs that sound alike (old and new Indonesian spelling, Javanese/Madurese habits).
+SPELLING = (("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("CH", "H"), ("KH", "H"), ("SJ", "SY"), ("Y", "I"))
+DOUBLE = "ABCDEFGHIJKLMNOPRSTUWZ"
+
+
+def name_key(expr: str) -> str:
+    """Neutral SQL: the name without spelling variation and filler parts ('MOCH. DJOKO SOEPRIJADI' →
+    'JOKO SUPRIADI'), so different spellings of one name compare equal."""
+    k = f"REGEXP_REPLACE(' ' || {expr} || ' ', ' (({FILLER_PARTS}) )+', ' ')"
+    k = f"REGEXP_REPLACE({k}, ' (({FILLER_PARTS}) )+', ' ')"  # adjacent fillers share a space
+    for a, b in SPELLING:
+        k = f"REPLACE({k}, '{a}', '{b}')"
+    for ch in DOUBLE:
+        k = f"REPLACE({k}, '{ch}{ch}', '{ch}')"
+    k = f"REGEXP_REPLACE({k}, 'H ', ' ')"  # final H: FATIMAH/FATIMA
+    return f"NULLIF(TRIM({k}), '')"
+
+
+def identity_sql(source: str, unique_id: str, extra: str = "", where: str = "", alias: str = "") -> str:
+    """Neutral SQL selecting the identity columns from `source` (which has the cleaned columns)."""
+    a = f"{alias}." if alias else ""
+    return f"""
+      SELECT {unique_id} AS unique_id, {a}nik AS nik, {a}nama_norm AS nama_norm,
+             COALESCE({name_key(f"{a}nama_norm")}, {a}nama_norm) AS nama_kunci,
+             {a}tanggal_lahir AS tanggal_lahir, CAST({a}tanggal_lahir AS VARCHAR) AS tgl,
+             {a}jenis_kelamin AS jenis_kelamin, {a}kode_desa AS kode_desa,
+             {a}kode_kecamatan AS kode_kecamatan, {a}no_kk AS no_kk {extra}
+      FROM {source} {where}
+    """
+
+
+# -- comparisons ---------------------------------------------------------------------------------------
+#: m probabilities (share of true pairs at each level, null level excluded), from how DTKS records go
+#: wrong (docs/verval.md §4). Fixed: matches are too rare (≈1 in 10⁷ pairs) for EM to see them reliably;
+#: u (chance agreement) and λ are estimated from the data.
+M_PADAN = {
+    "nik": (0.88, 0.08, 0.04),
+    "nama": (0.80, 0.06, 0.04, 0.04, 0.02, 0.01, 0.015, 0.015),
+    "lahir": (0.93, 0.01, 0.02, 0.01, 0.01, 0.02),
+    "jenis_kelamin": (0.99, 0.01),
+    "wilayah": (0.75, 0.12, 0.04, 0.09),
+}
+M_GANDA = M_PADAN | {"wilayah": (0.05, 0.50, 0.05, 0.40)}
+
+
+def _levels(column: str, levels: list[Any], m: tuple[float, ...], description: str) -> cl.CustomComparison:
+    configured = [levels[0]] + [
+        lvl.configure(m_probability=p, fix_m_probability=True) for lvl, p in zip(levels[1:], m, strict=True)
+    ]
+    return cl.CustomComparison(
+        output_column_name=column, comparison_levels=configured, comparison_description=description
+    )
+
+
+def _nik(m: dict) -> cl.CustomComparison:
+    return _levels(
+        "nik",
+        [
+            cll.NullLevel("nik"),
+            cll.ExactMatchLevel("nik"),
+            cll.DamerauLevenshteinLevel("nik", 1),
+            cll.ElseLevel(),
+        ],
+        m["nik"],
+        "NIK: sama, beda 1 (salah ketik/tertukar), lainnya",
+    )
+
+
+def _name(m: dict) -> cl.CustomComparison:
+    contained = (
+        "(list_has_all(string_split(nama_kunci_l, ' '), string_split(nama_kunci_r, ' ')) OR "
+        "list_has_all(string_split(nama_kunci_r, ' '), string_split(nama_kunci_l, ' ')))"
+    )
+    # A panggilan is one word: the end of a longer word (WAWAN/HERMAWAN keeps 'WAN', TONO/SUTONO) or its
+    # head (FATHOR/FATHORRAHMAN).
+    nickname = (
+        "((length(nama_kunci_l) >= 4 AND strpos(nama_kunci_l, ' ') = 0 AND length(nama_kunci_r) > "
+        "length(nama_kunci_l) AND regexp_matches(nama_kunci_r, '(^| )' || substr(nama_kunci_l, 1, 4) || "
+        "'|' || right(nama_kunci_l, 3) || '( |$)')) OR (length(nama_kunci_r) >= 4 AND "
+        "strpos(nama_kunci_r, ' ') = 0 AND length(nama_kunci_l) > length(nama_kunci_r) AND "
+        "regexp_matches(nama_kunci_l, '(^| )' || substr(nama_kunci_r, 1, 4) || '|' || "
+        "right(nama_kunci_r, 3) || '( |$)')))"
+    )
+    return _levels(
+        "nama",
+        [
+            cll.NullLevel("nama_norm"),
+            cll.ExactMatchLevel("nama_norm").configure(tf_adjustment_column="nama_norm"),
+            cll.ExactMatchLevel("nama_kunci").configure(label_for_charts="Kunci nama sama"),
+            cll.JaroWinklerLevel("nama_kunci", 0.92),
+            cll.CustomLevel(contained, "Satu nama memuat yang lain", base_dialect_str="duckdb"),
+            cll.JaroWinklerLevel("nama_kunci", 0.85),
+            cll.CustomLevel(nickname, "Nama panggilan", base_dialect_str="duckdb"),
+            cll.JaroWinklerLevel("nama_kunci", 0.7),
+            cll.ElseLevel(),
+        ],
+        m["nama"],
+        "Nama: sama, kunci sama, JW, termuat, panggilan",
+    )
+
+
+def _dob(m: dict) -> cl.CustomComparison:
+    return _levels(
+        "lahir",
+        [
+            cll.NullLevel("tgl"),
+            cll.ExactMatchLevel("tgl"),
+            cll.CustomLevel(
+                "substr(tgl_l, 1, 4) = substr(tgl_r, 1, 4) AND substr(tgl_l, 6, 2) = substr(tgl_r, 9, 2) "
+                "AND substr(tgl_l, 9, 2) = substr(tgl_r, 6, 2)",
+                "Tanggal dan bulan tertukar",
+            ),
+            cll.DamerauLevenshteinLevel("tgl", 1),
+            cll.CustomLevel("substr(tgl_l, 6, 5) = substr(tgl_r, 6, 5)", "Hari dan bulan sama"),
+            cll.CustomLevel("substr(tgl_l, 1, 7) = substr(tgl_r, 1, 7)", "Bulan dan tahun sama"),
+            cll.ElseLevel(),
+        ],
+        m["lahir"],
+        "Tanggal lahir: sama, tertukar, 1 karakter, tahun salah, bulan sama",
+    )
+
+
+def _exact(column: str, m: dict) -> cl.CustomComparison:
+    return _levels(
+        column,
+        [cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+        m[column],
+        f"{column}: sama, lainnya",
+    )
+
+
+def _desa(m: dict) -> cl.CustomComparison:
+    return _levels(
+        "wilayah",
+        [
+            cll.NullLevel("kode_desa"),
+            cll.ExactMatchLevel("no_kk"),
+            cll.ExactMatchLevel("kode_desa"),
+            cll.ExactMatchLevel("kode_kecamatan"),
+            cll.ElseLevel(),
+        ],
+        m["wilayah"],
+        "KK sama, desa sama, kecamatan sama, lainnya (satu perbandingan: KK dan desa tidak bebas)",
+    )
+
+
+def _identity() -> cl.CustomComparison:
+    """The Dukcapil person each record was resolved to in `padan` — fixed weights, never estimated."""
+    return cl.CustomComparison(
+        output_column_name="identitas",
+        comparison_levels=[
+            cll.NullLevel("dukcapil_nik"),
+            cll.ExactMatchLevel("dukcapil_nik").configure(
+                m_probability=0.99, u_probability=1e-7, fix_m_probability=True, fix_u_probability=True
+            ),
+            cll.ElseLevel().configure(
+                m_probability=1e-4, u_probability=0.9999999, fix_m_probability=True, fix_u_probability=True
+            ),
+        ],
+        comparison_description="Identitas Dukcapil hasil padan: sama, berbeda",
+    )
+
+
+def comparisons(ganda: bool = False) -> list[Any]:
+    m = M_GANDA if ganda else M_PADAN
+    out = [_nik(m), _name(m), _dob(m), _exact("jenis_kelamin", m), _desa(m)]
+    if ganda:
+        out.append(_identity())
+    return out
+
+
+# -- blocking --------------------------------------------------------------------------------------------
+def link_blocking_rules() -> list[Any]:
+    """DTKS (left) × Dukcapil (right): find the true person behind a wrong, missing or borrowed NIK."""
+    return [
+        block_on("nik"),
+        block_on("substr(nik, 1, 12)"),  # typo in the serial
+        block_on("substr(nik, 7, 10)", "kode_kecamatan"),  # typo in the region (domicile kecamatan)
+        block_on("substr(nik, 1, 6)", "substr(nik, 9, 8)"),  # typo in the birth day
+        block_on("tanggal_lahir", "kode_desa"),
+        block_on("nama_kunci", "tanggal_lahir"),
+        block_on("tanggal_lahir", "jenis_kelamin", "kode_kecamatan"),
+        block_on("no_kk", "jenis_kelamin"),
+        # no NIK at all: birth date and sex, for those records only
+        "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin AND l.nik IS NULL",
+    ]
+
+
+def dedupe_blocking_rules() -> list[Any]:
+    """DTKS × DTKS: the same person recorded twice, in the same or another desa, with or without NIK."""
+    return [
+        block_on("nik"),
+        block_on("dukcapil_nik"),
+        block_on("tanggal_lahir", "kode_desa"),
+        block_on("nama_kunci", "tanggal_lahir"),
+        # another desa, NIK missing or unresolved, name written differently: birth date and sex only,
+        # for the few records without a Dukcapil identity
+        "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin "
+        "AND (l.dukcapil_nik IS NULL OR r.dukcapil_nik IS NULL)",
+    ]
+
+
+def settings(link_type: str, rules: list[Any], ganda: bool = False) -> SettingsCreator:
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=comparisons(ganda),
+        blocking_rules_to_generate_predictions=rules,
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=10,
+    )
+
+
+# -- estimation and the stored model ------------------------------------------------------------------
+def train(linker: Linker, deterministic_rules: list[Any], recall: float, u_pairs: float) -> None:
+    """Estimate λ (from deterministic rules) and u (u_pairs seeded random pairs) from the linker's data;
+    m stays at the fixed values above."""
+    linker.training.estimate_probability_two_random_records_match(deterministic_rules, recall=recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=SEED)
+    clamp(linker)
+
+
+def clamp(linker: Linker, floor: float = 1e-7) -> None:
+    """Keep every u probability at or above `floor` (about one pair in 10⁷ agrees by chance on a NIK).
+
+    A level never seen among the sampled random pairs (an exact NIK, KK) gets u = 0 otherwise, and with it
+    an infinite weight.
+    """
+    for c in linker._settings_obj.comparisons:  # Splink has no public setter for a trained model
+        for lvl in c.comparison_levels:
+            if lvl.is_null_level or lvl._fix_u_probability:
+                continue
+            raw = lvl._u_probability  # None or "level not observed" when no sampled pair had it
+            if not isinstance(raw, float | int) or raw < floor:
+                lvl.u_probability = floor
+
+
+def model_summary(linker: Linker) -> dict[str, Any]:
+    """λ and the match weight of every comparison level, compact enough to store with the run."""
+    s = linker._settings_obj  # Splink has no public accessor for the trained parameters
+    out: dict[str, Any] = {"probability_two_random_records_match": s._probability_two_random_records_match}
+    for c in s.comparisons:
+        out[c.output_column_name] = {
+            lvl.label_for_charts: round(lvl._log2_bayes_factor, 3)
+            for lvl in c.comparison_levels
+            if not lvl.is_null_level
+        }
+    return out
+
+
+def model_linker(
+    ctx: Any,
+    name: str,
+    inputs: list[Any],
+    make_settings: Callable[[], SettingsCreator],
+    size: float,
+    fit: Callable[[Linker], None],
+) -> Linker:
+    """A linker with a stored model (λ rescaled by `size`), or a freshly estimated one when none fits.
+
+    `size` is what λ is inversely proportional to (the records of a dedupe, the right table of a link).
+    Looks in run parameter `model_dir`, then the packaged models. With `retrain` the model is estimated on
+    this run's data and written to `model_dir`. The model used is copied to the run directory.
+    """
+    retrain = str(ctx.param("retrain", "")).lower() in ("1", "true", "ya", "yes")
+    model_dir = ctx.param("model_dir")
+    found = None
+    if not retrain:
+        for d in ([Path(model_dir)] if model_dir else []) + [PACKAGED_MODELS]:
+            p = d / f"{name}.json"
+            if p.exists():
+                stored = json.loads(p.read_text(encoding="utf-8"))
+                if stored.get("siks", {}).get("version") == MODEL_VERSION:
+                    found = (p, stored)
+                    break
+    if found:
+        path, stored = found
+        model = dict(stored["splink"])
+        ratio = float(stored["siks"]["size"]) / max(size, 1.0)
+        lam = min(float(model["probability_two_random_records_match"]) * ratio, 0.5)
+        model["probability_two_random_records_match"] = lam
+        model.pop("linker_uid", None)
+        # blocking is code, not a parameter: always today's rules
+        current = Linker(inputs, make_settings(), log_level=None).misc.save_model_to_json()
+        model["blocking_rules_to_generate_predictions"] = current["blocking_rules_to_generate_predictions"]
+        linker = Linker(inputs, model, log_level=None)
+        source = {"sumber": "tersimpan", "berkas": str(path), "skala_lambda": round(ratio, 6)}
+    else:
+        linker = Linker(inputs, make_settings(), log_level=None)
+        fit(linker)
+        source = {"sumber": "dilatih"}
+    doc = {
+        "siks": {"version": MODEL_VERSION, "size": size, "name": name},
+        "splink": linker.misc.save_model_to_json(),
+    }
+    text = json.dumps(doc, indent=1, default=str)
+    (Path(ctx.work_dir) / f"model_{name}.json").write_text(text, encoding="utf-8")
+    if not found and model_dir:
+        Path(model_dir).mkdir(parents=True, exist_ok=True)
+        (Path(model_dir) / f"{name}.json").write_text(text, encoding="utf-8")
+    summary = model_summary(linker)
+    summary["log2_lambda"] = round(math.log2(summary["probability_two_random_records_match"]), 3)
+    ctx.stats["model"] = summary | source
+    return linker

@@ -1,0 +1,152 @@
+"""`siks reference load KIND FILE`: validate an extract, keep a typed Parquet copy, record it in the store.
+
+Why a copy: a run must be reproducible, so it reads the exact bytes recorded (path + sha256), not a file
+someone may overwrite; and Parquet with proper types lets every run skip parsing millions of CSV rows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from siks.verval.runs import sha256_file
+
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+NIK = r"^[0-9]{16}$"
+
+#: kind → [(column, required, regex the text must match or None, SQL type of the copy)]
+SPECS: dict[str, list[tuple[str, bool, str | None, str]]] = {
+    "dukcapil": [
+        ("nik", True, NIK, "VARCHAR"),
+        ("no_kk", False, NIK, "VARCHAR"),
+        ("nama", True, None, "VARCHAR"),
+        ("tempat_lahir", False, None, "VARCHAR"),
+        ("tanggal_lahir", True, DATE, "DATE"),
+        ("jenis_kelamin", True, r"^[12]$", "INTEGER"),
+        ("kode_desa", True, r"^[0-9]{2}\.?[0-9]{2}\.?[0-9]{2}\.?[0-9]{4}$", "VARCHAR"),
+        ("dusun", False, None, "VARCHAR"),
+        ("rw", False, r"^[0-9]{1,3}$", "VARCHAR"),
+        ("rt", False, r"^[0-9]{1,3}$", "VARCHAR"),
+        ("hubungan_kk", False, r"^[0-9]{1,2}$", "INTEGER"),
+        ("status_hidup", True, r"^(HIDUP|MATI)$", "VARCHAR"),
+        ("tanggal_meninggal", False, DATE, "DATE"),
+    ],
+    "asn": [
+        ("nik", True, NIK, "VARCHAR"),
+        ("nama", False, None, "VARCHAR"),
+        ("instansi", False, None, "VARCHAR"),
+        ("jenis", True, r"^(ASN|TNI|POLRI)$", "VARCHAR"),
+    ],
+    "pln": [
+        ("id_pelanggan", True, None, "VARCHAR"),
+        ("nik", True, NIK, "VARCHAR"),
+        ("daya_va", True, r"^[0-9]{2,6}$", "INTEGER"),
+        ("tarif", True, None, "VARCHAR"),
+    ],
+    "kendaraan": [
+        ("nik", True, NIK, "VARCHAR"),
+        ("no_polisi", False, None, "VARCHAR"),
+        ("jenis", True, r"^RODA[0-9]+$", "VARCHAR"),
+    ],
+}
+KINDS = tuple(SPECS)
+
+
+class ReferenceError(ValueError):
+    """An extract that cannot be used; the message names the row and column (Bahasa Indonesia)."""
+
+
+@dataclass
+class Loaded:
+    kind: str
+    path: Path
+    sha256: str
+    rows: int
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SIKS_DATA_DIR", "./siks-data"))
+
+
+def _source(path: Path) -> str:
+    p = str(path).replace("'", "''")
+    if path.suffix.lower() == ".parquet":
+        return f"(SELECT * FROM read_parquet('{p}'))"
+    if path.suffix.lower() in (".csv", ".txt"):
+        return f"(SELECT * FROM read_csv('{p}', all_varchar = true, header = true))"
+    raise ReferenceError(f"{path.name}: format tidak dikenal (gunakan CSV atau Parquet)")
+
+
+UPPER = ("status_hidup", "jenis", "tarif")
+
+
+def _text(col: str) -> str:
+    v = f"NULLIF(TRIM(CAST(\"{col}\" AS VARCHAR)), '')"
+    return f"UPPER({v})" if col in UPPER else v
+
+
+def _typed(col: str) -> str:
+    typ = next(t for c, _, _, t in (x for spec in SPECS.values() for x in spec) if c == col)
+    v = _text(col)
+    if col == "kode_desa":
+        v = f"REPLACE({v}, '.', '')"
+    return f"CAST({v} AS {typ})"
+
+
+def validate(con: duckdb.DuckDBPyConnection, kind: str, path: Path) -> None:
+    """Raise ReferenceError on the first bad value per column (row numbers count data rows from 1)."""
+    if kind not in SPECS:
+        raise ReferenceError(f"jenis rujukan '{kind}' tidak dikenal; pilih salah satu: {', '.join(KINDS)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE src AS SELECT ROW_NUMBER() OVER () AS _row, * FROM {_source(path)}"
+    )
+    cols = {r[0].lower() for r in con.execute("DESCRIBE src").fetchall()}
+    missing = [c for c, *_ in SPECS[kind] if c not in cols]
+    if missing:
+        raise ReferenceError(f"{path.name}: kolom wajib tidak ada: {', '.join(missing)}")
+    problems = []
+    for col, required, regex, typ in SPECS[kind]:
+        text = _text(col)
+        conds = []
+        if required:
+            conds.append(f"{text} IS NULL")
+        if regex:
+            conds.append(f"({text} IS NOT NULL AND NOT regexp_full_match({text}, '{regex}'))")
+        if typ == "DATE":
+            conds.append(f"({text} IS NOT NULL AND TRY_CAST({text} AS DATE) IS NULL)")
+        if not conds:
+            continue
+        rows = con.execute(
+            f"SELECT _row, {text} FROM src WHERE {' OR '.join(conds)} ORDER BY _row LIMIT 1"
+        ).fetchall()
+        if rows:
+            row, value = rows[0]
+            what = "kosong" if value is None else f"'{value}' tidak sah"
+            problems.append(f"baris {row}, kolom '{col}': {what}")
+    if problems:
+        raise ReferenceError(f"{path.name}: " + "; ".join(problems))
+
+
+def load(kind: str, file: Path, *, out_dir: Path | None = None) -> Loaded:
+    """Validate `file` and write the typed Parquet copy; recording it in the store is `record()`."""
+    file = Path(file)
+    if not file.exists():
+        raise ReferenceError(f"berkas tidak ada: {file}")
+    con = duckdb.connect()
+    try:
+        validate(con, kind, file)
+        digest = sha256_file(file)
+        target_dir = (out_dir or data_dir()) / "reference"
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / f"{kind}-{digest[:12]}.parquet"
+        select = ", ".join(f"{_typed(c)} AS {c}" for c, *_ in SPECS[kind])
+        con.execute(
+            f"COPY (SELECT {select} FROM src ORDER BY _row) TO '{target}' (FORMAT PARQUET)"
+        ).fetchall()
+        rows = con.execute("SELECT COUNT(*) FROM src").fetchall()[0][0]
+    finally:
+        con.close()
+    return Loaded(kind, target, digest, int(rows))

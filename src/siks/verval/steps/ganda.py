@@ -1,0 +1,149 @@
+"""Step `ganda`: duplicates in tiers — the same NIK on several ART, then the same person found by Splink.
+
+Why tiers: a shared NIK is certain evidence of a data problem but not of one person (a borrowed NIK is two
+people), while most real duplicates carry different NIKs. Splink scores pairs on name, birth date, sex,
+address, KK and the Dukcapil identity from `padan`; above the upper threshold a pair is ganda, between the
+thresholds it goes to a person for adjudication. Decisions already made are obeyed: "same person" forces
+a link, "different" forbids one even through a third record. Clusters keep their id across runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from splink import Linker, block_on
+
+from siks.verval import clustering, linkage
+from siks.verval.pipeline import Step, StepContext
+
+PARAMS = {
+    "ganda_bobot_atas": 12.0,  # match weight at or above: ganda
+    "ganda_bobot_bawah": 1.0,  # at or above (and below the upper): mungkin ganda, for adjudication
+}
+
+
+def run(ctx: StepContext) -> None:
+    upper = float(ctx.param("ganda_bobot_atas", PARAMS["ganda_bobot_atas"]))
+    lower = float(ctx.param("ganda_bobot_bawah", PARAMS["ganda_bobot_bawah"]))
+    has_padan = ctx.has("padan") and ctx.engine.count("padan") > 0
+    ident = "a.dukcapil_nik" if has_padan else "CAST(NULL AS VARCHAR)"
+    join = "LEFT JOIN padan AS a ON a.member_ref = p.member_ref" if has_padan else ""
+    ctx.create(
+        "ganda_input",
+        linkage.identity_sql(
+            f"person AS p {join}", "p.member_ref", extra=f", {ident} AS dukcapil_nik", alias="p"
+        ),
+    )
+    edges = predict(ctx, lower) if ctx.engine.count("ganda_input") > 1 else []
+    decisions = ctx.engine.query(
+        "SELECT member_ref_a, member_ref_b, same_person, decided_at FROM duplicate_decision"
+    ).to_pylist()
+    previous = ctx.engine.query("SELECT member_ref, cluster_id FROM previous_cluster").to_pylist()
+    result = clustering.cluster(edges, decisions, previous, upper=upper, lower=lower)
+    ctx.engine.register_arrow(
+        "duplicate_cluster",
+        pa.table(
+            {
+                "member_ref": pa.array([m.member_ref for m in result.members], pa.string()),
+                "cluster_id": pa.array([m.cluster_id for m in result.members], pa.string()),
+                "related_ref": pa.array([m.related_ref for m in result.members], pa.string()),
+                "weight": pa.array([m.weight for m in result.members], pa.float64()),
+            }
+        ),
+    )
+    ctx.engine.register_arrow(
+        "duplicate_possible",
+        pa.table(
+            {
+                "member_ref_a": pa.array([p[0] for p in result.possible], pa.string()),
+                "member_ref_b": pa.array([p[1] for p in result.possible], pa.string()),
+                "weight": pa.array([p[2] for p in result.possible], pa.float64()),
+            }
+        ),
+    )
+    ctx.stats.update(result.stats)
+    emit(ctx)
+
+
+def predict(ctx: StepContext, lower: float) -> list[tuple[str, str, float]]:
+    api = ctx.engine.splink_api()
+    sdf = api.register("ganda_input", table_name="ganda_dtks")
+
+    def fit(linker: Linker) -> None:
+        linkage.train(
+            linker,
+            [block_on("dukcapil_nik")],
+            recall=0.9,
+            u_pairs=float(ctx.param("u_pairs", 1e6)),
+        )
+
+    def make_settings():
+        return linkage.settings("dedupe_only", linkage.dedupe_blocking_rules(), ganda=True)
+
+    n = ctx.engine.count("ganda_input")
+    linker = linkage.model_linker(ctx, "ganda", [sdf], make_settings, n, fit)
+    linker.table_management.compute_tf_table("nama_norm")
+    pred = linker.inference.predict(threshold_match_weight=lower, warning_mode="never")
+    ctx.create(
+        "ganda_pairs",
+        f"""SELECT unique_id_l AS member_ref_a, unique_id_r AS member_ref_b, match_weight AS weight
+            FROM {pred.physical_name}""",
+    )
+    linker.table_management.delete_tables_created_by_splink_from_db()
+    ctx.stats["pairs_scored_above_lower"] = ctx.engine.count("ganda_pairs")
+    rows: list[dict[str, Any]] = ctx.engine.query(
+        "SELECT member_ref_a, member_ref_b, weight FROM ganda_pairs"
+    ).to_pylist()
+    return [(r["member_ref_a"], r["member_ref_b"], float(r["weight"])) for r in rows]
+
+
+def emit(ctx: StepContext) -> None:
+    person = (
+        "p.member_ref, p.family_ref, p.household_ref, p.kode_desa, COALESCE(p.nik, p.nik_raw) AS nik, p.nama"
+    )
+    ctx.emit_findings(
+        f"""
+        SELECT 'DUP_NIK' AS code, {person}, o.member_ref AS related_ref, o.nama AS related_nama,
+               o.nik AS related_nik
+        FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.nik ORDER BY p.member_ref) AS k,
+                     COUNT(*) OVER (PARTITION BY p.nik) AS n
+              FROM person AS p WHERE p.nik IS NOT NULL) AS p
+        JOIN (SELECT member_ref, nama, nik, ROW_NUMBER() OVER (PARTITION BY nik ORDER BY member_ref) AS k
+              FROM person WHERE nik IS NOT NULL) AS o
+          ON o.nik = p.nik AND o.k = CASE WHEN p.k = 1 THEN 2 ELSE 1 END
+        WHERE p.n > 1
+        """
+    )
+    ctx.emit_findings(
+        f"""
+        SELECT 'DUP' AS code, {person}, c.cluster_id AS cluster_id, c.related_ref AS related_ref,
+               c.weight AS weight, CAST(ROUND(c.weight, 1) AS VARCHAR) AS bobot, o.nama AS related_nama,
+               o.kode_desa AS related_desa, o.nik AS related_nik
+        FROM duplicate_cluster AS c
+        JOIN person AS p ON p.member_ref = c.member_ref
+        LEFT JOIN person AS o ON o.member_ref = c.related_ref
+        """
+    )
+    ctx.emit_findings(
+        f"""
+        SELECT 'DUP_POSSIBLE' AS code, {person}, d.member_ref_b AS related_ref, d.weight AS weight,
+               CAST(ROUND(d.weight, 1) AS VARCHAR) AS bobot, o.nama AS related_nama,
+               o.kode_desa AS related_desa, o.nik AS related_nik
+        FROM duplicate_possible AS d
+        JOIN person AS p ON p.member_ref = d.member_ref_a
+        JOIN person AS o ON o.member_ref = d.member_ref_b
+        """
+    )
+
+
+STEP = Step(
+    name="ganda",
+    title="Ganda: NIK sama dan orang yang sama (Splink)",
+    version="2",
+    inputs=("person", "duplicate_decision", "previous_cluster"),
+    optional_inputs=("padan",),
+    outputs=("ganda_input", "duplicate_cluster", "duplicate_possible", "findings_ganda"),
+    run=run,
+    probabilistic=True,
+)

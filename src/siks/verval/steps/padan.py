@@ -1,0 +1,265 @@
+"""Step `padan`: match every ART with Dukcapil, and suggest the probable true NIK where they don't match.
+
+Why: Dukcapil only accepts an exact match (NIK with the same name, birth date and sex). Records that fail
+are not necessarily wrong people — a typo, a transposition, a nickname or a borrowed NIK are the usual
+causes — so each unmatched ART gets up to three suggestions from a probabilistic link (Splink) on name,
+birth date, sex, address and KK, with the match weight that ranks them.
+
+Outputs: `dukcapil` (the cleaned extract), `padan` (one row per ART: status and the NIK of the Dukcapil
+person this record most probably is, used by kk/ganda/exclusions), `nik_suggestion`, `findings_padan`.
+"""
+
+from __future__ import annotations
+
+from splink import Linker, block_on
+
+from siks.verval import linkage
+from siks.verval.pipeline import Step, StepContext
+from siks.verval.steps.prepare import name_norm
+
+#: Defaults; override with run parameters of the same name.
+PARAMS = {
+    "saran_bobot_min": -8.0,  # lowest match weight still shown as a suggestion
+    "saran_bobot_yakin": -6.0,  # top suggestion at or above this (and clearly ahead) is the identity
+    "saran_jumlah": 3,
+    "saran_selisih": 3.0,  # ... and at least this far ahead of the runner-up (or of the recorded NIK)
+}
+
+EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS status,
+  CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS dukcapil_nik,
+  CAST(NULL AS VARCHAR) AS resolved_by,
+  CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
+EMPTY_SUGGESTION = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS INT) AS rank,
+  CAST(NULL AS VARCHAR) AS nik, CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
+
+
+def prepare_dukcapil(ctx: StepContext) -> int:
+    return ctx.create(
+        "dukcapil",
+        f"""
+        SELECT CAST(d.nik AS VARCHAR) AS nik, CAST(d.no_kk AS VARCHAR) AS no_kk, d.nama AS nama,
+               {name_norm("d.nama")} AS nama_norm, CAST(d.tanggal_lahir AS DATE) AS tanggal_lahir,
+               CAST(d.jenis_kelamin AS INT) AS jenis_kelamin,
+               REPLACE(CAST(d.kode_desa AS VARCHAR), '.', '') AS kode_desa,
+               SUBSTRING(REPLACE(CAST(d.kode_desa AS VARCHAR), '.', ''), 1, 6) AS kode_kecamatan,
+               UPPER(d.status_hidup) AS status_hidup, CAST(d.tanggal_meninggal AS DATE) AS tanggal_meninggal
+        FROM ref_dukcapil AS d
+        """,
+    )
+
+
+def exact_match(ctx: StepContext) -> None:
+    ctx.create(
+        "padan_exact",
+        f"""
+        SELECT p.member_ref, p.nik, d.nik IS NOT NULL AS found,
+               COALESCE(p.nama_norm = d.nama_norm, FALSE) AS name_eq,
+               COALESCE(p.tanggal_lahir = d.tanggal_lahir, FALSE) AS dob_eq,
+               COALESCE(p.jenis_kelamin = d.jenis_kelamin, FALSE) AS sex_eq,
+               COALESCE({linkage.name_key("p.nama_norm")} = {linkage.name_key("d.nama_norm")}, FALSE)
+                 AS key_eq
+        FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik
+        """,
+    )
+
+
+def link(ctx: StepContext) -> None:
+    """Splink: the model (stored, or estimated on all ART × Dukcapil), scoring only the unmatched ART."""
+    e = ctx.engine
+    ctx.create(
+        "padan_l",
+        linkage.identity_sql(
+            "person",
+            "member_ref",
+            where="WHERE member_ref IN (SELECT member_ref FROM padan_exact "
+            "WHERE NOT (found AND name_eq AND dob_eq AND sex_eq))",
+        ),
+    )
+    ctx.create("padan_r", linkage.identity_sql("dukcapil", "nik"))
+    n_left = e.count("padan_l")
+    ctx.stats["unmatched"] = n_left
+    if n_left == 0:
+        ctx.create("padan_pred", "SELECT member_ref, nik, weight FROM (" + EMPTY_SUGGESTION + ") AS e")
+        return
+    api = e.splink_api()
+    right = api.register("padan_r", table_name="padan_dukcapil")
+
+    def fit(linker: Linker) -> None:
+        linkage.train(
+            linker,
+            [block_on("nik", "tanggal_lahir"), block_on("nama_kunci", "tanggal_lahir", "kode_desa")],
+            recall=0.9,
+            u_pairs=float(ctx.param("u_pairs", 1e6)),
+        )
+
+    def make_settings():
+        return linkage.settings("link_only", linkage.link_blocking_rules())
+
+    n_right = e.count("padan_r")
+    if linkage_needs_training(ctx, "padan"):
+        ctx.create("padan_l_all", linkage.identity_sql("person", "member_ref"))
+        all_l = api.register("padan_l_all", table_name="padan_dtks")
+        trained = linkage.model_linker(ctx, "padan", [all_l, right], make_settings, n_right, fit)
+        model = trained.misc.save_model_to_json()
+        model.pop("linker_uid", None)
+        left = api.register("padan_l", table_name="padan_dtks_unmatched")
+        linker = Linker([left, right], model, log_level=None)
+    else:
+        left = api.register("padan_l", table_name="padan_dtks_unmatched")
+        linker = linkage.model_linker(ctx, "padan", [left, right], make_settings, n_right, fit)
+    linker.table_management.compute_tf_table("nama_norm")
+    pred = linker.inference.predict(
+        threshold_match_weight=float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"])),
+        warning_mode="never",
+    )
+    ctx.create(
+        "padan_pred",
+        f"""SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight
+            FROM {pred.physical_name}""",
+    )
+    linker.table_management.delete_tables_created_by_splink_from_db()
+
+
+def linkage_needs_training(ctx: StepContext, name: str) -> bool:
+    """True when no stored model of this version will be found (so all ART are needed to estimate)."""
+    if str(ctx.param("retrain", "")).lower() in ("1", "true", "ya", "yes"):
+        return True
+    import json
+    from pathlib import Path
+
+    dirs = ([Path(ctx.param("model_dir"))] if ctx.param("model_dir") else []) + [linkage.PACKAGED_MODELS]
+    for d in dirs:
+        p = d / f"{name}.json"
+        if p.exists() and json.loads(p.read_text()).get("siks", {}).get("version") == linkage.MODEL_VERSION:
+            return False
+    return True
+
+
+def run(ctx: StepContext) -> None:
+    if not ctx.has("ref_dukcapil"):
+        ctx.stats["skipped"] = "ekstrak Dukcapil belum dimuat"
+        ctx.create("dukcapil", "SELECT CAST(NULL AS VARCHAR) AS nik WHERE 1 = 0")
+        ctx.create("padan", EMPTY_PADAN)
+        ctx.create("nik_suggestion", EMPTY_SUGGESTION)
+        ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
+        return
+    n = int(ctx.param("saran_jumlah", PARAMS["saran_jumlah"]))
+    sure = float(ctx.param("saran_bobot_yakin", PARAMS["saran_bobot_yakin"]))
+    gap = float(ctx.param("saran_selisih", PARAMS["saran_selisih"]))
+    prepare_dukcapil(ctx)
+    exact_match(ctx)
+    link(ctx)
+    # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded.
+    ctx.create(
+        "padan_ranked",
+        """SELECT s.member_ref, s.nik, s.weight,
+                  ROW_NUMBER() OVER (PARTITION BY s.member_ref ORDER BY s.weight DESC, s.nik) AS rank
+           FROM padan_pred AS s""",
+    )
+    # The recorded NIK is this person's when at most one of name/birth date/sex disagrees (a nickname, a
+    # miswritten date, a sex slip) and no other Dukcapil person fits clearly better; a clearly better
+    # person makes it a borrowed NIK. A suggestion becomes the identity only when it is confident and
+    # clearly ahead of the runner-up (two SAKIMAN born 1 July 1956 are not resolved by name alone).
+    ctx.create(
+        "padan",
+        f"""
+        SELECT x.member_ref, x.status, x.reason,
+               CASE WHEN x.status = 'PADAN' OR x.own THEN x.nik
+                    WHEN x.sure OR x.reason = 'OTHER_PERSON' THEN x.top_nik END AS dukcapil_nik,
+               CASE WHEN x.status = 'PADAN' OR x.own THEN 'nik'
+                    WHEN x.sure OR x.reason = 'OTHER_PERSON' THEN 'saran' END AS resolved_by,
+               CASE WHEN x.status = 'PADAN' THEN NULL ELSE x.top_weight END AS weight
+        FROM (
+          SELECT y.*,
+                 CASE WHEN y.found AND y.name_eq AND y.dob_eq AND y.sex_eq THEN 'PADAN'
+                      WHEN y.nik IS NULL THEN 'TANPA_NIK' ELSE 'TIDAK_PADAN' END AS status,
+                 CASE WHEN y.found AND y.name_eq AND y.dob_eq AND y.sex_eq THEN NULL
+                      WHEN y.nik IS NULL THEN 'NO_NIK'
+                      WHEN NOT y.found THEN 'NIK_UNKNOWN'
+                      WHEN y.better THEN 'OTHER_PERSON'
+                      WHEN y.dob_eq AND y.sex_eq THEN 'NAME_MISMATCH'
+                      ELSE 'IDENTITY_MISMATCH' END AS reason,
+                 y.found AND NOT y.better AND ((y.dob_eq AND y.sex_eq)
+                   OR ((y.name_eq OR y.key_eq) AND (y.dob_eq OR y.sex_eq))) AS own
+          FROM (
+            SELECT e.member_ref, e.nik, e.found, e.name_eq, e.dob_eq, e.sex_eq, e.key_eq,
+                   t.nik AS top_nik, t.weight AS top_weight,
+                   COALESCE(t.weight >= {sure} AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE)
+                     AS sure,
+                   COALESCE(t.nik <> e.nik AND t.weight >= {sure}
+                            AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE) AS better
+            FROM padan_exact AS e
+            LEFT JOIN padan_ranked AS t ON t.member_ref = e.member_ref AND t.rank = 1
+            LEFT JOIN padan_ranked AS t2 ON t2.member_ref = e.member_ref AND t2.rank = 2
+            LEFT JOIN padan_pred AS o ON o.member_ref = e.member_ref AND o.nik = e.nik
+          ) AS y
+        ) AS x
+        """,
+    )
+    ctx.create(
+        "nik_suggestion",
+        f"""
+        SELECT r.member_ref,
+               ROW_NUMBER() OVER (PARTITION BY r.member_ref ORDER BY r.weight DESC, r.nik) AS rank,
+               r.nik, r.weight
+        FROM padan_ranked AS r
+        JOIN padan AS a ON a.member_ref = r.member_ref
+         AND a.reason IN ('NO_NIK', 'NIK_UNKNOWN', 'OTHER_PERSON')
+        JOIN person AS p ON p.member_ref = r.member_ref
+        WHERE r.nik <> COALESCE(p.nik, '') AND r.rank <= {n + 1}
+        """,
+    )
+    ctx.create("nik_suggestion", f"SELECT * FROM nik_suggestion WHERE rank <= {n}")
+    emit(ctx)
+    ctx.stats["counts"] = {
+        r["status"]: r["n"]
+        for r in ctx.engine.query("SELECT status, COUNT(*) AS n FROM padan GROUP BY status").to_pylist()
+    }
+
+
+def emit(ctx: StepContext) -> None:
+    ctx.emit_findings(
+        """
+        SELECT 'PADAN_' || a.reason AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+               COALESCE(p.nik, p.nik_raw) AS nik, p.nama, p.tanggal_lahir, p.jenis_kelamin,
+               CASE WHEN a.reason = 'OTHER_PERSON' THEN a.dukcapil_nik END AS related_nik,
+               CASE WHEN a.reason = 'OTHER_PERSON' THEN a.weight END AS weight,
+               CAST(ROUND(a.weight, 1) AS VARCHAR) AS bobot,
+               d.nama AS nama_dukcapil, d.tanggal_lahir AS tanggal_lahir_dukcapil,
+               d.jenis_kelamin AS jk_dukcapil,
+               CASE WHEN d.nik IS NULL THEN NULL ELSE
+                 TRIM(BOTH ', ' FROM
+                   CASE WHEN p.nama_norm <> d.nama_norm THEN 'nama, ' ELSE '' END ||
+                   CASE WHEN p.tanggal_lahir <> d.tanggal_lahir THEN 'tanggal lahir, ' ELSE '' END ||
+                   CASE WHEN p.jenis_kelamin <> d.jenis_kelamin THEN 'jenis kelamin' ELSE '' END)
+               END AS fields
+        FROM padan AS a
+        JOIN person AS p ON p.member_ref = a.member_ref
+        LEFT JOIN dukcapil AS d ON d.nik = p.nik
+        WHERE a.status <> 'PADAN'
+        """
+    )
+    ctx.emit_findings(
+        """
+        SELECT 'NIK_SUGGESTION' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+               COALESCE(p.nik, p.nik_raw) AS nik, s.nik AS related_nik, s.weight AS weight, s.rank AS rank,
+               CAST(ROUND(s.weight, 1) AS VARCHAR) AS bobot, d.nama AS nama_dukcapil,
+               d.tanggal_lahir AS tanggal_lahir_dukcapil, d.kode_desa AS kode_desa_dukcapil,
+               d.no_kk AS no_kk_dukcapil
+        FROM nik_suggestion AS s
+        JOIN person AS p ON p.member_ref = s.member_ref
+        JOIN dukcapil AS d ON d.nik = s.nik
+        """
+    )
+
+
+STEP = Step(
+    name="padan",
+    title="Padan Dukcapil dan saran NIK",
+    version="2",
+    inputs=("person",),
+    optional_inputs=("ref_dukcapil",),
+    outputs=("dukcapil", "padan", "nik_suggestion", "findings_padan"),
+    run=run,
+    probabilistic=True,
+)
