@@ -1,0 +1,264 @@
+"""Accounts: create users, check passwords (argon2), rate-limit logins, keep server-side sessions.
+
+Why these choices:
+- argon2id (argon2-cffi defaults, RFC 9106) and a dummy verify for unknown names, so timing does not tell
+  which usernames exist. One verification costs ≈150 ms of CPU on all cores (4 lanes), on purpose; so a
+  worker process runs only one at a time (`_VERIFY_SLOTS`): a burst of logins queues among itself instead
+  of taking the CPU from every other request (docs/benchmarks.md, "Web").
+- Failed logins are rows in `login_attempt`; the limit (5 failures per username, 20 per IP, in 15 minutes)
+  therefore holds across restarts and workers. A blocked login is refused before the password is checked.
+- A session is a random token in a signed cookie; the database keeps only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from siks.accounts.errors import AuthenticationFailed, Invalid, TooManyAttempts
+from siks.accounts.roles import LEVEL_LABEL, get_role
+from siks.audit import record_change
+from siks.domain import wilayah
+from siks.store.base import utcnow
+from siks.store.models.accounts import LoginAttempt, User, UserSession
+
+WINDOW = dt.timedelta(minutes=15)
+USERNAME_LIMIT = 5
+IP_LIMIT = 20
+SESSION_LIFETIME = dt.timedelta(hours=8)
+MIN_PASSWORD = 8
+ATTEMPT_RETENTION = dt.timedelta(days=30)
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Password checks run in the web server's thread pool (sync routes); this bounds them per worker process.
+_VERIFY_SLOTS = threading.BoundedSemaphore(1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        with _VERIFY_SLOTS:
+            return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The acting user as services see it: a plain snapshot, safe to use after the session that loaded it
+    rolled back or closed (error pages, streamed exports). Services accept it wherever they take a user."""
+
+    id: int
+    username: str
+    full_name: str | None
+    role: str
+    wilayah_code: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.username, user.full_name, user.role, user.wilayah_code, user.active)
+
+
+# --- users ------------------------------------------------------------------------------------------------
+
+
+def normalize_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def check_assignment(role: str, wilayah_code: str | None) -> str | None:
+    """Validate a role/wilayah pair and return the dotted code (None for nasional). Raises Invalid."""
+    r = get_role(role)
+    if not wilayah_code or wilayah_code.strip().lower() in ("", "nasional", "0"):
+        if r.level in (0, None):
+            return None
+        raise Invalid(f"Peran {r.code} memerlukan wilayah tingkat {LEVEL_LABEL[r.level]}.")
+    try:
+        code = wilayah.normalize(wilayah_code)
+    except ValueError as e:
+        raise Invalid(str(e)) from None
+    w = wilayah.get(code)
+    if w is None:
+        raise Invalid(f"Kode wilayah {code} tidak ada dalam daftar Kemendagri.")
+    if r.level == 0:
+        raise Invalid(f"Peran {r.code} berlaku nasional; jangan isi wilayah.")
+    if r.level is not None and w.level != r.level:
+        raise Invalid(
+            f"Peran {r.code} memerlukan wilayah tingkat {LEVEL_LABEL[r.level]}, "
+            f"bukan {LEVEL_LABEL[w.level]} ({code})."
+        )
+    return code
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    wilayah_code: str | None,
+    *,
+    full_name: str | None = None,
+    actor: object = "sistem",
+    reason: str = "akun baru",
+) -> User:
+    """Add a user; the change is audited (without the hash)."""
+    name = normalize_username(username)
+    if not _USERNAME.fullmatch(name):
+        raise Invalid("Nama pengguna: 2–64 huruf kecil, angka, titik, garis bawah atau tanda hubung.")
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"Kata sandi minimal {MIN_PASSWORD} karakter.")
+    code = check_assignment(role, wilayah_code)
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise Invalid(f"Nama pengguna {name} sudah dipakai.")
+    user = User(
+        username=name,
+        full_name=full_name,
+        role=role,
+        wilayah_code=code,
+        password_hash=hash_password(password),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    record_change(session, actor, "user", user.id, None, user_snapshot(user), reason)
+    return user
+
+
+def user_snapshot(user: User) -> dict:
+    """What the audit trail keeps of a user: never the password hash."""
+    return {
+        "username": user.username,
+        "role": user.role,
+        "wilayah_code": user.wilayah_code,
+        "active": user.active,
+    }
+
+
+def set_password(session: Session, user: User, password: str, *, actor: object = "sistem") -> None:
+    """New password; ends every session of the user."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"Kata sandi minimal {MIN_PASSWORD} karakter.")
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    record_change(session, actor, "user", user.id, None, {"password": "diganti"}, "ganti kata sandi")
+
+
+def get_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == normalize_username(username)))
+
+
+# --- login and rate limit ---------------------------------------------------------------------------------
+
+
+def _failures_since(session: Session, column, value: str, since: dt.datetime) -> int:
+    stmt = select(func.count()).where(
+        column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+    )
+    return session.scalar(stmt) or 0
+
+
+def is_blocked(session: Session, username: str, ip: str, now: dt.datetime | None = None) -> bool:
+    """True when either the username or the IP has too many recent failures."""
+    now = now or utcnow()
+    since = now - WINDOW
+    name = normalize_username(username)
+    last_ok = session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == name, LoginAttempt.success.is_(True))
+    )
+    user_since = max(since, _aware(last_ok)) if last_ok else since
+    return (
+        _failures_since(session, LoginAttempt.username, name, user_since) >= USERNAME_LIMIT
+        or _failures_since(session, LoginAttempt.ip, ip, since) >= IP_LIMIT
+    )
+
+
+def authenticate(session: Session, username: str, password: str, ip: str) -> User:
+    """The user for these credentials, or AuthenticationFailed / TooManyAttempts. Every try is recorded.
+
+    The caller must commit even when this raises, or the failure is not counted: use a session of its own.
+    """
+    name = normalize_username(username)[:64]
+    ip = (ip or "-")[:45]
+    if is_blocked(session, name, ip):
+        session.add(LoginAttempt(username=name, ip=ip, success=False))
+        raise TooManyAttempts()
+    user = session.scalar(select(User).where(User.username == name)) if name else None
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = ok and user is not None and user.active
+    session.add(LoginAttempt(username=name, ip=ip, success=ok))
+    if not ok:
+        raise AuthenticationFailed()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    _prune_attempts(session)
+    return user
+
+
+def _prune_attempts(session: Session) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - ATTEMPT_RETENTION))
+
+
+# --- sessions ---------------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User) -> str:
+    """A fresh session token for `user` (goes into the signed cookie; only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))
+    return token
+
+
+def user_for_token(session: Session, token: str | None) -> User | None:
+    """The active user behind a session token, or None when unknown, expired or disabled."""
+    if not token:
+        return None
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    if row is None:
+        return None
+    now = utcnow()
+    if _aware(row.expires_at) <= now or not row.user.active:
+        return None
+    if now - _aware(row.last_seen_at) > dt.timedelta(minutes=5):  # do not write on every request
+        row.last_seen_at = now
+    return row.user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))

@@ -1,0 +1,151 @@
+"""The FastAPI application: HTML pages (Bahasa Indonesia) and the JSON API `/api/v1`, over the same services.
+
+To add an area's pages and API: write `siks/web/routes/<area>.py` with a `router` (and optionally a `NAV`
+list of `NavItem`), then add its name to `ROUTERS` below — one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from siks.accounts.errors import ServiceError
+from siks.accounts.service import SESSION_LIFETIME
+from siks.store.db import make_engine, session_factory
+from siks.web import logfilter, templating
+from siks.web.deps import NotLoggedIn
+from siks.web.security import SESSION_COOKIE, SecurityHeaders, load_secret_key, verify_csrf
+
+# Route modules under siks.web.routes, each with a `router`. Order = order of matching.
+ROUTERS: tuple[str, ...] = (
+    "auth",
+    "home",
+    "registry",
+    "audit",
+    "usulan",
+    "fieldwork",
+    "adjudication",
+    "penetapan",
+    "public",
+    "dashboard",
+    "api",
+)
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _error_page(request: Request, status: int, message: str):
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return templating.render(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+_DEFAULT_MESSAGES = {
+    400: "Permintaan tidak dapat diproses.",
+    401: "Silakan masuk terlebih dahulu.",
+    403: "Akses ditolak.",
+    404: "Halaman tidak ditemukan.",
+    405: "Metode tidak diizinkan.",
+    409: "Terjadi konflik data.",
+    422: "Isian tidak lengkap atau tidak valid.",
+    429: "Terlalu banyak permintaan.",
+}
+
+
+def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | None = None,
+               cookie_secure: bool = False) -> FastAPI:  # fmt: skip
+    """Build the app over a database (an Engine, a URL, or `SIKS_DATABASE_URL`/`siks.db`).
+
+    `cookie_secure=True` adds the Secure flag (behind HTTPS); `secret_key` defaults to `load_secret_key()`.
+    """
+    engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
+    app = FastAPI(
+        title="siks API",
+        summary="Sistem Informasi Kesejahteraan Sosial — DTKS",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        dependencies=[Depends(verify_csrf)],
+    )
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+
+    # Order: SessionMiddleware must wrap the routes; SecurityHeaders wraps everything.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key or load_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        same_site="lax",
+        https_only=cookie_secure,
+    )
+    app.add_middleware(SecurityHeaders, docs_path=f"{API_PREFIX}/docs")
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    templating.NAV.clear()
+    for name in ROUTERS:
+        module = importlib.import_module(f"siks.web.routes.{name}")
+        app.include_router(module.router)
+        templating.NAV.extend(getattr(module, "NAV", ()))
+
+    _install_handlers(app)
+    logfilter.install()  # under any server: mask personal data on the handlers already configured
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError):
+        if _is_api(request):
+            return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+        return _error_page(request, exc.status, exc.message)
+
+    @app.exception_handler(NotLoggedIn)
+    async def _not_logged_in(request: Request, exc: NotLoggedIn):
+        if _is_api(request):
+            return JSONResponse({"detail": "Silakan masuk terlebih dahulu."}, status_code=401)
+        target = request.url.path if request.method == "GET" else "/"
+        return RedirectResponse(f"/masuk?lanjut={target}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code in (403, 409, 429) else None
+        return _error_page(
+            request, exc.status_code, message or _DEFAULT_MESSAGES.get(exc.status_code, "Galat.")
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        if _is_api(request):
+            return JSONResponse({"detail": _DEFAULT_MESSAGES[422], "errors": _plain(exc.errors())}, 422)
+        return _error_page(request, 422, _DEFAULT_MESSAGES[422])
+
+
+def _plain(errors) -> list[dict]:
+    """Validation errors without the submitted values (they may be a NIK)."""
+    return [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors
+    ]
+
+
+def app_from_env() -> FastAPI:
+    """The app uvicorn builds in each worker (`siks serve`): database from `SIKS_DATABASE_URL`."""
+    import os
+
+    return create_app(None, cookie_secure=os.environ.get("SIKS_COOKIE_SECURE") == "1")

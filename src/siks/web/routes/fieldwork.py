@@ -1,0 +1,273 @@
+"""Verval lapangan pages: the enumerator's phone list and visit form, assignment, and progress; plus the API.
+
+The enumerator's pages are built for a phone: one column, big targets, no JavaScript. Visits send back the
+task version, so a visit recorded twice (two tabs, a retry) is a conflict rather than a second record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from starlette.datastructures import FormData
+
+from siks.accounts.errors import Forbidden
+from siks.accounts.roles import VIEW_REGISTRY
+from siks.accounts.scope import Scope
+from siks.domain import wilayah
+from siks.domain.fieldwork import HOUSEHOLD_RESULTS, KEBERADAAN, TASK_DONE, TASK_OPEN, TASK_STATUS_LABEL
+from siks.fieldwork import service
+from siks.web.deps import CurrentUser, Db
+from siks.web.routes.usulan import attempt, read_form
+from siks.web.templating import NavItem, render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/fieldwork", tags=["verval lapangan"])
+router = APIRouter()
+NAV = [NavItem("Verval lapangan", "/verval-lapangan", VIEW_REGISTRY, order=30)]
+Form = Annotated[FormData, Depends(read_form)]
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@pages.get("/verval-lapangan")
+def home(request: Request, db: Db, user: CurrentUser, status: str = TASK_OPEN):
+    """Enumerators see their list; assigners and supervisors see progress."""
+    if user.role == "enumerator":
+        rows = service.my_tasks(db, user, status if status in (TASK_OPEN, TASK_DONE) else TASK_OPEN)
+        context = {"rows": rows, "status": status, "labels": TASK_STATUS_LABEL, "results": HOUSEHOLD_RESULTS}
+        return render(request, "fieldwork/tasks.html", context)
+    if user.role not in service.VIEWER_ROLES:
+        raise Forbidden("Verval lapangan dikerjakan enumerator dan diawasi kecamatan/kabupaten.")
+    progress = service.progress(db, user)
+    context = {"progress": progress, "can_assign": user.role in service.ASSIGNER_ROLES}
+    return render(request, "fieldwork/progress.html", context)
+
+
+def _visit_context(db, user, task_id: int, values: dict | None = None, error: str | None = None) -> dict:
+    form = service.visit_form(db, user, task_id)
+    return form | {
+        "results": HOUSEHOLD_RESULTS,
+        "keberadaan": KEBERADAAN,
+        "values": values or {},
+        "error": error,
+        "is_mine": form["task"].enumerator_id == user.id,
+        "member_names": {m.id: m.nama for f in form["household"].families for m in f.members},
+        "today": dt.date.today().isoformat(),
+    }
+
+
+@pages.get("/verval-lapangan/tugas/{task_id:int}")
+def visit_page(request: Request, task_id: int, db: Db, user: CurrentUser):
+    return render(request, "fieldwork/visit.html", _visit_context(db, user, task_id))
+
+
+def visit_from_form(form: FormData, member_ids: list[int], household_keys, member_keys) -> dict:
+    """Form fields → the arguments of `service.record_visit`."""
+    keberadaan = {mid: _int(form.get(f"keberadaan_{mid}")) for mid in member_ids}
+    keberadaan = {mid: code for mid, code in keberadaan.items() if code is not None}
+    answers = {key: form.get(f"j_{key}") for key in household_keys}
+    member_answers = {mid: {key: form.get(f"a_{mid}_{key}") for key in member_keys} for mid in member_ids}
+    try:
+        visited = dt.date.fromisoformat(str(form.get("tanggal"))) if form.get("tanggal") else None
+    except ValueError:
+        visited = None
+    return {
+        "result": _int(form.get("hasil"), 0),
+        "keberadaan": keberadaan,
+        "answers": answers,
+        "member_answers": member_answers,
+        "visited_on": visited,
+        "note": str(form.get("catatan") or "").strip() or None,
+    }
+
+
+@pages.post("/verval-lapangan/tugas/{task_id:int}")
+def visit_submit(request: Request, task_id: int, db: Db, user: CurrentUser, form: Form):
+    ctx = service.visit_form(db, user, task_id)
+    args = visit_from_form(
+        form,
+        [m.id for m in ctx["members"]],
+        [f.key for f in ctx["household_fields"]],
+        [f.key for f in ctx["member_fields"]],
+    )
+    result, error = attempt(db, service.record_visit, db, user, task_id, _int(form.get("versi")), **args)
+    if error is not None:
+        db.expire_all()
+        context = _visit_context(db, user, task_id, dict(form), error.message)
+        return render(request, "fieldwork/visit.html", context, error.status)
+    return RedirectResponse(f"/verval-lapangan?tersimpan={task_id}&usulan={len(result.usulan_ids)}", 303)
+
+
+def _desa_choices(user) -> list:
+    scope = Scope.of(user)
+    if scope.code is None or wilayah.level(scope.code) < 2:
+        return []  # national/provincial users type the code
+    return wilayah.desa_in(scope.code)
+
+
+@pages.get("/verval-lapangan/penugasan")
+def assign_page(request: Request, db: Db, user: CurrentUser):
+    if user.role not in service.ASSIGNER_ROLES:
+        raise Forbidden("Penugasan dilakukan operator kecamatan atau kabupaten.")
+    context = {
+        "desa": _desa_choices(user),
+        "enumerators": service.enumerators(db, user),
+        "values": {},
+        "error": None,
+    }
+    return render(request, "fieldwork/assign.html", context)
+
+
+@pages.post("/verval-lapangan/penugasan")
+def assign_submit(request: Request, db: Db, user: CurrentUser, form: Form):
+    values = {k: str(form.get(k) or "").strip() for k in ("enumerator", "desa", "dusun", "rw", "rt")}
+    result, error = attempt(
+        db,
+        service.assign,
+        db,
+        user,
+        _int(values["enumerator"], 0),
+        values["desa"] or "-",
+        dusun=values["dusun"] or None,
+        rw=values["rw"] or None,
+        rt=values["rt"] or None,
+    )
+    context = {"desa": _desa_choices(user), "enumerators": service.enumerators(db, user), "values": values}
+    if error is not None:
+        return render(request, "fieldwork/assign.html", context | {"error": error.message}, error.status)
+    return render(request, "fieldwork/assign.html", context | {"error": None, "result": result})
+
+
+# --- API --------------------------------------------------------------------------------------------------
+
+
+class TaskOut(BaseModel):
+    id: int
+    household_id: int
+    household_ref: str
+    desa_code: str
+    dusun: str | None
+    rw: str | None
+    rt: str | None
+    alamat: str | None
+    head: str | None
+    status: str
+    result: int | None
+    visited_on: dt.date | None
+    version: int
+
+
+class VisitIn(BaseModel):
+    version: int
+    result: int = Field(description="hasil verivali per ruta: 1–6 (docs/usulan.md §5)")
+    keberadaan: dict[int, int] = Field(default_factory=dict, description="member_id → kode keberadaan 404")
+    answers: dict[str, Any] = Field(default_factory=dict, description="jawaban ruta, kunci kolom templat")
+    member_answers: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    visited_on: dt.date | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class VisitOut(BaseModel):
+    task: TaskOut
+    assessment_id: int | None
+    usulan_ids: list[int]
+
+
+class AssignIn(BaseModel):
+    enumerator_id: int
+    desa_code: str
+    dusun: str | None = None
+    rw: str | None = None
+    rt: str | None = None
+
+
+class AssignOut(BaseModel):
+    created: int
+    moved: int
+    skipped_done: int
+
+
+class ProgressOut(BaseModel):
+    code: str
+    name: str
+    done: int
+    total: int
+
+
+def task_out(task, household, head=None) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        household_id=household.id,
+        household_ref=household.ref,
+        desa_code=household.desa_code,
+        dusun=household.dusun,
+        rw=household.rw,
+        rt=household.rt,
+        alamat=household.alamat,
+        head=head,
+        status=task.status,
+        result=task.result,
+        visited_on=task.visited_on,
+        version=task.version,
+    )
+
+
+@api.get("/tasks", response_model=list[TaskOut])
+def my_tasks(db: Db, user: CurrentUser, status: str | None = TASK_OPEN):
+    """Your own tasks (enumerator), in walking order."""
+    return [task_out(r.task, r.household, r.head) for r in service.my_tasks(db, user, status)]
+
+
+@api.get("/tasks/{task_id}", response_model=TaskOut)
+def get_task(task_id: int, db: Db, user: CurrentUser):
+    return task_out(*service.get_task(db, user, task_id))
+
+
+@api.post("/tasks/{task_id}/visit", response_model=VisitOut)
+def visit(task_id: int, body: VisitIn, db: Db, user: CurrentUser):
+    """Record one visit: result, keberadaan per member, updated answers (a new dated assessment)."""
+    out = service.record_visit(
+        db,
+        user,
+        task_id,
+        body.version,
+        result=body.result,
+        keberadaan=body.keberadaan,
+        answers=body.answers,
+        member_answers=body.member_answers,
+        visited_on=body.visited_on,
+        note=body.note,
+    )
+    task, household = service.get_task(db, user, task_id)
+    return VisitOut(
+        task=task_out(task, household), assessment_id=out.assessment_id, usulan_ids=out.usulan_ids
+    )
+
+
+@api.post("/assignments", response_model=AssignOut)
+def assign(body: AssignIn, db: Db, user: CurrentUser):
+    r = service.assign(db, user, body.enumerator_id, body.desa_code, dusun=body.dusun, rw=body.rw, rt=body.rt)
+    return AssignOut(created=r.created, moved=r.moved, skipped_done=r.skipped_done)
+
+
+@api.get("/progress", response_model=dict[str, list[ProgressOut]])
+def progress(db: Db, user: CurrentUser):
+    """Done/total per kecamatan and per desa in your wilayah."""
+    data = service.progress(db, user)
+    return {
+        k: [ProgressOut(code=p.code, name=p.name, done=p.done, total=p.total) for p in v]
+        for k, v in data.items()
+    }
+
+
+router.include_router(pages)
+router.include_router(api)

@@ -1,0 +1,18 @@
+"""The start page: who you are, which wilayah you see, and the search box (there is no list of everyone)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from siks.accounts.roles import ROLES
+from siks.accounts.scope import Scope
+from siks.web.deps import CurrentUser
+from siks.web.templating import NavItem, render
+
+router = APIRouter(include_in_schema=False)
+NAV = [NavItem("Beranda", "/", order=0)]
+
+
+@router.get("/")
+def home(request: Request, user: CurrentUser):
+    return render(request, "home.html", {"role": ROLES[user.role], "scope_label": Scope.of(user).label()})

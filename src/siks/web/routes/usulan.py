@@ -1,0 +1,524 @@
+"""Usulan pages: the queue, one usulan with its steps, drafting, and the desa batch with its berita acara.
+
+Every change goes through `siks.usulan.service`/`batches` inside a savepoint: when the service refuses, the
+savepoint is rolled back and the page is shown again with the message and the right status code. Forms
+send back the version they showed, so a second approver acting on a stale page gets a conflict.
+The JSON API for the same actions is in `usulan_api.py` (included below).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from siks.accounts.errors import Invalid, NotFound, ServiceError
+from siks.accounts.roles import VIEW_REGISTRY
+from siks.accounts.scope import Scope
+from siks.domain.instruments import regsosek2022
+from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
+from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
+from siks.registry import lookup
+from siks.store.models.registry import Household
+from siks.store.models.usulan import Usulan, UsulanBatch
+from siks.usulan import batches, config, present, service
+from siks.usulan.service import Target
+from siks.web.deps import CurrentUser, Db
+from siks.web.routes import usulan_api
+from siks.web.templating import NavItem, render
+
+pages = APIRouter(include_in_schema=False)
+router = APIRouter()
+NAV = [NavItem("Usulan", "/usulan", VIEW_REGISTRY, order=20)]
+MAX_NEW_MEMBERS = 8
+CODES = {
+    "sex": dict(regsosek2022.JENIS_KELAMIN.codes),
+    "status_kawin": dict(regsosek2022.STATUS_KAWIN.codes),
+    "hubungan_kk": dict(regsosek2022.HUBUNGAN_KK.codes),
+}
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form (already parsed by the CSRF check), for routes whose fields vary by kind."""
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(read_form)]
+
+
+def attempt(db: Session, fn, *args, **kwargs):
+    """Run one service call in a savepoint: (result, None) or (None, the ServiceError), nothing half-done."""
+    try:
+        with db.begin_nested():
+            return fn(*args, **kwargs), None
+    except ServiceError as e:
+        return None, e
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# --- list -------------------------------------------------------------------------------------------------
+
+
+@pages.get("/usulan")
+def list_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    tampil: str = "",
+    status: str = "",
+    jenis: str = "",
+    halaman: int = 1,
+):
+    wf = config.workflow()
+    to_act = tampil != "semua" and user.role not in DRAFT_ROLES | {"auditor", "enumerator"}
+    page = service.search(
+        db, user, status=status or None, kind=jenis or None, to_act=to_act, page=halaman, workflow=wf
+    )
+    rows = [(u, service.actions_for(user, u, wf)) for u in page.items]
+    bulk = sorted({t.action.value for _, ts in rows for t in ts if not t.note_required})
+    context = {
+        "page": page,
+        "rows": rows,
+        "to_act": to_act,
+        "status": status,
+        "jenis": jenis,
+        "bulk": bulk,
+        "present": present,
+        "kinds": [k.value for k in Kind],
+        "statuses": list(present.STATUS_LABEL),
+        "action_label": ACTION_LABEL,
+        "top": wf.top.value,
+        "is_drafter": user.role in DRAFT_ROLES,
+    }
+    return render(request, "usulan/list.html", context)
+
+
+@pages.post("/usulan/massal")
+def bulk_action(request: Request, db: Db, user: CurrentUser, form: Form):
+    """The same forward step on the ticked usulan (each with the version the list showed)."""
+    items = []
+    for value in form.getlist("pilih"):
+        uid, _, version = str(value).partition(":")
+        if _int(uid) is not None and _int(version) is not None:
+            items.append((int(uid), int(version)))
+    action = str(form.get("aksi") or "")
+    done, error = attempt(db, service.act_many, db, user, items, action, None, config.workflow())
+    if error is not None:
+        return render(request, "error.html", {"status": error.status, "message": error.message}, error.status)
+    return RedirectResponse(f"/usulan?pesan=massal&n={len(done)}&aksi={action}", status_code=303)
+
+
+# --- one usulan -------------------------------------------------------------------------------------------
+
+
+def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> dict:
+    wf = config.workflow()
+    household_id = None
+    if u.target_entity:
+        _, household, _ = service.resolve_target(db, Target(u.target_entity, u.target_id))
+        household_id = household.id if Scope.of(user).covers(household.desa_code) else None
+    elif u.result and u.result.get("household_id"):
+        household_id = u.result["household_id"]
+    return {
+        "u": u,
+        "actions": service.actions_for(user, u, wf),
+        "error": error,
+        "present": present,
+        "rows": present.payload_rows(user, u.kind, u.subkind, u.payload),
+        "household_id": household_id,
+        "can_edit": can_edit(u.status, u.level, user.role) and Scope.of(user).covers(u.desa_code),
+        "subject_nik": present.subject_nik(user, u.subject_nik),
+        "events": list(u.events),
+        "action_label": ACTION_LABEL,
+        "accepted": wf.is_accepted(u.status, u.level),
+        "steps": ["draft", *(FORWARD[level][1].value for level in wf.levels)],
+    }
+
+
+@pages.get("/usulan/{usulan_id:int}")
+def detail_page(request: Request, usulan_id: int, db: Db, user: CurrentUser):
+    u = service.get(db, user, usulan_id)
+    return render(request, "usulan/detail.html", _detail_context(db, user, u))
+
+
+@pages.post("/usulan/{usulan_id:int}/aksi")
+def action_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, form: Form):
+    action = str(form.get("aksi") or "")
+    note = str(form.get("catatan") or "").strip() or None
+    _, error = attempt(
+        db, service.act, db, user, usulan_id, action, _int(form.get("versi")), note, config.workflow()
+    )
+    if error is not None:
+        db.expire_all()
+        u = service.get(db, user, usulan_id)
+        return render(
+            request, "usulan/detail.html", _detail_context(db, user, u, error.message), error.status
+        )
+    return RedirectResponse(f"/usulan/{usulan_id}?pesan={action}", status_code=303)
+
+
+# --- drafting ---------------------------------------------------------------------------------------------
+
+
+def _find_household(db: Session, user, query: str) -> Household:
+    """By ID ruta or by a member's NIK, inside the user's scope."""
+    text = (query or "").strip()
+    if not text:
+        raise Invalid("Isi ID ruta atau NIK anggota.")
+    digits = lookup.clean_number(text)
+    if digits.isdigit() and len(digits) == 16:
+        hits = lookup.find_by_nik(db, user, digits, limit=2)
+        if hits:
+            return lookup.get_household(db, user, hits[0].household_id)
+    h = db.scalar(select(Household).where(Household.ref == text, Scope.of(user).where(Household.desa_code)))
+    if h is None:
+        raise NotFound("Rumah tangga dengan ID ruta atau NIK itu tidak ditemukan di wilayah Anda.")
+    return h
+
+
+def _targets(household: Household, entities: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(value, label) radio choices for the target, e.g. `member:12` → "Anggota: Budi (kepala keluarga)"."""
+    out = []
+    if "household" in entities:
+        out.append((f"household:{household.id}", f"Rumah tangga {household.ref} ({household.alamat or '-'})"))
+    for f in household.families:
+        if "family" in entities and f.status == "aktif":
+            out.append((f"family:{f.id}", f"Keluarga {f.ref} (KK {f.kk_number or 'belum ada'})"))
+        if "member" in entities:
+            out += [
+                (f"member:{m.id}", f"{m.nama} — {lookup.label('hubungan_kk', m.hubungan_kk)}")
+                for m in f.members
+                if m.status == "aktif"
+            ]
+    return out
+
+
+def _new_context(db, user, kind, subkind, household=None, values=None, error=None, batch_id=None) -> dict:
+    choices = present.kind_choices()
+    entities = TARGETS.get((Kind(kind), subkind), ()) if kind in {k.value for k in Kind} else ()
+    drafts = batches.list_batches(db, user, per_page=50).items if user.role in DRAFT_ROLES else []
+    return {
+        "choices": choices,
+        "kind": kind,
+        "subkind": subkind,
+        "household": household,
+        "values": values or {},
+        "error": error,
+        "targets": _targets(household, entities) if household is not None else [],
+        "needs_target": bool(entities),
+        "member_fields": MEMBER_FIELDS,
+        "max_members": MAX_NEW_MEMBERS,
+        "batches": [b for b in drafts if b.status == "draft"],
+        "batch_id": batch_id,
+        "kind_title": present.kind_label(kind, subkind)
+        if kind and subkind in SUBKINDS.get(Kind(kind), {})
+        else "",
+        "reasons": SUBKINDS[Kind.NONAKTIF],
+        "codes": CODES,
+    }
+
+
+@pages.get("/usulan/baru")
+def new_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    jenis: str = "",
+    rincian: str = "",
+    ruta: str = "",
+    paket: str = "",
+):
+    if user.role not in DRAFT_ROLES:
+        return render(
+            request, "error.html", {"status": 403, "message": "Hanya operator desa menyusun usulan."}, 403
+        )
+    valid = jenis in {k.value for k in Kind} and rincian in SUBKINDS.get(Kind(jenis), {}) if jenis else False
+    if not valid:
+        return render(request, "usulan/new.html", _new_context(db, user, "", "", batch_id=_int(paket)))
+    household, error = None, None
+    if ruta:
+        household, e = attempt(db, _find_household, db, user, ruta)
+        error = e.message if e else None
+    ctx = _new_context(db, user, jenis, rincian, household, {"ruta": ruta}, error, _int(paket))
+    return render(request, "usulan/new.html", ctx, 404 if error else 200)
+
+
+def payload_from_form(kind: str, subkind: str, target_entity: str | None, form: FormData) -> dict:
+    """Form fields → the payload `siks.domain.usulan_kinds.validate` expects (blank inputs left out)."""
+
+    def val(name: str):
+        v = form.get(name)
+        return str(v).strip() if v is not None and str(v).strip() != "" else None
+
+    def person(prefix: str) -> dict:
+        return {f: val(f"{prefix}{f}") for f in ("nama", "nik", *MEMBER_FIELDS[1:])}
+
+    if kind == "baru" and subkind == "ruta":
+        members = [person(f"art{i}_") for i in range(MAX_NEW_MEMBERS)]
+        members = [m for m in members if any(m.values())]
+        return {**{k: val(k) for k in ("dusun", "rw", "rt", "alamat", "kk_number")}, "members": members}
+    if kind == "baru":
+        return {"member": person("art0_")}
+    if subkind == "data":
+        fields = MEMBER_FIELDS if target_entity == "member" else ("dusun", "rw", "rt", "alamat")
+        return {"changes": {f: val(f"ubah_{f}") for f in fields if val(f"ubah_{f}") is not None}}
+    if subkind == "nik":
+        return {"nik": val("nik")}
+    if subkind == "kk":
+        return {"kk_number": val("kk_number")}
+    if kind == "perbaikan" and subkind == "pindah":
+        return {k: val(k) for k in ("desa_code", "dusun", "rw", "rt", "alamat")}
+    out = {"tanggal": val("tanggal"), "duplicate_of": val("duplicate_of")}
+    if kind == "sanggah":
+        out |= {"alasan": val("alasan"), "pelapor": val("pelapor"), "lat": val("lat"), "lon": val("lon")}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _target_from(value) -> Target | None:
+    entity, _, rid = str(value or "").partition(":")
+    return Target(entity, int(rid)) if entity in ("household", "family", "member") and rid.isdigit() else None
+
+
+@pages.post("/usulan/baru")
+def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
+    kind, subkind = str(form.get("jenis") or ""), str(form.get("rincian") or "")
+    target = _target_from(form.get("sasaran"))
+    batch_id = _int(form.get("paket"))
+    note = str(form.get("catatan") or "").strip() or None
+    try:
+        payload = payload_from_form(kind, subkind, target.entity if target else None, form)
+    except ValueError:
+        payload = {}
+    u, error = attempt(
+        db,
+        service.create,
+        db,
+        user,
+        kind=kind,
+        subkind=subkind,
+        payload=payload,
+        target=target,
+        batch_id=batch_id,
+        note=note,
+    )
+    if error is not None:
+        household = None
+        if form.get("ruta"):
+            household, _ = attempt(db, _find_household, db, user, str(form.get("ruta")))
+        valid = kind in {k.value for k in Kind} and subkind in SUBKINDS.get(Kind(kind), {})
+        ctx = _new_context(
+            db,
+            user,
+            kind if valid else "",
+            subkind if valid else "",
+            household,
+            dict(form),
+            error.message,
+            batch_id,
+        )
+        return render(request, "usulan/new.html", ctx, error.status)
+    return RedirectResponse(f"/usulan/{u.id}?pesan=dibuat", status_code=303)
+
+
+@pages.get("/usulan/{usulan_id:int}/ubah")
+def edit_page(request: Request, usulan_id: int, db: Db, user: CurrentUser):
+    u = service.get(db, user, usulan_id)
+    return render(
+        request,
+        "usulan/edit.html",
+        {
+            "u": u,
+            "values": _flat(u),
+            "error": None,
+            "present": present,
+            "member_fields": MEMBER_FIELDS,
+            "max_members": MAX_NEW_MEMBERS,
+            "codes": CODES,
+        },
+    )
+
+
+def _flat(u: Usulan) -> dict:
+    """The payload as form values, so the edit form starts filled."""
+    p = u.payload or {}
+    out = {k: v for k, v in p.items() if not isinstance(v, list | dict)}
+    for i, m in enumerate(p.get("members") or []):
+        out |= {f"art{i}_{k}": v for k, v in m.items()}
+    out |= {f"art0_{k}": v for k, v in (p.get("member") or {}).items()}
+    out |= {f"ubah_{k}": v for k, v in (p.get("changes") or {}).items()}
+    return {k: "" if v is None else v for k, v in out.items()}
+
+
+@pages.post("/usulan/{usulan_id:int}/ubah")
+def edit_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, form: Form):
+    u = service.get(db, user, usulan_id)
+    payload = payload_from_form(u.kind, u.subkind, u.target_entity, form)
+    note = str(form.get("catatan") or "").strip() or None
+    _, error = attempt(db, service.update, db, user, usulan_id, _int(form.get("versi")), payload, note)
+    if error is not None:
+        db.expire_all()
+        u = service.get(db, user, usulan_id)
+        ctx = {
+            "u": u,
+            "values": dict(form),
+            "error": error.message,
+            "present": present,
+            "member_fields": MEMBER_FIELDS,
+            "max_members": MAX_NEW_MEMBERS,
+            "codes": CODES,
+        }
+        return render(request, "usulan/edit.html", ctx, error.status)
+    return RedirectResponse(f"/usulan/{usulan_id}?pesan=diubah", status_code=303)
+
+
+# --- batches ----------------------------------------------------------------------------------------------
+
+
+@pages.get("/usulan/paket")
+def batches_page(request: Request, db: Db, user: CurrentUser, halaman: int = 1):
+    page = batches.list_batches(db, user, page=halaman)
+    return render(
+        request, "usulan/batches.html", {"page": page, "error": None, "is_drafter": user.role in DRAFT_ROLES}
+    )
+
+
+@pages.post("/usulan/paket")
+def batch_create(request: Request, db: Db, user: CurrentUser, form: Form):
+    title = str(form.get("judul") or "")
+    try:
+        musdes = (
+            dt.date.fromisoformat(str(form.get("tanggal_musdes"))) if form.get("tanggal_musdes") else None
+        )
+    except ValueError:
+        musdes = None
+    batch, error = attempt(db, batches.create_batch, db, user, title, musdes)
+    if error is not None:
+        page = batches.list_batches(db, user)
+        ctx = {"page": page, "error": error.message, "is_drafter": user.role in DRAFT_ROLES}
+        return render(request, "usulan/batches.html", ctx, error.status)
+    return RedirectResponse(f"/usulan/paket/{batch.id}", status_code=303)
+
+
+def _batch_context(db: Session, user, batch: UsulanBatch, error: str | None = None) -> dict:
+    drafts = []
+    if batch.status == "draft" and user.role in DRAFT_ROLES:
+        drafts = db.scalars(
+            select(Usulan)
+            .where(Usulan.desa_code == batch.desa_code, Usulan.status == "draft", Usulan.batch_id.is_(None))
+            .order_by(Usulan.id)
+        ).all()
+    rows = batch.bnba if batch.bnba is not None else batches.bnba_rows(list(batch.usulan))
+    rows = [dict(r, nik_tampil=present.subject_nik(user, r.get("nik"))) for r in rows]
+    return {
+        "b": batch,
+        "drafts": drafts,
+        "bnba": rows,
+        "error": error,
+        "present": present,
+        "editable": batch.status == "draft" and user.role in DRAFT_ROLES,
+        "max_mb": config.max_upload_bytes() // (1024 * 1024),
+    }
+
+
+@pages.get("/usulan/paket/{batch_id:int}")
+def batch_page(request: Request, batch_id: int, db: Db, user: CurrentUser):
+    batch = batches.get_batch(db, user, batch_id)
+    return render(request, "usulan/batch.html", _batch_context(db, user, batch))
+
+
+def _batch_result(request, db, user, batch_id, error, ok_message):
+    if error is not None:
+        db.expire_all()
+        batch = batches.get_batch(db, user, batch_id)
+        return render(
+            request, "usulan/batch.html", _batch_context(db, user, batch, error.message), error.status
+        )
+    return RedirectResponse(f"/usulan/paket/{batch_id}?pesan={ok_message}", status_code=303)
+
+
+@pages.post("/usulan/paket/{batch_id:int}/tambah")
+def batch_add(request: Request, batch_id: int, db: Db, user: CurrentUser, form: Form):
+    ids = [i for i in (_int(v) for v in form.getlist("usulan")) if i is not None]
+    _, error = attempt(db, batches.add_usulan, db, user, batch_id, ids)
+    return _batch_result(request, db, user, batch_id, error, "ditambah")
+
+
+@pages.post("/usulan/paket/{batch_id:int}/keluarkan/{usulan_id:int}")
+def batch_remove(request: Request, batch_id: int, usulan_id: int, db: Db, user: CurrentUser):
+    _, error = attempt(db, batches.remove_usulan, db, user, batch_id, usulan_id)
+    return _batch_result(request, db, user, batch_id, error, "dikeluarkan")
+
+
+async def read_upload(file: UploadFile | None) -> tuple[str, bytes]:
+    """At most the size limit + 1 byte is read, so an oversized file is refused without filling memory."""
+    if file is None:
+        return "", b""
+    data = await file.read(config.max_upload_bytes() + 1)
+    return file.filename or "", data
+
+
+async def berita_acara_upload(request: Request) -> tuple[str, bytes]:
+    form = await request.form()
+    file = form.get("berkas")
+    return await read_upload(file if hasattr(file, "read") else None)
+
+
+@pages.post("/usulan/paket/{batch_id:int}/berita-acara")
+def batch_upload(
+    request: Request,
+    batch_id: int,
+    db: Db,
+    user: CurrentUser,
+    upload: Annotated[tuple[str, bytes], Depends(berita_acara_upload)],
+):
+    name, data = upload
+    _, error = attempt(db, batches.attach_berita_acara, db, user, batch_id, name, data)
+    return _batch_result(request, db, user, batch_id, error, "berita-acara")
+
+
+@pages.post("/usulan/paket/{batch_id:int}/ajukan")
+def batch_submit(request: Request, batch_id: int, db: Db, user: CurrentUser, form: Form):
+    _, error = attempt(
+        db, batches.submit_batch, db, user, batch_id, _int(form.get("versi")), config.workflow()
+    )
+    return _batch_result(request, db, user, batch_id, error, "diajukan")
+
+
+@pages.get("/usulan/paket/{batch_id:int}/bnba.csv")
+def batch_bnba(batch_id: int, db: Db, user: CurrentUser):
+    batch = batches.get_batch(db, user, batch_id)
+    rows = batch.bnba if batch.bnba is not None else batches.bnba_rows(list(batch.usulan))
+    rows = [r | {"nik": present.subject_nik(user, r.get("nik"))} for r in rows]
+    return Response(
+        batches.bnba_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="bnba-paket-{batch.id}.csv"'},
+    )
+
+
+@pages.get("/usulan/dokumen/{document_id:int}")
+def document(document_id: int, db: Db, user: CurrentUser):
+    """The berita acara file, only within scope; always a download, never rendered in our origin."""
+    path, doc = batches.open_document(db, user, document_id)
+    return FileResponse(
+        path,
+        media_type=doc.media_type,
+        filename=doc.file_name,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+router.include_router(pages)
+router.include_router(usulan_api.router)

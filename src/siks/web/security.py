@@ -1,0 +1,127 @@
+"""Web security plumbing: the signing secret, CSRF tokens, and response headers.
+
+- The session cookie is signed with `SIKS_SECRET_KEY`, or with a key generated once into a file
+  (`SIKS_SECRET_FILE`, default `~/.local/state/siks/secret_key`, mode 0600) so every worker and every
+  restart share it.
+- CSRF: a random token per session; every POST/PUT/PATCH/DELETE must carry it as the form field
+  `csrf_token` or the header `X-CSRF-Token`, or it is refused with 403. This runs as an app-wide dependency,
+  so routes added by other areas are covered without doing anything.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SESSION_COOKIE = "siks_sesi"
+
+
+def default_secret_file() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "siks" / "secret_key"
+
+
+def load_secret_key(path: str | Path | None = None) -> str:
+    """`SIKS_SECRET_KEY`, else the key in the secret file (created on first use, readable by us only)."""
+    env = os.environ.get("SIKS_SECRET_KEY")
+    if env:
+        return env
+    file = Path(path or os.environ.get("SIKS_SECRET_FILE") or default_secret_file())
+    if file.exists():
+        return file.read_text().strip()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:  # O_EXCL: if two workers race, one writes and both read the same key
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def _is_form(request: Request) -> bool:
+    ctype = request.headers.get("content-type", "")
+    return ctype.startswith("application/x-www-form-urlencoded") or ctype.startswith("multipart/form-data")
+
+
+async def verify_csrf(request: Request) -> None:
+    """App-wide dependency: unsafe methods need the session's token (form field or header), else 403."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent and _is_form(request):
+        form = await request.form()  # cached on the request; the route reads the same parsed form
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not secrets.compare_digest(str(expected), str(sent)):
+        raise HTTPException(
+            status_code=403,
+            detail="Token keamanan (CSRF) tidak ada atau tidak cocok. Muat ulang halaman lalu coba lagi.",
+        )
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: no caching of pages with personal data, no framing, no sniffing, strict CSP.
+
+    The Swagger page (`/api/v1/docs`) loads FastAPI's assets from their CDN, so it gets no CSP.
+    """
+
+    def __init__(self, app: ASGIApp, docs_path: str = "/api/v1/docs"):
+        self.app = app
+        self.docs_path = docs_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                extra = {
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"same-origin",
+                }
+                if not path.startswith(self.docs_path):
+                    extra[b"content-security-policy"] = CSP.encode()
+                if not path.startswith("/static/"):
+                    extra[b"cache-control"] = b"no-store"
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths after login (no `//evil`, no scheme), so the redirect cannot be abused."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

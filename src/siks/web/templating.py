@@ -1,0 +1,124 @@
+"""Jinja2 templates: one environment, Indonesian date filters, the navigation, and `render()`.
+
+Every page extends `base.html` and fills its blocks: `title` (the <title> and the <h1>), `breadcrumb`,
+`content`, and optionally `head`. Forms include `{{ csrf_field() }}`. Areas add menu entries by defining
+`NAV = [NavItem(...)]` in their route module; `create_app` collects them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from siks.accounts.masking import mask_nik
+from siks.accounts.roles import ROLES, has_permission
+from siks.accounts.scope import wilayah_label
+from siks.web.security import CSRF_FIELD, csrf_token
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+WIB = ZoneInfo("Asia/Jakarta")
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+         "November", "Desember")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A menu entry: shown to logged-in users whose role has `permission` (None: everyone logged in)."""
+
+    label: str
+    path: str
+    permission: str | None = None
+    order: int = 50
+
+
+NAV: list[NavItem] = []
+
+
+def tanggal(value) -> str:
+    """`2025-08-17` → `17 Agustus 2025`."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = _local(value).date()
+    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(WIB)
+
+
+def waktu(value) -> str:
+    """A UTC timestamp as WIB: `17 Agustus 2025 10.05 WIB`."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    local = _local(value)
+    return f"{tanggal(local.date())} {local:%H.%M} WIB"
+
+
+ENTITY_LABEL = {
+    "household": "Rumah tangga",
+    "family": "Keluarga",
+    "member": "Anggota",
+    "user": "Akun pengguna",
+    "usulan": "Usulan",
+    "usulan_batch": "Paket usulan",
+}
+
+
+def entity_label(entity: str | None) -> str:
+    return ENTITY_LABEL.get(entity or "", entity or "-")
+
+
+def role_label(code: str | None) -> str:
+    r = ROLES.get(code or "")
+    return r.label if r else (code or "-")
+
+
+def _context(request: Request) -> dict:
+    user = getattr(request.state, "user", None)
+    token = csrf_token(request)
+    nav = []
+    if user is not None:
+        nav = [n for n in sorted(NAV, key=lambda n: (n.order, n.label))
+               if n.permission is None or has_permission(user.role, n.permission)]  # fmt: skip
+    return {
+        "user": user,
+        "csrf_token": token,
+        "csrf_field": lambda: Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">'),
+        "nav": nav,
+        "current_path": request.url.path,
+    }
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_context])
+templates.env.filters.update(
+    tanggal=tanggal,
+    waktu=waktu,
+    wilayah=wilayah_label,
+    mask_nik=mask_nik,
+    peran=role_label,
+    entitas=entity_label,
+)
+templates.env.globals.update(has_permission=has_permission, role_label=role_label)
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)

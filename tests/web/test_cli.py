@@ -1,0 +1,74 @@
+"""`siks user add/list/disable`, `siks serve --help`, and the demo's account set."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from siks.accounts.roles import ROLE_CODES
+from siks.accounts.service import check_assignment
+from siks.cli import app
+from siks.store.db import make_engine, transaction, upgrade
+from siks.web.demo import demo_accounts
+
+runner = CliRunner()
+
+
+def test_user_add_list_disable(tmp_path):
+    url = f"sqlite:///{tmp_path / 'siks.db'}"
+    upgrade(url)
+    ok = runner.invoke(
+        app,
+        ["user", "add", "sari", "--peran", "operator_desa", "--wilayah", "3509152001", "--db", url,
+         "--password-stdin"],
+        input="kata-sandi-panjang\n",
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert "35.09.15.2001" in ok.output
+    bad = runner.invoke(
+        app, ["user", "add", "andi", "--peran", "operator_desa", "--wilayah", "35.09", "--db", url,
+              "--password-stdin"], input="kata-sandi-panjang\n",
+    )  # fmt: skip
+    assert bad.exit_code == 1 and "desa/kelurahan" in bad.output
+    listed = runner.invoke(app, ["user", "list", "--db", url])
+    assert "sari" in listed.output and "Jubung" in listed.output
+    assert runner.invoke(app, ["user", "disable", "sari", "--db", url]).exit_code == 0
+    from siks.accounts.service import get_user
+
+    engine = make_engine(url)
+    with transaction(engine) as s:
+        assert get_user(s, "sari").active is False
+    engine.dispose()
+
+
+def test_serve_and_demo_are_registered():
+    assert runner.invoke(app, ["serve", "--help"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "--help"]).exit_code == 0
+
+
+def test_demo_has_one_valid_account_per_role():
+    accounts = demo_accounts("35.09.15.2001")
+    assert sorted(a[1] for a in accounts) == sorted(ROLE_CODES)
+    for _username, role, code, _name in accounts:
+        check_assignment(role, code)  # raises when the wilayah level does not fit the role
+
+
+def test_demo_accounts_are_created_once_and_work(tmp_path, _cheap_argon2):
+    from siks.accounts import service
+    from siks.web.demo import ensure_accounts
+    from web.support import _build
+
+    url = f"sqlite:///{tmp_path / 'siks.db'}"
+    _build(url).dispose()  # a registry with households in 35.09.15.2001
+    first = ensure_accounts(url, tmp_path)
+    assert {a["role"] for a in first} == set(ROLE_CODES)
+    desa = next(a for a in first if a["role"] == "operator_desa")
+    assert "Jubung" in desa["wilayah"]
+    again = ensure_accounts(url, tmp_path)  # a restart reuses the accounts and their passwords
+    assert [(a["username"], a["password"]) for a in again] == [(a["username"], a["password"]) for a in first]
+    assert oct((tmp_path / "akun-demo.json").stat().st_mode)[-3:] == "600"
+    engine = make_engine(url)
+    with transaction(engine) as s:
+        assert (
+            service.authenticate(s, desa["username"], desa["password"], "127.0.0.1").role == "operator_desa"
+        )
+    engine.dispose()
