@@ -1,0 +1,1 @@
+"""Adjudication of possible duplicates found by verval. Start at `siks.adjudication.service`."""

@@ -1,0 +1,218 @@
+"""Adjudication of possible duplicates: the verval engine's `DUP_POSSIBLE` pairs, decided by a person.
+
+Why this shape: between its two thresholds Splink cannot tell whether two records are one person; only
+someone who knows the desa can (anchors §10.4, HOPE's adjudication tickets). The queue is the latest
+completed run's pairs that nobody has decided since, where *both* records lie in the user's wilayah (a
+kecamatan operator does not see a person in another kecamatan). A decision goes to `duplicate_decision`,
+which the next verval run obeys (forced link or forced break), and to the audit trail. Deciding "same
+person" may also file a draft nonaktif-ganda usulan for the record to drop; the desa takes it from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound
+from siks.accounts.masking import nik_for
+from siks.accounts.scope import Scope, wilayah_label
+from siks.audit import record_change, register_entity_scope
+from siks.paging import Page, bounds
+from siks.registry.lookup import label
+from siks.store.models.registry import Family, Household, Member
+from siks.store.models.verval import DuplicateDecision, VervalFinding, VervalRun
+from siks.usulan import service as usulan_service
+
+CODE = "DUP_POSSIBLE"
+DECIDER_ROLES = frozenset({"operator_kecamatan", "operator_kabupaten", "supervisor_kabupaten"})
+VIEWER_ROLES = DECIDER_ROLES | {"auditor", "pusat", "operator_provinsi"}
+
+register_entity_scope(
+    "duplicate_decision",
+    lambda: (
+        select(DuplicateDecision.id, Household.desa_code)
+        .join(Member, Member.ref == DuplicateDecision.member_ref_a)
+        .join(Family, Member.family_id == Family.id)
+        .join(Household, Family.household_id == Household.id)
+    ),
+)
+
+
+def _require(user, roles=VIEWER_ROLES) -> None:
+    if user.role not in roles:
+        raise Forbidden("Pemutusan data ganda dilakukan oleh operator kecamatan atau Dinas Sosial kabupaten.")
+
+
+def latest_run_id(session: Session) -> str | None:
+    return session.scalar(
+        select(VervalRun.id)
+        .where(VervalRun.status == "selesai")
+        .order_by(VervalRun.started_at.desc(), VervalRun.id.desc())
+        .limit(1)
+    )
+
+
+def _decided(ref_a, ref_b):
+    d = DuplicateDecision
+    return exists().where(
+        or_(
+            and_(d.member_ref_a == ref_a, d.member_ref_b == ref_b),
+            and_(d.member_ref_a == ref_b, d.member_ref_b == ref_a),
+        )
+    )
+
+
+def _queue_stmt(user, run_id: str):
+    ma, mb = aliased(Member), aliased(Member)
+    fa, fb = aliased(Family), aliased(Family)
+    ha, hb = aliased(Household), aliased(Household)
+    scope = Scope.of(user)
+    f = VervalFinding
+    return (
+        select(f, ma, mb, ha, hb)
+        .join(ma, ma.ref == f.member_ref)
+        .join(fa, ma.family_id == fa.id)
+        .join(ha, fa.household_id == ha.id)
+        .join(mb, mb.ref == f.related_ref)
+        .join(fb, mb.family_id == fb.id)
+        .join(hb, fb.household_id == hb.id)
+        .where(f.run_id == run_id, f.code == CODE, scope.where(ha.desa_code), scope.where(hb.desa_code))
+        .where(~_decided(f.member_ref, f.related_ref))
+    )
+
+
+@dataclass(slots=True)
+class QueueItem:
+    finding_id: int
+    weight: float | None
+    a: Member
+    b: Member
+    desa_a: str
+    desa_b: str
+
+
+def queue(session: Session, user, page: int = 1, per_page: int = 20) -> Page[QueueItem]:
+    """Undecided possible duplicates in scope, strongest evidence first."""
+    _require(user)
+    run_id = latest_run_id(session)
+    if run_id is None:
+        return Page([], 1, per_page, False)
+    page, per_page, offset = bounds(page, per_page)
+    stmt = _queue_stmt(user, run_id).order_by(VervalFinding.weight.desc(), VervalFinding.id)
+    rows = session.execute(stmt.offset(offset).limit(per_page + 1)).all()
+    items = [QueueItem(f.id, f.weight, a, b, ha.desa_code, hb.desa_code) for f, a, b, ha, hb in rows]
+    return Page.from_rows(items, page, per_page)
+
+
+@dataclass(slots=True)
+class Side:
+    """One record of the pair, as the comparison page shows it."""
+
+    member: Member
+    household: Household
+    nik: str
+    fields: list[tuple[str, str]]
+    housemates: list[str]
+
+
+def _address(h: Household) -> str:
+    parts = (h.alamat, h.rt and f"RT {h.rt}/RW {h.rw or '-'}", h.dusun and f"Dusun {h.dusun}")
+    return ", ".join(x for x in parts if x) or "-"
+
+
+def _side(member: Member, household: Household, user) -> Side:
+    born = member.tanggal_lahir.isoformat() if member.tanggal_lahir else "-"
+    fields = [
+        ("Nama", member.nama),
+        ("NIK", nik_for(user, member.nik) or "-"),
+        ("Jenis kelamin", label("sex", member.sex)),
+        ("Tempat, tanggal lahir", f"{member.tempat_lahir or '-'}, {born}"),
+        ("Status kawin", label("status_kawin", member.status_kawin)),
+        ("Hubungan dengan kepala keluarga", label("hubungan_kk", member.hubungan_kk)),
+        ("Keberadaan", label("keberadaan", member.keberadaan)),
+        ("No. KK", nik_for(user, member.family.kk_number) or "-"),
+        ("Wilayah", wilayah_label(household.desa_code)),
+        ("Alamat", _address(household)),
+        ("ID ART", member.ref),
+        ("Status", member.status),
+    ]  # fmt: skip
+    mates = [m.nama for f in household.families for m in f.members if m.id != member.id]
+    return Side(member, household, nik_for(user, member.nik), fields, mates)
+
+
+@dataclass(slots=True)
+class Comparison:
+    finding: VervalFinding
+    a: Side
+    b: Side
+    differs: list[bool]  # per row of `fields`: do the two records disagree?
+
+
+def compare(session: Session, user, finding_id: int) -> Comparison:
+    """Both records side by side (NotFound unless the pair is in the user's queue)."""
+    _require(user)
+    finding = session.get(VervalFinding, finding_id)
+    if finding is None or finding.code != CODE or finding.run_id != latest_run_id(session):
+        raise NotFound()
+    row = session.execute(
+        _queue_stmt(user, finding.run_id).where(VervalFinding.id == finding_id).limit(1)
+    ).first()
+    if row is None:
+        if _pair_decided(session, finding):
+            raise Conflict("Pasangan ini sudah diputuskan oleh petugas lain.")
+        raise NotFound()
+    _, a, b, ha, hb = row
+    sa, sb = _side(a, ha, user), _side(b, hb, user)
+    return Comparison(finding, sa, sb, [x[1] != y[1] for x, y in zip(sa.fields, sb.fields, strict=True)])
+
+
+def _pair_decided(session: Session, f: VervalFinding) -> bool:
+    return bool(session.scalar(select(_decided(f.member_ref, f.related_ref))))
+
+
+def decide(
+    session: Session,
+    user,
+    finding_id: int,
+    same_person: bool,
+    note: str | None = None,
+    drop_ref: str | None = None,
+) -> tuple[DuplicateDecision, int | None]:
+    """Record the decision on a pair; with `same_person` and `drop_ref`, also draft a nonaktif-ganda usulan.
+
+    A second decision on the same pair (two people on one stale queue) is a Conflict.
+    """
+    _require(user, DECIDER_ROLES)
+    comparison = compare(session, user, finding_id)
+    f = comparison.finding
+    if not same_person and drop_ref:
+        raise Invalid("Usulan nonaktif ganda hanya bila keduanya orang yang sama.")
+    a, b = comparison.a, comparison.b
+    sides = {a.member.ref: (a, b), b.member.ref: (b, a)}
+    if drop_ref and drop_ref not in sides:
+        raise Invalid("Pilih salah satu dari dua ART yang dibandingkan.")
+    decision = DuplicateDecision(
+        member_ref_a=f.member_ref, member_ref_b=f.related_ref, same_person=bool(same_person),
+        decided_by=user.username, note=(note or "").strip() or None,
+    )  # fmt: skip
+    session.add(decision)
+    session.flush()
+    record_change(
+        session, user, "duplicate_decision", decision.id, None,
+        {"member_ref_a": f.member_ref, "member_ref_b": f.related_ref, "same_person": bool(same_person),
+         "weight": f.weight, "run_id": f.run_id},
+        decision.note, action="putuskan_ganda",
+    )  # fmt: skip
+    usulan_id = None
+    if drop_ref:
+        drop, keep = sides[drop_ref]
+        u = usulan_service.create_from_channel(
+            session, channel="verval", actor_name=user.username, kind="nonaktif", subkind="ganda",
+            target=usulan_service.Target("member", drop.member.id), desa_code=drop.household.desa_code,
+            payload={"duplicate_of": keep.member.ref}, external_ref=f"ganda{decision.id}",
+            note=f"Putusan ganda #{decision.id}: sama dengan {keep.member.ref}",
+        )  # fmt: skip
+        usulan_id = u.id
+    return decision, usulan_id

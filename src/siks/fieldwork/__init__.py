@@ -1,0 +1,1 @@
+"""Field verval: enumerator assignments, visits and progress. Start at `siks.fieldwork.service`."""

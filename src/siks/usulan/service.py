@@ -1,0 +1,426 @@
+"""The usulan service: the only way to create, edit and move an usulan. Pages, the API and other channels
+(warga, verval) all come here, so the state machine, scope and optimistic locking hold everywhere.
+
+Errors are `siks.accounts.errors` types: out of scope → NotFound (404), wrong role/level → Forbidden (403),
+stale version → Conflict (409), an action the current state does not allow → WrongState (409), bad input
+→ Invalid (422). Callers run each call inside one transaction (`siks.store.db.transaction`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from siks.accounts.scope import Scope
+from siks.audit import register_entity_scope
+from siks.domain import wilayah
+from siks.domain.usulan import (
+    DRAFT_ROLES,
+    Action,
+    InvalidTransition,
+    Level,
+    NotAllowed,
+    NoteRequired,
+    Status,
+    Transition,
+    Workflow,
+    can_edit,
+)
+from siks.domain.usulan_kinds import Kind, describe, validate
+from siks.paging import Page, bounds
+from siks.store.base import utcnow
+from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member
+from siks.store.models.usulan import Usulan, UsulanBatch, UsulanEvent
+from siks.usulan import apply as applying
+from siks.usulan import config
+
+CHANNELS = ("operator", "warga", "verval")
+
+register_entity_scope("usulan", lambda: select(Usulan.id, Usulan.desa_code))
+
+
+class WrongState(ServiceError):
+    """The action does not exist in the usulan's current state (e.g. a level skipped, or already closed)."""
+
+    status = 409
+    code = "transisi_tidak_sah"
+
+
+def _wf(workflow: Workflow | None) -> Workflow:
+    return workflow or config.workflow()
+
+
+def _actor_name(user) -> str:
+    return getattr(user, "username", None) or str(user)
+
+
+def _event(session: Session, u: Usulan, actor: str, role: str | None, action: str, note=None, before=None):
+    session.add(
+        UsulanEvent(
+            usulan_id=u.id, actor=actor[:100], role=role, action=action, note=note,
+            from_status=before[0] if before else None, from_level=before[1] if before else None,
+            to_status=u.status, to_level=u.level,
+        )
+    )  # fmt: skip
+
+
+# --- targets ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    entity: str  # household / family / member
+    id: int
+
+
+def _address(h: Household) -> str:
+    parts = [h.alamat or ""]
+    if h.rt or h.rw:
+        parts.append(f"RT {h.rt or '-'}/RW {h.rw or '-'}")
+    if h.dusun:
+        parts.append(f"Dusun {h.dusun}")
+    return ", ".join(p for p in parts if p)
+
+
+def _head(members: list[Member]) -> Member | None:
+    heads = [m for m in members if m.hubungan_kk == 1 and m.status == STATUS_ACTIVE]
+    return (heads or members or [None])[0]
+
+
+def resolve_target(session: Session, target: Target) -> tuple[object, Household, Member | None]:
+    """(record, its household, the person it is about) — or NotFound."""
+    model = {"household": Household, "family": Family, "member": Member}.get(target.entity)
+    obj = session.get(model, target.id) if model else None
+    if obj is None:
+        raise NotFound()
+    if isinstance(obj, Member):
+        return obj, obj.family.household, obj
+    if isinstance(obj, Family):
+        return obj, obj.household, _head(obj.members)
+    return obj, obj, _head([m for f in obj.families for m in f.members])
+
+
+def _subject(session: Session, kind: Kind, subkind: str, target: Target | None, payload: dict, desa: str):
+    """Who the usulan is about, for lists and the BNBA: (name, nik, address)."""
+    if target is None:
+        head = next((m for m in payload.get("members", []) if m.get("hubungan_kk") == 1), None)
+        addr = ", ".join(x for x in (payload.get("alamat"), payload.get("rt") and f"RT {payload['rt']}") if x)
+        return (head or {}).get("nama"), (head or {}).get("nik"), addr or desa
+    _, household, person = resolve_target(session, target)
+    if kind is Kind.BARU:
+        return payload["member"]["nama"], payload["member"].get("nik"), _address(household)
+    return (person.nama if person else None), (person.nik if person else None), _address(household)
+
+
+# --- creating ---------------------------------------------------------------------------------------------
+
+
+def _new(
+    session: Session, *, kind, subkind, payload, desa_code, target: Target | None, channel, actor, role,
+    created_by_id, note, external_ref, batch_id=None,
+) -> Usulan:  # fmt: skip
+    clean, issues = validate(kind, subkind, target.entity if target else None, payload)
+    if issues:
+        raise Invalid("Usulan tidak valid: " + "; ".join(i.message for i in issues))
+    kind = Kind(kind)
+    if target is not None:
+        obj, household, _ = resolve_target(session, target)
+        if obj.status != STATUS_ACTIVE:
+            raise Invalid("Data sasaran sudah nonaktif; usulan tidak dapat dibuat.")
+        if desa_code is not None and household.desa_code != desa_code:
+            raise NotFound()
+        desa_code = household.desa_code
+        open_same = session.scalar(
+            select(Usulan.id).where(
+                Usulan.target_entity == target.entity, Usulan.target_id == target.id,
+                Usulan.kind == kind.value, Usulan.level.is_not(None),
+            )
+        )  # fmt: skip
+        if open_same is not None:
+            raise Invalid(f"Sudah ada usulan {kind.value} yang masih berjalan untuk data ini (#{open_same}).")
+    if desa_code is None or wilayah.level(desa_code) != 4 or wilayah.get(desa_code) is None:
+        raise Invalid("Usulan harus berada di satu desa/kelurahan yang dikenal.")
+    name, nik, address = _subject(session, kind, subkind, target, clean, desa_code)
+    u = Usulan(
+        kind=kind.value, subkind=subkind, status=Status.DRAFT.value, level=Level.DESA.value,
+        desa_code=desa_code, target_entity=target.entity if target else None,
+        target_id=target.id if target else None, payload=clean, subject_name=name, subject_nik=nik,
+        subject_address=address, description=describe(kind, subkind, clean), channel=channel,
+        external_ref=external_ref, created_by_id=created_by_id, last_note=note, batch_id=batch_id,
+    )  # fmt: skip
+    session.add(u)
+    session.flush()
+    _event(session, u, actor, role, "buat", note)
+    return u
+
+
+def create(
+    session: Session,
+    user,
+    *,
+    kind: str,
+    subkind: str,
+    payload: dict,
+    desa_code: str | None = None,
+    target: Target | None = None,
+    batch_id: int | None = None,
+    note: str | None = None,
+) -> Usulan:
+    """A desa operator drafts an usulan in their desa (optionally straight into a draft batch)."""
+    scope = Scope.of(user)
+    if target is not None:
+        _, household, _ = resolve_target(session, target)
+        scope.check(household.desa_code)
+    else:
+        desa_code = wilayah.normalize(desa_code) if desa_code else user.wilayah_code
+        scope.check(desa_code)
+    if user.role not in DRAFT_ROLES:
+        raise Forbidden("Hanya operator desa yang menyusun usulan.")
+    if batch_id is not None:
+        batch = session.get(UsulanBatch, batch_id)
+        if batch is None or not scope.covers(batch.desa_code):
+            raise NotFound()
+        if batch.status != "draft":
+            raise WrongState("Paket usulan ini sudah diajukan; buat paket baru.")
+        desa_code = batch.desa_code
+    return _new(
+        session, kind=kind, subkind=subkind, payload=payload, desa_code=desa_code, target=target,
+        channel="operator", actor=_actor_name(user), role=user.role, created_by_id=user.id, note=note,
+        external_ref=None, batch_id=batch_id,
+    )  # fmt: skip
+
+
+def create_from_channel(
+    session: Session,
+    *,
+    channel: str,
+    actor_name: str,
+    kind: str,
+    subkind: str,
+    payload: dict,
+    desa_code: str | None = None,
+    target: Target | None = None,
+    external_ref: str | None = None,
+    note: str | None = None,
+) -> Usulan:
+    """Another channel (citizen usul/sanggah, a verval visit) files a draft at the desa.
+
+    The caller has authenticated its own user; here the usulan is only checked and placed. A sanggah or a
+    target in `desa_code` must lie in that desa (a citizen may only challenge someone in their own desa).
+    The desa operator then reviews it and takes it to Musdes in a batch, like any draft.
+    """
+    if channel not in CHANNELS or channel == "operator":
+        raise Invalid(f"Kanal '{channel}' tidak dikenal.")
+    if desa_code is not None:
+        desa_code = wilayah.normalize(desa_code)
+    if external_ref:
+        found = session.scalar(
+            select(Usulan).where(Usulan.channel == channel, Usulan.external_ref == external_ref)
+        )
+        if found is not None:  # idempotent: the channel may retry
+            return found
+    return _new(
+        session, kind=kind, subkind=subkind, payload=payload, desa_code=desa_code, target=target,
+        channel=channel, actor=f"{channel}:{actor_name}", role=None, created_by_id=None, note=note,
+        external_ref=external_ref,
+    )  # fmt: skip
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+def get(session: Session, user, usulan_id: int) -> Usulan:
+    """One usulan in the user's scope, or NotFound (also for ids that exist elsewhere)."""
+    u = session.get(Usulan, usulan_id)
+    if u is None:
+        raise NotFound()
+    Scope.of(user).check(u.desa_code)
+    return u
+
+
+def search(
+    session: Session,
+    user,
+    *,
+    status: str | None = None,
+    level: str | None = None,
+    kind: str | None = None,
+    desa_code: str | None = None,
+    batch_id: int | None = None,
+    to_act: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+    workflow: Workflow | None = None,
+) -> Page[Usulan]:
+    """Usulan in scope, newest first. `to_act`: only those waiting for an action this user may take."""
+    page, per_page, offset = bounds(page, per_page)
+    stmt = select(Usulan).where(Scope.of(user).where(Usulan.desa_code))
+    if to_act:
+        levels = {t.level.value for t in _wf(workflow).transitions if user.role in t.roles}
+        stmt = stmt.where(Usulan.level.in_(levels or {"-"}))
+    if status:
+        stmt = stmt.where(Usulan.status == status)
+    if level:
+        stmt = stmt.where(Usulan.level == level)
+    if kind:
+        stmt = stmt.where(Usulan.kind == kind)
+    if desa_code:
+        stmt = stmt.where(Usulan.desa_code == wilayah.normalize(desa_code))
+    if batch_id:
+        stmt = stmt.where(Usulan.batch_id == batch_id)
+    rows = session.scalars(stmt.order_by(Usulan.id.desc()).offset(offset).limit(per_page + 1)).all()
+    return Page.from_rows(list(rows), page, per_page)
+
+
+def actions_for(user, u: Usulan, workflow: Workflow | None = None) -> list[Transition]:
+    """The steps this user may take now (for buttons); drafts are sent up only in a batch."""
+    found = _wf(workflow).available(u.status, u.level, user.role)
+    if u.status == Status.DRAFT:
+        found = [t for t in found if t.action is not Action.AJUKAN]
+    return found if Scope.of(user).covers(u.desa_code) else []
+
+
+def accepted(
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    scope: Scope | None = None,
+) -> list[Usulan]:
+    """Usulan applied to the registry in [since, until), oldest first: what penetapan reads for a period."""
+    stmt = select(Usulan).where(Usulan.applied_at.is_not(None))
+    if since is not None:
+        stmt = stmt.where(Usulan.applied_at >= since)
+    if until is not None:
+        stmt = stmt.where(Usulan.applied_at < until)
+    if scope is not None:
+        stmt = stmt.where(scope.where(Usulan.desa_code))
+    return list(session.scalars(stmt.order_by(Usulan.applied_at, Usulan.id)))
+
+
+# --- changing ---------------------------------------------------------------------------------------------
+
+
+def _check_version(u: Usulan, version: int | None) -> None:
+    if version is None or int(version) != u.version:
+        raise Conflict(
+            f"Usulan #{u.id} telah diubah oleh pengguna lain (versi {u.version}, "
+            f"Anda melihat versi {version}). "
+            "Muat ulang halaman lalu coba lagi."
+        )
+
+
+def _flush(session: Session, u: Usulan) -> None:
+    uid = u.id  # read before flushing: after a failed flush the session must roll back first
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            f"Usulan #{uid} baru saja diubah oleh pengguna lain. Muat ulang lalu coba lagi."
+        ) from None
+
+
+def update(
+    session: Session, user, usulan_id: int, version: int, payload: dict, note: str | None = None
+) -> Usulan:
+    """Edit a draft, or an usulan sent back to the desa, before it goes up again."""
+    u = get(session, user, usulan_id)
+    _check_version(u, version)
+    if not can_edit(u.status, u.level, user.role):
+        raise Forbidden(
+            "Usulan hanya dapat diubah oleh operator desa selagi berstatus draf atau dikembalikan."
+        )
+    target = Target(u.target_entity, u.target_id) if u.target_entity else None
+    clean, issues = validate(u.kind, u.subkind, u.target_entity, payload)
+    if issues:
+        raise Invalid("Usulan tidak valid: " + "; ".join(i.message for i in issues))
+    u.payload = clean
+    u.subject_name, u.subject_nik, u.subject_address = _subject(
+        session, Kind(u.kind), u.subkind, target, clean, u.desa_code
+    )
+    u.description = describe(u.kind, u.subkind, clean)
+    if note:
+        u.last_note = note
+    _flush(session, u)
+    _event(session, u, _actor_name(user), user.role, "ubah", note, (u.status, u.level))
+    return u
+
+
+def step(
+    session: Session,
+    u: Usulan,
+    user,
+    action: str,
+    note: str | None,
+    workflow: Workflow | None = None,
+    *,
+    in_batch: bool = False,
+) -> Usulan:
+    """Take one checked step on a loaded, in-scope usulan; apply it to the registry if it becomes final.
+
+    A draft goes up only `in_batch` (batches.submit_batch), with the batch's berita acara.
+    """
+    try:
+        t = _wf(workflow).step(u.status, u.level, action, user.role, note)
+    except NotAllowed as e:
+        raise Forbidden(e.message) from None
+    except NoteRequired as e:
+        raise Invalid(e.message) from None
+    except InvalidTransition as e:
+        raise WrongState(e.message) from None
+    if t.action is Action.AJUKAN and u.status == Status.DRAFT and not in_batch:
+        raise Invalid("Draf usulan diajukan lewat paket usulan desa (dengan berita acara Musdes).")
+    if t.action is Action.AJUKAN and (u.batch is None or u.batch.berita_acara_id is None):
+        raise Invalid("Usulan diajukan bersama paket usulan desa yang memuat berita acara Musdes.")
+    before = (u.status, u.level)
+    u.status, u.level = t.target.value, t.target_level.value if t.target_level else None
+    if note:
+        u.last_note = note
+    if t.applies:
+        u.result = applying.apply(session, u, user)
+        u.applied_at, u.applied_by_id = utcnow(), user.id
+    _flush(session, u)
+    _event(session, u, _actor_name(user), user.role, t.action.value, note, before)
+    if t.applies:
+        _event(
+            session, u, _actor_name(user), user.role, "terapkan", "Diterapkan ke DTKS", (u.status, u.level)
+        )
+    return u
+
+
+def act(
+    session: Session,
+    user,
+    usulan_id: int,
+    action: str,
+    version: int | None,
+    note: str | None = None,
+    workflow: Workflow | None = None,
+) -> Usulan:
+    """One workflow step by a user, on the version they saw."""
+    u = get(session, user, usulan_id)
+    _check_version(u, version)
+    return step(session, u, user, action, note, workflow)
+
+
+def act_many(
+    session: Session,
+    user,
+    items: list[tuple[int, int]],
+    action: str,
+    note: str | None = None,
+    workflow: Workflow | None = None,
+) -> list[Usulan]:
+    """The same step on several usulan (id, version) at once; all or nothing (one transaction)."""
+    if not items:
+        raise Invalid("Pilih minimal satu usulan.")
+    return [act(session, user, uid, action, version, note, workflow) for uid, version in items]
+
+
+def events(u: Usulan) -> list[UsulanEvent]:
+    return list(u.events)
