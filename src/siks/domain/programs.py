@@ -1,0 +1,473 @@
+"""Programs as data over a penetapan: who qualifies, which PKH components with which caps, quotas per
+wilayah, and who may hold the account (pengurus) — pure rules, no database.
+
+Why data: amounts, caps and the lansia age change with each year's pedoman (domain.md §5.1 marks the lansia
+threshold and the 4-component cap uncertain), so a kabupaten must be able to read and adjust them without
+a release. A program is a `siks-program/1` JSON document; conditions use the eligibility rule language
+(`siks.domain.eligibility`) plus a few program fields (school level, DTKS membership). A value may be
+`{"param": NAME}`, filled from the program's `params` (overridable per run, e.g. `umur_lansia=60`).
+
+Counting rules (documented choices where the sources are silent):
+- A person counts for at most one component: the one with the highest amount.
+- `max` on a component caps how many people count for it in one keluarga (ibu hamil 2, anak usia dini 2).
+- `max_components` caps the components per keluarga, keeping the highest amounts.
+- Ages are whole years on the reference date; a birthday on that date counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from siks.domain import eligibility
+from siks.domain.eligibility import RuleError, Subject
+
+FORMAT = "siks-program/1"
+UNITS = ("keluarga", "anggota")
+
+#: Fields programs add to eligibility.FIELDS, with their type and label.
+EXTRA_FIELDS: dict[str, tuple[str, str]] = {
+    "partisipasi_sekolah": ("int", "Partisipasi sekolah [412] (2 = masih sekolah)"),
+    "jenjang_sekolah": ("text", "Jenjang yang sedang ditempuh: SD, SMP, SMA, PT (dari 412/413)"),
+    "dtks": ("bool", "Termasuk DTKS dalam penetapan"),
+    "meninggal": ("bool", "Tercatat meninggal (keberadaan 2 atau temuan Dukcapil)"),
+}
+# A field of the same type in eligibility.FIELDS: an extra-field leaf is checked as if it named this one,
+# so value and operator checks are the eligibility module's own.
+_SAME_TYPE = {"int": "umur", "float": "skor_pmt", "text": "kode_desa", "bool": "disabilitas"}
+
+# Regsosek 413 codes of the level being attended (domain.md §1.1).
+JENJANG = {**dict.fromkeys(range(1, 6), "SD"), **dict.fromkeys(range(6, 11), "SMP"),
+           **dict.fromkeys(range(11, 18), "SMA"), **dict.fromkeys(range(18, 23), "PT")}  # fmt: skip
+
+# Verval findings that make adminduk invalid for a pengurus (ganda, not padan, deceased).
+INVALID_ADMINDUK = (
+    "DUP", "DUP_NIK", "PADAN_NIK_UNKNOWN", "PADAN_OTHER_PERSON", "PADAN_IDENTITY_MISMATCH", "PADAN_NO_NIK",
+    "DECEASED",
+)  # fmt: skip
+
+
+# -- definitions -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    code: str
+    label: str
+    amount: int  # Rp per year
+    when: Mapping[str, object]
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PengurusRule:
+    """Who may hold the account: age, adminduk, and an order of preference (first match wins)."""
+
+    min_age: int = 17
+    invalid_findings: tuple[str, ...] = INVALID_ADMINDUK
+    prefer: tuple[Mapping[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    code: str
+    name: str
+    version: str
+    unit: str
+    eligible: Mapping[str, object]
+    components: tuple[Component, ...] = ()
+    require_component: bool = False
+    max_components: int | None = None
+    amount_per_year: int | None = None  # flat benefit when there are no components (e.g. BPNT)
+    params: Mapping[str, object] = field(default_factory=dict)
+    quota: Mapping[str, int] = field(default_factory=dict)
+    pengurus: PengurusRule = PengurusRule()
+    title: str = ""
+    provenance: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.code}@{self.version}"
+
+
+def _fill(cond, params: Mapping[str, object], where: str):
+    """Replace `{"param": NAME}` values by the parameter's value."""
+    if isinstance(cond, Mapping):
+        if set(cond) == {"param"}:
+            name = cond["param"]
+            if name not in params:
+                raise RuleError(f"{where}: parameter {name!r} tidak ada di 'params'.")
+            return params[name]
+        return {k: _fill(v, params, f"{where}.{k}") for k, v in cond.items()}
+    if isinstance(cond, list):
+        return [_fill(v, params, where) for v in cond]
+    return cond
+
+
+def check_condition(cond: object, where: str, in_member: bool = False, depth: int = 0) -> None:
+    """The eligibility checker, extended with EXTRA_FIELDS (Indonesian RuleError on any fault)."""
+    if not isinstance(cond, Mapping) or not cond:
+        raise RuleError(f"{where}: kondisi harus berupa objek.")
+    if depth > eligibility.MAX_DEPTH:
+        raise RuleError(f"{where}: kondisi terlalu dalam.")
+    keys = set(cond)
+    if keys in ({"and"}, {"or"}):
+        (op,) = keys
+        if not isinstance(cond[op], list) or not cond[op]:
+            raise RuleError(f"{where}.{op}: harus berupa daftar kondisi yang tidak kosong.")
+        for i, part in enumerate(cond[op]):
+            check_condition(part, f"{where}.{op}[{i}]", in_member, depth + 1)
+    elif keys == {"not"}:
+        check_condition(cond["not"], f"{where}.not", in_member, depth + 1)
+    elif "any_member" in keys:
+        if keys != {"any_member", "when"} or in_member or cond["any_member"] not in eligibility.MEMBER_SCOPES:
+            raise RuleError(f"{where}: any_member membutuhkan 'any_member' (keluarga/ruta) dan 'when'.")
+        check_condition(cond["when"], f"{where}.when", True, depth + 1)
+    elif cond.get("field") in EXTRA_FIELDS:
+        stand_in = _SAME_TYPE[EXTRA_FIELDS[cond["field"]][0]]
+        eligibility.check_condition({**cond, "field": stand_in}, where, depth, in_member)
+    else:
+        eligibility.check_condition(cond, where, depth, in_member)
+
+
+def _int_or_none(value, where: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RuleError(f"{where}: harus bilangan bulat ≥ 0.")
+    return value
+
+
+def program_from_dict(data: Mapping[str, object], overrides: Mapping[str, object] | None = None) -> Program:
+    """Check a `siks-program/1` document and build the program; `overrides` replace `params` values."""
+    if data.get("format") != FORMAT:
+        raise RuleError(f"Format program tidak dikenal: {data.get('format')!r} (harus {FORMAT!r}).")
+    code = str(data.get("code") or "")
+    if not code:
+        raise RuleError("Program harus punya 'code'.")
+    params = {**dict(data.get("params") or {}), **dict(overrides or {})}  # type: ignore[arg-type]
+    unknown_params = set(overrides or {}) - set(data.get("params") or {})  # type: ignore[arg-type]
+    if unknown_params:
+        raise RuleError(f"Program {code}: parameter tidak dikenal {sorted(unknown_params)}.")
+    unit = data.get("unit", "keluarga")
+    if unit not in UNITS:
+        raise RuleError(f"Program {code}: unit harus keluarga atau anggota.")
+    eligible = _fill(data.get("eligible"), params, f"{code}.eligible")
+    check_condition(eligible, f"program {code}.eligible")
+    components = []
+    for i, raw in enumerate(data.get("components") or []):  # type: ignore[union-attr]
+        where = f"program {code}.components[{i}]"
+        when = _fill(raw.get("when"), params, where)
+        check_condition(when, where, in_member=True)
+        amount = _int_or_none(_fill(raw.get("amount"), params, where), where)
+        components.append(
+            Component(
+                str(raw["code"]),
+                str(raw.get("label") or raw["code"]),
+                amount or 0,
+                when,
+                _int_or_none(_fill(raw.get("max"), params, where), where),
+            )  # fmt: skip
+        )
+    raw_p = dict(data.get("pengurus") or {})  # type: ignore[arg-type]
+    prefer = tuple(_fill(c, params, f"{code}.pengurus") for c in raw_p.get("prefer") or [])
+    for i, c in enumerate(prefer):
+        check_condition(c, f"program {code}.pengurus.prefer[{i}]", in_member=True)
+    quota = {str(k): int(v) for k, v in dict(data.get("quota") or {}).items()}  # type: ignore[arg-type]
+    return Program(
+        code=code,
+        name=str(data.get("name") or code.upper()),
+        version=str(data.get("version") or "1"),
+        unit=str(unit),
+        eligible=eligible,
+        components=tuple(components),
+        require_component=bool(data.get("require_component", False)),
+        max_components=_int_or_none(
+            _fill(data.get("max_components"), params, code), f"{code}.max_components"
+        ),
+        amount_per_year=_int_or_none(data.get("amount_per_year"), f"{code}.amount_per_year"),
+        params=params,
+        quota=quota,
+        pengurus=PengurusRule(
+            min_age=int(raw_p.get("min_age", 17)),
+            invalid_findings=tuple(raw_p.get("invalid_findings") or INVALID_ADMINDUK),
+            prefer=prefer,
+        ),
+        title=str(data.get("title") or ""),
+        provenance=dict(data.get("provenance") or {}),  # type: ignore[arg-type]
+    )
+
+
+def _documents() -> list[dict]:
+    text = resources.files("siks.domain").joinpath("data/programs.json").read_text(encoding="utf-8")
+    return json.loads(text)["programs"]
+
+
+def program_codes() -> list[str]:
+    return [d["code"] for d in _documents()]
+
+
+def default_program(code: str, overrides: Mapping[str, object] | None = None) -> Program:
+    """A shipped program (pkh, bpnt, pbi_jk) with optional parameter overrides."""
+    for doc in _documents():
+        if doc["code"] == code:
+            return program_from_dict(doc, overrides)
+    raise RuleError(f"Program '{code}' tidak dikenal. Pilihan: {', '.join(program_codes())}.")
+
+
+def load_program(path: str | Path, overrides: Mapping[str, object] | None = None) -> Program:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RuleError(f"Program {path} tidak dapat dibaca: {exc}") from exc
+    return program_from_dict(data, overrides)
+
+
+def parse_params(pairs: Iterable[str]) -> dict[str, object]:
+    """`["umur_lansia=60", "max_komponen=none"]` → {"umur_lansia": 60, "max_komponen": None}."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not name or not value:
+            raise RuleError(f"Parameter '{pair}' harus berbentuk NAMA=NILAI.")
+        text = value.strip()
+        if text.lower() in ("none", "null", "-"):
+            out[name.strip()] = None
+        else:
+            try:
+                out[name.strip()] = int(text)
+            except ValueError:
+                out[name.strip()] = text
+    return out
+
+
+# -- facts --------------------------------------------------------------------------------------------------
+
+
+def jenjang_sekolah(partisipasi: object, pendidikan: object) -> str | None:
+    """The level a person is attending now: only while partisipasi sekolah [412] is 2 (masih sekolah)."""
+    try:
+        if int(partisipasi) != 2:  # type: ignore[arg-type]
+            return None
+        return JENJANG.get(int(pendidikan))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One anggota of a keluarga as programs see it. `record` has the rule fields (see `person_record`)."""
+
+    ref: str
+    nama: str
+    record: Mapping[str, object]
+    findings: frozenset[str] = frozenset()
+    nik: str | None = None
+
+
+def person_record(row: Mapping[str, object], on: dt.date) -> dict[str, object]:
+    """Rule fields for one frozen anggota (`siks.penetapan.sources.rule_record` shape plus DTKS flags)."""
+    born = row.get("tanggal_lahir")
+    if isinstance(born, str):
+        born = dt.date.fromisoformat(born)
+    umur = None
+    if isinstance(born, dt.date):
+        umur = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    findings = set(row.get("findings") or ())
+    rec = dict(row)
+    rec.update(
+        umur=umur,
+        jenjang_sekolah=jenjang_sekolah(row.get("partisipasi_sekolah"), row.get("pendidikan")),
+        meninggal=row.get("keberadaan") == 2 or "DECEASED" in findings,
+        dtks=bool(row.get("dtks")),
+    )
+    return rec
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyFacts:
+    """A keluarga in a penetapan: its ruta-level record (desil, region, dtks) and its people."""
+
+    ref: str
+    desa_code: str | None
+    record: Mapping[str, object]
+    people: Sequence[Person]
+    findings: frozenset[str] = frozenset()
+    rank: tuple = ()  # ordering within a quota: (desil, skor, ref)
+
+
+# -- evaluation ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    person_ref: str
+    component: str
+    label: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """The result for one unit (keluarga or anggota): eligible or why not, and the components granted."""
+
+    unit_ref: str
+    eligible: bool
+    reasons: tuple[str, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    dropped: tuple[Grant, ...] = ()  # matched but over a cap
+    amount_per_year: int = 0
+
+
+def _subject(fam: FamilyFacts, person: Person | None = None) -> Subject:
+    record = dict(fam.record) | (dict(person.record) if person else {})
+    findings = {
+        "anggota": person.findings if person else frozenset(),
+        "keluarga": fam.findings,
+        "ruta": fam.findings,
+    }
+    members = [p.record for p in fam.people]
+    return Subject(record, findings, members, members)
+
+
+def _present(p: Person) -> bool:
+    return p.record.get("status", "aktif") == "aktif" and p.record.get("keberadaan") in (None, 1, 5)
+
+
+def components_for(program: Program, fam: FamilyFacts) -> tuple[list[Grant], list[Grant]]:
+    """(granted, dropped over a cap): one component per person, per-component caps, then the family cap."""
+    best: dict[str, Grant] = {}
+    for person in fam.people:
+        if not _present(person) or not person.record.get("dtks"):
+            continue
+        subject = _subject(fam, person)
+        for comp in program.components:
+            if eligibility.holds(comp.when, subject):
+                grant = Grant(person.ref, comp.code, comp.label, comp.amount)
+                if person.ref not in best or grant.amount > best[person.ref].amount:
+                    best[person.ref] = grant
+    order = {p.ref: i for i, p in enumerate(fam.people)}
+    caps = {c.code: c.max for c in program.components}
+    granted: list[Grant] = []
+    dropped: list[Grant] = []
+    used: dict[str, int] = {}
+    for grant in sorted(best.values(), key=lambda g: order[g.person_ref]):
+        cap = caps.get(grant.component)
+        if cap is not None and used.get(grant.component, 0) >= cap:
+            dropped.append(grant)
+            continue
+        used[grant.component] = used.get(grant.component, 0) + 1
+        granted.append(grant)
+    if program.max_components is not None and len(granted) > program.max_components:
+        ranked = sorted(granted, key=lambda g: (-g.amount, order[g.person_ref]))
+        keep = set(map(id, ranked[: program.max_components]))
+        dropped += [g for g in granted if id(g) not in keep]
+        granted = [g for g in granted if id(g) in keep]
+    return granted, dropped
+
+
+def evaluate_family(program: Program, fam: FamilyFacts) -> Entitlement:
+    """A keluarga-unit program (PKH, BPNT) for one keluarga."""
+    if not eligibility.holds(program.eligible, _subject(fam)):
+        return Entitlement(fam.ref, False, ("Tidak memenuhi syarat program (desil/DTKS/pengecualian).",))
+    granted, dropped = components_for(program, fam)
+    if program.require_component and not granted:
+        return Entitlement(
+            fam.ref, False, ("Tidak ada anggota yang memenuhi komponen program.",), (), tuple(dropped)
+        )
+    total = sum(g.amount for g in granted) if program.components else program.amount_per_year or 0
+    return Entitlement(fam.ref, True, (), tuple(granted), tuple(dropped), total)
+
+
+def evaluate_people(program: Program, fam: FamilyFacts) -> list[Entitlement]:
+    """An anggota-unit program (PBI-JK): one entitlement per person of the keluarga."""
+    out = []
+    for person in fam.people:
+        ok = _present(person) and eligibility.holds(program.eligible, _subject(fam, person))
+        reasons = () if ok else ("Tidak memenuhi syarat program.",)
+        out.append(Entitlement(person.ref, ok, reasons, (), (), program.amount_per_year or 0 if ok else 0))
+    return out
+
+
+# -- quotas -------------------------------------------------------------------------------------------------
+
+
+def quota_key(desa_code: str | None, quota: Mapping[str, int]) -> str | None:
+    """The most specific quota wilayah covering a desa (dotted codes), or None when no quota applies."""
+    if not desa_code:
+        return None
+    best = None
+    for code in quota:
+        if (desa_code == code or desa_code.startswith(code + ".")) and (
+            best is None or len(code) > len(best)
+        ):
+            best = code
+    return best
+
+
+def apply_quota(units: Sequence[tuple[str, str | None, tuple]], quota: Mapping[str, int]) -> set[str]:
+    """Refs that fall outside their wilayah's quota. `units` are (ref, desa_code, rank); lower rank first."""
+    if not quota:
+        return set()
+    by_key: dict[str, list[tuple[tuple, str]]] = {}
+    for ref, desa, rank in units:
+        key = quota_key(desa, quota)
+        if key is not None:
+            by_key.setdefault(key, []).append((rank, ref))
+    over: set[str] = set()
+    for key, items in by_key.items():
+        items.sort()
+        over.update(ref for _, ref in items[quota[key] :])
+    return over
+
+
+# -- pengurus -----------------------------------------------------------------------------------------------
+
+
+def pengurus_problems(rule: PengurusRule, person: Person) -> list[str]:
+    """Why this person may not hold the account (empty: they may): same-KK is checked by the caller."""
+    rec = person.record
+    problems = []
+    if rec.get("meninggal"):
+        problems.append("meninggal")
+    elif not _present(person):
+        problems.append("tidak lagi tinggal bersama keluarga")
+    umur = rec.get("umur")
+    if umur is None or umur < rule.min_age:  # type: ignore[operator]
+        problems.append(
+            f"umur di bawah {rule.min_age} tahun" if umur is not None else "tanggal lahir tidak diketahui"
+        )
+    if not rec.get("dtks"):
+        problems.append("tidak terdaftar dalam DTKS")
+    nik = person.nik or rec.get("nik")
+    if not nik or len(str(nik)) != 16:
+        problems.append("tidak punya NIK yang sah")
+    bad = sorted(set(rule.invalid_findings) & set(person.findings))
+    if bad:
+        problems.append("adminduk tidak valid (" + ", ".join(bad) + ")")
+    return problems
+
+
+def choose_pengurus(rule: PengurusRule, fam: FamilyFacts, exclude: str | None = None) -> Person | None:
+    """The first valid person by the rule's preference order, then by family order."""
+    valid = [p for p in fam.people if p.ref != exclude and not pengurus_problems(rule, p)]
+    for cond in rule.prefer:
+        for p in valid:
+            if eligibility.holds(cond, _subject(fam, p)):
+                return p
+    return valid[0] if valid else None
+
+
+def natural_pengurus(rule: PengurusRule, fam: FamilyFacts) -> Person | None:
+    """Who the account would belong to by the preference order alone, even if they have since died or
+    lost their valid adminduk: the holder a family had, whose problems then call for a pergantian."""
+    adults = [p for p in fam.people if (p.record.get("umur") or 0) >= rule.min_age]
+    for cond in rule.prefer:
+        for p in adults:
+            if eligibility.holds(cond, _subject(fam, p)):
+                return p
+    return adults[0] if adults else None

@@ -1,0 +1,137 @@
+"""Program lists as CSV and XLSX with the fields programs ask for (domain.md §2.4, Pedum Sembako).
+
+Fields the registry does not hold (No. KKS, no. rekening, nama ibu kandung, no. peserta PKH) are present and
+empty, so the file drops into the program's own template; the bank and the program fill them. Cells that a
+spreadsheet would run as a formula are prefixed with a quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from siks.programs.service import Beneficiary, ProgramList
+
+FAMILY_COLUMNS = (
+    "kode_wilayah", "desa", "alamat", "rt", "rw", "id_ruta", "id_keluarga", "no_kk", "desil",
+    "nama_kepala_keluarga", "anggota_lain", "program", "status_program", "komponen", "jumlah_komponen",
+    "nominal_per_tahun", "nama_pengurus", "id_art_pengurus", "nik_pengurus", "tempat_lahir_pengurus",
+    "tanggal_lahir_pengurus", "keterangan_pengurus", "nama_ibu_kandung", "no_kks", "no_rekening",
+    "no_peserta_pkh",
+)  # fmt: skip
+PERSON_COLUMNS = (
+    "kode_wilayah", "desa", "alamat", "id_ruta", "id_keluarga", "no_kk", "id_art", "nama", "nik",
+    "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "hubungan_kk", "desil", "program", "status_program",
+)  # fmt: skip
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _desa_name(code: str | None) -> str:
+    from siks.accounts.scope import wilayah_label
+
+    return wilayah_label(code).split(",")[0] if code else ""
+
+
+def _status(r: Beneficiary) -> str:
+    return "Layak" if r.in_quota else "Di luar kuota (cadangan)"
+
+
+def family_row(plist: ProgramList, r: Beneficiary) -> dict:
+    fam, h = r.family, r.family.household
+    head = fam.head
+    holder = (
+        r.pengurus.replacement
+        if r.pengurus and r.pengurus.problems
+        else (r.pengurus.member if r.pengurus else None)
+    )
+    return {
+        "kode_wilayah": h.desa_code,
+        "desa": _desa_name(h.desa_code),
+        "alamat": h.alamat,
+        "rt": h.rt,
+        "rw": h.rw,
+        "id_ruta": h.household_ref,
+        "id_keluarga": fam.facts.ref,
+        "no_kk": fam.kk_number,
+        "desil": h.desil,
+        "nama_kepala_keluarga": head.nama if head else "",
+        "anggota_lain": "; ".join(m.nama for m in fam.members if m is not head and m.included),
+        "program": plist.program.name,
+        "status_program": _status(r),
+        "komponen": "; ".join(g.label for g in r.entitlement.grants),
+        "jumlah_komponen": len(r.entitlement.grants),
+        "nominal_per_tahun": r.entitlement.amount_per_year,
+        "nama_pengurus": holder.nama if holder else "",
+        "id_art_pengurus": holder.member_ref if holder else "",
+        "nik_pengurus": holder.nik if holder else "",
+        "tempat_lahir_pengurus": holder.tempat_lahir if holder else "",
+        "tanggal_lahir_pengurus": holder.tanggal_lahir.isoformat() if holder and holder.tanggal_lahir else "",
+        "keterangan_pengurus": r.pengurus.note if r.pengurus else "",
+        "nama_ibu_kandung": "",
+        "no_kks": "",
+        "no_rekening": "",
+        "no_peserta_pkh": "",
+    }
+
+
+def person_row(plist: ProgramList, r: Beneficiary) -> dict:
+    h, m = r.family.household, r.person
+    return {
+        "kode_wilayah": h.desa_code,
+        "desa": _desa_name(h.desa_code),
+        "alamat": h.alamat,
+        "id_ruta": h.household_ref,
+        "id_keluarga": m.family_ref,
+        "no_kk": m.kk_number,
+        "id_art": m.member_ref,
+        "nama": m.nama,
+        "nik": m.nik,
+        "jenis_kelamin": {1: "L", 2: "P"}.get(m.sex, ""),
+        "tempat_lahir": m.tempat_lahir,
+        "tanggal_lahir": m.tanggal_lahir.isoformat() if m.tanggal_lahir else "",
+        "hubungan_kk": m.hubungan_kk,
+        "desil": h.desil,
+        "program": plist.program.name,
+        "status_program": _status(r),
+    }
+
+
+def columns(plist: ProgramList) -> tuple[str, ...]:
+    return PERSON_COLUMNS if plist.program.unit == "anggota" else FAMILY_COLUMNS
+
+
+def rows(plist: ProgramList) -> Iterator[dict]:
+    make = person_row if plist.program.unit == "anggota" else family_row
+    for r in plist.rows:
+        yield {k: _safe(v) for k, v in make(plist, r).items()}
+
+
+def to_csv(plist: ProgramList) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns(plist), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows(plist))
+    return buf.getvalue()
+
+
+def to_xlsx(plist: ProgramList) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(plist.program.name[:31])
+    cols = columns(plist)
+    ws.append([f"{plist.program.name} — {plist.penetapan.title} (penetapan #{plist.penetapan.id}), "
+               f"acuan umur {plist.on.isoformat()}, aturan {plist.program.key}"])  # fmt: skip
+    ws.append(list(cols))
+    for row in rows(plist):
+        ws.append([row[c] for c in cols])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

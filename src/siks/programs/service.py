@@ -1,0 +1,387 @@
+"""Apply a program to a penetapan: the beneficiary list, quotas, the account holder and its replacement.
+
+Why over a penetapan and not the live registry: a program list must be reproducible for the period it
+pays for; everything here reads the frozen `penetapan_*` rows. The only thing written is a pergantian
+pengurus (`program_pengurus`), which is program data, not part of the penetapan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from siks.accounts.errors import Forbidden, Invalid, NotFound
+from siks.accounts.scope import Scope
+from siks.audit import record_change, register_entity_scope
+from siks.domain import programs as rules
+from siks.domain.penetapan import region_fields
+from siks.domain.programs import Entitlement, FamilyFacts, Person, Program
+from siks.penetapan import service as penetapan
+from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, ProgramPengurus
+
+CHUNK = 1000
+PENGURUS_ROLES = frozenset({"operator_kabupaten", "supervisor_kabupaten", "pusat"})
+
+register_entity_scope(
+    "program_pengurus",
+    lambda: (
+        select(ProgramPengurus.id, PenetapanHousehold.desa_code)
+        .join(
+            PenetapanMember,
+            (PenetapanMember.penetapan_id == ProgramPengurus.penetapan_id)
+            & (PenetapanMember.member_ref == ProgramPengurus.member_ref),
+        )
+        .join(
+            PenetapanHousehold,
+            (PenetapanHousehold.penetapan_id == PenetapanMember.penetapan_id)
+            & (PenetapanHousehold.household_ref == PenetapanMember.household_ref),
+        )
+    ),
+)
+
+
+# -- facts from the frozen rows ------------------------------------------------------------------------------
+
+
+def _person(m: PenetapanMember, on: dt.date) -> Person:
+    answers = m.answers or {}
+    row = {
+        "nik": m.nik if m.nik and len(m.nik) == 16 else None,
+        "jenis_kelamin": m.sex,
+        "hubungan_kk": m.hubungan_kk,
+        "keberadaan": m.keberadaan,
+        "status": m.status,
+        "tanggal_lahir": m.tanggal_lahir,
+        "findings": m.findings or [],
+        "dtks": m.included,
+        **answers,
+    }
+    return Person(m.member_ref, m.nama, rules.person_record(row, on), frozenset(m.findings or ()), m.nik)
+
+
+@dataclass
+class Family:
+    """A keluarga as the lists show it: its frozen ruta, its frozen anggota, and the rule facts."""
+
+    household: PenetapanHousehold
+    members: list[PenetapanMember]
+    facts: FamilyFacts
+
+    @property
+    def kk_number(self) -> str | None:
+        return next((m.kk_number for m in self.members if m.kk_number), None)
+
+    @property
+    def head(self) -> PenetapanMember | None:
+        return next(
+            (m for m in self.members if m.hubungan_kk == 1), self.members[0] if self.members else None
+        )
+
+    def member(self, ref: str) -> PenetapanMember | None:
+        return next((m for m in self.members if m.member_ref == ref), None)
+
+
+def families(
+    session: Session, p: Penetapan, scope: Scope, on: dt.date, desa_code: str | None = None
+) -> Iterator[Family]:
+    """Every keluarga of the penetapan inside `scope`, chunk by chunk, in ruta order."""
+    last = 0
+    while True:
+        stmt = select(PenetapanHousehold).where(
+            PenetapanHousehold.penetapan_id == p.id, PenetapanHousehold.id > last,
+            scope.where(PenetapanHousehold.desa_code),
+        )  # fmt: skip
+        if desa_code:
+            stmt = stmt.where(PenetapanHousehold.desa_code == desa_code)
+        houses = list(session.scalars(stmt.order_by(PenetapanHousehold.id).limit(CHUNK)))
+        if not houses:
+            return
+        last = houses[-1].id
+        by_house: dict[str, dict[str, list[PenetapanMember]]] = defaultdict(lambda: defaultdict(list))
+        for m in session.scalars(
+            select(PenetapanMember)
+            .where(
+                PenetapanMember.penetapan_id == p.id,
+                PenetapanMember.household_ref.in_([h.household_ref for h in houses]),
+            )
+            .order_by(PenetapanMember.family_ref, PenetapanMember.no_urut)
+        ):
+            by_house[m.household_ref][m.family_ref].append(m)
+        for h in houses:
+            for family_ref, members in by_house[h.household_ref].items():
+                yield _family(h, family_ref, members, on)
+
+
+def _family(h: PenetapanHousehold, family_ref: str, members: list[PenetapanMember], on: dt.date) -> Family:
+    people = [_person(m, on) for m in members]
+    record = {
+        "desil": h.desil,
+        "skor_pmt": h.skor_pmt,
+        "jumlah_art": sum(1 for m in members if m.included),
+        "dtks": h.included,
+        **region_fields(h.desa_code),
+    }
+    rank = (h.desil if h.desil is not None else 99, h.skor_pmt if h.skor_pmt is not None else 1e9, family_ref)
+    facts = FamilyFacts(family_ref, h.desa_code, record, people, frozenset(h.findings or ()), rank)
+    return Family(h, members, facts)
+
+
+def facts_from_rows(household: Mapping, members: Sequence[Mapping], on: dt.date) -> list[FamilyFacts]:
+    """Rule facts from not-yet-frozen rows (the simulation): dicts with the frozen tables' column names."""
+    h = SimpleNamespace(**household)
+    by_family: dict[str, list] = defaultdict(list)
+    for row in members:
+        by_family[row["family_ref"]].append(SimpleNamespace(**row))
+    return [_family(h, ref, rows, on).facts for ref, rows in by_family.items()]
+
+
+# -- the list ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pengurus:
+    """The account holder shown for a keluarga, and whether a pergantian is due."""
+
+    member: PenetapanMember | None
+    problems: list[str] = field(default_factory=list)
+    replacement: PenetapanMember | None = None
+    recorded: bool = False  # from a recorded pergantian rather than the preference order
+
+    @property
+    def note(self) -> str:
+        if self.member is None:
+            return "Tidak ada anggota yang memenuhi syarat pengurus."
+        if not self.problems:
+            return ""
+        text = f"Pengurus {self.member.nama}: {', '.join(self.problems)}; perlu pergantian pengurus"
+        if self.replacement is not None:
+            return f"{text} (calon: {self.replacement.nama})."
+        return f"{text}, tetapi tidak ada calon yang memenuhi syarat."
+
+
+@dataclass
+class Beneficiary:
+    """One row of a program list: a keluarga (PKH, BPNT) or one anggota (PBI-JK)."""
+
+    family: Family
+    entitlement: Entitlement
+    person: PenetapanMember | None = None  # for anggota-unit programs
+    pengurus: Pengurus | None = None
+    in_quota: bool = True
+
+
+@dataclass
+class ProgramList:
+    program: Program
+    penetapan: Penetapan
+    on: dt.date
+    rows: list[Beneficiary]
+    not_eligible: int = 0
+    dropped_by_cap: int = 0
+
+    @property
+    def total_amount(self) -> int:
+        return sum(r.entitlement.amount_per_year for r in self.rows if r.in_quota)
+
+    def component_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for r in self.rows:
+            if r.in_quota:
+                for g in r.entitlement.grants:
+                    counts[g.label] += 1
+        return dict(counts)
+
+
+def recorded_holders(session: Session, program: str, family_refs: list[str]) -> dict[str, str]:
+    """The latest recorded pengurus per keluarga for the program."""
+    rows = session.execute(
+        select(ProgramPengurus.family_ref, ProgramPengurus.member_ref)
+        .where(ProgramPengurus.program == program, ProgramPengurus.family_ref.in_(family_refs))
+        .order_by(ProgramPengurus.id)
+    )
+    return {f: m for f, m in rows}
+
+
+def pengurus_for(program: Program, fam: Family, recorded: str | None) -> Pengurus:
+    """The holder (recorded, else by preference); if they can no longer hold it, the best replacement."""
+    by_ref = {p.ref: p for p in fam.facts.people}
+    holder = by_ref.get(recorded) if recorded else None
+    holder = holder or rules.natural_pengurus(program.pengurus, fam.facts)
+    if holder is None:
+        return Pengurus(None)
+    problems = rules.pengurus_problems(program.pengurus, holder)
+    replacement = None
+    if problems:
+        chosen = rules.choose_pengurus(program.pengurus, fam.facts, exclude=holder.ref)
+        replacement = fam.member(chosen.ref) if chosen else None
+    return Pengurus(fam.member(holder.ref), problems, replacement, recorded == holder.ref)
+
+
+def run(
+    session: Session,
+    user,
+    program: Program,
+    penetapan_id: int,
+    *,
+    on: dt.date | None = None,
+    desa_code: str | None = None,
+) -> ProgramList:
+    """Apply `program` to a penetapan within the user's wilayah: eligible units, quotas, pengurus."""
+    p = penetapan.get(session, user, penetapan_id)
+    on = on or p.berlaku_mulai
+    rows: list[Beneficiary] = []
+    not_eligible = dropped = 0
+    batch: list[Family] = []
+
+    def flush_batch() -> None:
+        nonlocal not_eligible, dropped
+        recorded = recorded_holders(session, program.code, [f.facts.ref for f in batch])
+        for fam in batch:
+            if program.unit == "anggota":
+                for ent in rules.evaluate_people(program, fam.facts):
+                    if ent.eligible:
+                        rows.append(Beneficiary(fam, ent, person=fam.member(ent.unit_ref)))
+                continue
+            ent = rules.evaluate_family(program, fam.facts)
+            if not ent.eligible:
+                not_eligible += 1
+                continue
+            dropped += len(ent.dropped)
+            rows.append(
+                Beneficiary(fam, ent, pengurus=pengurus_for(program, fam, recorded.get(fam.facts.ref)))
+            )
+        batch.clear()
+
+    for fam in families(session, p, Scope.of(user), on, desa_code):
+        batch.append(fam)
+        if len(batch) >= CHUNK:
+            flush_batch()
+    flush_batch()
+    over = rules.apply_quota(
+        [(_unit_ref(r), r.family.household.desa_code, r.family.facts.rank) for r in rows], program.quota
+    )
+    for r in rows:
+        r.in_quota = _unit_ref(r) not in over
+    return ProgramList(program, p, on, rows, not_eligible, dropped)
+
+
+def _unit_ref(r: Beneficiary) -> str:
+    return r.entitlement.unit_ref
+
+
+# -- pergantian pengurus -------------------------------------------------------------------------------------
+
+
+def replace_pengurus(
+    session: Session,
+    user,
+    program: Program,
+    penetapan_id: int,
+    family_ref: str,
+    member_ref: str,
+    reason: str,
+) -> ProgramPengurus:
+    """Record a new account holder: same KK, ≥ 17, in DTKS, valid adminduk; only while the keluarga still
+    receives the program in this penetapan (domain.md §5.5)."""
+    if getattr(user, "role", None) not in PENGURUS_ROLES:
+        raise Forbidden("Pergantian pengurus dicatat oleh Dinas Sosial kabupaten/kota.")
+    if not (reason or "").strip():
+        raise Invalid(
+            "Alasan pergantian pengurus wajib diisi (mis. pengurus meninggal, tanggal akta kematian)."
+        )
+    p = penetapan.get(session, user, penetapan_id)
+    house = session.scalar(
+        select(PenetapanHousehold)
+        .join(
+            PenetapanMember,
+            (PenetapanMember.penetapan_id == PenetapanHousehold.penetapan_id)
+            & (PenetapanMember.household_ref == PenetapanHousehold.household_ref),
+        )
+        .where(PenetapanHousehold.penetapan_id == p.id, PenetapanMember.family_ref == family_ref)
+        .limit(1)
+    )
+    if house is None:
+        raise NotFound()
+    Scope.of(user).check(house.desa_code)
+    members = list(
+        session.scalars(
+            select(PenetapanMember)
+            .where(PenetapanMember.penetapan_id == p.id, PenetapanMember.family_ref == family_ref)
+            .order_by(PenetapanMember.no_urut)
+        )
+    )
+    fam = _family(house, family_ref, members, p.berlaku_mulai)
+    if program.unit != "keluarga":
+        raise Invalid(f"Program {program.name} tidak memakai pengurus keluarga.")
+    ent = rules.evaluate_family(program, fam.facts)
+    if not ent.eligible or (program.components and not ent.grants):
+        raise Invalid(
+            f"Keluarga ini tidak lagi menerima {program.name} pada penetapan ini; "
+            "pergantian pengurus tidak dapat dilakukan."
+        )
+    new = fam.member(member_ref)
+    if new is None:
+        raise Invalid("Pengurus pengganti harus anggota keluarga yang sama (satu KK).")
+    if fam.kk_number and new.kk_number and new.kk_number != fam.kk_number:
+        raise Invalid("Pengurus pengganti harus tercatat dalam KK yang sama.")
+    person = next(x for x in fam.facts.people if x.ref == member_ref)
+    problems = rules.pengurus_problems(program.pengurus, person)
+    if problems:
+        raise Invalid(f"{new.nama} tidak dapat menjadi pengurus: " + ", ".join(problems) + ".")
+    current = pengurus_for(
+        program, fam, recorded_holders(session, program.code, [family_ref]).get(family_ref)
+    )
+    row = ProgramPengurus(
+        program=program.code, family_ref=family_ref, member_ref=member_ref, nama=new.nama,
+        previous_member_ref=current.member.member_ref if current.member else None, penetapan_id=p.id,
+        reason=reason.strip(), decided_by=getattr(user, "username", str(user))[:100],
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    record_change(
+        session, user, "program_pengurus", row.id,
+        {"pengurus": row.previous_member_ref}, {"pengurus": member_ref, "program": program.code},
+        reason.strip(), action="ganti_pengurus",
+    )  # fmt: skip
+    return row
+
+
+def candidates(program: Program, fam: Family) -> list[tuple[PenetapanMember, list[str]]]:
+    """Every anggota of the keluarga with the reasons they may not hold the account (empty = may)."""
+    return [(fam.member(p.ref), rules.pengurus_problems(program.pengurus, p)) for p in fam.facts.people]
+
+
+def load_family(session: Session, p: Penetapan, family_ref: str, on: dt.date | None = None) -> Family | None:
+    """One keluarga of a penetapan, without a scope check (callers check it, or show only masked data)."""
+    members = list(
+        session.scalars(
+            select(PenetapanMember)
+            .where(PenetapanMember.penetapan_id == p.id, PenetapanMember.family_ref == family_ref)
+            .order_by(PenetapanMember.no_urut)
+        )
+    )
+    if not members:
+        return None
+    ref = members[0].household_ref
+    house = session.scalar(
+        select(PenetapanHousehold).where(
+            PenetapanHousehold.penetapan_id == p.id, PenetapanHousehold.household_ref == ref
+        )
+    )
+    return _family(house, family_ref, members, on or p.berlaku_mulai)
+
+
+def family(session: Session, user, penetapan_id: int, family_ref: str, on: dt.date | None = None) -> Family:
+    """One keluarga of a penetapan inside the user's wilayah, or NotFound."""
+    p = penetapan.get(session, user, penetapan_id)
+    fam = load_family(session, p, family_ref, on)
+    if fam is None:
+        raise NotFound()
+    Scope.of(user).check(fam.household.desa_code)
+    return fam

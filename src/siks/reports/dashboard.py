@@ -1,0 +1,191 @@
+"""Dashboard figures for one wilayah: DTKS by desil and over time, program recipients, field verval
+progress, and verval findings per run. Every query is cut to the user's scope (and an optional narrower
+wilayah inside it); results are small tables of counts, never people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from siks.accounts.errors import Invalid
+from siks.accounts.scope import Scope
+from siks.domain import programs as rules
+from siks.domain import wilayah
+from siks.penetapan import service as penetapan
+from siks.programs import service as programs
+from siks.store.models.fieldwork import FieldTask
+from siks.store.models.penetapan import Penetapan, PenetapanHousehold
+from siks.store.models.registry import Household
+from siks.store.models.verval import VervalFinding, VervalRun
+
+RUNS = 12
+TOP_CODES = 6
+
+
+@dataclass
+class Series:
+    """One figure's data: labels along the x axis, and one or more named value lists."""
+
+    title: str
+    labels: list[str]
+    values: dict[str, list[float]] = field(default_factory=dict)
+    note: str = ""
+
+
+def scope_for(user, wilayah_code: str | None) -> Scope:
+    """The user's scope, or a narrower wilayah inside it (NotFound outside)."""
+    scope = Scope.of(user)
+    if not wilayah_code:
+        return scope
+    try:
+        code = wilayah.normalize(wilayah_code)
+    except ValueError:
+        raise Invalid("Kode wilayah tidak valid.") from None
+    scope.check(code)
+    if wilayah.get(code) is None:
+        raise Invalid("Kode wilayah tidak dikenal.")
+    return Scope(code)
+
+
+def latest_penetapan(session: Session, user, scope: Scope) -> Penetapan | None:
+    found = [p for p in penetapan.listing(session, user) if penetapan._overlaps(scope, p.wilayah_code)]
+    return found[0] if found else None
+
+
+def by_desil(session: Session, scope: Scope, p: Penetapan | None) -> Series:
+    counts: dict[str, float] = {}
+    if p is not None:
+        rows = session.execute(
+            select(PenetapanHousehold.desil, func.count())
+            .where(
+                PenetapanHousehold.penetapan_id == p.id,
+                PenetapanHousehold.included.is_(True),
+                scope.where(PenetapanHousehold.desa_code),
+            )
+            .group_by(PenetapanHousehold.desil)
+        )
+        counts = {str(d) if d is not None else "-": n for d, n in rows}
+    labels = [str(d) for d in range(1, 11) if str(d) in counts] + (["-"] if "-" in counts else [])
+    note = f"{p.title}" if p else "Belum ada penetapan."
+    return Series("Ruta DTKS per desil", labels, {"Ruta": [counts[x] for x in labels]}, note)
+
+
+def dtks_over_time(session: Session, user, scope: Scope) -> Series:
+    items = [p for p in penetapan.listing(session, user) if penetapan._overlaps(scope, p.wilayah_code)][:RUNS]
+    items.reverse()
+    labels, values = [], []
+    for p in items:
+        n = session.scalar(
+            select(func.count())
+            .select_from(PenetapanHousehold)
+            .where(
+                PenetapanHousehold.penetapan_id == p.id,
+                PenetapanHousehold.included.is_(True),
+                scope.where(PenetapanHousehold.desa_code),
+            )
+        )
+        labels.append(p.periode)
+        values.append(n)
+    return Series("Ruta DTKS per penetapan", labels, {"Ruta DTKS": values})
+
+
+def by_program(session: Session, user, scope: Scope, p: Penetapan | None) -> Series:
+    """Recipients of each shipped program in the latest penetapan (in quota)."""
+    labels, values = [], []
+    if p is not None:
+        for code in rules.program_codes():
+            prog = rules.default_program(code)
+            plist = programs.run(session, user, prog, p.id)
+            labels.append(prog.name)
+            values.append(
+                sum(1 for r in plist.rows if r.in_quota and scope.covers(r.family.household.desa_code))
+            )
+    return Series("Penerima program", labels, {"Penerima": values}, p.title if p else "Belum ada penetapan.")
+
+
+def verval_progress(session: Session, scope: Scope) -> Series:
+    """Field verval tasks per kecamatan (or desa, for a kecamatan scope): selesai vs belum."""
+    depth = 4 if scope.code and wilayah.level(scope.code) >= 3 else 3
+    rows = session.execute(
+        select(Household.desa_code, FieldTask.status, func.count())
+        .join(Household, Household.id == FieldTask.household_id)
+        .where(scope.where(Household.desa_code))
+        .group_by(Household.desa_code, FieldTask.status)
+    )
+    done: Counter[str] = Counter()
+    open_: Counter[str] = Counter()
+    for desa, status, n in rows:
+        key = ".".join((desa or "-").split(".")[:depth])
+        (done if status == "selesai" else open_)[key] += n
+    keys = sorted(done.keys() | open_.keys())
+    labels = [(wilayah.get(k).name if wilayah.get(k) else k) for k in keys]
+    return Series("Kemajuan verval lapangan", labels, {"Selesai": [done[k] for k in keys],
+                                                         "Belum": [open_[k] for k in keys]})  # fmt: skip
+
+
+def _finding_scope(scope: Scope):
+    if scope.is_national:
+        return None
+    dotted, digits = scope.code, scope.code.replace(".", "")
+    return or_(VervalFinding.kode_desa.like(dotted + "%"), VervalFinding.kode_desa.like(digits + "%"))
+
+
+def findings_over_time(session: Session, scope: Scope) -> Series:
+    """Findings per verval run (the last RUNS), for the most frequent codes."""
+    runs = list(
+        session.scalars(
+            select(VervalRun)
+            .where(VervalRun.status == "selesai")
+            .order_by(VervalRun.finished_at.desc())
+            .limit(RUNS)
+        )
+    )
+    runs.reverse()
+    per_run: dict[str, Counter[str]] = defaultdict(Counter)
+    if runs:
+        stmt = (
+            select(VervalFinding.run_id, VervalFinding.code, func.count())
+            .where(VervalFinding.run_id.in_([r.id for r in runs]))
+            .group_by(VervalFinding.run_id, VervalFinding.code)
+        )
+        cond = _finding_scope(scope)
+        if cond is not None:
+            stmt = stmt.where(cond)
+        for run_id, code, n in session.execute(stmt):
+            per_run[run_id][code] += n
+    total: Counter[str] = Counter()
+    for c in per_run.values():
+        total.update(c)
+    top = [code for code, _ in total.most_common(TOP_CODES)]
+    labels = [r.finished_at.strftime("%Y-%m-%d") if r.finished_at else r.id for r in runs]
+    values = {code: [per_run[r.id][code] for r in runs] for code in top}
+    return Series("Temuan kualitas data per verval run", labels, values)
+
+
+def figures(session: Session, user, scope: Scope) -> dict[str, Series]:
+    p = latest_penetapan(session, user, scope)
+    return {
+        "desil": by_desil(session, scope, p),
+        "dtks": dtks_over_time(session, user, scope),
+        "program": by_program(session, user, scope, p),
+        "verval": verval_progress(session, scope),
+        "temuan": findings_over_time(session, scope),
+    }
+
+
+def to_csv(figs: dict[str, Series]) -> str:
+    """All figures as one long table: grafik, kategori, seri, nilai."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["grafik", "kategori", "seri", "nilai"])
+    for s in figs.values():
+        for name, values in s.values.items():
+            for label, v in zip(s.labels, values, strict=True):
+                w.writerow([s.title, label, name, v])
+    return buf.getvalue()
