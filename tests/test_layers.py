@@ -7,8 +7,10 @@ from pathlib import Path
 
 import siks
 
-FORBIDDEN = ("siks.store", "siks.web", "siks.verval", "siks.registry", "siks.usulan", "siks.penetapan",
-             "sqlalchemy", "alembic", "fastapi", "starlette", "duckdb", "splink", "pyspark", "pandas")  # fmt: skip
+FORBIDDEN = (
+    *("siks.store", "siks.web", "siks.verval", "siks.registry", "siks.usulan", "siks.penetapan"),
+    *("sqlalchemy", "alembic", "fastapi", "starlette", "duckdb", "splink", "pyspark", "pandas"),
+)
 
 
 def imported_modules(path: Path) -> set[str]:

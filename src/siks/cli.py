@@ -1,4 +1,4 @@
-"""The `siks` command. Each area adds its own commands from `siks/<area>/cli.py` (a `register(app)` function)."""
+"""The `siks` command. Each area adds its commands from `siks/<area>/cli.py` (a `register(app)` function)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ app = typer.Typer(
 )
 
 # Order is the order in `siks --help`. Add one line per area.
-AREAS: tuple[str, ...] = ()
+AREAS: tuple[str, ...] = ("store", "registry", "verval", "web", "pmt", "penetapan", "synth")
 
 
 def _register_areas() -> None:
