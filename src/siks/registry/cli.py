@@ -133,7 +133,37 @@ def template_cmd(
     console.print(f"Template ditulis: {csv_path} dan {xlsx_path}.")
 
 
+def summary_cmd(
+    db: str = typer.Option(None, "--db", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau siks.db)."),
+    wilayah_code: str = typer.Option(None, "--wilayah", help="Hanya di dalam wilayah ini, mis. 35.09."),
+) -> None:
+    """Ringkasan per kecamatan: ruta, keluarga, ART, dan NIK/KK yang bermasalah."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from siks.registry.summary import kecamatan_summary
+    from siks.store.db import make_engine
+
+    engine = make_engine(db)
+    try:
+        rows = kecamatan_summary(engine, within=wilayah_code)
+    finally:
+        engine.dispose()
+    table = Table(title="Ringkasan DTKS per kecamatan")
+    for header in ("Kode", "Kecamatan", "Ruta", "Keluarga", "ART", "NIK bermasalah", "KK bermasalah"):
+        table.add_column(header, justify="left" if header in ("Kode", "Kecamatan") else "right")
+    totals = [0, 0, 0, 0, 0]
+    for r in rows:
+        values = [r.households, r.families, r.members, r.nik_faults, r.kk_faults]
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        table.add_row(r.code, r.name, *(f"{v:,}".replace(",", ".") for v in values))
+    table.add_section()
+    table.add_row("", "Jumlah", *(f"{v:,}".replace(",", ".") for v in totals))
+    Console().print(table)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("ringkasan")(summary_cmd)
     app.command("import")(import_cmd)
     app.command("export")(export_cmd)
     app.command("template")(template_cmd)

@@ -1,7 +1,7 @@
 """`siks demo`: a working siks on synthetic Kabupaten Jember data, with one login per role.
 
 Steps (each one the ordinary `siks` command, run as a subprocess against `DIR/siks.db`):
-synth → db upgrade → import → reference load (if available) → verval run (if available); then one account
+synth → db upgrade → import → reference load → verval run → summary per kecamatan; then one account
 per role, scoped to real Jember wilayah around the desa with the most households. Passwords are random,
 kept in `DIR/akun-demo.json` (the demo folder is git-ignored), and printed on every start. A second
 `siks demo` reuses the database; `--fresh` rebuilds it.
@@ -26,21 +26,6 @@ ACCOUNTS_FILE = "akun-demo.json"
 READY_FILE = "siap"  # written when a build finished; a half-built database is rebuilt
 
 
-def _available(*path: str) -> bool:
-    """Whether `siks <path...>` is a registered command (areas land at different times)."""
-    import typer
-
-    from siks.cli import app
-
-    node = typer.main.get_command(app)
-    for name in path:
-        commands = getattr(node, "commands", {})
-        if name not in commands:
-            return False
-        node = commands[name]
-    return True
-
-
 def _run(console: Console, title: str, args: list[str], env: dict, cwd: Path) -> None:
     console.print(f"[bold]•[/bold] {title}: [dim]siks {' '.join(args)}[/dim]")
     result = subprocess.run([sys.executable, "-m", "siks.cli", *args], env=env, cwd=cwd, check=False)
@@ -55,22 +40,11 @@ def build_database(root: Path, url: str, persons: int, seed: int, console: Conso
     _run(console, "Membuat data sintetis", synth, env, root)
     _run(console, "Menyiapkan skema basis data", ["db", "upgrade"], env, root)
     _run(console, "Mengimpor DTKS", ["import", str(data / "dtks.csv")], env, root)
-    if _available("reference", "load"):
-        for kind, stem in (
-            ("dukcapil", "dukcapil"),
-            ("asn", "asn"),
-            ("pln", "pln"),
-            ("kendaraan", "kendaraan"),
-        ):
-            found = [p for p in (data / "reference").glob(f"{stem}.*") if p.suffix in (".csv", ".parquet")]
-            if found:
-                _run(console, f"Memuat rujukan {kind}", ["reference", "load", kind, str(found[0])], env, root)
-    else:
-        console.print("[yellow]Perintah `siks reference load` belum tersedia; rujukan dilewati.[/yellow]")
-    if _available("verval", "run"):
-        _run(console, "Menjalankan verval", ["verval", "run"], env, root)
-    else:
-        console.print("[yellow]Perintah `siks verval run` belum tersedia; temuan verval dilewati.[/yellow]")
+    for kind in ("dukcapil", "asn", "pln", "kendaraan"):
+        found = sorted(p for p in (data / "reference").glob(f"{kind}.*") if p.suffix in (".csv", ".parquet"))
+        _run(console, f"Memuat rujukan {kind}", ["reference", "load", kind, str(found[0])], env, root)
+    _run(console, "Menjalankan verval", ["verval", "run"], env, root)
+    _run(console, "Ringkasan per kecamatan", ["ringkasan"], env, root)
 
 
 def pick_desa(session) -> str:
