@@ -14,6 +14,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Iterable
@@ -24,7 +25,21 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from siks.audit import jsonable, register_entity_scope
 from siks.domain import template as T
@@ -406,15 +421,26 @@ class _Apply:
 
     # --- matching -----------------------------------------------------------------------------------------
 
+    @property
+    def _chunk(self) -> int:
+        return 50_000 if self.bulk.postgres else _CHUNK
+
+    def _in(self, column, values: list):
+        """`column IN values`: one array parameter on PostgreSQL (cheap to send), a list on SQLite."""
+        if self.bulk.postgres:
+            typ = ARRAY(Integer) if values and isinstance(values[0], int) else ARRAY(String)
+            return column == any_(bindparam(None, values, type_=typ))
+        return column.in_(values)
+
     def _existing(self, table: str, columns: list[str], refs: pa.Array) -> dict[str, dict]:
         """Rows of `table` whose ref is in the file, as ref → {column: value} (typed by the model)."""
         if self.bulk.rows_up_to(table, 1) == 0:
             return {}
         tbl = Base.metadata.tables[table]
         out: dict[str, dict] = {}
-        for part in _chunks(refs.to_pylist()):
-            stmt = select(*[tbl.c[c] for c in columns]).where(tbl.c.ref.in_(part))
-            for row in self.conn.execute(stmt).mappings():
+        for part in _chunks(refs.to_pylist(), self._chunk):
+            stmt = select(*[tbl.c[c] for c in columns]).where(self._in(tbl.c.ref, part))
+            for row in self.conn.execute(stmt).mappings().all():
                 out[row["ref"]] = dict(row)
         return out
 
@@ -423,13 +449,13 @@ class _Apply:
             return {}
         f, k = Family.__table__, FamilyKK.__table__
         out: dict[str, dict] = {}
-        for part in _chunks(refs.to_pylist()):
+        for part in _chunks(refs.to_pylist(), self._chunk):
             stmt = (
                 select(f.c.id, f.c.ref, f.c.household_id, f.c.version, k.c.id.label("kk_id"), k.c.kk_number)
                 .outerjoin(k, (k.c.family_id == f.c.id) & k.c.valid_to.is_(None))
-                .where(f.c.ref.in_(part))
+                .where(self._in(f.c.ref, part))
             )
-            for row in self.conn.execute(stmt).mappings():
+            for row in self.conn.execute(stmt).mappings().all():
                 out[row["ref"]] = dict(row)
         return out
 
@@ -538,71 +564,67 @@ class _Apply:
     def _assessments_needed(
         self, h_ids: pa.Array, h_new: np.ndarray, m_ids: pa.Array, m_pos: np.ndarray
     ) -> np.ndarray:
-        """Households that get a new assessment: every new one, and existing ones whose answers changed."""
+        """Households that get a new assessment: every new one, and existing ones whose answers changed.
+
+        Documents are compared as stored (compact JSON) first; only those that differ are decoded, so an
+        unchanged million costs a json.loads each, not a decode.
+        """
         need = h_new.copy()
         existing = np.flatnonzero(~h_new)
+        self._changed_answers: dict[int, tuple[dict, dict]] = {}
         if len(existing) == 0:
             return need
-        hh = self.plan.households
         ids = h_ids.to_pylist()
         latest = self._latest_assessments([ids[i] for i in existing])
         m_answers = self.plan.member_answers_json().to_pylist()
+        h_answers = self.plan.household_answers_json().to_pylist()
+        meta = self.plan.households.select(["instrument", "assessed_on", "assessed_by"]).to_pylist()
         m_id = m_ids.to_pylist()
         members_of: dict[int, list[int]] = {}
-        for row, pos in enumerate(m_pos):
-            members_of.setdefault(int(pos), []).append(row)
-        meta = hh.select(["instrument", "assessed_on", "assessed_by"]).to_pylist()
-        h_answers = self.plan.household_answers_json().to_pylist()
-        self._changed_answers: dict[int, tuple[dict, dict]] = {}
-        for i in existing:
+        for row, pos in enumerate(m_pos.tolist()):
+            members_of.setdefault(pos, []).append(row)
+        for i in existing.tolist():
             old = latest.get(ids[i])
-            new_doc = {
+            new = {
                 **meta[i],
-                "answers": decode(h_answers[i]),
-                "members": {m_id[r]: decode(m_answers[r]) for r in members_of.get(int(i), [])},
+                "answers": json.loads(h_answers[i]),
+                "members": {m_id[r]: json.loads(m_answers[r]) for r in members_of.get(i, [])},
             }
             if old is None:
                 need[i] = True
-                self._changed_answers[int(i)] = ({}, new_doc["answers"])
+                self._changed_answers[i] = ({}, decode(new["answers"]))
                 continue
-            old_members = {k: old["members"].get(k) for k in new_doc["members"]}
-            same = (
-                old["instrument"],
-                old["assessed_on"],
-                old["assessed_by"],
-                old["answers"],
-                old_members,
-            ) == (
-                new_doc["instrument"],
-                new_doc["assessed_on"],
-                new_doc["assessed_by"],
-                new_doc["answers"],
-                new_doc["members"],
-            )
-            if not same:
+            if _same_assessment(old, new):
+                continue
+            old_d, new_d = _decoded(old, new["members"]), _decoded(new, new["members"])
+            if not _same_assessment(old_d, new_d):
                 need[i] = True
-                self._changed_answers[int(i)] = _answer_diff(old, new_doc)
+                self._changed_answers[i] = _answer_diff(old_d, new_d)
         return need
 
     def _latest_assessments(self, household_ids: list[int]) -> dict[int, dict]:
+        """The latest assessment of each household, answers as stored (compact JSON, not decoded)."""
         a, am = Assessment.__table__, AssessmentMember.__table__
         out: dict[int, dict] = {}
         by_id: dict[int, dict] = {}
-        for part in _chunks(household_ids):
-            latest = select(func.max(a.c.id)).where(a.c.household_id.in_(part)).group_by(a.c.household_id)
+        for part in _chunks(household_ids, self._chunk):
+            latest = (
+                select(func.max(a.c.id)).where(self._in(a.c.household_id, part)).group_by(a.c.household_id)
+            )
             stmt = select(
-                a.c.id, a.c.household_id, a.c.instrument, a.c.assessed_on, a.c.assessed_by, a.c.answers
-            ).where(a.c.id.in_(latest))
-            for row in self.conn.execute(stmt).mappings():
-                doc = {**row, "answers": _as_dict(row["answers"]), "members": {}}
+                a.c.id, a.c.household_id, a.c.instrument, a.c.assessed_on, a.c.assessed_by,
+                cast(a.c.answers, Text).label("answers"),
+            ).where(a.c.id.in_(latest))  # fmt: skip
+            for row in self.conn.execute(stmt).mappings().all():
+                doc = {**row, "answers": _raw(row["answers"]), "members": {}}
                 out[row["household_id"]] = doc
                 by_id[row["id"]] = doc
-        for part in _chunks(list(by_id)):
-            stmt = select(am.c.assessment_id, am.c.member_id, am.c.answers).where(
-                am.c.assessment_id.in_(part)
+        for part in _chunks(list(by_id), self._chunk):
+            stmt = select(am.c.assessment_id, am.c.member_id, cast(am.c.answers, Text)).where(
+                self._in(am.c.assessment_id, part)
             )
-            for a_id, m_id, answers in self.conn.execute(stmt):
-                by_id[a_id]["members"][m_id] = _as_dict(answers)
+            for a_id, m_id, answers in self.conn.execute(stmt).all():
+                by_id[a_id]["members"][m_id] = _raw(answers)
         return out
 
     # --- bulk inserts -------------------------------------------------------------------------------------
@@ -730,8 +752,25 @@ def _count(new: np.ndarray, changed: np.ndarray) -> dict[str, int]:
     return {"inserted": inserted, "updated": updated, "unchanged": len(new) - inserted - updated}
 
 
-def _as_dict(value) -> dict:
-    return decode(value) or {}
+def _raw(text: str | None) -> dict:
+    """A stored answers document as stored (k/v/x), to compare without decoding."""
+    return json.loads(text) if text else {}
+
+
+def _decoded(doc: dict, members: dict) -> dict:
+    """The same assessment with its answers decoded (documents written in different forms compare equal)."""
+    return {
+        **doc,
+        "answers": decode(doc["answers"]) or {},
+        "members": {m: decode(doc["members"].get(m) or {}) or {} for m in members},
+    }
+
+
+def _same_assessment(old: dict, new: dict) -> bool:
+    """Same instrument, date, officer, household answers, and answers of the file's members."""
+    if any(old[k] != new[k] for k in ("instrument", "assessed_on", "assessed_by", "answers")):
+        return False
+    return all(old["members"].get(m) == answers for m, answers in new["members"].items())
 
 
 def _answer_diff(old: dict, new: dict) -> tuple[dict, dict]:

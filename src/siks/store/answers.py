@@ -262,6 +262,23 @@ def encode(answers: Mapping | None) -> dict | None:
     return doc
 
 
+@cache
+def _decoder(layout_id: str, position: int):
+    """code → answer for one position of a layout, remembered per distinct code (codes are few)."""
+    layout = LAYOUTS[layout_id]
+    column = _column(layout, layout.keys[position])
+    memo: dict = {}
+
+    def convert(code):
+        try:
+            value = memo[code]
+        except KeyError:
+            value = memo[code] = from_code(column, code)
+        return list(value) if isinstance(value, list) else value
+
+    return convert
+
+
 def decode(doc) -> dict | None:
     """The stored document → dict of answers keyed by template column (empty answers left out)."""
     if doc is None:
@@ -270,13 +287,15 @@ def decode(doc) -> dict | None:
         doc = json.loads(doc)
     if not isinstance(doc, Mapping):
         return {}
-    if doc.get("k") not in LAYOUTS:
+    layout_id = doc.get("k")
+    if layout_id not in LAYOUTS:
         return dict(doc)
-    layout = LAYOUTS[doc["k"]]
-    out = {}
-    for key, code in zip(layout.keys, doc.get("v") or [], strict=False):
-        if code is not None:
-            out[key] = from_code(_column(layout, key), code)
+    keys = LAYOUTS[layout_id].keys
+    out = {
+        keys[i]: _decoder(layout_id, i)(code)
+        for i, code in enumerate((doc.get("v") or [])[: len(keys)])
+        if code is not None
+    }
     out.update(doc.get("x") or {})
     return out
 
