@@ -1,8 +1,10 @@
 """Shared browser-test fixtures: uvicorn on a free 127.0.0.1 port over a seeded database, Debian's Chromium
-through Playwright, and helpers to log in and take screenshots into test-artifacts/.
+through Playwright, and helpers to log in and take screenshots into test-artifacts/. Every browser test
+uses these: mark the module with `pytestmark = BROWSER_MARKS`.
 
 Use from a conftest: `from browser_fixtures import browser, live_server  # noqa: F401`. `live_server`
-serves the workflow seed (tests/workflow_support.py) and yields (base URL, engine, seed).
+serves the workflow seed (tests/workflow_support.py) and yields (base URL, engine, seed); modules that
+serve other data start uvicorn with `serving(app)`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """uvicorn serving `app` on a free 127.0.0.1 port, in a thread of this process; yields the base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """uvicorn in a thread of this process, serving the app over the workflow seed (SQLite).
@@ -42,7 +67,6 @@ def live_server(tmp_path_factory):
     The instance ends its chain at kabupaten (pengesahan applies the usulan) and keeps uploads in a
     temporary data directory.
     """
-    import uvicorn
     from argon2 import PasswordHasher
     from sqlalchemy.orm import Session
 
@@ -61,19 +85,8 @@ def live_server(tmp_path_factory):
     Base.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as session:
         data = seed(session)
-    app = create_app(engine, secret_key="uji-browser-" + "w" * 32)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", engine, data
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(engine, secret_key="uji-browser-" + "w" * 32)) as base:
+        yield base, engine, data
     engine.dispose()
     accounts._hasher = hasher
     for k, v in saved.items():
@@ -102,6 +115,14 @@ def new_page(browser, viewport=DESKTOP):
     return page
 
 
+@pytest.fixture
+def page(browser):
+    """A fresh desktop page for one test; its context is closed afterwards."""
+    pg = new_page(browser)
+    yield pg
+    pg.context.close()
+
+
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -110,9 +131,11 @@ def shot(page, name: str) -> Path:
 
 
 def log_in(page, base: str, username: str) -> None:
+    """Log in through the form, from a page with no session (the home page sends it to /masuk)."""
     from workflow_support import PASSWORD
 
-    page.goto(base + "/masuk")
+    page.goto(base + "/")
+    assert "/masuk" in page.url  # no session: the login form
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()

@@ -149,7 +149,12 @@ def wf_seed(wf_engine) -> Seed:
 @pytest.fixture
 def wf_session(wf_engine):
     """A session whose every change is rolled back after the test (commits become savepoints)."""
-    conn = wf_engine.connect()
+    yield from rolled_back_session(wf_engine)
+
+
+def rolled_back_session(engine):
+    """Yields a session in an outer transaction that is rolled back afterwards; its commits are savepoints."""
+    conn = engine.connect()
     outer = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
     yield session
@@ -229,16 +234,21 @@ def login(client, username: str, password: str = PASSWORD):
     return client
 
 
-@pytest.fixture
-def client_for(api_app):
-    """`client_for("kec")` → a TestClient logged in as that seeded user."""
+def logged_in_clients(new_client):
+    """Yields `client_for(username)`: a client from `new_client()`, logged in; all are closed afterwards."""
     made = []
 
     def make(username: str):
-        c = TestClient(api_app)
+        c = new_client()
         made.append(c)
         return login(c, username)
 
     yield make
     for c in made:
         c.close()
+
+
+@pytest.fixture
+def client_for(api_app):
+    """`client_for("kec")` → a TestClient logged in as that seeded user."""
+    yield from logged_in_clients(lambda: TestClient(api_app))

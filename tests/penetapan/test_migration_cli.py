@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cli_support import penetapan_create
+from migration_support import model_diffs
 from siks.cli import app
-from siks.store.base import Base
 from siks.store.db import make_engine, upgrade
 from siks.store.models.penetapan import PENETAPAN_TABLES
 from siks.store.models.registry import Household, Member
 
 
-def _ours(diff) -> bool:
-    item = diff[-1] if diff[0].startswith("modify") else diff[1]
-    table = getattr(item, "table", None)
-    name = getattr(table, "name", None) or getattr(item, "name", None) or diff[2]
-    return name in PENETAPAN_TABLES
-
-
 def test_migration_matches_the_models(db_url):
     upgrade(db_url)
     engine = make_engine(db_url)
-    with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diffs = compare_metadata(ctx, Base.metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    assert [d for d in flat if _ours(d)] == []
+    assert model_diffs(engine, PENETAPAN_TABLES) == []
     engine.dispose()
 
 
@@ -50,60 +38,15 @@ def test_cli_create_list_show_diff_and_status(tmp_path):
     skor.write_text("id_ruta,desil\nR1,2\nR2,7\nR3,4\nRB,1\nRK,3\n", encoding="utf-8")
     run = CliRunner(env={"COLUMNS": "200"}).invoke
     base = ["--url", url]
-    r = run(
-        app,
-        [
-            "penetapan",
-            "create",
-            "--judul",
-            "DTKS Januari 2027",
-            "--periode",
-            "2027-01",
-            "--skor",
-            str(skor),
-            "--oleh",
-            "supkab",
-            *base,
-        ],
-    )
+    r = penetapan_create(url, skor, judul="DTKS Januari 2027", periode="2027-01", oleh="supkab")
     assert r.exit_code == 0, r.output
     assert "4 ruta" in r.output
-    refused = run(
-        app,
-        [
-            "penetapan",
-            "create",
-            "--judul",
-            "X",
-            "--periode",
-            "2027-01",
-            "--skor",
-            str(skor),
-            "--oleh",
-            "desa",
-            *base,
-        ],
-    )
+    refused = penetapan_create(url, skor, judul="X", periode="2027-01", oleh="desa")
     assert refused.exit_code == 1 and "Gagal" in refused.output
     with Session(engine) as session:
         session.get(Household, s.households["R3"]).status = "nonaktif"
         session.commit()
-    r = run(
-        app,
-        [
-            "penetapan",
-            "create",
-            "--judul",
-            "DTKS Februari 2027",
-            "--periode",
-            "2027-02",
-            "--skor",
-            str(skor),
-            "--oleh",
-            "supkab",
-            *base,
-        ],
-    )
+    r = penetapan_create(url, skor, judul="DTKS Februari 2027", periode="2027-02", oleh="supkab")
     assert r.exit_code == 0, r.output
     assert "DTKS Februari 2027" in run(app, ["penetapan", "list", *base]).output
     assert "Per desil" in run(app, ["penetapan", "show", "1", *base]).output

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cli_support import penetapan_create
 from siks.cli import app
 from siks.store.db import make_engine, upgrade
 from siks.store.models.registry import Member
@@ -41,22 +42,7 @@ def test_program_commands(tmp_path):
     run = CliRunner(env={"COLUMNS": "200"}).invoke
     base = ["--url", url]
     assert (
-        run(
-            app,
-            [
-                "penetapan",
-                "create",
-                "--judul",
-                "DTKS Januari 2027",
-                "--periode",
-                "2027-01",
-                "--skor",
-                str(skor),
-                "--oleh",
-                "supkab",
-                *base,
-            ],
-        ).exit_code
+        penetapan_create(url, skor, judul="DTKS Januari 2027", periode="2027-01", oleh="supkab").exit_code
         == 0
     )
     out = tmp_path / "pkh.xlsx"

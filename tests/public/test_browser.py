@@ -7,48 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import threading
-import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
+from browser_fixtures import ARTIFACTS, BROWSER_MARKS, serving
 from siks.accounts import service as accounts
 from siks.penetapan import service
 from siks.penetapan.sources import Score, ScoreTable
 from web.support import _build, nik_for
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, _cheap_argon2):
-    import uvicorn
-
+    """uvicorn over the web tests' seed with a penetapan in force since yesterday; yields the base URL."""
     from siks.web.app import create_app
 
     data = tmp_path_factory.mktemp("data")
@@ -65,31 +41,10 @@ def live(tmp_path_factory, _cheap_argon2):
             berlaku_mulai=start,
             scores=scores,
         )
-    app = create_app(engine, secret_key="uji-cek-" + "c" * 40)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(engine, secret_key="uji-cek-" + "c" * 40)) as base:
+        yield base
     engine.dispose()
     os.environ.pop("SIKS_DATA_DIR", None)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_cek_status_and_sanggah(live, browser, tmp_path):

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from siks.store.base import Base
+from migration_support import model_diffs
 from siks.store.db import make_engine, upgrade
 from siks.store.models.registry import REGISTRY_TABLES
-
-
-def _registry_diffs(engine) -> list:
-    def ours(diff) -> bool:
-        item = diff[-1] if diff[0].startswith("modify") else diff[1]
-        table = getattr(item, "table", None)
-        name = getattr(table, "name", None) or getattr(item, "name", None) or diff[2]
-        return name in REGISTRY_TABLES
-
-    with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diffs = compare_metadata(ctx, Base.metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-    return [d for d in flat if ours(d)]
 
 
 def test_upgrade_from_empty_creates_the_registry(db_url):
@@ -38,7 +23,7 @@ def test_upgrade_from_empty_creates_the_registry(db_url):
 def test_migration_matches_the_models(db_url):
     upgrade(db_url, "0001_registry")
     engine = make_engine(db_url)
-    assert _registry_diffs(engine) == []
+    assert model_diffs(engine, REGISTRY_TABLES) == []
     engine.dispose()
 
 
@@ -56,5 +41,5 @@ def test_the_model_check_would_catch_drift(tmp_path):
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP INDEX ix_member_nik")
-    assert [d[0] for d in _registry_diffs(engine)] == ["add_index"]
+    assert [d[0] for d in model_diffs(engine, REGISTRY_TABLES)] == ["add_index"]
     engine.dispose()

@@ -19,15 +19,20 @@ from sqlalchemy.orm import Session
 from siks.accounts import service as accounts
 from siks.store.db import make_engine, upgrade
 from siks.store.models.registry import Assessment, Family, FamilyKK, Household, Member
+from workflow_support import (  # the wilayah, password and log-in are the same as the workflow tests'
+    DESA,
+    DESA_B,
+    DESA_OTHER_KAB,
+    DESA_OTHER_KEC,
+    PASSWORD,
+    logged_in_clients,
+    login,  # noqa: F401 - the web tests import it from here
+    rolled_back_session,
+)
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
 
-DESA = "35.09.15.2001"  # Jubung, Kec. Sukorambi, Kab. Jember
-DESA_B = "35.09.15.2002"  # Dukuhmencek, same kecamatan
-DESA_OTHER_KEC = "35.09.16.2001"  # Kec. Jenggawah, same kabupaten
-DESA_OTHER_KAB = "35.10.01.2001"  # Kab. Banyuwangi, same provinsi
 DESA_OTHER_PROV = "33.74.01.1001"  # Kota Semarang, Jawa Tengah
-PASSWORD = "rahasia-uji-123"
 
 # username -> (role, wilayah). `*_out` hold the same role one area away.
 USERS = {
@@ -193,13 +198,7 @@ def seed(web_engine) -> Seed:
 @pytest.fixture
 def session(web_engine):
     """A session whose changes are rolled back after the test."""
-    conn = web_engine.connect()
-    outer = conn.begin()
-    s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield s
-    s.close()
-    outer.rollback()
-    conn.close()
+    yield from rolled_back_session(web_engine)
 
 
 def user(session: Session, name: str):
@@ -219,26 +218,7 @@ def make_client(app, ip: str = "10.0.0.1"):
     return TestClient(app, client=(ip, 50000))
 
 
-def login(client, username: str, password: str = PASSWORD):
-    """Log in through the JSON API; the client keeps the cookie and sends the CSRF header from then on."""
-    token = client.get("/api/v1/session").json()["csrf_token"]
-    r = client.post("/api/v1/session", json={"username": username, "password": password},
-                    headers={"X-CSRF-Token": token})  # fmt: skip
-    assert r.status_code == 200, r.text
-    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-    return client
-
-
 @pytest.fixture
 def client_for(app):
     """`client_for("opkab")` → a TestClient logged in as that seeded user."""
-    made = []
-
-    def _make(username: str):
-        c = make_client(app)
-        made.append(c)
-        return login(c, username)
-
-    yield _make
-    for c in made:
-        c.close()
+    yield from logged_in_clients(lambda: make_client(app))

@@ -5,94 +5,24 @@ Screenshots go to test-artifacts/ (git-ignored) so a person can look at the page
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
 
+from browser_fixtures import BROWSER_MARKS, log_in, serving, shot
 from siks.accounts.masking import mask_nik
-from web.support import PASSWORD, _build, nik_for
+from web.support import _build, nik_for
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) or shutil.which("chromium")), reason="chromium not installed"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, _cheap_argon2):
-    """uvicorn serving the app over a seeded SQLite database, in a thread of this process."""
-    import uvicorn
-
+    """uvicorn serving the app over the web tests' seeded SQLite database (built by the migrations)."""
     from siks.web.app import create_app
 
     engine = _build(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'siks.db'}")
-    app = create_app(engine, secret_key="uji-browser-" + "z" * 32)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", engine
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(engine, secret_key="uji-browser-" + "z" * 32)) as base:
+        yield base, engine
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-        b = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(base + "/")
-    assert "/masuk" in page.url  # no session: the login form
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(password)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(base + "/")
 
 
 def test_login_find_by_nik_and_name_open_household(live_server, page):

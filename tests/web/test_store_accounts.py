@@ -5,36 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-import siks.store.models  # noqa: F401 - every table on the metadata
+from migration_support import model_diffs
 from siks.accounts import service as accounts
-from siks.store.base import Base
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.accounts import ACCOUNT_TABLES, LoginAttempt, User, UserSession
-
-
-def _diffs(engine) -> list:
-    with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
-    flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
-
-    def table_of(d):
-        item = d[-1] if d[0].startswith("modify") else d[1]
-        table = getattr(item, "table", None)
-        return getattr(table, "name", None) or getattr(item, "name", None) or d[2]
-
-    return [d for d in flat if table_of(d) in ACCOUNT_TABLES]
 
 
 def test_migration_creates_account_tables_matching_models(db_url):
     upgrade(db_url)
     engine = make_engine(db_url)
     assert set(ACCOUNT_TABLES) <= set(inspect(engine).get_table_names())
-    assert _diffs(engine) == []
+    assert model_diffs(engine, ACCOUNT_TABLES) == []
     engine.dispose()
 
 
