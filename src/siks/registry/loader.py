@@ -138,7 +138,7 @@ class Bulk:
         ).all()
         fks = [c for c in constraints if c[2] == "f"]
         keys = [c for c in constraints if c[2] in ("p", "u") and c[0] in names]
-        self.conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        self.conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         for table, name, _, _ in fks:
             self.conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         for table, name, _, _ in keys:

@@ -244,10 +244,9 @@ def _parse(data: bytes, dictionary: frozenset[str]):
     keys, issues = _normalize_headers(names)
     if issues:
         raise ReadError(issues)
-    if b"\n\n" in data or b"\n\r\n" in data:  # blank lines: pyarrow would skip them and shift row numbers
-        columns, rows = _read_csv_python(data, delimiter, keys)
-    else:
-        columns, rows = _read_csv_arrow(data, delimiter, keys, dictionary)
+    # blank lines come back from pyarrow as records of empty cells (ignore_empty_lines=False), so row
+    # numbers count them as a spreadsheet does; _drop_blank then removes them
+    columns, rows = _read_csv_arrow(data, delimiter, keys, dictionary)
     return columns, rows, delimiter, names
 
 
@@ -267,6 +266,7 @@ def _read_csv_arrow(
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
             newlines_in_values=data.find(b'"', data.find(b"\n")) >= 0,  # quotes after the header
+            ignore_empty_lines=False,
             invalid_row_handler=on_invalid,
         ),
         convert_options=pacsv.ConvertOptions(
@@ -294,7 +294,7 @@ def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
         return pa.array([], col.type)
     if pa.types.is_dictionary(col.type):
         indices = pa.concat_arrays([c.indices for c in col.chunks])
-        return pa.DictionaryArray.from_arrays(indices, col.chunk(0).dictionary)
+        return pa.DictionaryArray.from_arrays(indices, col.chunk(0).dictionary, safe=False)  # unified
     return pa.concat_arrays(col.chunks)
 
 

@@ -267,23 +267,26 @@ def _date_suspect(
     return ~ok, future
 
 
-def _identity_suspects(cols: dict[str, ColumnValues], ok_rows: np.ndarray, today: dt.date) -> np.ndarray:
-    """Rows (among ok_rows) where a NIK/KK rule may fire: empty, not plain 16 digits, or a possible hit.
+def _identity_suspects(
+    cols: dict[str, ColumnValues], ok_rows: np.ndarray, today: dt.date
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (among ok_rows) where a NIK rule, and where a KK rule, may fire: empty, not plain 16 digits,
+    or a possible hit. Two masks, because the two checks are independent (check_kk reads only the KK).
 
-    Deliberately a superset of nik.check_nik / kk.check_kk: a flagged row only costs the domain's own check.
+    Deliberately a superset of nik.check_nik / kk.check_kk: a flagged cell only costs the domain's own check.
     """
     nik, kk = cols["nik"].arrow, cols["no_kk"].arrow
     plain_nik = pc.fill_null(pc.match_substring_regex(nik, _SIXTEEN), False).to_numpy(zero_copy_only=False)
     plain_kk = pc.fill_null(pc.match_substring_regex(kk, _SIXTEEN), False).to_numpy(zero_copy_only=False)
-    suspect = ok_rows & ~(plain_nik & plain_kk)
-    check = np.flatnonzero(ok_rows & plain_nik & plain_kk)
-    if len(check) == 0:
-        return suspect
-    take = pa.array(check)
+    suspects = {True: ok_rows & ~plain_nik, False: ok_rows & ~plain_kk}
     kec, prov = _known_kecamatan(), _known_province()
-    hit = np.zeros(len(check), dtype=bool)
-    for arr, is_nik in ((nik.take(take), True), (kk.take(take), False)):
-        d = _digit_matrix(arr)
+    for arr, is_nik, plain in ((nik, True, plain_nik), (kk, False, plain_kk)):
+        check = np.flatnonzero(ok_rows & plain)
+        if len(check) == 0:
+            continue
+        take = pa.array(check)
+        hit = np.zeros(len(check), dtype=bool)
+        d = _digit_matrix(arr.take(take))
         region = d[:, 0] * 100000 + d[:, 1] * 10000 + d[:, 2] * 1000 + d[:, 3] * 100 + d[:, 4] * 10 + d[:, 5]
         raw_dd, mm, yy = d[:, 6] * 10 + d[:, 7], d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11]
         serial = d[:, 12] * 1000 + d[:, 13] * 100 + d[:, 14] * 10 + d[:, 15]
@@ -306,30 +309,43 @@ def _identity_suspects(cols: dict[str, ColumnValues], ok_rows: np.ndarray, today
         else:
             bad_date, future = _date_suspect(raw_dd, mm, yy, today)
             hit |= bad_date | future
-    suspect[check[hit]] = True
-    return suspect
+        suspects[is_nik][check[hit]] = True
+    return suspects[True], suspects[False]
 
 
 def _identity_issues(
-    cols: dict[str, ColumnValues], rows: np.ndarray, row_numbers: np.ndarray, today: dt.date, strict: bool
+    cols: dict[str, ColumnValues],
+    rows: np.ndarray,
+    row_numbers: np.ndarray,
+    today: dt.date,
+    strict: bool,
+    check_nik: np.ndarray,
+    check_kk: np.ndarray,
 ) -> list[Issue]:
-    """The domain's identity check for these rows; NIK/KK become the cleaned digits, as in parse_row."""
+    """The domain's identity check for these rows; NIK/KK become the cleaned digits, as in parse_row.
+
+    Only the cells flagged in `check_nik` / `check_kk` are checked: the other one of a row is plain 16 digits
+    no rule fires on, which the check would leave as it is.
+    """
     issues: list[Issue] = []
     new_nik, new_kk = [], []
     for i in rows:
-        values = {
-            "nik": cols["nik"].py(i),
-            "no_kk": cols["no_kk"].py(i),
+        nik, kk = cols["nik"].py(i), cols["no_kk"].py(i)
+        values: dict[str, object] = {
             "jenis_kelamin": cols["jenis_kelamin"].py(i),
             "tanggal_lahir": cols["tanggal_lahir"].py(i),
         }
+        if check_nik[i]:
+            values["nik"] = nik
+        if check_kk[i]:
+            values["no_kk"] = kk
         invalid: set[str] = set()
         found = _check_identity(values, invalid, int(row_numbers[i]), today)
         if strict:
             found = [replace(x, severity="error") if not x.is_error else x for x in found]
         issues += found
-        new_nik.append(values["nik"])
-        new_kk.append(values["no_kk"])
+        new_nik.append(values.get("nik", nik))
+        new_kk.append(values.get("no_kk", kk))
         for key in invalid:
             cols[key].bad[i] = True
     if len(rows):
@@ -476,8 +492,10 @@ def validate(
         parsed[int(i)] = row
         issues += found
 
-    suspects = _identity_suspects(cols, ~bad, today)
-    issues += _identity_issues(cols, np.flatnonzero(suspects), row_numbers, today, strict)
+    check_nik, check_kk = _identity_suspects(cols, ~bad, today)
+    suspects = check_nik | check_kk
+    rows = np.flatnonzero(suspects)
+    issues += _identity_issues(cols, rows, row_numbers, today, strict, check_nik, check_kk)
     for i in np.flatnonzero(suspects):
         if any(c.bad[i] for c in (cols["nik"], cols["no_kk"])):
             bad[i] = True  # NIK_FORMAT/KK_FORMAT: the row is invalid, as parse_row would say
