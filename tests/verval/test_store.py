@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -20,6 +22,11 @@ def test_run_and_findings_roundtrip(db_url, outcome, tmp_path):
     assert row["status"] == "selesai" and set(row["timings"]) >= {"padan", "ganda"}
     counts = report.counts(db, outcome.run_id)
     assert sum(r["n"] for r in counts) == n
+    # Stored wilayah codes are dotted like the registry's, so scope filters work on findings too.
+    areas = {r["wilayah"] for r in counts if r["wilayah"]}
+    assert areas and all(re.fullmatch(r"\d{2}\.\d{2}\.\d{2}", a) for a in areas), areas
+    desa = {f["kode_desa"] for f in storage.findings(db, outcome.run_id) if f["kode_desa"]}
+    assert desa and all(re.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}", d) for d in desa)
     out = tmp_path / "f.parquet"
     assert report.export(db, outcome.run_id, out, "parquet") == n
     assert pq.read_schema(out).names[:9] == [

@@ -46,7 +46,7 @@ EXPORT_SCHEMA = pa.schema(
 
 def counts(db: Engine, run_id: str, per: str = "kecamatan") -> list[dict[str, Any]]:
     """[{wilayah, code, title, n}] ordered by wilayah then code."""
-    area = func.substr(F.kode_desa, 1, 6) if per == "kecamatan" else F.kode_desa
+    area = func.substr(F.kode_desa, 1, 8) if per == "kecamatan" else F.kode_desa  # "35.09.15"
     q = (
         select(area.label("wilayah"), F.code, func.count().label("n"))
         .where(F.run_id == run_id)

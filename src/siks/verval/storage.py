@@ -85,10 +85,20 @@ def fail_run(db: Engine, run_id: str, error: str) -> None:
         )
 
 
+# The pipeline compares wilayah codes as bare digits; the store keeps them dotted like every other table,
+# so scope filters (`desa_code LIKE '35.09.%'`) work on findings too.
+_DOTTED_DESA = (
+    "CASE WHEN LENGTH(kode_desa) = 10"
+    " THEN SUBSTRING(kode_desa, 1, 2) || '.' || SUBSTRING(kode_desa, 3, 2) || '.'"
+    " || SUBSTRING(kode_desa, 5, 2) || '.' || SUBSTRING(kode_desa, 7, 4)"
+    " ELSE kode_desa END AS kode_desa"
+)
+
+
 def finish_run(db: Engine, outcome: RunOutcome, batch_size: int = 20_000) -> int:
     """Write findings and clusters, then mark the run done (all in one transaction)."""
     e = outcome.engine
-    cols = ", ".join(STORED_COLUMNS)
+    cols = ", ".join(_DOTTED_DESA if c == "kode_desa" else c for c in STORED_COLUMNS)
     with db.begin() as conn:
         conn.execute(delete(VervalFinding).where(VervalFinding.run_id == outcome.run_id))
         n = 0
