@@ -29,12 +29,15 @@ BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
-    """A menu entry: shown to logged-in users whose role has `permission` (None: everyone logged in)."""
+    """A menu entry: shown to logged-in users whose role has `permission` (None: everyone logged in) and,
+    when `roles` is given, is one of them — the same role set the page's service enforces, so nobody is
+    shown a menu item that answers 403."""
 
     label: str
     path: str
     permission: str | None = None
     order: int = 50
+    roles: frozenset[str] | None = None
 
 
 NAV: list[NavItem] = []
@@ -98,7 +101,8 @@ def _context(request: Request) -> dict:
     nav = []
     if user is not None:
         nav = [n for n in sorted(NAV, key=lambda n: (n.order, n.label))
-               if n.permission is None or has_permission(user.role, n.permission)]  # fmt: skip
+               if (n.permission is None or has_permission(user.role, n.permission))
+               and (n.roles is None or user.role in n.roles)]  # fmt: skip
     return {
         "user": user,
         "csrf_token": token,

@@ -19,7 +19,7 @@ from siks.web.templating import NavItem, render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/adjudication", tags=["ganda"])
 router = APIRouter()
-NAV = [NavItem("Ganda", "/ganda", VIEW_REGISTRY, order=35)]
+NAV = [NavItem("Ganda", "/ganda", VIEW_REGISTRY, order=35, roles=service.VIEWER_ROLES)]
 Form = Annotated[FormData, Depends(read_form)]
 
 

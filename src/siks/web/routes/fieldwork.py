@@ -27,7 +27,10 @@ from siks.web.templating import NavItem, render
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/fieldwork", tags=["verval lapangan"])
 router = APIRouter()
-NAV = [NavItem("Verval lapangan", "/verval-lapangan", VIEW_REGISTRY, order=30)]
+NAV = [
+    NavItem("Verval lapangan", "/verval-lapangan", VIEW_REGISTRY, order=30,
+            roles=service.VIEWER_ROLES | {"enumerator"}),
+]  # fmt: skip
 Form = Annotated[FormData, Depends(read_form)]
 
 
