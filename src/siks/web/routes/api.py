@@ -56,35 +56,12 @@ class SearchIn(BaseModel):
     per_page: int = Field(20, ge=1, le=100)
 
 
-class PersonOut(BaseModel):
-    member_id: int
-    household_id: int
-    household_ref: str
-    nama: str
-    nik_masked: str
-    sex: str
-    birth_year: int | None
-    desa_code: str
-    desa: str
-    hubungan: str
-    status: str
-
-
-class FamilyHitOut(BaseModel):
-    family_id: int
-    household_id: int
-    kk_masked: str
-    current: bool
-    head: str | None
-    desa: str
-
-
 class SearchOut(BaseModel):
     kind: str
     page: int
     has_next: bool
-    persons: list[PersonOut]
-    families: list[FamilyHitOut]
+    persons: list[lookup.PersonHit]
+    families: list[lookup.FamilyHit]
 
 
 class AddressIn(BaseModel):
@@ -167,8 +144,8 @@ def search(body: SearchIn, db: Db, user: CurrentUser):
         kind=result.kind,
         page=result.persons.page,
         has_next=result.persons.has_next,
-        persons=[PersonOut(**p.as_dict()) for p in result.persons.items],
-        families=[FamilyHitOut(**f.as_dict()) for f in result.families],
+        persons=result.persons.items,
+        families=result.families,
     )
 
 
