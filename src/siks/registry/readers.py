@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from siks.arrowpool import use_fast_pool
 from siks.domain.template import RowIssue
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1")
@@ -88,6 +89,7 @@ def read_file(
     Columns named in `dictionary` (few distinct values: codes, dates) may come back dictionary-encoded.
     """
     path = Path(path)
+    use_fast_pool()  # before the first big allocation of an import
     if not path.exists():
         raise ReadError([_issue("FILE_MISSING", f"berkas {path} tidak ditemukan.")])
     with open(path, "rb") as f:
