@@ -5,6 +5,11 @@ file into a bare table of text columns, by the cheapest route the database has (
 bytes streamed to COPY; SQLite: executemany over csv.reader) — and the ratio. The target is ≥ 100,000
 rows/s into PostgreSQL and at least half the raw COPY rate.
 
+PostgreSQL also gets a second floor, the *schema floor*: the rows the importer wrote, taken back out of the
+database as COPY text, loaded into a fresh database of the real schema the way the importer loads them
+(one transaction, the same `Bulk` code: keys and indexes dropped, six COPYs, keys, indexes and foreign keys
+rebuilt). No reading, no validation, no Python work: what the database alone costs for this schema.
+
     .venv/bin/python bench/import_bench.py                 # 1,000,000 rows, both backends
     .venv/bin/python bench/import_bench.py --rows 100000 --only postgresql
 """
@@ -137,6 +142,61 @@ def floor_sqlite(url: str, path: Path) -> float:
     return seconds
 
 
+def floor_schema(source_url: str, url: str) -> float:
+    """The database's own cost of an import: the imported rows loaded into a fresh schema by `Bulk`."""
+    from contextlib import nullcontext
+
+    from siks.registry.importer import DATA_TABLES
+    from siks.registry.loader import BULK_MIN_ROWS, Bulk
+
+    tables = ("import_batch", *DATA_TABLES)
+    source = make_engine(source_url)
+    dumps: dict[str, tuple[list[str], bytes]] = {}
+    with source.connect() as conn:
+        raw = conn.connection.driver_connection
+        for table in tables:
+            names = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                        "AND column_name NOT IN ('status', 'status_reason', 'created_at', 'updated_at', "
+                        "'version', 'valid_from', 'valid_to') ORDER BY ordinal_position"
+                    ),
+                    {"t": table},
+                )
+            ]  # the columns the importer writes; the rest are the schema's defaults, as in an import
+            buf = bytearray()
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY {table} ({', '.join(names)}) TO STDOUT (FORMAT csv)") as cp,
+            ):
+                for chunk in cp:
+                    buf += chunk
+            dumps[table] = (names, bytes(buf))
+    source.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        bulk = Bulk(conn)
+        bulk.lock(DATA_TABLES)
+        raw = conn.connection.driver_connection
+        members = dumps["member"][1].count(b"\n")
+        with bulk.bulk_load(DATA_TABLES) if members >= BULK_MIN_ROWS else nullcontext():
+            for table in tables:
+                names, data = dumps[table]
+                with (
+                    raw.cursor() as cur,
+                    cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT csv)") as cp,
+                ):
+                    for start in range(0, len(data), 8 << 20):
+                        cp.write(data[start : start + (8 << 20)])
+    seconds = time.perf_counter() - t0
+    engine.dispose()
+    return seconds
+
+
 def run_import(url: str, path: Path) -> tuple[float, dict]:
     upgrade(url)
     engine = make_engine(url)
@@ -185,9 +245,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with TemporaryPostgres() as pg:
                 floor = floor_postgres(pg.create_database("floor"), path)
-                seconds, phases = run_import(pg.create_database("siks"), path)
+                siks_url = pg.create_database("siks")
+                seconds, phases = run_import(siks_url, path)
                 typed = floor_postgres(pg.create_database("floor_typed"), path, typed=True)
                 phases["lantai_bertipe_s"] = round(typed, 2)
+                schema = floor_schema(siks_url, pg.create_database("floor_schema"))
+                phases["lantai_skema_s"] = round(schema, 2)
                 results.append(("postgresql", seconds, floor, phases))
 
     n = n_rows
@@ -202,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{backend:<12}{seconds:>9.2f}{n / seconds:>11,.0f}{floor:>10.2f}{n / floor:>11,.0f}"
             f"{ratio:>8.2f}  {phases}"
         )
+        if "lantai_skema_s" in phases:
+            schema = phases["lantai_skema_s"]
+            print(
+                f"{'':<12}lantai skema {schema:.2f} s = {schema / floor:.1f} × lantai COPY; "
+                f"rasio 0,5 menuntut impor ≤ {2 * floor:.2f} s; "
+                f"100.000 baris/s menuntut ≤ {n / 100_000:.2f} s"
+            )
         out.append(
             {
                 "backend": backend,
