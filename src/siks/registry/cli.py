@@ -32,7 +32,7 @@ def import_cmd(
     ),
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
-    """Mengimpor berkas DTKS: seluruh berkas diperiksa dulu, lalu disimpan (satu transaksi) atau ditolak."""
+    """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
     from siks.registry.importer import StaleRecord, import_file
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine

@@ -1,7 +1,11 @@
-"""`import_file`: read, validate the whole file, then apply it in one transaction or reject it untouched.
+"""`import_file`: read, validate every row, and apply the file in one transaction or reject it untouched.
 
 Why it looks like this:
-- Validation is complete before anything is written; a rejected file writes nothing at all.
+- All or nothing: a file with any error writes nothing at all, and its report lists every issue of every row.
+- A big file is cut into parts of whole ruta and keluarga (parts.py). The first part is validated before the
+  database is touched; then part i is written, inside the one transaction, while part i+1 is validated, so
+  Python and the database work at the same time. A bad part stops the writing and rolls the transaction back
+  once the rest is validated: observably the same as validating the whole file first.
 - Idempotent: records are matched by `ref`, compared, and only what changed is updated (each update is
   audited with before/after). A byte-identical file is recognised by its sha256 and not read again; a
   file whose content changes nothing writes nothing, not even an import batch.
@@ -18,6 +22,8 @@ import json
 import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -45,10 +51,10 @@ from siks.audit import jsonable, register_entity_scope
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.issues import Issue
-from siks.registry import readers
-from siks.registry.entities import MEMBER_COLUMNS, Plan, build_plan
+from siks.registry import parts, readers
+from siks.registry.entities import MEMBER_COLUMNS, build_plan
 from siks.registry.loader import BULK_MIN_ROWS, Bulk
-from siks.registry.validation import Validated, validate
+from siks.registry.validation import Validated, issue_order, validate
 from siks.store.answers import decode
 from siks.store.base import Base
 from siks.store.db import transaction
@@ -203,28 +209,52 @@ def import_file(
         result.issues = header_issues
         return result
 
-    t1 = time.perf_counter()
-    validated = validate(
-        raw.columns,
-        raw.row_numbers,
-        instrument=instrument,
-        strict=strict,
-        reference_date=reference_date,
-        raw_row=raw.row_dict,
-    )
-    timings["validate"] = time.perf_counter() - t1
-    result.issues = header_issues + validated.issues
-    if not validated.ok:
+    file_parts = parts.split([raw.columns["id_ruta"], raw.columns["id_keluarga"]], raw.n_rows)
+    check = _PartChecker(raw, instrument, strict, reference_date, timings)
+    first = check(file_parts[0])
+    if not first.ok:  # rejected before the database is touched; the other parts still get their report
+        result.issues = header_issues + _merged([first, *map(check, file_parts[1:])])
         return result
-
-    t2 = time.perf_counter()
-    plan = build_plan(validated)
-    timings["plan"] = time.perf_counter() - t2
     t3 = time.perf_counter()
-    _write(engine, plan, validated, result, raw, actor)
+    _write(engine, file_parts, first, check, result, raw, actor)
     timings["write"] = time.perf_counter() - t3
+    result.issues = header_issues + result.issues
     timings["total"] = time.perf_counter() - t0
     return result
+
+
+class _PartChecker:
+    """Validates one part (a row range of whole ruta and keluarga) of the file; adds up the time it takes."""
+
+    def __init__(self, raw, instrument, strict, reference_date, timings) -> None:
+        self.raw, self.instrument, self.strict = raw, instrument, strict
+        self.today = reference_date or dt.date.today()
+        self.timings = timings
+        self.memo: dict = {}  # each dictionary column parsed once for all parts
+        timings["validate"] = 0.0
+
+    def __call__(self, part: tuple[int, int]) -> Validated:
+        t = time.perf_counter()
+        start, stop = part
+        raw = self.raw
+        whole = start == 0 and stop == raw.n_rows
+        columns = raw.columns if whole else {k: a.slice(start, stop - start) for k, a in raw.columns.items()}
+        v = validate(
+            columns,
+            raw.row_numbers[start:stop],
+            instrument=self.instrument,
+            strict=self.strict,
+            reference_date=self.today,
+            raw_row=lambda i: raw.row_dict(start + i),
+            memo=self.memo,
+        )
+        self.timings["validate"] += time.perf_counter() - t
+        return v
+
+
+def _merged(validated: list[Validated]) -> list[Issue]:
+    """The issues of all parts, in row order (parts hold whole groups, so this is the whole file's list)."""
+    return sorted((i for v in validated for i in v.issues), key=issue_order)
 
 
 def _as_error(issue: Issue) -> Issue:
@@ -250,30 +280,74 @@ class _NothingChanged(Exception):
     """Raised inside the transaction to roll it back when the file changes nothing."""
 
 
+class _Rejected(Exception):
+    """Raised inside the transaction to roll it back when a later part of the file has errors."""
+
+
+class _Inline:
+    """A stand-in for the writer thread (SQLite: one connection, used by the thread that opened it)."""
+
+    def submit(self, fn, *args) -> Future:
+        done: Future = Future()
+        try:
+            done.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed over like a thread's error
+            done.set_exception(exc)
+        return done
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def _write(
-    engine: Engine, plan: Plan, v: Validated, result: ImportResult, raw: readers.RawTable, actor: str
+    engine: Engine,
+    file_parts: list[tuple[int, int]],
+    first: Validated,
+    check: _PartChecker,
+    result: ImportResult,
+    raw: readers.RawTable,
+    actor: str,
 ) -> None:
+    """One transaction: part i is written (a thread) while part i+1 is validated; any bad part rolls back all.
+
+    The database and Python work at the same time, yet the result is what validating the whole file first
+    would give: every issue is reported, and a file with an error writes nothing.
+    """
     now = dt.datetime.now(dt.UTC)
+    checked = [first]
     try:
         with transaction(engine) as session:
             conn = session.connection()
-            applied = _Apply(conn, plan, actor, now)
-            applied.run(raw, v)
+            applied = _Apply(conn, actor, now, raw.file_name)
+            applied.begin(raw, first.instrument)
+            with ThreadPoolExecutor(1) if applied.bulk.postgres else _Inline() as writer:
+                pending = writer.submit(applied.apply, first)
+                for part in file_parts[1:]:
+                    v = check(part)
+                    checked.append(v)
+                    pending.result()  # the previous part is written (or its error is raised here)
+                    if all(c.ok for c in checked):
+                        pending = writer.submit(applied.apply, v)
+                pending.result()
+            result.issues = _merged(checked)
+            if not all(c.ok for c in checked):
+                raise _Rejected
+            applied.finish([i for i in result.issues if not i.is_error], raw.n_rows)
+            result.counts = applied.counts
             if applied.inserted == 0 and applied.updated == 0:
                 result.status = "unchanged"
                 result.unchanged = applied.unchanged
-                result.counts = applied.counts
                 raise _NothingChanged
             result.status = "imported"
             result.batch_id = applied.batch_id
-            result.inserted, result.updated, result.unchanged = (
-                applied.inserted,
-                applied.updated,
-                applied.unchanged,
-            )
-            result.counts = applied.counts
-    except _NothingChanged:
+            result.inserted, result.updated = applied.inserted, applied.updated
+            result.unchanged = applied.unchanged
+    except (_NothingChanged, _Rejected):
         pass
+    check.timings["plan"] = applied.plan_seconds
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
@@ -290,26 +364,57 @@ def _ids(start: int, n: int) -> pa.Array:
 
 
 class _Apply:
-    """One import's changes, inside the caller's transaction."""
+    """One import's changes, inside the caller's transaction: `begin`, `apply` each part, `finish`."""
 
-    def __init__(self, conn: Connection, plan: Plan, actor: str, now: dt.datetime) -> None:
-        self.conn, self.plan, self.actor, self.now = conn, plan, actor, now
+    def __init__(self, conn: Connection, actor: str, now: dt.datetime, file_name: str) -> None:
+        self.conn, self.actor, self.now, self.file_name = conn, actor, now, file_name
         self.bulk = Bulk(conn)
         self.audit: list[dict] = []
-        self.counts: dict[str, dict[str, int]] = {}
+        self.counts: dict[str, dict[str, int]] = {
+            t: {"inserted": 0, "updated": 0, "unchanged": 0} for t in ("household", "family", "member")
+        }
+        self.counts["assessment"] = {"inserted": 0}
         self.inserted = self.updated = self.unchanged = 0
         self.batch_id = 0
         self.bulk_tables: list[str] = []
+        self.plan_seconds = 0.0
+        self._rebuild = ExitStack()
 
     # --- the steps ----------------------------------------------------------------------------------------
 
-    def run(self, raw: readers.RawTable, v: Validated) -> None:
-        plan = self.plan
-        self.bulk.lock(DATA_TABLES)
-        self.file_name = raw.file_name
-        self.batch_id = self._insert_batch(raw, v)
-        self.source = f"impor:{self.batch_id}"
+    def begin(self, raw: readers.RawTable, instrument: str) -> None:
+        """Lock the tables, open the import batch, and drop the indexes of tables this file will outgrow.
 
+        Whether a table is bulk-loaded is decided here, for the whole file, from the most rows it can add
+        (its rows, its distinct id_ruta and id_keluarga): at least BULK_MIN_ROWS, and more than the table has.
+        """
+        self.bulk.lock(DATA_TABLES)
+        self.batch_id = self._insert_batch(raw, instrument)
+        self.source = f"impor:{self.batch_id}"
+        n_ruta = pc.count_distinct(raw.columns["id_ruta"]).as_py()
+        n_keluarga = pc.count_distinct(raw.columns["id_keluarga"]).as_py()
+        most = {
+            "household": n_ruta,
+            "family": n_keluarga,
+            "member": raw.n_rows,
+            "assessment": n_ruta,
+            "assessment_member": raw.n_rows,
+            "family_kk": n_keluarga,
+        }
+        self.empty = {t: self.bulk.rows_up_to(t, 1) == 0 for t in DATA_TABLES}
+        self.bulk_tables = [
+            t
+            for t, n in most.items()
+            if n >= BULK_MIN_ROWS and (self.empty[t] or self.bulk.rows_up_to(t, n) < n)
+        ]
+        if self.bulk_tables:
+            self._rebuild.enter_context(self.bulk.bulk_load(self.bulk_tables))
+
+    def apply(self, v: Validated) -> None:
+        """Write one validated part: match its records, update what changed, bulk-insert what is new."""
+        t = time.perf_counter()
+        self.plan = plan = build_plan(v)
+        self.plan_seconds += time.perf_counter() - t
         h_ref = plan.households.column("ref").combine_chunks()
         f_ref = plan.families.column("ref").combine_chunks()
         m_ref = plan.members.column("ref").combine_chunks()
@@ -330,52 +435,54 @@ class _Apply:
         f_changed = self._update_families(old_f, f_ids, f_new, f_household)
         m_changed = self._update_members(old_m, m_ids, m_new, m_family)
         new_assessment = self._assessments_needed(h_ids, h_new, m_ids, m_household_pos)
-
-        new_rows = int(h_new.sum() + f_new.sum() + m_new.sum())
-        tables = [
-            t
-            for t, n in (
-                ("household", h_new.sum()),
-                ("family", f_new.sum()),
-                ("member", m_new.sum()),
-                ("assessment", new_assessment.sum()),
-                ("assessment_member", m_new.sum()),
-                ("family_kk", f_new.sum()),
-            )
-            if n >= BULK_MIN_ROWS
-        ]
-        tables = [t for t in tables if self.bulk.rows_up_to(t, new_rows) < new_rows]
-        self.bulk_tables = tables
         self._bulk_insert(
-            tables,
-            h_ids,
-            h_new,
-            f_ids,
-            f_new,
-            f_household,
-            m_ids,
-            m_new,
-            m_family,
-            new_assessment,
-            m_household_pos,
+            h_ids, h_new, f_ids, f_new, f_household, m_ids, m_new, m_family, new_assessment, m_household_pos
         )
 
         # a row is updated when anything it carries changed: its member, family, household or assessment
         f_pos = pc.index_in(plan.members.column("family_ref"), f_ref).to_numpy(zero_copy_only=False)
         touched = m_changed | f_changed[f_pos] | h_changed[m_household_pos] | new_assessment[m_household_pos]
-        self.inserted = int(m_new.sum())
-        self.updated = int((touched & ~m_new).sum())
-        self.unchanged = len(m_new) - self.inserted - self.updated
-        self.counts = {
-            "household": _count(h_new, h_changed),
-            "family": _count(f_new, f_changed),
-            "member": _count(m_new, m_changed),
-            "assessment": {"inserted": int(new_assessment.sum())},
-        }
-        self._finish_batch(v)
+        inserted = int(m_new.sum())
+        updated = int((touched & ~m_new).sum())
+        self.inserted += inserted
+        self.updated += updated
+        self.unchanged += len(m_new) - inserted - updated
+        for table, new, changed in (
+            ("household", h_new, h_changed),
+            ("family", f_new, f_changed),
+            ("member", m_new, m_changed),
+        ):
+            for key, n in _count(new, changed).items():
+                self.counts[table][key] += n
+        self.counts["assessment"]["inserted"] += int(new_assessment.sum())
 
-    def _insert_batch(self, raw: readers.RawTable, v: Validated) -> int:
-        warnings = [
+    def finish(self, warnings: list[Issue], n_rows: int) -> None:
+        """Rebuild what `begin` dropped, then close the batch: counts, warnings, one audit entry."""
+        self._rebuild.close()
+        self._finish_batch(warnings, n_rows)
+
+    def _insert_batch(self, raw: readers.RawTable, instrument: str) -> int:
+        return self.conn.execute(
+            insert(ImportBatch).returning(ImportBatch.id),
+            {
+                "file_name": raw.file_name[:255],
+                "sha256": raw.sha256,
+                "instrument": instrument,
+                "rows": raw.n_rows,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "warning_count": 0,
+                "warnings": [],
+                "counts": {},
+                "actor": self.actor[:100],
+                "at": self.now,
+            },
+        ).scalar_one()
+
+    def _finish_batch(self, warnings: list[Issue], n_rows: int) -> None:
+        summary = {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+        stored = [
             {
                 "row": getattr(i, "row", None),
                 "code": i.code,
@@ -383,37 +490,19 @@ class _Apply:
                 "value": i.value,
                 "message": i.message,
             }
-            for i in v.warnings[:_MAX_STORED_WARNINGS]
+            for i in warnings[:_MAX_STORED_WARNINGS]
         ]
-        return self.conn.execute(
-            insert(ImportBatch).returning(ImportBatch.id),
-            {
-                "file_name": raw.file_name[:255],
-                "sha256": raw.sha256,
-                "instrument": v.instrument,
-                "rows": v.n_rows,
-                "inserted": 0,
-                "updated": 0,
-                "unchanged": 0,
-                "warning_count": len(v.warnings),
-                "warnings": warnings,
-                "counts": {},
-                "actor": self.actor[:100],
-                "at": self.now,
-            },
-        ).scalar_one()
-
-    def _finish_batch(self, v: Validated) -> None:
-        summary = {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
         self.conn.execute(
-            update(ImportBatch).where(ImportBatch.id == self.batch_id).values(**summary, counts=self.counts)
+            update(ImportBatch)
+            .where(ImportBatch.id == self.batch_id)
+            .values(**summary, counts=self.counts, warning_count=len(warnings), warnings=stored)
         )
         self._audit(
             "impor",
             "import_batch",
             self.batch_id,
             None,
-            {"file_name": self.file_name, **summary, "rows": v.n_rows, "warnings": len(v.warnings)},
+            {"file_name": self.file_name, **summary, "rows": n_rows, "warnings": len(warnings)},
             reason=f"impor berkas {self.file_name}",
         )
         if self.audit:
@@ -434,7 +523,7 @@ class _Apply:
 
     def _existing(self, table: str, columns: list[str], refs: pa.Array) -> dict[str, dict]:
         """Rows of `table` whose ref is in the file, as ref → {column: value} (typed by the model)."""
-        if self.bulk.rows_up_to(table, 1) == 0:
+        if self.empty[table]:  # (parts never share a ref, so rows written by this import need no look)
             return {}
         tbl = Base.metadata.tables[table]
         out: dict[str, dict] = {}
@@ -445,7 +534,7 @@ class _Apply:
         return out
 
     def _existing_families(self, refs: pa.Array) -> dict[str, dict]:
-        if self.bulk.rows_up_to("family", 1) == 0:
+        if self.empty["family"]:
             return {}
         f, k = Family.__table__, FamilyKK.__table__
         out: dict[str, dict] = {}
@@ -629,9 +718,7 @@ class _Apply:
 
     # --- bulk inserts -------------------------------------------------------------------------------------
 
-    def _bulk_insert(
-        self, tables, h_ids, h_new, f_ids, f_new, f_household, m_ids, m_new, m_family, new_a, m_pos
-    ):
+    def _bulk_insert(self, h_ids, h_new, f_ids, f_new, f_household, m_ids, m_new, m_family, new_a, m_pos):
         """New rows of all six tables; each table is built in a thread while the previous one is written."""
         plan, batch = self.plan, self.batch_id
         hh, ff, mm = plan.households, plan.families, plan.members
@@ -715,8 +802,7 @@ class _Apply:
             ("assessment", assessments),
             ("assessment_member", assessment_members),
         ]
-        with self.bulk.bulk_load(tables) if tables else _nothing():
-            self.bulk.insert_all(jobs)
+        self.bulk.insert_all(jobs)
 
         for i, (before, after) in getattr(self, "_changed_answers", {}).items():
             self._audit(
@@ -789,11 +875,3 @@ def _answer_diff(old: dict, new: dict) -> tuple[dict, dict]:
                 before.setdefault("anggota", {}).setdefault(str(m), {})[k] = prev.get(k)
                 after.setdefault("anggota", {}).setdefault(str(m), {})[k] = answers.get(k)
     return before, after
-
-
-class _nothing:  # noqa: N801 - a do-nothing context manager
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False

@@ -35,6 +35,7 @@ class Bulk:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
+        self._max_checked: set[str] = set()
 
     # --- ids and counts ---------------------------------------------------------------------------------
 
@@ -44,19 +45,20 @@ class Bulk:
             self.conn.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE"))
 
     def reserve_ids(self, table: str, n: int) -> int:
-        """The first of `n` consecutive new ids for `table` (nobody else gets them)."""
+        """The first of `n` consecutive new ids for `table` (nobody else gets them).
+
+        PostgreSQL: the sequence jumps by `n`; the first time, also past max(id) (rows written with explicit
+        ids). Later calls skip that scan: `lock` keeps other writers out until commit.
+        """
         if n <= 0:
             return 0
         if self.postgres:
             seq = f"pg_get_serial_sequence('{table}', 'id')"
+            floor = "0" if table in self._max_checked else f"(SELECT coalesce(max(id), 0) + 1 FROM {table})"
             last = self.conn.execute(
-                text(
-                    f"SELECT setval({seq}, GREATEST(nextval({seq}), "
-                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table}))"
-                    f" + :n - 1)"
-                ),
-                {"n": n},
+                text(f"SELECT setval({seq}, GREATEST(nextval({seq}), {floor}) + :n - 1)"), {"n": n}
             ).scalar_one()
+            self._max_checked.add(table)
             return int(last) - n + 1
         top = self.conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()
         return int(top) + 1

@@ -162,12 +162,22 @@ def _parse_distinct(column: Field, texts: list[str], instrument: str, today: dt.
     return out
 
 
-def _dictionary_column(column: Field, arr: pa.Array, instrument: str, today: dt.date) -> ColumnValues:
+def _dictionary_column(
+    column: Field, arr: pa.Array, instrument: str, today: dt.date, memo: dict | None = None
+) -> ColumnValues:
+    """`memo` keeps the parsed dictionary for the next slice of the same file (slices share it)."""
     enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
-    texts = enc.dictionary.to_pylist()
-    uniques = _parse_distinct(column, texts, instrument, today)
+    key = None
+    if memo is not None and enc is arr:
+        key = (column.key, enc.dictionary.buffers()[1].address, len(enc.dictionary))
+    if key in (memo or {}):
+        uniques, bad_u = memo[key]  # type: ignore[index]
+    else:
+        uniques = _parse_distinct(column, enc.dictionary.to_pylist(), instrument, today)
+        bad_u = np.fromiter((v is _BAD for v in uniques), dtype=bool, count=len(uniques))
+        if key is not None:
+            memo[key] = (uniques, bad_u)  # type: ignore[index]
     indices = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    bad_u = np.fromiter((v is _BAD for v in uniques), dtype=bool, count=len(uniques))
     return ColumnValues(column, bad_u[indices], uniques, indices)
 
 
@@ -211,7 +221,7 @@ def _scatter(base: pa.Array, idx: np.ndarray, new: pa.Array) -> pa.Array:
 
 
 def parse_columns(
-    raw: dict[str, pa.Array], n: int, instrument: str, today: dt.date
+    raw: dict[str, pa.Array], n: int, instrument: str, today: dt.date, memo: dict | None = None
 ) -> dict[str, ColumnValues]:
     """Every template column of the instrument, parsed (a column missing from the file reads as empty)."""
     out: dict[str, ColumnValues] = {}
@@ -224,7 +234,7 @@ def parse_columns(
                 arr = arr.cast(pa.string())
             out[column.key] = _plain_column(column, arr, instrument, today)
         else:
-            out[column.key] = _dictionary_column(column, arr, instrument, today)
+            out[column.key] = _dictionary_column(column, arr, instrument, today, memo)
     return out
 
 
@@ -467,14 +477,16 @@ def validate(
     strict: bool = False,
     reference_date: dt.date | None = None,
     raw_row=None,
+    memo: dict | None = None,
 ) -> Validated:
     """All issues of a file and its parsed columns. `raw` maps lower-case header → cell text ("" = empty).
 
-    `raw_row(i)` gives row i as a header → text dict for `parse_row` (default: built from `raw`).
+    `raw_row(i)` gives row i as a header → text dict for `parse_row` (default: built from `raw`). Pass the
+    same `memo` dict when validating slices of one file: each dictionary column is then parsed once.
     """
     today = reference_date or dt.date.today()
     n = len(row_numbers)
-    cols = parse_columns(raw, n, instrument, today)
+    cols = parse_columns(raw, n, instrument, today, memo)
     if raw_row is None:
 
         def raw_row(i: int) -> dict[str, str]:
@@ -505,7 +517,7 @@ def validate(
         members = np.flatnonzero(_closure(r_codes, k_codes, ruta, kel))
         rows = [parsed.get(int(i)) or _parsed_row(cols, int(i), row_numbers, instrument) for i in members]
         issues += T.check_rows(rows)
-    issues.sort(key=_issue_order)
+    issues.sort(key=issue_order)
     return Validated(instrument, row_numbers, cols, issues)
 
 
@@ -519,7 +531,7 @@ def _parsed_row(
     return T.ParsedRow(int(row_numbers[i]), instrument, values, invalid)
 
 
-def _issue_order(issue: Issue) -> tuple:
+def issue_order(issue: Issue) -> tuple:
     rows = getattr(issue, "rows", ()) or (0,)
     return (rows[0], issue.field or "", issue.code, issue.message)
 
@@ -541,5 +553,5 @@ def reference_validate(
         parsed.append(row)
         issues += found
     issues += T.check_rows(parsed)
-    issues.sort(key=_issue_order)
+    issues.sort(key=issue_order)
     return parsed, issues
