@@ -269,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             schema = phases["lantai_skema_s"]
             print(
                 f"{'':<12}lantai skema {schema:.2f} s = {schema / floor:.1f} × lantai COPY; "
+                f"impor = {seconds / schema:.2f} × lantai skema (rasio {schema / seconds:.2f}); "
                 f"rasio 0,5 menuntut impor ≤ {2 * floor:.2f} s; "
                 f"100.000 baris/s menuntut ≤ {n / 100_000:.2f} s"
             )
