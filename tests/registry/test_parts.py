@@ -9,13 +9,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from sqlalchemy import text
-from tests.registry.conftest import table_counts
-from tests.registry.test_validation import TODAY, _mutate
 
 from siks.domain.instruments import DEFAULT_INSTRUMENT
 from siks.registry import loader, parts, readers, sample
 from siks.registry.importer import _dictionary_columns, _merged, _PartChecker, import_file
 from siks.registry.validation import reference_validate
+
+from .conftest import table_counts
+from .test_validation import TODAY, _mutate
 
 
 def _groups_kept_whole(codes: list[str], cuts: list[tuple[int, int]]) -> bool:
