@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import sqlglot
 
@@ -145,3 +146,14 @@ def test_every_statement_transpiles_to_spark(outcome):
     assert outcome.engine.sql_log
     for sql in outcome.engine.sql_log:
         sqlglot.transpile(sql, read="", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_explanations_show_desa_codes_dotted(outcome):
+    """People read desa codes as 35.09.15.2001 everywhere; the pipeline compares them as bare digits."""
+    rows = outcome.engine.query(
+        "SELECT explanation FROM findings WHERE code = 'MOVED' AND kode_desa IS NOT NULL"
+    ).to_pylist()
+    assert rows, "the synthetic kabupaten has members who moved"
+    pattern = re.compile(r"desa (\d\d\.\d\d\.\d\d\.\d{4}), bukan (\d\d\.\d\d\.\d\d\.\d{4})")
+    assert all(pattern.search(r["explanation"]) for r in rows), rows[:3]
+    assert not any(re.search(r"\b\d{10}\b", r["explanation"]) for r in rows)

@@ -66,14 +66,29 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# Desa codes the pipeline compares as bare digits (3509152001) but people read dotted (35.09.15.2001).
+DESA_COLUMNS = frozenset({"kode_desa", "kode_desa_dukcapil"})
+
+
+def dotted_desa_sql(expr: str) -> str:
+    """A 10-digit desa code dotted as everywhere else in siks; anything else as it is (portable SQL)."""
+    return (
+        f"CASE WHEN LENGTH({expr}) = 10 THEN SUBSTRING({expr}, 1, 2) || '.' || SUBSTRING({expr}, 3, 2)"
+        f" || '.' || SUBSTRING({expr}, 5, 2) || '.' || SUBSTRING({expr}, 7, 4) ELSE {expr} END"
+    )
+
+
 def explanation_sql(fc: FindingCode) -> str:
-    """The template as a neutral SQL string expression (NULL values render as '-')."""
+    """The template as a neutral SQL string expression (NULL values render as '-', desa codes dotted)."""
     parts: list[str] = []
     pos = 0
     for m in _PLACEHOLDER.finditer(fc.template):
         if m.start() > pos:
             parts.append(_quote(fc.template[pos : m.start()]))
-        parts.append(f"COALESCE(CAST(f.{m.group(1)} AS VARCHAR), '-')")
+        value = f"CAST(f.{m.group(1)} AS VARCHAR)"
+        if m.group(1) in DESA_COLUMNS:
+            value = dotted_desa_sql(value)
+        parts.append(f"COALESCE({value}, '-')")
         pos = m.end()
     if pos < len(fc.template):
         parts.append(_quote(fc.template[pos:]))

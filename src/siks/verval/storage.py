@@ -21,7 +21,7 @@ from siks.store.models.verval import (
     VervalFinding,
     VervalRun,
 )
-from siks.verval.findings import FINDING_COLUMNS
+from siks.verval.findings import FINDING_COLUMNS, dotted_desa_sql
 from siks.verval.runs import CLUSTER_SCHEMA, DECISION_SCHEMA, RunOutcome
 
 STORED_COLUMNS = list(FINDING_COLUMNS)
@@ -87,12 +87,7 @@ def fail_run(db: Engine, run_id: str, error: str) -> None:
 
 # The pipeline compares wilayah codes as bare digits; the store keeps them dotted like every other table,
 # so scope filters (`desa_code LIKE '35.09.%'`) work on findings too.
-_DOTTED_DESA = (
-    "CASE WHEN LENGTH(kode_desa) = 10"
-    " THEN SUBSTRING(kode_desa, 1, 2) || '.' || SUBSTRING(kode_desa, 3, 2) || '.'"
-    " || SUBSTRING(kode_desa, 5, 2) || '.' || SUBSTRING(kode_desa, 7, 4)"
-    " ELSE kode_desa END AS kode_desa"
-)
+_DOTTED_DESA = f"{dotted_desa_sql('kode_desa')} AS kode_desa"
 
 
 def finish_run(db: Engine, outcome: RunOutcome, batch_size: int = 20_000) -> int:
