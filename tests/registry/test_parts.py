@@ -182,3 +182,24 @@ def test_updates_in_parts_are_matched_and_audited(engine, tmp_path, small_parts)
         ).scalar_one()
     assert audited == len(changed)
     assert np.sum([r[1].endswith(" BARU") for r in _members(engine) if r[0].startswith("P3")]) == 4
+
+
+def test_only_empty_tables_lose_their_indexes_while_loading(engine, tmp_path, small_parts, monkeypatch):
+    """A part looks its records up in tables that already hold some: those keep their indexes."""
+    dropped: list[list[str]] = []
+    real = loader.Bulk.bulk_load
+
+    def spy(self, tables):
+        dropped.append(sorted(tables))
+        return real(self, tables)
+
+    monkeypatch.setattr(loader.Bulk, "bulk_load", spy)
+    small = sample.write_csv(sample.rows(60, seed=34, prefix="P4"), tmp_path / "s.csv")
+    big = sample.write_csv(sample.rows(300, seed=35, prefix="P5"), tmp_path / "b.csv")
+    assert import_file(engine, small, "tester").status == "imported"
+    result = import_file(engine, big, "tester")  # five times the registry, but the registry is not empty
+    assert result.status == "imported" and result.inserted == 300
+    assert dropped == [
+        sorted(["household", "family", "family_kk", "member", "assessment", "assessment_member"])
+    ]
+    assert table_counts(engine)["member"] == 360

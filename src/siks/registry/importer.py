@@ -383,10 +383,13 @@ class _Apply:
     # --- the steps ----------------------------------------------------------------------------------------
 
     def begin(self, raw: readers.RawTable, instrument: str) -> None:
-        """Lock the tables, open the import batch, and drop the indexes of tables this file will outgrow.
+        """Lock the tables, open the import batch, and drop the keys and indexes of empty tables it will fill.
 
-        Whether a table is bulk-loaded is decided here, for the whole file, from the most rows it can add
-        (its rows, its distinct id_ruta and id_keluarga): at least BULK_MIN_ROWS, and more than the table has.
+        A table is bulk-loaded (keys, indexes and foreign keys dropped now, rebuilt in `finish`) when it is
+        empty and the file can bring it at least BULK_MIN_ROWS rows (its rows, distinct id_ruta or
+        id_keluarga). Only empty ones: a part looks its records up in the tables that already hold some, and
+        without their indexes each look-up would read the whole table (a million-row file on top of 300,000
+        members took 34 minutes that way; with the indexes kept, see docs/import.md).
         """
         self.bulk.lock(DATA_TABLES)
         self.batch_id = self._insert_batch(raw, instrument)
@@ -402,11 +405,7 @@ class _Apply:
             "family_kk": n_keluarga,
         }
         self.empty = {t: self.bulk.rows_up_to(t, 1) == 0 for t in DATA_TABLES}
-        self.bulk_tables = [
-            t
-            for t, n in most.items()
-            if n >= BULK_MIN_ROWS and (self.empty[t] or self.bulk.rows_up_to(t, n) < n)
-        ]
+        self.bulk_tables = [t for t, n in most.items() if n >= BULK_MIN_ROWS and self.empty[t]]
         if self.bulk_tables:
             self._rebuild.enter_context(self.bulk.bulk_load(self.bulk_tables))
 
@@ -693,6 +692,8 @@ class _Apply:
 
     def _latest_assessments(self, household_ids: list[int]) -> dict[int, dict]:
         """The latest assessment of each household, answers as stored (compact JSON, not decoded)."""
+        if self.empty["assessment"]:  # only this import's own, of other households (parts share none)
+            return {}
         a, am = Assessment.__table__, AssessmentMember.__table__
         out: dict[int, dict] = {}
         by_id: dict[int, dict] = {}

@@ -5,7 +5,7 @@ Why it looks like this:
   members must cost a few seconds, not minutes.
 - Ids are reserved before writing (a sequence jump on PostgreSQL, max(id) on SQLite under the write lock),
   so members can carry their family id without a round trip per row.
-- A load that at least doubles a table drops that table's secondary indexes, unique constraints and
+- A big load into an empty table drops that table's secondary indexes, unique constraints and
   foreign keys first and rebuilds them afterwards, in the same transaction (a sorted index build and one
   join per foreign key are far cheaper than a million incremental index updates and trigger checks). A
   violated constraint still aborts the whole import. Readers of those tables wait until the commit.
