@@ -317,7 +317,7 @@ def _write(
     would give: every issue is reported, and a file with an error writes nothing.
     """
     now = dt.datetime.now(dt.UTC)
-    checked = [first]
+    checked, clean = [first], True
     try:
         with transaction(engine) as session:
             conn = session.connection()
@@ -328,13 +328,14 @@ def _write(
                 for part in file_parts[1:]:
                     v = check(part)
                     checked.append(v)
+                    clean = clean and v.ok  # after a bad part: validate on, write no more
                     pending.result()  # the previous part is written (or its error is raised here)
-                    if all(c.ok for c in checked):
+                    if clean:
                         pending = writer.submit(applied.apply, v)
                 pending.result()
             result.issues = _merged(checked)
-            if not all(c.ok for c in checked):
-                raise _Rejected
+            if not clean:
+                raise _Rejected  # the dropped indexes are never rebuilt: the rollback brings them back
             applied.finish([i for i in result.issues if not i.is_error], raw.n_rows)
             result.counts = applied.counts
             if applied.inserted == 0 and applied.updated == 0:
