@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.adjudication import service
+from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.store.models.registry import AuditEntry
 from siks.store.models.usulan import Usulan
 from siks.store.models.verval import DuplicateDecision, VervalFinding, VervalRun

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import case, func, select
 
 import siks.store.models  # noqa: F401 - every table on the metadata
-from siks.accounts.errors import Conflict, Forbidden, Invalid
+from siks.errors import Conflict, Forbidden, Invalid
 from siks.fieldwork import service
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.accounts import User

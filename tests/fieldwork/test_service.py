@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound
+from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.fieldwork import service
 from siks.store.models.fieldwork import FieldMemberResult
 from siks.store.models.registry import Assessment, AssessmentMember, AuditEntry, Household, Member

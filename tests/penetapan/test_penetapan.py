@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from siks.accounts.errors import Forbidden, Invalid, NotFound
+from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import diff as diffing
 from siks.penetapan import service
 from siks.penetapan.sources import Score, ScoreTable

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from siks.accounts.errors import Forbidden
 from siks.domain import programs as rules
 from siks.domain.penetapan import default_criteria
+from siks.errors import Forbidden
 from siks.penetapan import service, simulation
 from siks.penetapan.sources import Score, ScoreTable
 from siks.store.models.fieldwork import FieldTask

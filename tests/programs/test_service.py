@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 from openpyxl import load_workbook
 
-from siks.accounts.errors import Forbidden, Invalid
 from siks.domain import programs as rules
+from siks.errors import Forbidden, Invalid
 from siks.penetapan import service as penetapan
 from siks.penetapan.sources import Score, ScoreTable
 from siks.programs import export, service

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from siks.accounts.errors import Invalid, NotFound
+from siks.errors import Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.penetapan.sources import Score, ScoreTable
 from siks.public import service, submissions

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from siks.accounts.errors import Forbidden, Invalid, NotFound
 from siks.domain.nik import make_nik
 from siks.domain.usulan import Workflow
+from siks.errors import Forbidden, Invalid, NotFound
 from siks.store.models.registry import AuditEntry, Family, Household, Member
 from siks.usulan import batches, service
 from siks.usulan.service import Target

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from siks.accounts.errors import Invalid, NotFound
+from siks.errors import Invalid, NotFound
 from siks.usulan import batches, documents, service
 from siks.usulan.service import Target
 
@@ -113,7 +113,7 @@ def test_batch_needs_berita_acara_and_freezes_bnba(wf_session, wf_seed, user, tm
 
 
 def test_empty_batch_and_stale_batch(wf_session, user, tmp_path):
-    from siks.accounts.errors import Conflict
+    from siks.errors import Conflict
 
     desa = user("desa")
     batch = batches.create_batch(wf_session, desa, "Musdes", None)
@@ -125,7 +125,7 @@ def test_empty_batch_and_stale_batch(wf_session, user, tmp_path):
 
 
 def test_batches_are_desa_operator_work(wf_session, user):
-    from siks.accounts.errors import Forbidden
+    from siks.errors import Forbidden
 
     with pytest.raises(Forbidden):
         batches.create_batch(wf_session, user("kec"), "x", None, "35.09.15.2001")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.domain.usulan import Workflow
+from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.store.models.registry import AuditEntry, Member
 from siks.usulan import service
 from siks.usulan.service import WrongState

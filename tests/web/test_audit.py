@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from siks import audit
-from siks.accounts.errors import Forbidden
 from siks.audit.service import AppendOnly
+from siks.errors import Forbidden
 from siks.registry import lookup
 from siks.store.models.registry import AuditEntry
 from web.support import nik_for, user

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from siks.accounts import service as accounts
-from siks.accounts.errors import Invalid
+from siks.errors import Invalid
 from siks.store.db import transaction
 from siks.store.models.accounts import LoginAttempt, User
 from siks.web.app import create_app

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from siks import audit
-from siks.accounts.errors import Forbidden, Invalid, NotFound
 from siks.accounts.roles import EDIT_REGISTRY, ROLES, VIEW_AUDIT, has_permission
 from siks.accounts.scope import Scope
 from siks.accounts.service import Actor
+from siks.errors import Forbidden, Invalid, NotFound
 from siks.registry import lookup
 from web.support import HOUSEHOLDS, KK_OLD, KK_R1, USERS, nik_for, user
 

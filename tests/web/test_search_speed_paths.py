@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, text
 
-from siks.accounts.errors import Forbidden
+from siks.errors import Forbidden
 from siks.registry import lookup
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.registry import Family, Household, Member

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, true
 
-from siks.accounts.errors import NotFound
 from siks.domain import wilayah
+from siks.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import AuthenticationFailed, Invalid, TooManyAttempts
 from siks.accounts.roles import LEVEL_LABEL, get_role
 from siks.audit import record_change
 from siks.domain import wilayah
+from siks.errors import AuthenticationFailed, Invalid, TooManyAttempts
 from siks.store.base import utcnow
 from siks.store.models.accounts import LoginAttempt, User, UserSession
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.accounts.masking import nik_for
 from siks.accounts.scope import Scope, wilayah_label
 from siks.audit import record_change, register_entity_scope
+from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.paging import Page, bounds
 from siks.registry.lookup import label
 from siks.store.models.registry import Family, Household, Member

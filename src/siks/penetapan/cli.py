@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from siks.accounts.errors import ServiceError
+from siks.errors import ServiceError
 from siks.programs.cli import table_or_lines
 from siks.store.db import make_engine, transaction
 

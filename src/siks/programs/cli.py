@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from siks.accounts.errors import ServiceError
 from siks.domain.eligibility import RuleError
+from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
 
 console = Console(soft_wrap=True)  # long lines stay whole when piped or logged

@@ -16,12 +16,12 @@ from types import SimpleNamespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import Forbidden, Invalid, NotFound
 from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import programs as rules
 from siks.domain.penetapan import region_fields
 from siks.domain.programs import Entitlement, FamilyFacts, Person, Program
+from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, ProgramPengurus
 

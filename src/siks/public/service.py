@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import Invalid, ServiceError
 from siks.accounts.scope import wilayah_label
 from siks.domain import programs as rules
 from siks.domain import wilayah
+from siks.errors import Invalid, ServiceError
 from siks.penetapan.service import in_force
 from siks.programs import service as programs
 from siks.store.base import utcnow

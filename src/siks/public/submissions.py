@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import Invalid, NotFound
 from siks.domain import wilayah
 from siks.domain.nik import check_nik
 from siks.domain.usulan import ROLE_LEVEL, STATUS_LABEL, Level
 from siks.domain.usulan_kinds import NONAKTIF_REASONS
+from siks.errors import Invalid, NotFound
 from siks.public.service import check_rate, ip_hash
 from siks.store.base import utcnow
 from siks.store.models.penetapan import PenetapanHousehold, PenetapanMember, PublicSubmission

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import Invalid
 from siks.accounts.scope import Scope
 from siks.domain import programs as rules
 from siks.domain import wilayah
+from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs
 from siks.store.models.fieldwork import FieldTask

@@ -12,9 +12,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import Invalid
 from siks.audit import record_change
 from siks.domain.usulan_kinds import Kind
+from siks.errors import Invalid
 from siks.store.base import utcnow
 from siks.store.models.registry import STATUS_ACTIVE, STATUS_INACTIVE, Family, FamilyKK, Household, Member
 from siks.store.models.usulan import Usulan

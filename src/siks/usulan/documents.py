@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from siks.accounts.errors import Invalid, NotFound
+from siks.errors import Invalid, NotFound
 from siks.usulan import config
 
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (

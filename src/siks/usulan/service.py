@@ -1,7 +1,7 @@
 """The usulan service: the only way to create, edit and move an usulan. Pages, the API and other channels
 (warga, verval) all come here, so the state machine, scope and optimistic locking hold everywhere.
 
-Errors are `siks.accounts.errors` types: out of scope → NotFound (404), wrong role/level → Forbidden (403),
+Errors are `siks.errors` types: out of scope → NotFound (404), wrong role/level → Forbidden (403),
 stale version → Conflict (409), an action the current state does not allow → WrongState (409), bad input
 → Invalid (422). Callers run each call inside one transaction (`siks.store.db.transaction`).
 """
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from siks.accounts.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from siks.accounts.scope import Scope
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
@@ -32,6 +31,7 @@ from siks.domain.usulan import (
     can_edit,
 )
 from siks.domain.usulan_kinds import Kind, describe, validate
+from siks.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from siks.paging import Page, bounds
 from siks.store.base import utcnow
 from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member

@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from siks.accounts.errors import ServiceError
 from siks.accounts.service import SESSION_LIFETIME
+from siks.errors import ServiceError
 from siks.store.db import make_engine, session_factory
 from siks.web import logfilter, templating
 from siks.web.deps import NotLoggedIn

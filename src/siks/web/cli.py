@@ -111,7 +111,7 @@ def user_add(
 ) -> None:
     """Menambah akun. Kata sandi ditanyakan (tidak tampil) atau dibaca dari stdin."""
     from siks.accounts import service
-    from siks.accounts.errors import ServiceError
+    from siks.errors import ServiceError
     from siks.store.db import make_engine, transaction
 
     if password_stdin:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from siks import audit
-from siks.accounts.errors import Invalid
 from siks.accounts.roles import VIEW_AUDIT
+from siks.errors import Invalid
 from siks.web.deps import CurrentUser, Db
 from siks.web.templating import NavItem, render
 

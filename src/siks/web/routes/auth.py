@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from siks.accounts import service as accounts
-from siks.accounts.errors import ServiceError
 from siks.accounts.service import Actor
+from siks.errors import ServiceError
 from siks.web.deps import OptionalUser, client_ip
 from siks.web.security import safe_next
 from siks.web.templating import render

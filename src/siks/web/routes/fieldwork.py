@@ -14,11 +14,11 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
-from siks.accounts.errors import Forbidden
 from siks.accounts.roles import VIEW_REGISTRY
 from siks.accounts.scope import Scope
 from siks.domain import wilayah
 from siks.domain.fieldwork import HOUSEHOLD_RESULTS, KEBERADAAN, TASK_DONE, TASK_OPEN, TASK_STATUS_LABEL
+from siks.errors import Forbidden
 from siks.fieldwork import service
 from siks.web.deps import CurrentUser, Db
 from siks.web.routes.usulan import attempt, read_form

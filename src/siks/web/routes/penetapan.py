@@ -16,12 +16,12 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from siks.accounts.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.accounts.masking import sees_full_nik
 from siks.accounts.roles import VIEW_REGISTRY
 from siks.domain import programs as rules
 from siks.domain.eligibility import RuleError
 from siks.domain.penetapan import REASONS, default_criteria
+from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import diff as diffing
 from siks.penetapan import service, simulation, sources
 from siks.programs import export

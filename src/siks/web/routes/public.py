@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from siks.accounts.errors import NotFound, ServiceError
 from siks.domain import wilayah
 from siks.domain.usulan_kinds import NONAKTIF_REASONS
+from siks.errors import NotFound, ServiceError
 from siks.public import service, submissions
 from siks.web.deps import Db, client_ip
 from siks.web.templating import render

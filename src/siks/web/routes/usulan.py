@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from siks.accounts.errors import Invalid, NotFound, ServiceError
 from siks.accounts.roles import VIEW_REGISTRY
 from siks.accounts.scope import Scope
 from siks.domain.instruments import regsosek2022
 from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
 from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
+from siks.errors import Invalid, NotFound, ServiceError
 from siks.registry import lookup
 from siks.store.models.registry import Household
 from siks.store.models.usulan import Usulan, UsulanBatch

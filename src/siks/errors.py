@@ -1,4 +1,4 @@
-"""Errors the service layer raises. Each carries an HTTP status so pages and the API answer the same way.
+"""Errors every service raises. Each carries an HTTP status so pages and the API answer the same way.
 
 Messages are Indonesian: they are shown to the user as they are. Any area may subclass `ServiceError`.
 """
