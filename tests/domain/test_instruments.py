@@ -1,4 +1,5 @@
-"""The instruments' code lists against domain.md §1, the bit-flag arithmetic and the PBDT asset quirk."""
+"""The instruments' code lists against their forms (docs/domain-facts.md §1), the bit-flag arithmetic and
+the PBDT asset quirk."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from siks.domain.instruments import (
 from siks.domain.instruments import pbdt2015 as P
 from siks.domain.instruments import regsosek2022 as R
 
-# --- Regsosek 2022 (domain.md §1.1) -----------------------------------------------------------------------
+# --- Regsosek 2022 (docs/domain-facts.md §1.1) ------------------------------------------------------------
 
 # variable → (number of codes, smallest, largest)
 REGSOSEK_SIZES = {
@@ -158,7 +159,7 @@ def test_bitflag_variables_are_powers_of_two_plus_specials():
         assert 0 in R.CODE_LISTS[var]
 
 
-# --- PBDT 2015 (domain.md §1.2) ---------------------------------------------------------------------------
+# --- PBDT 2015 (docs/domain-facts.md §1.2) ----------------------------------------------------------------
 
 PBDT_SIZES = {
     "status_bangunan": (5, 1, 5),

@@ -1,7 +1,7 @@
 """Adjudication of possible duplicates: the verval engine's `DUP_POSSIBLE` pairs, decided by a person.
 
 Why this shape: between its two thresholds Splink cannot tell whether two records are one person; only
-someone who knows the desa can (anchors §10.4, HOPE's adjudication tickets). The queue is the latest
+someone who knows the desa can (HOPE's adjudication tickets, docs/sources.md §2.5). The queue is the latest
 completed run's pairs that nobody has decided since, where *both* records lie in the user's wilayah (a
 kecamatan operator does not see a person in another kecamatan). A decision goes to `duplicate_decision`,
 which the next verval run obeys (forced link or forced break), and to the audit trail. Deciding "same

@@ -1,4 +1,4 @@
-"""The BPS "14 kriteria rumah tangga miskin" (domain.md §4.1), counted from Regsosek answers.
+"""The BPS "14 kriteria rumah tangga miskin" (docs/domain-facts.md §4.1), counted from Regsosek answers.
 
 Why only ten: criteria 8–11 (meat/milk once a week, one set of clothes a year, one or two meals a day,
 cannot pay the puskesmas) are about consumption that Regsosek does not ask, so they are always unknown.
@@ -24,7 +24,7 @@ from siks.domain.pmt_features import (
 
 POOR_THRESHOLD = 9
 
-# Answer codes that meet each answerable criterion (Regsosek 2022 codes, domain.md §1.1).
+# Answer codes that meet each answerable criterion (Regsosek 2022 codes, docs/domain-facts.md §1.1).
 FLOOR_CODES = (5, 7, 8)  # 303: kayu/papan, bambu, tanah ("kayu murahan" cannot be told from other wood)
 WALL_CODES = (4, 5, 6)  # 304: anyaman bambu, batang kayu, bambu ("tembok tanpa plester" is not asked)
 TOILET_CODES = (2, 3, 4, 5, 6)  # 309a: shared, MCK komunal/umum, not used, none

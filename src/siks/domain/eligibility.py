@@ -1,7 +1,7 @@
 """Eligibility rules as data: a small rule language, its checker, and its evaluation for one person.
 
 Why a language and not SQL: a kabupaten or a program must be able to read, review and change who is
-excluded without writing SQL, and nothing a user types may reach a database as code (anchors §10.9).
+excluded without writing SQL, and nothing a user types may reach a database as code (docs/sources.md §2.8).
 A rule set is JSON; each rule names a condition under which an anggota is *not* eligible, and the finding it
 produces carries the rule's code. `siks.verval.rules_sql` compiles the same rules to SQL for the batch run;
 `evaluate` here answers "why" for one person. Both follow the same two-valued logic: a comparison with an

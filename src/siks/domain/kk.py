@@ -2,8 +2,9 @@
 
 A KK number is taken here as PP KK CC DDMMYY SSSS: the kecamatan that issued it, the registration date and
 a family serial. Only the first part (6-digit kode wilayah penerbitan) is documented; the 6+6+4 split of the
-rest is *inferred* (domain.md §3.2 [U]), so every rule except KK_FORMAT is a warning and none should be used
-to reject a family. The KK number changes when a family moves or splits: never use it as a key.
+rest is *inferred* (docs/domain-facts.md §3.2, marked [U]), so every rule except KK_FORMAT is a warning and
+none should be used to reject a family. The KK number changes when a family moves or splits: never use it as
+a key.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A PMT (proxy means test) model as versioned data, and how it scores one household.
 
 Why data: a determination must say which model ranked a household, and a new model must be reviewable
-before use (anchors §2.5, §10.5). The model is a JSON file (`FORMAT`) holding a linear predictor of log
+before use (docs/sources.md §2.2). The model is a JSON file (`FORMAT`) holding a linear predictor of log
 per-capita consumption: an intercept, regional (kecamatan) effects, and one coefficient per variable or per
 answer code. Variables come from the fixed catalog in `pmt_features`. Scoring in bulk is SQL
 (`siks.verval.pmt_sql`); `score` here is the same arithmetic for one household, for explanations and tests.

@@ -1,8 +1,9 @@
 """Estimating a PMT model: least squares of log per-capita consumption on the catalog variables.
 
 Why this shape: it is the method behind the BDT/UDB PMT (regressions calibrated on Susenas consumption,
-domain.md §4.2) in its simplest honest form — one-hot answer codes, household size and composition, and
-regional intercepts — so a kabupaten can re-fit and review a model instead of trusting a black box.
+docs/domain-facts.md §4.2) in its simplest honest form — one-hot answer codes, household size and
+composition, and regional intercepts — so a kabupaten can re-fit and review a model instead of trusting a
+black box.
 Pure numpy; the CLI (`siks pmt fit`) reads the files and calls `fit`.
 """
 

@@ -1,9 +1,9 @@
 """Programs as data over a penetapan: who qualifies, which PKH components with which caps, quotas per
 wilayah, and who may hold the account (pengurus) — pure rules, no database.
 
-Why data: amounts, caps and the lansia age change with each year's pedoman (domain.md §5.1 marks the lansia
-threshold and the 4-component cap uncertain), so a kabupaten must be able to read and adjust them without
-a release. A program is a `siks-program/1` JSON document; conditions use the eligibility rule language
+Why data: amounts, caps and the lansia age change with each year's pedoman (docs/domain-facts.md §5.1 marks
+the lansia threshold and the 4-component cap uncertain), so a kabupaten must be able to read and adjust them
+without a release. A program is a `siks-program/1` JSON document; conditions use the eligibility rule language
 (`siks.domain.eligibility`) plus a few program fields (school level, DTKS membership). A value may be
 `{"param": NAME}`, filled from the program's `params` (overridable per run, e.g. `umur_lansia=60`).
 
@@ -40,7 +40,7 @@ EXTRA_FIELDS: dict[str, tuple[str, str]] = {
 # so value and operator checks are the eligibility module's own.
 _SAME_TYPE = {"int": "umur", "float": "skor_pmt", "text": "kode_desa", "bool": "disabilitas"}
 
-# Regsosek 413 codes of the level being attended (domain.md §1.1).
+# Regsosek 413 codes of the level being attended (docs/domain-facts.md §1.1).
 JENJANG = {**dict.fromkeys(range(1, 6), "SD"), **dict.fromkeys(range(6, 11), "SMP"),
            **dict.fromkeys(range(11, 18), "SMA"), **dict.fromkeys(range(18, 23), "PT")}  # fmt: skip
 

@@ -1,8 +1,8 @@
 """The usulan workflow as data: states, levels, transitions and who may take each.
 
 Why data and not code per screen: every page, the JSON API and any other channel ask this one table, and the
-tests walk it as a role × state matrix (anchors §10.7). An usulan sits at a *holder* level — the level that
-must act next. At that level three things can happen: it moves up (`ajukan`, `verifikasi`, `sahkan`,
+tests walk it as a role × state matrix (docs/sources.md §2.6). An usulan sits at a *holder* level — the level
+that must act next. At that level three things can happen: it moves up (`ajukan`, `verifikasi`, `sahkan`,
 `teruskan`, `terima`), it goes back one level with a note (`kembalikan`), or it is refused with a note
 (`tolak`). The instance's top level (kabupaten for a kabupaten-run siks, pusat for a national one) ends the
 chain: its forward action makes the usulan final and applies it to the registry.

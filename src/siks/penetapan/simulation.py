@@ -1,9 +1,9 @@
 """Simulate a candidate rule set before a penetapan: who would enter and leave, per wilayah, and how wrong.
 
-Why: a threshold or an exclusion changes who gets aid; the kabupaten should see the effect before it is
-frozen (anchors §1, OpenSPP's `spp_simulation`). The simulation runs the same decision as `create` over
-the current registry, compares it with the last penetapan of the wilayah (masuk/keluar), and with a
-"truth" to estimate errors:
+Why: a threshold or an exclusion changes who gets aid; the kabupaten should see the effect before it is frozen
+(OpenSPP's `spp_simulation`, docs/sources.md §2.3). The simulation runs the same decision as `create` over the
+current registry, compares it with the last penetapan of the wilayah (masuk/keluar), and with a "truth" to
+estimate errors:
 - inclusion error: in DTKS under the candidate, but the truth says the ruta should not be (true desil above
   the threshold, or the field visit found it gone);
 - exclusion error: the truth says it belongs (true desil within the threshold), the candidate leaves it out.

@@ -1,4 +1,5 @@
-"""Program lists as CSV and XLSX with the fields programs ask for (domain.md §2.4, Pedum Sembako).
+"""Program lists as CSV and XLSX with the fields programs ask for (Pedum Program Sembako,
+docs/domain-facts.md §2.4).
 
 Fields the registry does not hold (No. KKS, no. rekening, nama ibu kandung, no. peserta PKH) are present and
 empty, so the file drops into the program's own template; the bank and the program fill them. Cells that a

@@ -288,7 +288,7 @@ def replace_pengurus(
     reason: str,
 ) -> ProgramPengurus:
     """Record a new account holder: same KK, ≥ 17, in DTKS, valid adminduk; only while the keluarga still
-    receives the program in this penetapan (domain.md §5.5)."""
+    receives the program in this penetapan (docs/domain-facts.md §5.5)."""
     if getattr(user, "role", None) not in PENGURUS_ROLES:
         raise Forbidden("Pergantian pengurus dicatat oleh Dinas Sosial kabupaten/kota.")
     if not (reason or "").strip():

@@ -6,8 +6,9 @@
   own search (the server keeps those ids in the session), only someone in DTKS, only from the same desa,
   with a photo of the house (JPEG/PNG, checked by its bytes) and a GPS point inside Indonesia.
 - *Kedaluwarsa* is computed on read, not by a job: a sanggah still open after `SANGGAH_DAYS` days without
-  any action at kabupaten level reads as kedaluwarsa (domain.md §2.5: "dinyatakan tidak layak"). Nothing
-  is written, so the workflow engine and its history stay as they are, and the rule changes in one place.
+  any action at kabupaten level reads as kedaluwarsa (Cek Bansos: "dinyatakan tidak layak",
+  docs/domain-facts.md §2.5). Nothing is written, so the workflow engine and its history stay as they are,
+  and the rule changes in one place.
 """
 
 from __future__ import annotations

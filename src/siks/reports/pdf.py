@@ -1,7 +1,7 @@
 """Official documents as PDF (fpdf2): the daftar penetapan and the berita acara Musdes with its BNBA.
 
-Why PDF here: these are printed, signed and stamped (domain.md §2.2, §2.3C), so the layout must not depend
-on a browser. The text is generated from frozen or submitted data only: a daftar penetapan from the
+Why PDF here: these are printed, signed and stamped (docs/domain-facts.md §2.2, §2.3), so the layout must
+not depend on a browser. The text is generated from frozen or submitted data only: a daftar penetapan from the
 penetapan tables, a berita acara from the batch's usulan, so a reprint gives the same document.
 """
 
@@ -116,7 +116,7 @@ def wilayah_short(code: str | None) -> str:
     return w.name if w else (code or "-")
 
 
-# Musdes categories of the berita acara (domain.md §2.3C) by usulan kind/subkind.
+# Musdes categories of the berita acara (docs/domain-facts.md §2.3) by usulan kind/subkind.
 _OUT = ("nonaktif", "sanggah")
 CATEGORIES = (
     ("a", "Rumah tangga tidak ditemukan", lambda u: u.kind in _OUT and u.subkind == "tidak_ditemukan"),

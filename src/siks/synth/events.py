@@ -1,8 +1,8 @@
 """What happened to the population in recent years: deaths, moves between desa and new KK numbers.
 
-The KK number changes when a family splits off (a young couple leaves the parents' KK), moves, or loses
-its kepala (domain.md §3.2). Each keluarga keeps at most its previous number (`kk_prev`), which is what a
-stale registry still holds. Events of DTKS households are bounded by their pendataan date (`ruta.upper`),
+The KK number changes when a family splits off (a young couple leaves the parents' KK), moves, or loses its
+kepala (docs/domain-facts.md §3.2). Each keluarga keeps at most its previous number (`kk_prev`), which is what
+a stale registry still holds. Events of DTKS households are bounded by their pendataan date (`ruta.upper`),
 except the faults chosen in selection.py, which happen after it.
 """
 

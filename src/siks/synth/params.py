@@ -1,7 +1,7 @@
 """What a synthetic kabupaten is made from: the scale, the seed, the reference date and the error rates.
 
-The defaults come from domain.md §6.2 ("Suggested error-injection priors"). Every rate is a share of a
-stated unit, so that the ground truth can be checked against it exactly:
+The defaults follow the priors derived from BPK, KPK and Dukcapil findings (docs/domain-facts.md §6.2).
+Every rate is a share of a stated unit, so that the ground truth can be checked against it exactly:
 
 - per DTKS anggota row (before duplicates are added): the NIK, name, sex/birth-date, deceased, ASN and
   duplicate kinds;

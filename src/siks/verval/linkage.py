@@ -1,6 +1,6 @@
 """Splink models for the two probabilistic checks: repair suggestions against Dukcapil, and ganda.
 
-Why these choices (Fellegi–Sunter, anchors.md §5.4):
+Why these choices (Fellegi–Sunter as Splink recommends it, docs/sources.md §2.4):
 - Comparisons mirror how Dinsos staff judge a pair, and how Indonesian names and dates really go wrong:
   NIK edit distance (a typo or a transposition is distance 1); the name exactly (with term frequencies:
   SITI is weak evidence, SUPRIYADI strong), then on a *name key* that forgets spelling (OE/U, DJ/J,

@@ -1,6 +1,6 @@
 """Code lists of the PBDT 2015 / BDT verval instrument (DTKS before 2022; still in SIKS-NG legacy data).
 
-Source: /work/shared/domain.md §1.2. The option lists and their order agree across the 2020 verval form and
+Source: docs/domain-facts.md §1.2. The option lists and their order agree across the 2020 verval form and
 two public local-government apps; the exact numbers are uncertain until checked against the official
 "Buku Pedoman PBDT 2015". We use the numbering of "public app A" (the one that keeps 00/01 codes).
 
@@ -127,7 +127,8 @@ PEMBUANGAN_TINJA = CodeList(
 
 _HUBUNGAN = {2: "Istri/suami", 3: "Anak", 4: "Menantu", 5: "Cucu", 6: "Orang tua/mertua", 7: "Pembantu ruta"}
 HUBUNGAN_KRT = CodeList("hubungan_krt", {1: "Kepala rumah tangga", **_HUBUNGAN, 8: "Lainnya"})
-# The relation to the head of the *family*: same order as to the ruta head (domain.md; numbering [U]).
+# The relation to the head of the *family*: same order as to the ruta head
+# (docs/domain-facts.md §1.2; numbering [U]).
 HUBUNGAN_KK = CodeList("hubungan_kk", {1: "Kepala keluarga", **_HUBUNGAN, 8: "Lainnya"})
 KEPALA_RUMAH_TANGGA = 1
 KEPALA_KELUARGA = 1

@@ -1,6 +1,6 @@
 """Code lists of the Regsosek 2022 family instrument, REGSOS-EK2022.K (the DTKS form from 2022).
 
-Source: /work/shared/domain.md §1.1 — the print form "REGISTRASI SOSIAL EKONOMI 2022 / REGSOS-EK2022.K",
+Source (docs/domain-facts.md §1.1): the print form "REGISTRASI SOSIAL EKONOMI 2022 / REGSOS-EK2022.K",
 checked against OpenSID's enum. Labels follow the form's wording. Where the two sources disagree we follow
 the print form (see the comments at 305, 306b and 308). `CODE_LISTS` maps each form variable to its list.
 """

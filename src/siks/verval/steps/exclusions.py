@@ -3,7 +3,7 @@
 Why through `padan`: a flag is only as good as the link behind it. The NIK used is the one Dukcapil
 confirms for this person (exact match or a confident repair suggestion); without a Dukcapil extract the
 recorded NIK is used. ASN membership is flagged on the member and, because the whole household is
-excluded from bansos (domain.md §5.4), once more on the household.
+excluded from bansos (docs/domain-facts.md §5.4), once more on the household.
 """
 
 from __future__ import annotations

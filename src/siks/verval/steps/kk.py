@@ -1,8 +1,8 @@
 """Step `kk`: the current KK number (and domicile) from Dukcapil, for every ART whose identity is known.
 
 Why: the KK number changes on pecah KK, moves and the death of the head, and the new number exists at
-Dukcapil before anyone tells Dinsos (domain.md §3.2); a stale KK blocks the family at Kemensos. The
-person's identity comes from `padan` (exact match, or a confident repair suggestion), never from the
+Dukcapil before anyone tells Dinsos (docs/domain-facts.md §3.2); a stale KK blocks the family at Kemensos.
+The person's identity comes from `padan` (exact match, or a confident repair suggestion), never from the
 recorded NIK alone, so a borrowed NIK cannot move someone into another family.
 """
 

@@ -2,7 +2,7 @@
 
 Why in verval: the score must be recomputed on the same snapshot the other checks see, and the result
 (`household_pmt`, exported as Parquet) keeps the model key and each variable's contribution next to the
-score, so a desil can be explained and reproduced later (anchors §10.5).
+score, so a desil can be explained and reproduced later (docs/sources.md §2.2).
 
 Parameters: `pmt_model` (path to a model JSON; default the shipped model), `desil_populasi`
 (kabupaten | provinsi | nasional: a window over the ruta scored in this run; model: the model's fixed
