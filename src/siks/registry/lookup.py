@@ -37,10 +37,8 @@ def _require(user, permission: str) -> None:
 
 
 def _labels():
-    try:
-        from siks.domain.instruments import regsosek2022 as r
-    except ImportError:  # pragma: no cover - the instruments module is another engineer's
-        return {}
+    from siks.domain.instruments import regsosek2022 as r
+
     return {
         "sex": r.JENIS_KELAMIN.codes,
         "hubungan_kk": r.HUBUNGAN_KK.codes,

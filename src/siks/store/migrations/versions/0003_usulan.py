@@ -1,4 +1,4 @@
-"""usulan area: accounts (users, sessions, login attempts); the usulan engineer adds the workflow tables.
+"""usulan area: accounts (users, sessions, login attempts), then usulan, batches and field verval tasks.
 
 Accounts come first in this revision because every usulan row names the user who acted.
 
@@ -70,7 +70,7 @@ def _accounts_downgrade() -> None:
     op.drop_table("app_user")
 
 
-# --- usulan tables (written by the usulan engineer) go below, with their own upgrade/downgrade helpers ---
+# --- usulan tables, with their own upgrade/downgrade helpers ---
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
