@@ -18,6 +18,7 @@ _OUTSIDE = re.compile(
     "|".join(
         (
             r"(?<![\w-])" + "domain" + r"\.md",  # the old notes file (docs/domain-facts.md is ours)
+            r"(?<![\w./-])" + "domain" + r"\s+§",  # the same, cited without its extension
             "anch" + r"ors(\.md)?\s*§",
             r"\.\./" + "shared",
             "/work/" + "shared",
@@ -124,6 +125,7 @@ def test_every_cited_section_exists():
 def test_the_checks_catch_what_they_look_for(tmp_path):
     assert outside_citations("see " + "domain" + ".md §3.2 and " + "anch" + "ors §10.7") != []
     assert outside_citations("../" + "shared/glossary.md") != []
+    assert outside_citations("(hasil verivali, " + "domain" + " §2.3A)") != []
     assert outside_citations("docs/domain-facts.md §3.2, docs/sources.md §2.4, link anchors") == []
 
     (tmp_path / "a.md").write_text(

@@ -1,9 +1,9 @@
 """Field verval result codes, and which results should become a deactivation usulan.
 
-Per household: the Kemensos verivali form 2020 (domain §2.3A); code 6 (refusal) is siks's addition, taken
-from the Regsosek 205 list, because the 2020 form has no code for it. Per member: keberadaan (Regsosek 404).
-A visit never deactivates anyone by itself: what it finds becomes a draft usulan at the desa, which then
-goes up the approval chain like any other.
+Per household: the Kemensos verivali form 2020 (docs/domain-facts.md §2.6); code 6 (refusal) is siks's
+addition, taken from the Regsosek 205 list, because the 2020 form has no code for it. Per member: keberadaan
+(Regsosek 404). A visit never deactivates anyone by itself: what it finds becomes a draft usulan at the desa,
+which then goes up the approval chain like any other.
 """
 
 from __future__ import annotations

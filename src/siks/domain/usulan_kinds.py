@@ -32,7 +32,7 @@ KIND_LABEL = {
     Kind.SANGGAH: "Sanggah",
 }
 
-# Why an active record is deactivated (domain §2.3D): the same list serves nonaktif and sanggah.
+# Why an active record is deactivated (docs/domain-facts.md §2.7): the same list serves nonaktif and sanggah.
 NONAKTIF_REASONS = {
     "meninggal": "Meninggal",
     "pindah": "Pindah",
@@ -132,7 +132,7 @@ def _nik(value, sex, born, issues: list[Issue], today: dt.date) -> str | None:
 
 
 def _kk(value, issues: list[Issue], required: bool) -> str | None:
-    """KK structure beyond 16 digits is inferred (domain §3.2), so only a malformed number is refused."""
+    """KK structure beyond 16 digits is inferred (docs/domain-facts.md §3.2): refuse only a malformed one."""
     text = _text(value)
     if text is None:
         if required:

@@ -1,8 +1,9 @@
 """Desa batches: the usulan one Musdes agreed on, sent up together with the signed berita acara.
 
 Why a batch: in SIKS-NG a desa must upload the Musdes berita acara and the BNBA list with its proposals
-(domain §2.2). A draft usulan therefore goes up only inside a batch that has a berita acara; submitting
-the batch freezes its BNBA list (the rows as they were sent) and takes `ajukan` on every draft in it.
+(docs/domain-facts.md §2.2). A draft usulan therefore goes up only inside a batch that has a berita acara;
+submitting the batch freezes its BNBA list (the rows as they were sent) and takes `ajukan` on every draft in
+it.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def open_document(
 
 
 def bnba_rows(usulan: list[Usulan]) -> list[dict]:
-    """The by-name-by-address list (domain §2.3C): one row per usulan."""
+    """The by-name-by-address list (docs/domain-facts.md §2.3): one row per usulan."""
     return [
         {
             "no": i,

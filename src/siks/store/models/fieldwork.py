@@ -1,10 +1,10 @@
 """Field verval tables: which enumerator visits which household, and what they found.
 
-Why this shape: a task is one household for one enumerator; its result (hasil verivali, domain §2.3A) and
-each member's keberadaan (404) are kept with it, and the new answers go to a fresh dated `Assessment`, so
-the visit is part of the household's history rather than an overwrite. Scope comes from the household.
-`FieldProgress` keeps done/total tasks per desa, so the progress page reads a row per desa instead of
-counting every task (a household never changes desa, so the counters stay exact).
+Why this shape: a task is one household for one enumerator; its result (hasil verivali, docs/domain-facts.md
+§2.6) and each member's keberadaan (404) are kept with it, and the new answers go to a fresh dated
+`Assessment`, so the visit is part of the household's history rather than an overwrite. Scope comes from the
+household. `FieldProgress` keeps done/total tasks per desa, so the progress page reads a row per desa instead
+of counting every task (a household never changes desa, so the counters stay exact).
 """
 
 from __future__ import annotations
