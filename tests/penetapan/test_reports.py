@@ -99,7 +99,7 @@ def test_dashboard_page_charts_and_csv(client_for, data):
     }
     assert progress == {("Sukorambi", "Selesai"): 1, ("Sukorambi", "Belum"): 1}
     temuan = [r for r in rows if r["grafik"].startswith("Temuan")]
-    assert {r["seri"] for r in temuan} >= {"NIK_SEX_MISMATCH"}
+    assert {r["seri"] for r in temuan} >= {"Jenis kelamin tidak sesuai NIK"}
 
 
 def test_dashboard_is_scoped(client_for, data):

@@ -174,7 +174,7 @@ def test_the_compiler_rejects_what_the_checker_would_even_if_built_by_hand():
 
 def test_describe_reads_like_the_rule():
     text = el.describe(DEFAULT.rules[2].when)
-    assert "ada temuan ASN pada keluarga" in text and "status_pekerjaan = 5" in text
+    assert 'ada temuan "ASN/TNI/Polri" pada keluarga' in text and "status_pekerjaan = 5" in text
 
 
 # -- SQL and Python agree -----------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ import pytest
 
 from siks.synth.generate import generate
 from siks.synth.params import SynthParams
-from siks.verval.pipeline import STEP_MODULES, default_steps
+from siks.verval.pipeline import default_steps
 from siks.verval.runs import RunInputs, execute
 from siks.verval.synthdata import inputs_from_synth
 
-MY_STEPS = [m for m in STEP_MODULES if not m.endswith(("pmt", "eligibility"))]
+MY_STEPS = [s.name for s in default_steps() if s.name not in ("pmt", "eligibility")]
 PERSONS = 20_000
 SEED = 11
 
@@ -23,7 +23,7 @@ def run(kab: dict, work: Path, params: dict | None = None, **kw):
     return execute(
         RunInputs(kab["snapshot"], kab["refs"], **kw),
         work_dir=work,
-        steps=default_steps(MY_STEPS),
+        steps=[s for s in default_steps() if s.name in MY_STEPS],
         hash_files=False,
         params=params,
     )

@@ -25,6 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from siks.domain import finding_catalog
+
 FORMAT = "siks-rules/1"
 FieldType = Literal["int", "float", "text", "bool"]
 
@@ -257,7 +259,8 @@ def describe(cond: Mapping[str, object]) -> str:
         return "bukan " + describe(cond["not"])  # type: ignore[arg-type]
     if "has_finding" in cond:
         scope = cond.get("scope", "anggota")
-        return f"ada temuan {cond['has_finding']}" + ("" if scope == "anggota" else f" pada {scope}")
+        found = f'ada temuan "{finding_catalog.title(str(cond["has_finding"]))}"'
+        return found + ("" if scope == "anggota" else f" pada {scope}")
     if "any_member" in cond:
         return f"ada anggota {cond['any_member']} dengan {describe(cond['when'])}"  # type: ignore[arg-type]
     op = str(cond["op"])

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from siks.domain import eligibility
+from siks.domain import eligibility, finding_catalog
 from siks.domain.eligibility import RuleError, Subject
 
 FORMAT = "siks-program/1"
@@ -448,7 +448,8 @@ def pengurus_problems(rule: PengurusRule, person: Person) -> list[str]:
         problems.append("tidak punya NIK yang sah")
     bad = sorted(set(rule.invalid_findings) & set(person.findings))
     if bad:
-        problems.append("adminduk tidak valid (" + ", ".join(bad) + ")")
+        titles = ", ".join(finding_catalog.title(c) for c in bad)  # people read titles, not codes
+        problems.append(f"adminduk tidak valid ({titles})")
     return problems
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from siks.accounts.scope import wilayah_label
+from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
-from siks.domain import wilayah
 from siks.errors import Invalid, ServiceError
 from siks.penetapan.service import in_force
 from siks.programs import service as programs
@@ -201,6 +201,10 @@ def _found(
             if ok:
                 names.append(prog.name)
     text = "Terdaftar dalam DTKS" if m.included else "Tidak terdaftar dalam DTKS"
+    # what the verval found about a person left out, in the citizen's words of the finding catalog
+    notes = [] if m.included else finding_catalog.citizen_notes(m.findings or ())
+    if notes:
+        text = f"{text}. " + " ".join(notes)
     return Found(m.id, mask_name(m.nama), wilayah_label(h.desa_code), bool(m.included), tuple(names), text)
 
 

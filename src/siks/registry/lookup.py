@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +19,7 @@ from siks.accounts.masking import mask_nik, mask_numbers, nik_for, sees_full_nik
 from siks.accounts.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.accounts.scope import Scope, wilayah_label
 from siks.audit import EntryView, entries_for, record_change
+from siks.domain import finding_catalog
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.paging import Page, bounds
 from siks.store.models.registry import Family, FamilyKK, Household, Member
@@ -373,6 +373,8 @@ class FindingView:
     level: str
     subject: str  # the member's name, or "Keluarga"/"Rumah tangga"
     explanation: str
+    severity: str = ""  # from the finding catalog
+    action: str = ""  # what the operator should do (finding catalog)
 
 
 @dataclass(slots=True)
@@ -461,25 +463,6 @@ def household_detail(session: Session, user, household_id: int) -> HouseholdDeta
     )
 
 
-@lru_cache(maxsize=1)
-def _finding_titles() -> dict[str, str]:
-    """Finding titles; the steps define their codes when loaded, so load them once (about half a second)."""
-    try:
-        from siks.verval.findings import CODES
-        from siks.verval.pipeline import default_steps
-
-        default_steps()
-    except Exception:  # noqa: BLE001 - verval is optional for the page: fall back to the codes
-        return {}
-    try:  # eligibility rule codes are data, registered when the rules load
-        from siks.verval.steps import eligibility as step
-
-        step.register_codes(step.eligibility.default_rules())
-    except Exception:  # noqa: BLE001 - custom rule sets keep their code as title
-        pass
-    return {c: fc.title for c, fc in CODES.items()}
-
-
 def _latest_findings(session: Session, user, h: Household, member_names: dict[str, str]):
     """The latest finished verval run's findings for this household, if the verval tables exist."""
     try:
@@ -505,16 +488,17 @@ def _latest_findings(session: Session, user, h: Household, member_names: dict[st
         .order_by(VervalFinding.level, VervalFinding.code, VervalFinding.id)
         .limit(200)
     ).all()
-    titles = _finding_titles()
     full = sees_full_nik(user)
     subjects = {"keluarga": "Keluarga", "ruta": "Rumah tangga"}
     out = [
         FindingView(
             code=f.code,
-            title=titles.get(f.code, f.code),
+            title=finding_catalog.title(f.code),
             level=f.level,
             subject=member_names.get(f.member_ref or "", subjects.get(f.level, f.member_ref or "-")),
             explanation=(f.explanation or "") if full else mask_numbers(f.explanation or ""),
+            severity=finding_catalog.entry(f.code).severity_label,
+            action=finding_catalog.entry(f.code).action,
         )
         for f in rows
     ]

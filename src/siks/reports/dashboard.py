@@ -14,8 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from siks.accounts.scope import Scope
+from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
-from siks.domain import wilayah
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs
@@ -164,7 +164,8 @@ def findings_over_time(session: Session, scope: Scope) -> Series:
         total.update(c)
     top = [code for code, _ in total.most_common(TOP_CODES)]
     labels = [r.finished_at.strftime("%Y-%m-%d") if r.finished_at else r.id for r in runs]
-    values = {code: [per_run[r.id][code] for r in runs] for code in top}
+    # The legend and the CSV name each series by its catalog title: people do not read finding codes.
+    values = {finding_catalog.title(code): [per_run[r.id][code] for r in runs] for code in top}
     return Series("Temuan kualitas data per verval run", labels, values)
 
 

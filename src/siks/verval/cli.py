@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import importlib
 import json
 from pathlib import Path
 
@@ -62,15 +61,10 @@ def reference_load(
 
 def take_snapshot(db: str | None, out: Path) -> Path:
     """The store's snapshot writer (`siks export --snapshot`), owned by the registry area."""
-    for mod, fn in (("siks.registry.snapshot", "write_snapshot"), ("siks.registry.export", "write_snapshot")):
-        try:
-            writer = getattr(importlib.import_module(mod), fn)
-        except (ModuleNotFoundError, AttributeError):
-            continue
-        writer(out, url=db)
-        return out
-    console.print("[red]Penulis snapshot registri belum tersedia; gunakan --snapshot DIR.[/red]")
-    raise typer.Exit(1)
+    from siks.registry.snapshot import write_snapshot
+
+    write_snapshot(out, url=db)
+    return out
 
 
 def _progress_callbacks(progress: Progress, total: int):
@@ -158,10 +152,10 @@ def report_cmd(
     engine = storage.engine(db)
     run_id = _run_id(engine, run)
     table = Table(title=f"Temuan verval {run_id} per {per}")
-    for col in ("Wilayah", "Kode", "Temuan", "Jumlah"):
+    for col in ("Wilayah", "Temuan", "Tingkat", "Jumlah"):
         table.add_column(col, justify="right" if col == "Jumlah" else "left")
     for r in report.counts(engine, run_id, per):
-        table.add_row(r["wilayah"] or "-", r["code"], r["title"], f"{r['n']:,}")
+        table.add_row(r["wilayah"] or "-", r["title"], r["severity"], f"{r['n']:,}")
     console.print(table)
 
 
@@ -195,7 +189,8 @@ def explain_cmd(
     for r in rows:
         who = r["member_ref"] or f"ruta {r['household_ref']}"
         weight = f" (bobot {r['weight']:.1f})" if r["weight"] is not None else ""
-        console.print(f"[bold]{r['code']}[/bold] — {who}{weight}\n  {r['explanation']}")
+        console.print(f"[bold]{r['title']}[/bold] ({r['severity']}) — {who}{weight}\n  {r['explanation']}")
+        console.print(f"  tindakan: {r['action']}")
         if r["evidence"] and r["evidence"] != "{}":
             console.print(f"  bukti: {json.loads(r['evidence'])}")
 

@@ -1,19 +1,21 @@
 """One verval pipeline: an ordered list of named steps with declared inputs and outputs.
 
-Why this shape: the order and the data flow are visible in one place (`default_steps`), every step can be
-timed and recorded with its version, and a step only ever sees tables by name through a `BatchEngine`, so
-the whole pipeline can move to another engine (Spark) without touching a step. See docs/verval.md.
+Why this shape: the order and the data flow are visible in one place (`default_steps`, a list of step
+objects in `siks.verval.steps`), every step can be timed and recorded with its version, and a step only
+ever sees tables by name through a `BatchEngine`, so the whole pipeline can move to another engine (Spark)
+without touching a step. Every step declares the finding codes it emits; a code that is not declared or
+has no entry in the finding catalog stops the run, so no person ever reads a bare code. See docs/verval.md.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from siks.domain import finding_catalog
 from siks.verval.engines.base import BatchEngine
 from siks.verval.findings import FINDING_COLUMNS, findings_select
 
@@ -32,6 +34,8 @@ class Step:
     - An output named `findings_<name>` holds findings in the standard shape (`ctx.emit_findings`); the
       pipeline collects every such table into `findings`.
     - `exports` are outputs kept as Parquet in the run directory (e.g. household PMT scores).
+    - `codes` are the finding codes the step may emit (each needs a finding catalog entry); a step whose
+      codes are data (eligibility rules) declares the rest at run time with `ctx.declare_codes`.
     - Bump `version` whenever the step's logic changes: it is recorded with every run.
     """
 
@@ -43,6 +47,7 @@ class Step:
     outputs: tuple[str, ...] = ()
     optional_inputs: tuple[str, ...] = ()
     exports: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
     probabilistic: bool = False
 
     @property
@@ -60,6 +65,11 @@ class StepContext:
     work_dir: Path
     stats: dict[str, Any] = field(default_factory=dict)
     step: Step | None = None
+    declared_codes: set[str] = field(default_factory=set)
+
+    def declare_codes(self, codes: Iterable[str]) -> None:
+        """Codes this run of the step may emit besides `Step.codes` (rules loaded from data)."""
+        self.declared_codes.update(codes)
 
     def has(self, table: str) -> bool:
         return self.engine.has_table(table)
@@ -98,30 +108,11 @@ class PipelineError(RuntimeError):
     pass
 
 
-#: Modules that define the default steps, in order. Each exposes `STEP` (or `STEPS`, a list).
-STEP_MODULES = (
-    "siks.verval.steps.prepare",
-    "siks.verval.steps.structure",
-    "siks.verval.steps.padan",
-    "siks.verval.steps.kk",
-    "siks.verval.steps.ganda",
-    "siks.verval.steps.exclusions",
-    "siks.verval.steps.pmt",
-    "siks.verval.steps.eligibility",
-)
+def default_steps() -> list[Step]:
+    """The pipeline definition: the step objects of `siks.verval.steps.DEFAULT_STEPS`, in order, checked."""
+    from siks.verval.steps import DEFAULT_STEPS  # the steps import this module for `Step`
 
-
-def default_steps(modules: Iterable[str] | None = None) -> list[Step]:
-    """The pipeline definition. A module that is not written yet is skipped (others add theirs later)."""
-    steps: list[Step] = []
-    for name in STEP_MODULES if modules is None else modules:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue
-            raise
-        steps.extend(getattr(mod, "STEPS", None) or [mod.STEP])
+    steps = list(DEFAULT_STEPS)
     check_definition(steps, available=BASE_TABLES + REFERENCE_TABLES + STATE_TABLES)
     return steps
 
@@ -162,6 +153,7 @@ def run_steps(
         t0 = time.perf_counter()
         step.run(ctx)
         seconds = time.perf_counter() - t0
+        check_codes(engine, step, ctx.declared_codes)
         rows = {}
         for out in step.outputs:
             if not engine.has_table(out):
@@ -174,6 +166,24 @@ def run_steps(
     if engine is not None:
         collect_findings(engine, steps)
     return results
+
+
+def check_codes(engine: BatchEngine, step: Step, declared: Iterable[str] = ()) -> None:
+    """Every code in the step's findings is declared by the step and has a finding catalog entry."""
+    if step.findings_table not in step.outputs or not engine.has_table(step.findings_table):
+        return
+    emitted = {
+        r["code"] for r in engine.query(f"SELECT DISTINCT code FROM {step.findings_table}").to_pylist()
+    }
+    allowed = set(step.codes) | set(declared)
+    undeclared = sorted(c for c in emitted if c not in allowed)
+    if undeclared:
+        raise PipelineError(
+            f"langkah '{step.name}' menghasilkan kode temuan yang tidak dideklarasikan: {undeclared}"
+        )
+    uncatalogued = sorted(c for c in emitted if finding_catalog.get(c) is None)
+    if uncatalogued:
+        raise PipelineError(f"kode temuan tanpa entri katalog temuan: {uncatalogued}")
 
 
 def collect_findings(engine: BatchEngine, steps: Sequence[Step]) -> int:

@@ -15,10 +15,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, func, or_, select
 
+from siks.domain import finding_catalog
 from siks.store.models.verval import VervalFinding as F
-from siks.verval.findings import CODES
 
-#: export column → finding column (the first nine are the contract of `siks verval export`)
+#: export column → finding column (the first nine are the contract of `siks verval export`); the catalog
+#: columns after them tell a person reading the file what each code means and what to do.
 EXPORT_COLUMNS = {
     "run_id": "run_id",
     "finding_code": "code",
@@ -36,16 +37,21 @@ EXPORT_COLUMNS = {
     "rank": "rank",
     "evidence": "evidence",
 }
+CATALOG_COLUMNS = {
+    "judul_temuan": lambda e: e.title,
+    "tingkat": lambda e: e.severity_label,
+    "tindakan": lambda e: e.action,
+}
 EXPORT_SCHEMA = pa.schema(
     [
         (k, pa.float64() if k == "weight" else pa.int32() if k == "rank" else pa.string())
-        for k in EXPORT_COLUMNS
+        for k in [*EXPORT_COLUMNS, *CATALOG_COLUMNS]
     ]
 )
 
 
 def counts(db: Engine, run_id: str, per: str = "kecamatan") -> list[dict[str, Any]]:
-    """[{wilayah, code, title, n}] ordered by wilayah then code."""
+    """[{wilayah, code, title, severity, n}] ordered by wilayah then code (title etc. from the catalog)."""
     area = func.substr(F.kode_desa, 1, 8) if per == "kecamatan" else F.kode_desa  # "35.09.15"
     q = (
         select(area.label("wilayah"), F.code, func.count().label("n"))
@@ -56,7 +62,8 @@ def counts(db: Engine, run_id: str, per: str = "kecamatan") -> list[dict[str, An
     with db.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
     for r in rows:
-        r["title"] = CODES[r["code"]].title if r["code"] in CODES else r["code"]
+        e = finding_catalog.entry(r["code"])
+        r["title"], r["severity"] = e.title, e.severity_label
     return rows
 
 
@@ -68,6 +75,9 @@ def _batches(db: Engine, run_id: str, size: int = 50_000) -> Iterator[pa.RecordB
         )
         for part in result.partitions(size):
             rows = [dict(r._mapping) for r in part]
+            for r in rows:
+                e = finding_catalog.entry(r["finding_code"])
+                r.update({k: f(e) for k, f in CATALOG_COLUMNS.items()})
             yield pa.RecordBatch.from_pylist(rows, schema=EXPORT_SCHEMA)
 
 
@@ -102,4 +112,8 @@ def explain(db: Engine, run_id: str, nik: str) -> list[dict[str, Any]]:
         ]
         cond = or_(F.nik == nik, F.member_ref.in_(refs)) if refs else F.nik == nik
         rows = conn.execute(select(F.__table__).where(F.run_id == run_id, cond).order_by(F.code, F.rank))
-        return [dict(r._mapping) for r in rows]
+        out = [dict(r._mapping) for r in rows]
+    for r in out:
+        e = finding_catalog.entry(r["code"])
+        r.update(title=e.title, severity=e.severity_label, action=e.action)
+    return out

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from siks.domain import eligibility
+from siks.domain import eligibility, finding_catalog
 from siks.domain.eligibility import RuleError, RuleSet
 from siks.domain.pmt_features import DISABILITY_COLUMNS
-from siks.verval import findings as finding_codes
 from siks.verval import rules_sql
 from siks.verval.pipeline import Step, StepContext
 from siks.verval.pmt_sql import age_sql, code, flag
@@ -33,16 +32,16 @@ def load_rules(ctx: StepContext) -> RuleSet:
     return eligibility.load(path) if path else eligibility.default_rules()
 
 
+#: The codes of the shipped DTKS rules; a custom rule set declares its own when it is loaded.
+CODES = tuple(r.code for r in eligibility.default_rules().rules)
+
+
 def register_codes(ruleset: RuleSet) -> None:
-    """Give each rule code a title for reports; a rule may not reuse another step's finding code."""
-    for rule in ruleset.rules:
-        existing = finding_codes.CODES.get(rule.code)
-        if existing is not None and existing.step != "eligibility":
-            raise RuleError(f"Kode aturan {rule.code} sudah dipakai oleh langkah '{existing.step}'.")
-        if existing is None:
-            finding_codes.define(
-                rule.code, "anggota", rule.title or rule.code, rule.explanation, "eligibility"
-            )
+    """Put each rule in the finding catalog; a rule may not reuse another step's finding code."""
+    try:
+        finding_catalog.register_rules((r.code, r.title, r.explanation) for r in ruleset.rules)
+    except ValueError as e:
+        raise RuleError(str(e)) from None
 
 
 def subject_sql(member_columns: set[str], as_of: dt.date, with_padan: bool) -> str:
@@ -89,6 +88,7 @@ def subject_sql(member_columns: set[str], as_of: dt.date, with_padan: bool) -> s
 def run(ctx: StepContext) -> None:
     ruleset = load_rules(ctx)
     register_codes(ruleset)
+    ctx.declare_codes(r.code for r in ruleset.rules)
     engine = ctx.engine
     ctx.create(SUBJECT, subject_sql(set(engine.columns("member")), as_of(ctx), engine.has_table("padan")))
     earlier = [t for t in EARLIER_FINDINGS if engine.has_table(t)]
@@ -123,7 +123,8 @@ def run(ctx: StepContext) -> None:
         temuan_dipakai=earlier,
         # A has_finding code no step defines can never fire: worth seeing in the run record.
         kode_temuan_tak_dikenal=sorted(
-            {c for r in ruleset.rules for c in eligibility.finding_codes(r.when)} - set(finding_codes.CODES)
+            {c for r in ruleset.rules for c in eligibility.finding_codes(r.when)}
+            - set(finding_catalog.all_codes())
         ),
     )
 
@@ -136,5 +137,6 @@ STEP = Step(
     optional_inputs=("padan", *EARLIER_FINDINGS),
     outputs=("eligibility", "findings_eligibility"),
     exports=("eligibility",),
+    codes=CODES,
     run=run,
 )

@@ -93,5 +93,6 @@ STEP = Step(
     inputs=("person", "padan", "dukcapil"),
     optional_inputs=("ref_asn", "ref_pln", "ref_kendaraan"),
     outputs=("exclusion_person", "findings_exclusions"),
+    codes=("DECEASED", "ASN", "HOUSEHOLD_ASN", "PLN_NONSUBSIDI", "CAR_OWNER"),
     run=run,
 )

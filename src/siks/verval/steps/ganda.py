@@ -144,6 +144,7 @@ STEP = Step(
     inputs=("person", "duplicate_decision", "previous_cluster"),
     optional_inputs=("padan",),
     outputs=("ganda_input", "duplicate_cluster", "duplicate_possible", "findings_ganda"),
+    codes=("DUP_NIK", "DUP", "DUP_POSSIBLE"),
     run=run,
     probabilistic=True,
 )

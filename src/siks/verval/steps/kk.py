@@ -67,5 +67,6 @@ STEP = Step(
     version="2",
     inputs=("person", "padan", "dukcapil"),
     outputs=("kk_identity", "findings_kk"),
+    codes=("KK_CHANGED", "MOVED"),
     run=run,
 )

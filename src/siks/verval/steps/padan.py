@@ -260,6 +260,14 @@ STEP = Step(
     inputs=("person",),
     optional_inputs=("ref_dukcapil",),
     outputs=("dukcapil", "padan", "nik_suggestion", "findings_padan"),
+    codes=(
+        "PADAN_NIK_UNKNOWN",
+        "PADAN_NO_NIK",
+        "PADAN_NAME_MISMATCH",
+        "PADAN_IDENTITY_MISMATCH",
+        "PADAN_OTHER_PERSON",
+        "NIK_SUGGESTION",
+    ),
     run=run,
     probabilistic=True,
 )

@@ -23,37 +23,13 @@ from siks.domain import pmt
 from siks.domain.bps14 import ANSWERABLE, POOR_THRESHOLD
 from siks.domain.pmt_features import HOUSEHOLD_CODES
 from siks.verval import pmt_sql
-from siks.verval.findings import define
 from siks.verval.pipeline import Step, StepContext
 
 REGION_TABLE = "pmt_region_effect"
 MISMATCH_DESIL = 6  # ≥ 9 BPS criteria but ranked desil ≥ this → worth a second look
 SPARSE_SHARE = 0.5  # more than half of the housing answers empty → score unreliable
 
-define(
-    "PMT_NO_MEMBERS",
-    "ruta",
-    "Ruta tanpa ART yang tinggal bersama",
-    "Rumah tangga {household_ref} tidak memiliki ART yang tinggal bersama (semua meninggal, pindah atau "
-    "tidak ditemukan), sehingga skor PMT dan desil tidak dihitung.",
-    "pmt",
-)
-define(
-    "PMT_BPS_MISMATCH",
-    "ruta",
-    "Desil tinggi padahal memenuhi kriteria miskin BPS",
-    "Rumah tangga {household_ref} memenuhi {kriteria_bps} kriteria miskin BPS (batas {batas}), tetapi "
-    "model {model} menempatkannya di desil {desil}. Periksa kembali jawaban pendataan.",
-    "pmt",
-)
-define(
-    "PMT_SPARSE_ANSWERS",
-    "ruta",
-    "Jawaban perumahan banyak yang kosong",
-    "Rumah tangga {household_ref}: {kosong} dari {jumlah} jawaban perumahan/aset kosong, sehingga skor "
-    "PMT kurang dapat dipercaya. Lengkapi data pendataan.",
-    "pmt",
-)
+CODES = ("PMT_NO_MEMBERS", "PMT_BPS_MISMATCH", "PMT_SPARSE_ANSWERS")  # titles: the finding catalog
 
 
 def as_of(ctx: StepContext) -> dt.date:
@@ -162,6 +138,7 @@ STEP = Step(
     version="1",
     inputs=("member", "household"),
     outputs=("pmt_features", "household_pmt", "findings_pmt"),
+    codes=CODES,
     exports=("pmt_features", "household_pmt"),
     run=run,
 )

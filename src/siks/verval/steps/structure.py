@@ -11,54 +11,12 @@ from datetime import date
 
 import pyarrow as pa
 
-from siks.domain import rules_sql, wilayah
-from siks.verval.findings import define
+from siks.domain import kk, nik, rules_sql, wilayah
 from siks.verval.pipeline import Step, StepContext
 
-NIK_TEXT = {
-    "NIK_EMPTY": ("NIK kosong", "NIK {nama} kosong. Minta fotokopi KTP/KK untuk melengkapinya."),
-    "NIK_FORMAT": ("NIK tidak 16 digit", "NIK {nama} ({nik}) bukan 16 digit angka."),
-    "NIK_PROVINCE": ("Kode provinsi NIK salah", "Digit 1–2 NIK {nik} ({nama}) bukan kode provinsi."),
-    "NIK_REGION": (
-        "Kode wilayah NIK tidak dikenal",
-        "Digit 1–6 NIK {nik} ({nama}) bukan kode kecamatan yang pernah ada.",
-    ),
-    "NIK_BIRTHDATE": (
-        "Tanggal lahir dalam NIK mustahil",
-        "Digit 7–12 NIK {nik} ({nama}) bukan tanggal yang mungkin (perempuan: tanggal + 40).",
-    ),
-    "NIK_FUTURE_BIRTH": (
-        "Tanggal lahir NIK di masa depan",
-        "Tanggal lahir dalam NIK {nik} ({nama}) jatuh setelah tanggal acuan.",
-    ),
-    "NIK_SERIAL": ("Nomor urut NIK 0000", "Nomor urut (digit 13–16) NIK {nik} ({nama}) adalah 0000."),
-    "NIK_SEX_MISMATCH": (
-        "Jenis kelamin tidak sesuai NIK",
-        "NIK {nik} menunjukkan jenis kelamin lain (perempuan: tanggal + 40) daripada yang "
-        "tercatat untuk {nama} (jenis kelamin {jenis_kelamin}).",
-    ),
-    "NIK_BIRTHDATE_MISMATCH": (
-        "Tanggal lahir tidak sesuai NIK",
-        "Tanggal lahir dalam NIK {nik} berbeda dengan tanggal lahir tercatat {nama} ({tanggal_lahir}).",
-    ),
-}
-KK_TEXT = {
-    "KK_EMPTY": ("No. KK kosong", "No. KK keluarga {family_ref} kosong."),
-    "KK_FORMAT": ("No. KK tidak 16 digit", "No. KK keluarga {family_ref} ({no_kk}) bukan 16 digit angka."),
-    "KK_REGION": (
-        "Kode wilayah No. KK tidak dikenal",
-        "Digit 1–6 No. KK {no_kk} (keluarga {family_ref}) bukan kode kecamatan yang pernah ada.",
-    ),
-    "KK_DATE": (
-        "Tanggal No. KK mustahil",
-        "Digit 7–12 No. KK {no_kk} (keluarga {family_ref}) bukan tanggal pencatatan yang mungkin.",
-    ),
-    "KK_SERIAL": ("Nomor urut No. KK 0000", "Nomor urut No. KK {no_kk} (keluarga {family_ref}) adalah 0000."),
-}
-for _code, (_title, _text) in NIK_TEXT.items():
-    define(_code, "anggota", _title, _text, "structure")
-for _code, (_title, _text) in KK_TEXT.items():
-    define(_code, "keluarga", _title, _text, "structure")
+#: The codes this step emits: the domain's NIK and KK rules (titles and texts are in the finding catalog).
+NIK_CODES = tuple(nik.RULES)
+KK_CODES = tuple(kk.RULES)
 
 
 def reference_date(ctx: StepContext) -> date:
@@ -82,8 +40,8 @@ def run(ctx: StepContext) -> None:
         ),
     )
     cols = set(ctx.engine.columns("structure_check"))
-    nik_codes = [c for c in NIK_TEXT if c.lower() in cols]
-    kk_codes = [c for c in KK_TEXT if c.lower() in cols]
+    nik_codes = [c for c in NIK_CODES if c.lower() in cols]
+    kk_codes = [c for c in KK_CODES if c.lower() in cols]
     parts = [
         f"""SELECT s.{c.lower()} AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
                    p.nik_raw AS nik, p.nama, p.jenis_kelamin, p.tanggal_lahir
@@ -115,5 +73,6 @@ STEP = Step(
     version="1",
     inputs=("person",),
     outputs=("structure_check", "findings_structure"),
+    codes=NIK_CODES + KK_CODES,
     run=run,
 )
