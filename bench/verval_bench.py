@@ -17,23 +17,23 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from siks.verval.pipeline import STEP_MODULES, default_steps  # noqa: E402
+from siks.verval.engines import open_engine  # noqa: E402
+from siks.verval.pipeline import default_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
 
 def floor(snap: Path, dukcapil: Path) -> float:
-    con = duckdb.connect()
+    engine = open_engine()
+    engine.register_parquet("m", snap / "member.parquet")
+    engine.register_parquet("d", dukcapil)
     t = time.perf_counter()
-    con.execute(
-        f"SELECT COUNT(*) FROM read_parquet('{snap / 'member.parquet'}') m "
-        f"JOIN read_parquet('{dukcapil}') d ON d.nik = m.nik"
-    ).fetchall()
-    return time.perf_counter() - t
+    engine.scalar("SELECT COUNT(*) FROM m JOIN d ON d.nik = m.nik")
+    seconds = time.perf_counter() - t
+    engine.close()
+    return seconds
 
 
 def main() -> None:
@@ -48,14 +48,14 @@ def main() -> None:
     snap, refs = inputs_from_synth(args.synth, work)
     print(f"persiapan data: {time.perf_counter() - t0:.1f} dtk (tidak dihitung)")
     base = floor(snap, refs["dukcapil"])
-    steps = default_steps([m for m in STEP_MODULES if not m.endswith(("pmt", "eligibility"))])
+    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
     t = time.perf_counter()
     params = {"retrain": "1", "model_dir": str(work / "model")} if args.retrain else {}
     out = execute(RunInputs(snap, refs), work_dir=work / "run", steps=steps, hash_files=True, params=params)
     total = time.perf_counter() - t
     n_dtks, n_duk = out.inputs["member"]["rows"], out.inputs["ref_dukcapil"]["rows"]
     print(f"DTKS {n_dtks:,} ART × Dukcapil {n_duk:,}; temuan {out.engine.count('findings'):,}")
-    print(f"lantai (join NIK DuckDB): {base:.2f} dtk")
+    print(f"lantai (join NIK di engine): {base:.2f} dtk")
     prob = {s.name for s in steps if s.probabilistic}
     for group, names in (
         ("deterministik", [s.name for s in steps if s.name not in prob]),

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
+
+from siks.verval.engines import BatchEngine, open_engine
 
 #: error kind → finding codes that detect it
 KIND_CODES: dict[str, tuple[str, ...]] = {
@@ -42,7 +43,7 @@ ALSO_EXPLAINED_BY: dict[str, tuple[str, ...]] = {
 #: SQL giving the unit key of a truth row (e) and of a finding (f)
 _TRUTH_UNIT = {
     "anggota": "id_art",
-    "keluarga": "regexp_extract(id_art, '^(.*)-[0-9]+$', 1)",
+    "keluarga": "REGEXP_REPLACE(id_art, '-[0-9]+$', '')",  # the id_keluarga before '-no_urut'
     "ruta": "id_ruta",
 }
 _FINDING_UNIT = {"anggota": "member_ref", "keluarga": "family_ref", "ruta": "household_ref"}
@@ -80,18 +81,24 @@ class Evaluation:
 
 
 def evaluate(findings: pa.Table, truth_dir: Path) -> Evaluation:
-    con = duckdb.connect()
+    engine = open_engine(ordered=True)
+    try:
+        return _evaluate(engine, findings, Path(truth_dir))
+    finally:
+        engine.close()
+
+
+def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path) -> Evaluation:
     cols = [
         c
         for c in ("code", "member_ref", "family_ref", "household_ref", "related_nik", "cluster_id", "rank")
         if c in findings.column_names
     ]
-    con.register("f", findings.select(cols))
-    t = Path(truth_dir)
-    con.execute(f"CREATE TABLE e AS SELECT * FROM read_csv('{t / 'errors.csv'}', all_varchar = true)")
-    con.execute(f"CREATE TABLE m AS SELECT * FROM read_csv('{t / 'members.csv'}', all_varchar = true)")
+    engine.register_arrow("f", findings.select(cols))
+    engine.register_csv("e", t / "errors.csv")
+    engine.register_csv("m", t / "members.csv")
     scores: list[Score] = []
-    kinds_present = {r[0] for r in con.execute("SELECT DISTINCT kind FROM e").fetchall()}
+    kinds_present = {r["kind"] for r in engine.query("SELECT DISTINCT kind FROM e").to_pylist()}
     for kind, codes in KIND_CODES.items():
         if kind not in kinds_present:
             continue
@@ -105,41 +112,40 @@ def evaluate(findings: pa.Table, truth_dir: Path) -> Evaluation:
         flagged = f"SELECT DISTINCT {fu} AS u FROM f WHERE code IN ({code_list}) AND {fu} IS NOT NULL"
         truth = f"SELECT DISTINCT {tu} AS u FROM e WHERE kind = '{kind}'"
         explained = f"SELECT DISTINCT {tu} AS u FROM e WHERE kind IN ({kinds_list}) AND {tu} IS NOT NULL"
-        tp = con.execute(f"SELECT COUNT(*) FROM ({truth}) t WHERE u IN ({flagged})").fetchall()[0][0]
-        fn = con.execute(f"SELECT COUNT(*) FROM ({truth}) t WHERE u NOT IN ({flagged})").fetchall()[0][0]
-        fp = con.execute(f"SELECT COUNT(*) FROM ({flagged}) x WHERE u NOT IN ({explained})").fetchall()[0][0]
+        tp = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u IN ({flagged})"))
+        fn = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u NOT IN ({flagged})"))
+        fp = int(engine.scalar(f"SELECT COUNT(*) FROM ({flagged}) AS x WHERE u NOT IN ({explained})"))
         scores.append(Score(kind, tp, fp, fn))
-    scores.append(_ganda(con))
-    top, n = _suggestions(con)
-    con.close()
+    scores.append(_ganda(engine))
+    top, n = _suggestions(engine)
     return Evaluation(scores, top, n)
 
 
-def _ganda(con: duckdb.DuckDBPyConnection) -> Score:
+def _ganda(engine: BatchEngine) -> Score:
     """Pairwise: predicted pairs = two records in one DUP cluster; true pairs = one person_id."""
-    con.execute(
-        """CREATE TABLE tp AS SELECT a.id_art AS a, b.id_art AS b FROM m a JOIN m b
-           ON a.person_id = b.person_id AND a.id_art < b.id_art"""
+    n_true = engine.create_table(
+        "tp",
+        """SELECT a.id_art AS a, b.id_art AS b FROM m AS a JOIN m AS b
+           ON a.person_id = b.person_id AND a.id_art < b.id_art""",
     )
-    con.execute(
-        """CREATE TABLE pp AS SELECT DISTINCT a.member_ref AS a, b.member_ref AS b
-           FROM (SELECT DISTINCT member_ref, cluster_id FROM f WHERE code = 'DUP') a
-           JOIN (SELECT DISTINCT member_ref, cluster_id FROM f WHERE code = 'DUP') b
-           ON a.cluster_id = b.cluster_id AND a.member_ref < b.member_ref"""
+    n_pred = engine.create_table(
+        "pp",
+        """SELECT DISTINCT a.member_ref AS a, b.member_ref AS b
+           FROM (SELECT DISTINCT member_ref, cluster_id FROM f WHERE code = 'DUP') AS a
+           JOIN (SELECT DISTINCT member_ref, cluster_id FROM f WHERE code = 'DUP') AS b
+           ON a.cluster_id = b.cluster_id AND a.member_ref < b.member_ref""",
     )
-    tp = con.execute("SELECT COUNT(*) FROM pp JOIN tp USING (a, b)").fetchall()[0][0]
-    n_pred = con.execute("SELECT COUNT(*) FROM pp").fetchall()[0][0]
-    n_true = con.execute("SELECT COUNT(*) FROM tp").fetchall()[0][0]
+    tp = int(engine.scalar("SELECT COUNT(*) FROM pp JOIN tp ON pp.a = tp.a AND pp.b = tp.b"))
     return Score("ganda (pasangan)", tp, n_pred - tp, n_true - tp)
 
 
-def _suggestions(con: duckdb.DuckDBPyConnection) -> tuple[float | None, int]:
-    rows = con.execute(
-        """SELECT COUNT(*), COUNT(*) FILTER (WHERE s.related_nik = m.true_nik)
-           FROM (SELECT DISTINCT id_art FROM e WHERE kind IN ('nik_typo', 'nik_transposed')) x
+def _suggestions(engine: BatchEngine) -> tuple[float | None, int]:
+    row = engine.query(
+        """SELECT COUNT(*) AS n, SUM(CASE WHEN s.related_nik = m.true_nik THEN 1 ELSE 0 END) AS ok
+           FROM (SELECT DISTINCT id_art FROM e WHERE kind IN ('nik_typo', 'nik_transposed')) AS x
            JOIN m ON m.id_art = x.id_art
-           LEFT JOIN (SELECT member_ref, related_nik FROM f WHERE code = 'NIK_SUGGESTION' AND rank = 1) s
+           LEFT JOIN (SELECT member_ref, related_nik FROM f WHERE code = 'NIK_SUGGESTION' AND rank = 1) AS s
              ON s.member_ref = x.id_art"""
-    ).fetchall()[0]
-    n, ok = rows
-    return (ok / n if n else None), int(n)
+    ).to_pylist()[0]
+    n, ok = int(row["n"]), int(row["ok"] or 0)
+    return (ok / n if n else None), n

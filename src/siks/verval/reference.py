@@ -10,8 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
+from siks.verval.engines import BatchEngine, open_engine
 from siks.verval.runs import sha256_file
 
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -71,13 +70,16 @@ def data_dir() -> Path:
     return Path(os.environ.get("SIKS_DATA_DIR", "./siks-data"))
 
 
-def _source(path: Path) -> str:
-    p = str(path).replace("'", "''")
-    if path.suffix.lower() == ".parquet":
-        return f"(SELECT * FROM read_parquet('{p}'))"
-    if path.suffix.lower() in (".csv", ".txt"):
-        return f"(SELECT * FROM read_csv('{p}', all_varchar = true, header = true))"
-    raise ReferenceError(f"{path.name}: format tidak dikenal (gunakan CSV atau Parquet)")
+def _register(engine: BatchEngine, path: Path) -> None:
+    """The extract as table `src` with `_row`, the data row number from 1 (CSV as text, Parquet as typed)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        engine.register_parquet("src_file", path)
+        engine.create_table("src", "SELECT ROW_NUMBER() OVER () AS _row, * FROM src_file")
+    elif suffix in (".csv", ".txt"):
+        engine.register_csv("src", path, row_number="_row")
+    else:
+        raise ReferenceError(f"{path.name}: format tidak dikenal (gunakan CSV atau Parquet)")
 
 
 UPPER = ("status_hidup", "jenis", "tarif")
@@ -96,14 +98,13 @@ def _typed(col: str) -> str:
     return f"CAST({v} AS {typ})"
 
 
-def validate(con: duckdb.DuckDBPyConnection, kind: str, path: Path) -> None:
-    """Raise ReferenceError on the first bad value per column (row numbers count data rows from 1)."""
+def validate(engine: BatchEngine, kind: str, path: Path) -> None:
+    """Raise ReferenceError on the first bad value per column (row numbers count data rows from 1).
+    Leaves the extract as table `src` in the engine."""
     if kind not in SPECS:
         raise ReferenceError(f"jenis rujukan '{kind}' tidak dikenal; pilih salah satu: {', '.join(KINDS)}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE src AS SELECT ROW_NUMBER() OVER () AS _row, * FROM {_source(path)}"
-    )
-    cols = {r[0].lower() for r in con.execute("DESCRIBE src").fetchall()}
+    _register(engine, path)
+    cols = {c.lower() for c in engine.columns("src")}
     missing = [c for c, *_ in SPECS[kind] if c not in cols]
     if missing:
         raise ReferenceError(f"{path.name}: kolom wajib tidak ada: {', '.join(missing)}")
@@ -114,16 +115,18 @@ def validate(con: duckdb.DuckDBPyConnection, kind: str, path: Path) -> None:
         if required:
             conds.append(f"{text} IS NULL")
         if regex:
-            conds.append(f"({text} IS NOT NULL AND NOT regexp_full_match({text}, '{regex}'))")
+            # every pattern is anchored (^…$), so a match is a full match on any engine
+            conds.append(f"({text} IS NOT NULL AND NOT REGEXP_LIKE({text}, '{regex}'))")
         if typ == "DATE":
             conds.append(f"({text} IS NOT NULL AND TRY_CAST({text} AS DATE) IS NULL)")
         if not conds:
             continue
-        rows = con.execute(
-            f"SELECT _row, {text} FROM src WHERE {' OR '.join(conds)} ORDER BY _row LIMIT 1"
-        ).fetchall()
+        where = " OR ".join(conds)
+        rows = engine.query(
+            f"SELECT _row AS row_no, {text} AS value FROM src WHERE {where} ORDER BY _row LIMIT 1"
+        ).to_pylist()
         if rows:
-            row, value = rows[0]
+            row, value = rows[0]["row_no"], rows[0]["value"]
             what = "kosong" if value is None else f"'{value}' tidak sah"
             problems.append(f"baris {row}, kolom '{col}': {what}")
     if problems:
@@ -135,18 +138,16 @@ def load(kind: str, file: Path, *, out_dir: Path | None = None) -> Loaded:
     file = Path(file)
     if not file.exists():
         raise ReferenceError(f"berkas tidak ada: {file}")
-    con = duckdb.connect()
+    engine = open_engine(ordered=True)
     try:
-        validate(con, kind, file)
+        validate(engine, kind, file)
         digest = sha256_file(file)
         target_dir = (out_dir or data_dir()) / "reference"
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / f"{kind}-{digest[:12]}.parquet"
         select = ", ".join(f"{_typed(c)} AS {c}" for c, *_ in SPECS[kind])
-        con.execute(
-            f"COPY (SELECT {select} FROM src ORDER BY _row) TO '{target}' (FORMAT PARQUET)"
-        ).fetchall()
-        rows = con.execute("SELECT COUNT(*) FROM src").fetchall()[0][0]
+        engine.export_parquet(f"SELECT {select} FROM src ORDER BY _row", target)
+        rows = engine.count("src")
     finally:
-        con.close()
+        engine.close()
     return Loaded(kind, target, digest, int(rows))

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import splink
 import sqlglot
 
-from siks.verval.engines.base import BatchEngine
-from siks.verval.engines.duckdb import DuckDBEngine
+from siks.verval.engines import BatchEngine, open_engine
 from siks.verval.pipeline import Step, StepContext, StepResult, default_steps, run_steps
 
 REFERENCE_KINDS = ("dukcapil", "asn", "pln", "kendaraan")
@@ -121,7 +119,7 @@ def execute(
     run_id = run_id or new_run_id()
     params = dict(params or {})
     work_dir.mkdir(parents=True, exist_ok=True)
-    engine = engine or DuckDBEngine(temp_dir=work_dir / "tmp")
+    engine = engine or open_engine(temp_dir=work_dir / "tmp")
     steps = list(steps or default_steps())
     used = register_inputs(engine, inputs, hash_files=hash_files)
     results = run_steps(
@@ -133,6 +131,6 @@ def execute(
     versions = {s.name: s.version for s in steps}
     versions["engine"] = type(engine).__name__
     versions["splink"] = splink.__version__
-    versions["duckdb"] = duckdb.__version__
+    versions.update(engine.versions())
     versions["sqlglot"] = sqlglot.__version__
     return RunOutcome(run_id, engine, results, used, versions, params)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from siks.verval import reference
+from siks.verval.engines import open_engine
 
 
 def inputs_from_synth(d: Path, work: Path) -> tuple[Path, dict[str, Path]]:
@@ -15,14 +14,16 @@ def inputs_from_synth(d: Path, work: Path) -> tuple[Path, dict[str, Path]]:
     d, work = Path(d), Path(work)
     snap = work / "snapshot"
     snap.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    src = f"read_csv('{(d / 'dtks.csv').as_posix()}', all_varchar = true, header = true)"
-    con.execute(f"COPY (SELECT * FROM {src}) TO '{(snap / 'member.parquet').as_posix()}' (FORMAT PARQUET)")
-    con.execute(
-        f"COPY (SELECT id_ruta, any_value(kode_desa) AS kode_desa FROM {src} GROUP BY id_ruta) "
-        f"TO '{(snap / 'household.parquet').as_posix()}' (FORMAT PARQUET)"
-    )
-    con.close()
+    engine = open_engine(ordered=True)
+    try:
+        engine.register_csv("dtks", d / "dtks.csv")
+        engine.export_parquet("SELECT * FROM dtks", snap / "member.parquet")
+        engine.export_parquet(
+            "SELECT id_ruta, ANY_VALUE(kode_desa) AS kode_desa FROM dtks GROUP BY id_ruta",
+            snap / "household.parquet",
+        )
+    finally:
+        engine.close()
     refs: dict[str, Path] = {}
     for kind in reference.KINDS:
         for name in (f"{kind}.parquet", f"{kind}.csv"):

@@ -2,7 +2,10 @@
 
 Steps write SQL in one neutral dialect (sqlglot's default, ANSI-like) and hand it to the engine, which
 transpiles it. A step never touches the engine's own connection; anything engine-specific (reading
-Parquet, Splink's database API, writing files) lives behind this interface.
+Parquet or CSV, Splink's database API, writing files, library versions) lives behind this interface, and
+so does every other verval module (reference extracts, evaluation, synthetic inputs, runs): only
+`siks.verval.engines` imports an engine library. Like Splink's one public API over DuckDBAPI/SparkAPI, a
+new engine (Spark, issue #11) implements this class and is added to `siks.verval.engines.open_engine`.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ class BatchEngine(ABC):
     @abstractmethod
     def register_parquet(self, name: str, paths: Path | Sequence[Path]) -> None:
         """Expose Parquet file(s) as table `name` without loading rows into Python."""
+
+    @abstractmethod
+    def register_csv(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+        """Expose a CSV file (header row; every column as text) as table `name`. With `row_number`, add that
+        column numbering the data rows from 1 in file order (for error messages that name the row)."""
 
     @abstractmethod
     def register_arrow(self, name: str, table: pa.Table) -> None:
@@ -82,6 +90,14 @@ class BatchEngine(ABC):
     @abstractmethod
     def write_parquet(self, name: str, path: Path) -> None:
         """Write table `name` to one Parquet file."""
+
+    @abstractmethod
+    def export_parquet(self, select_sql: str, path: Path) -> None:
+        """Write the rows of a neutral SELECT to one Parquet file, in its ORDER BY when it has one."""
+
+    def versions(self) -> dict[str, str]:
+        """Library versions recorded with every run (e.g. {"duckdb": "1.1.3"})."""
+        return {}
 
     # -- Splink ---------------------------------------------------------------------------------------
     @abstractmethod

@@ -23,12 +23,16 @@ class DuckDBEngine(BatchEngine):
         threads: int | None = None,
         memory_limit: str | None = None,
         temp_dir: Path | None = None,
+        ordered: bool = False,
     ) -> None:
+        """`ordered` keeps file order in results without ORDER BY (small utility work: copies of extracts);
+        a pipeline run does without it, which lets DuckDB stream large joins."""
         super().__init__()
         self.con = duckdb.connect(database)
+        self.ordered = ordered
         self._run(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         self._run(f"SET memory_limit = '{memory_limit or os.environ.get('SIKS_DUCKDB_MEMORY', '4GB')}'")
-        self._run("SET preserve_insertion_order = false")
+        self._run(f"SET preserve_insertion_order = {'true' if ordered else 'false'}")
         if temp_dir is not None:
             Path(temp_dir).mkdir(parents=True, exist_ok=True)
             self._run(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
@@ -42,6 +46,18 @@ class DuckDBEngine(BatchEngine):
         lst = ", ".join("'" + Path(p).as_posix().replace("'", "''") + "'" for p in files)
         self.drop(name)
         self._run(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}])")
+
+    def register_csv(self, name: str, path: Path, *, row_number: str | None = None) -> None:
+        src = f"read_csv({_literal(path)}, all_varchar = true, header = true)"
+        self.drop(name)
+        if row_number is None:
+            self._run(f"CREATE VIEW {name} AS SELECT * FROM {src}")
+            return
+        self._run("SET preserve_insertion_order = true")  # row numbers follow the file
+        try:
+            self._run(f"CREATE TABLE {name} AS SELECT ROW_NUMBER() OVER () AS {row_number}, * FROM {src}")
+        finally:
+            self._run(f"SET preserve_insertion_order = {'true' if self.ordered else 'false'}")
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self.drop(name)
@@ -97,6 +113,14 @@ class DuckDBEngine(BatchEngine):
         p = Path(path).as_posix().replace("'", "''")
         self._run(f"COPY {name} TO '{p}' (FORMAT PARQUET, COMPRESSION ZSTD)")
 
+    def export_parquet(self, select_sql: str, path: Path) -> None:
+        self._run(
+            f"COPY ({self.transpile(select_sql)}) TO {_literal(path)} (FORMAT PARQUET, COMPRESSION ZSTD)"
+        )
+
+    def versions(self) -> dict[str, str]:
+        return {"duckdb": duckdb.__version__}
+
     def splink_api(self) -> Any:
         """A fresh API per caller: Splink caches intermediate tables (term frequencies) per API object."""
         from splink import DuckDBAPI
@@ -105,3 +129,7 @@ class DuckDBEngine(BatchEngine):
 
     def close(self) -> None:
         self.con.close()
+
+
+def _literal(path: Path | str) -> str:
+    return "'" + Path(path).as_posix().replace("'", "''") + "'"
