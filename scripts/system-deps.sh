@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs from Debian: a PostgreSQL server and Chromium.
+# Installs what the test suite needs from Debian: a PostgreSQL server, Chromium, and a JRE (ODK Validate).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${need[*]}. Install them with: sudo apt-get install ${need[*]}" >&2

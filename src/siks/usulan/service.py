@@ -39,7 +39,7 @@ from siks.store.models.usulan import Usulan, UsulanBatch, UsulanEvent
 from siks.usulan import apply as applying
 from siks.usulan import config
 
-CHANNELS = ("operator", "warga", "verval")
+CHANNELS = ("operator", "warga", "verval", "odk")
 
 register_entity_scope("usulan", lambda: select(Usulan.id, Usulan.desa_code))
 

@@ -36,6 +36,7 @@ ROUTERS: tuple[str, ...] = (
     "penetapan",
     "public",
     "dashboard",
+    "odk",
     "api",
 )
 
@@ -85,6 +86,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
     )
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.secret_key = secret_key = secret_key or load_secret_key()  # also signs ODK Digest nonces
 
     # Order: SessionMiddleware must wrap the routes; SecurityHeaders wraps everything.
     app.add_middleware(

@@ -80,7 +80,7 @@ class Usulan(Base):
     subject_nik: Mapped[str | None] = mapped_column(String(16))
     subject_address: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(20), default="operator")  # operator / warga / verval
+    channel: Mapped[str] = mapped_column(String(20), default="operator")  # operator / warga / verval / odk
     external_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # id in the creating channel
     last_note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

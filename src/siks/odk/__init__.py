@@ -1,0 +1,1 @@
+"""ODK Collect / KoBoToolbox: siks as an OpenRosa server, its XLSForms, and imports of their exports."""

@@ -1,0 +1,5 @@
+"""ODK Collect / OpenRosa: the area lives in `siks.odk`; this name in `ROUTERS` adds its routes."""
+
+from siks.odk.views import router
+
+__all__ = ["router"]
