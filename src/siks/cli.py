@@ -51,7 +51,7 @@ app = typer.Typer(
 )
 
 # Order is the order in `siks --help`. Add one line per area.
-AREAS: tuple[str, ...] = ("store", "registry", "verval", "web", "pmt", "penetapan", "synth")
+AREAS: tuple[str, ...] = ("store", "registry", "verval", "web", "pmt", "penetapan", "synth", "odk")
 
 
 def _register_areas() -> None:

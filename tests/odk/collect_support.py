@@ -11,6 +11,7 @@ import re
 import secrets
 import uuid
 import xml.etree.ElementTree as ET
+from typing import Any
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
@@ -39,7 +40,7 @@ class Collect:
     The Digest response is computed here, from RFC 7616, independently of siks.odk.digest.
     """
 
-    def __init__(self, client: TestClient, username: str, password: str) -> None:
+    def __init__(self, client: Any, username: str, password: str) -> None:
         self.client, self.username, self.password = client, username, password
         self.challenges = 0
 
@@ -83,8 +84,15 @@ def _strip(el: ET.Element) -> None:
         _strip(c)
 
 
-def instance(form_xml: str, values: dict, repeats: list[dict] | None = None, *, instance_id: str | None = None,
-             deprecated_id: str | None = None, version: str | None = None) -> tuple[bytes, str]:
+def instance(
+    form_xml: str,
+    values: dict,
+    repeats: list[dict] | None = None,
+    *,
+    instance_id: str | None = None,
+    deprecated_id: str | None = None,
+    version: str | None = None,
+) -> tuple[bytes, str]:
     """(submission XML, instanceID) for a form: `values` fill leaves by name (in groups too), `repeats` the
     `anggota` repeat, one dict each."""
     root = ET.fromstring(form_xml)

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def odk_app(request, tmp_path_factory):
     """The web app over a seeded database of each backend (committed data; tests use distinct households)."""

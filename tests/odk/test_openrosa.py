@@ -21,8 +21,11 @@ from siks.store.models.registry import Assessment
 from siks.store.models.usulan import Usulan
 from workflow_support import DESA
 
-NS = {"x": "http://openrosa.org/xforms/xformsList", "m": "http://openrosa.org/xforms/xformsManifest",
-      "r": "http://openrosa.org/http/response"}  # fmt: skip
+NS = {
+    "x": "http://openrosa.org/xforms/xformsList",
+    "m": "http://openrosa.org/xforms/xformsManifest",
+    "r": "http://openrosa.org/http/response",
+}
 
 
 def _assign(web, seed, dusun: str | None = None, rt: str | None = None, enumerator: str = "enum"):
@@ -35,7 +38,9 @@ def _download(collect, form_id: str) -> tuple[str, dict[str, list[dict]]]:
     """formList → form.xml → manifest → media, checking every hash as Collect does."""
     r = collect.get("/odk/formList")
     assert r.status_code == 200 and r.headers["x-openrosa-version"] == "1.0"
-    entry = next(x for x in ET.fromstring(r.text).findall("x:xform", NS) if x.findtext("x:formID", "", NS) == form_id)
+    entry = next(
+        x for x in ET.fromstring(r.text).findall("x:xform", NS) if x.findtext("x:formID", "", NS) == form_id
+    )
     form = collect.get(entry.findtext("x:downloadUrl", "", NS))
     assert form.status_code == 200
     import hashlib
@@ -70,12 +75,20 @@ def test_assign_download_submit_and_progress(odk_app, web, collect):
 
     xml, iid = instance(
         form_xml,
-        {"tugas": tasks[0]["name"], "hasil": 1, "tanggal_kunjungan": "2025-06-03", "jenis_lantai": 2,
-         "aset_lemari_es": 1, "catatan": "Rumah sudah diplester"},
-        [{"anggota_id": ids["Budi R1"], "keberadaan": 1, "bekerja": 1},
-         {"anggota_id": ids["Sri R1"], "keberadaan": 1},
-         {"anggota_id": ids["Ani R1"], "keberadaan": 3}],
-    )  # fmt: skip
+        {
+            "tugas": tasks[0]["name"],
+            "hasil": 1,
+            "tanggal_kunjungan": "2025-06-03",
+            "jenis_lantai": 2,
+            "aset_lemari_es": 1,
+            "catatan": "Rumah sudah diplester",
+        },
+        [
+            {"anggota_id": ids["Budi R1"], "keberadaan": 1, "bekerja": 1},
+            {"anggota_id": ids["Sri R1"], "keberadaan": 1},
+            {"anggota_id": ids["Ani R1"], "keberadaan": 3},
+        ],
+    )
     r = enum.submit(xml, ("foto_rumah.jpg", JPEG, "image/jpeg"))
     assert r.status_code == 201, r.text
     assert r.headers["x-openrosa-version"] == "1.0" and "Kunjungan dicatat" in _message(r)
@@ -87,7 +100,9 @@ def test_assign_download_submit_and_progress(odk_app, web, collect):
         assert a.answers["jenis_lantai"] == 2 and a.answers["aset_lemari_es"] is True
         sub = s.scalar(select(OdkSubmission).where(OdkSubmission.instance_id == iid))
         assert sub.status == "diterapkan" and sub.task_id == task.id
-        assert [(x.name, x.media_type, x.content) for x in sub.attachments] == [("foto_rumah.jpg", "image/jpeg", JPEG)]
+        assert [(x.name, x.media_type, x.content) for x in sub.attachments] == [
+            ("foto_rumah.jpg", "image/jpeg", JPEG)
+        ]
         pindah = s.scalar(select(Usulan).where(Usulan.external_ref.like(f"tugas{task.id}-member%")))
         assert pindah is not None and pindah.subkind == "pindah"  # Ani moved: a draft nonaktif at the desa
 
@@ -98,14 +113,28 @@ def test_assign_download_submit_and_progress(odk_app, web, collect):
     again = enum.submit(xml, ("foto_rumah.jpg", JPEG, "image/jpeg"))
     assert again.status_code == 201 and "sudah diterima" in _message(again)
     with Session(odk_app.state.engine) as s:
-        assert s.scalar(select(func.count()).select_from(OdkSubmission).where(OdkSubmission.instance_id == iid)) == 1
-        assert s.scalar(select(func.count()).select_from(Assessment).where(Assessment.household_id == seed.households["R1"])) == 1
+        assert (
+            s.scalar(select(func.count()).select_from(OdkSubmission).where(OdkSubmission.instance_id == iid))
+            == 1
+        )
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Assessment)
+                .where(Assessment.household_id == seed.households["R1"])
+            )
+            == 1
+        )
     # After the visit, the household is no longer in the enumerator's media.
     assert all(t["id_ruta"] != "R1" for t in _download(enum, "siks_verval")[1]["tugas.csv"])
 
     # An edit (deprecatedID) of a visit already applied: kept for review, never overwrites silently.
-    edit, edit_id = instance(form_xml, {"tugas": tasks[0]["name"], "hasil": 1, "tanggal_kunjungan": "2025-06-03"},
-                             [{"anggota_id": ids["Budi R1"], "keberadaan": 1}], deprecated_id=iid)  # fmt: skip
+    edit, edit_id = instance(
+        form_xml,
+        {"tugas": tasks[0]["name"], "hasil": 1, "tanggal_kunjungan": "2025-06-03"},
+        [{"anggota_id": ids["Budi R1"], "keberadaan": 1}],
+        deprecated_id=iid,
+    )
     r = enum.submit(edit)
     assert r.status_code == 409 and "ditinjau operator" in _message(r)
     queue = web("kec").get("/api/v1/odk/submissions").json()
@@ -139,7 +168,10 @@ def test_out_of_scope_unassigned_old_and_malformed_are_kept_for_review(odk_app, 
     assert r.status_code == 409 and "instanceID" in _message(r)
 
     with Session(odk_app.state.engine) as s:
-        kept = {x.instance_id: x for x in s.scalars(select(OdkSubmission).where(OdkSubmission.status == "ditinjau"))}
+        kept = {
+            x.instance_id: x
+            for x in s.scalars(select(OdkSubmission).where(OdkSubmission.status == "ditinjau"))
+        }
         assert kept[iid].reason == "ODK_LUAR_WILAYAH" and kept[iid].attachments[0].content == JPEG
         assert kept[old_id].reason == "ODK_VERSI_LAMA"
         broken = s.scalar(select(OdkSubmission).where(OdkSubmission.reason == "ODK_RUSAK"))
@@ -152,14 +184,18 @@ def test_out_of_scope_unassigned_old_and_malformed_are_kept_for_review(odk_app, 
     queue = kec.get("/api/v1/odk/submissions").json()
     assert {"ODK_VERSI_LAMA", "ODK_RUSAK"} <= {q["reason"] for q in queue}
     assert all(q["instance_id"] != iid for q in web("kec_out").get("/api/v1/odk/submissions").json())
-    out_of_scope = next(q for q in web("opkab").get("/api/v1/odk/submissions").json() if q["instance_id"] == iid)
+    out_of_scope = next(
+        q for q in web("opkab").get("/api/v1/odk/submissions").json() if q["instance_id"] == iid
+    )
     photo = web("opkab").get(f"/api/v1/odk/submissions/{out_of_scope['id']}/attachments/rumah.jpg")
     assert photo.status_code == 200 and photo.content == JPEG
     assert web("kec_out").get(f"/api/v1/odk/submissions/{out_of_scope['id']}").status_code == 404
     # Dismissing needs a reason, and is audited.
     old_row = next(q for q in queue if q["instance_id"] == old_id)
     assert kec.post(f"/api/v1/odk/submissions/{old_row['id']}/dismiss", json={"note": ""}).status_code == 422
-    r = kec.post(f"/api/v1/odk/submissions/{old_row['id']}/dismiss", json={"note": "Formulir lama, kirim ulang"})
+    r = kec.post(
+        f"/api/v1/odk/submissions/{old_row['id']}/dismiss", json={"note": "Formulir lama, kirim ulang"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "ditolak"
 
 
@@ -173,8 +209,14 @@ def test_unassigned_household_then_assigned_and_retried_from_the_queue(odk_app, 
     from siks.store.models.accounts import User
 
     with Session(odk_app.state.engine) as s:
-        u = User(username="enum2", full_name="Enum Dua", role="enumerator", wilayah_code=DESA,
-                 password_hash="x", active=True)  # fmt: skip
+        u = User(
+            username="enum2",
+            full_name="Enum Dua",
+            role="enumerator",
+            wilayah_code=DESA,
+            password_hash="x",
+            active=True,
+        )
         s.add(u)
         s.commit()
         seed.users["enum2"] = u.id
@@ -204,12 +246,26 @@ def test_usulan_baru_from_the_registration_form(odk_app, collect):
     assert media == {}
     born_a, born_b = dt.date(1988, 4, 9), dt.date(1990, 12, 30)
     members = [
-        {"nama": "Slamet", "jenis_kelamin": 1, "tanggal_lahir": born_a.isoformat(), "hubungan_kk": 1,
-         "status_kawin": 2, "nik": make_nik("35.09.15", born_a, 1, 4321)},
-        {"nama": "Siti", "jenis_kelamin": 2, "tanggal_lahir": born_b.isoformat(), "hubungan_kk": 2,
-         "status_kawin": 2, "nik": make_nik("35.09.15", born_b, 2, 4322)},
-    ]  # fmt: skip
-    xml, iid = instance(form_xml, {"dusun": "Krajan", "rw": "1", "rt": "4", "alamat": "Jl. Kenanga 1"}, members)
+        {
+            "nama": "Slamet",
+            "jenis_kelamin": 1,
+            "tanggal_lahir": born_a.isoformat(),
+            "hubungan_kk": 1,
+            "status_kawin": 2,
+            "nik": make_nik("35.09.15", born_a, 1, 4321),
+        },
+        {
+            "nama": "Siti",
+            "jenis_kelamin": 2,
+            "tanggal_lahir": born_b.isoformat(),
+            "hubungan_kk": 2,
+            "status_kawin": 2,
+            "nik": make_nik("35.09.15", born_b, 2, 4322),
+        },
+    ]
+    xml, iid = instance(
+        form_xml, {"dusun": "Krajan", "rw": "1", "rt": "4", "alamat": "Jl. Kenanga 1"}, members
+    )
     r = enum.submit(xml, ("kk.jpg", JPEG, "image/jpeg"))
     assert r.status_code == 201, r.text
     with Session(odk_app.state.engine) as s:
@@ -239,13 +295,20 @@ def test_authentication(odk_app, collect):
 
     basic = base64.b64encode(f"enum:{enum.password}".encode()).decode()
     assert enum.client.get("/odk/formList", headers={"Authorization": f"Basic {basic}"}).status_code == 401
-    assert enum.client.get("https://testserver/odk/formList",
-                           headers={"Authorization": f"Basic {basic}"}).status_code == 200  # fmt: skip
+    assert (
+        enum.client.get(
+            "https://testserver/odk/formList", headers={"Authorization": f"Basic {basic}"}
+        ).status_code
+        == 200
+    )
     # A desa operator without a credential, and one issued out of scope.
     r = enum.client.post("/odk/submission")
     assert r.status_code == 401
     # Forms by role: a desa operator gets only the registration forms.
     desa = collect("desa")
-    ids = [x.findtext("x:formID", "", NS) for x in ET.fromstring(desa.get("/odk/formList").text).findall("x:xform", NS)]
+    ids = [
+        x.findtext("x:formID", "", NS)
+        for x in ET.fromstring(desa.get("/odk/formList").text).findall("x:xform", NS)
+    ]
     assert ids == ["siks_usulan_baru", "siks_usulan_baru_pbdt"]
     assert desa.get("/odk/forms/siks_verval/form.xml").status_code == 404

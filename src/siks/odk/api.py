@@ -140,7 +140,9 @@ def _build() -> FastAPI:
 
     @app.head(PREFIX + "/submission")
     def submission_head(user: OdkUser):
-        return Response(status_code=204, headers=_headers({"X-OpenRosa-Accept-Content-Length": str(MAX_SUBMISSION)}))
+        return Response(
+            status_code=204, headers=_headers({"X-OpenRosa-Accept-Content-Length": str(MAX_SUBMISSION)})
+        )
 
     @app.post(PREFIX + "/submission")
     async def submission(request: Request, user: OdkUser):

@@ -92,7 +92,8 @@ def response_for(stored_ha1: str, method: str, params: dict) -> str:
     """The `response` a client holding the password computes for these parameters (qop=auth or none)."""
     ha2 = hashlib.md5(f"{method}:{params.get('uri', '')}".encode()).hexdigest()
     if params.get("qop"):
-        text = f"{stored_ha1}:{params['nonce']}:{params.get('nc', '')}:{params.get('cnonce', '')}:{params['qop']}:{ha2}"
+        nc, cnonce = params.get("nc", ""), params.get("cnonce", "")
+        text = f"{stored_ha1}:{params['nonce']}:{nc}:{cnonce}:{params['qop']}:{ha2}"
     else:
         text = f"{stored_ha1}:{params.get('nonce', '')}:{ha2}"
     return hashlib.md5(text.encode()).hexdigest()
@@ -105,7 +106,11 @@ def check(creds: Credentials, stored_ha1: str, method: str, path: str, secret: s
             return "bad"
         return "ok" if hmac.compare_digest(ha1(creds.username, creds.password), stored_ha1) else "bad"
     p = creds.params
-    if p.get("realm") != REALM or p.get("qop", "auth") != "auth" or p.get("algorithm", "MD5").upper() != "MD5":
+    if (
+        p.get("realm") != REALM
+        or p.get("qop", "auth") != "auth"
+        or p.get("algorithm", "MD5").upper() != "MD5"
+    ):
         return "bad"
     if p.get("uri", "").split("?", 1)[0] != path:
         return "bad"

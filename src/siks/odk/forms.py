@@ -20,8 +20,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from siks.domain.fieldwork import HOUSEHOLD_ANSWERED, HOUSEHOLD_RESULTS, KEBERADAAN, MEMBER_SKIPS
-from siks.domain.fieldwork import household_fields, member_fields
+from siks.domain.fieldwork import (
+    HOUSEHOLD_ANSWERED,
+    HOUSEHOLD_RESULTS,
+    KEBERADAAN,
+    MEMBER_SKIPS,
+    household_fields,
+    member_fields,
+)
 from siks.domain.instruments import PBDT2015, REGSOSEK2022_K
 from siks.domain.instruments.fields import Field
 from siks.domain.template import column_map
@@ -35,17 +41,29 @@ TASKS_CSV = "tugas.csv"  # the enumerator's open tasks: one row per household
 MEMBERS_CSV = "anggota.csv"  # the members of those households
 
 SURVEY_COLUMNS = (
-    "type", "name", "label", "hint", "required", "constraint", "constraint_message", "relevant",
-    "choice_filter", "appearance", "calculation", "default",
-)  # fmt: skip
+    "type",
+    "name",
+    "label",
+    "hint",
+    "required",
+    "constraint",
+    "constraint_message",
+    "relevant",
+    "choice_filter",
+    "appearance",
+    "calculation",
+    "default",
+)
 YA_TIDAK = {1: "Ya", 2: "Tidak"}
 # NIK: 6 digits of wilayah, DDMMYY (DD + 40 for women), 4 digits of serial that are not 0000.
+_DAY = "number(substr(., 6, 8))"
+_BORN_DAY = "number(format-date(${tanggal_lahir}, '%e'))"
 NIK_CONSTRAINT = (
     "regex(., '^[0-9]{16}$') and substr(., 12, 16) != '0000'"
     " and substr(., 8, 10) = format-date(${tanggal_lahir}, '%m')"
     " and substr(., 10, 12) = format-date(${tanggal_lahir}, '%y')"
-    " and ((${jenis_kelamin} = '1' and number(substr(., 6, 8)) = number(format-date(${tanggal_lahir}, '%e')))"
-    " or (${jenis_kelamin} = '2' and number(substr(., 6, 8)) = number(format-date(${tanggal_lahir}, '%e')) + 40))"
+    f" and ((${{jenis_kelamin}} = '1' and {_DAY} = {_BORN_DAY})"
+    f" or (${{jenis_kelamin}} = '2' and {_DAY} = {_BORN_DAY} + 40))"
 )
 NIK_MESSAGE = (
     "NIK harus 16 angka: 6 angka wilayah, tanggal-bulan-tahun lahir (tanggal + 40 untuk perempuan) yang "
@@ -113,9 +131,13 @@ class _Builder:
         elif f.kind == "count":
             low, high = f.min_value or 0, f.max_value or 999
             self.q(
-                "integer", f.key, label, constraint=f". >= {low} and . <= {high}",
-                constraint_message=f"Isi angka {low} sampai {high}.", **more,
-            )  # fmt: skip
+                "integer",
+                f.key,
+                label,
+                constraint=f". >= {low} and . <= {high}",
+                constraint_message=f"Isi angka {low} sampai {high}.",
+                **more,
+            )
         else:  # pragma: no cover - the visit form asks only the three kinds above
             raise ValueError(f"kind {f.kind} has no ODK question")
 
@@ -140,19 +162,44 @@ def verval_form() -> XLSForm:
     b = _Builder()
     b.q("start", "mulai")
     b.q("end", "selesai")
-    b.q(f"select_one_from_file {TASKS_CSV}", "tugas", "Rumah tangga yang dikunjungi", required="yes",
+    b.q(
+        f"select_one_from_file {TASKS_CSV}",
+        "tugas",
+        "Rumah tangga yang dikunjungi",
+        required="yes",
         hint="Daftar rumah tangga yang ditugaskan kepada Anda (diperbarui saat mengambil formulir).",
-        appearance="minimal")  # fmt: skip
-    b.q(f"select_one {b.choice_list('hasil_verivali', HOUSEHOLD_RESULTS)}", "hasil",
-        "Hasil verivali rumah tangga", required="yes")  # fmt: skip
-    b.q("date", "tanggal_kunjungan", "Tanggal kunjungan", required="yes", default="today()",
-        constraint=". <= today()", constraint_message="Tanggal kunjungan tidak boleh di masa depan.")  # fmt: skip
+        appearance="minimal",
+    )
+    b.q(
+        f"select_one {b.choice_list('hasil_verivali', HOUSEHOLD_RESULTS)}",
+        "hasil",
+        "Hasil verivali rumah tangga",
+        required="yes",
+    )
+    b.q(
+        "date",
+        "tanggal_kunjungan",
+        "Tanggal kunjungan",
+        required="yes",
+        default="today()",
+        constraint=". <= today()",
+        constraint_message="Tanggal kunjungan tidak boleh di masa depan.",
+    )
     answered = _one_of("hasil", HOUSEHOLD_ANSWERED)
     b.q("begin_repeat", "anggota", "Anggota rumah tangga", relevant=answered)
-    b.q(f"select_one_from_file {MEMBERS_CSV}", "anggota_id", "Nama anggota", required="yes",
-        choice_filter="tugas = ${tugas}")  # fmt: skip
-    b.q(f"select_one {b.choice_list('keberadaan', KEBERADAAN)}", "keberadaan", "Keberadaan anggota [404]",
-        required="yes")  # fmt: skip
+    b.q(
+        f"select_one_from_file {MEMBERS_CSV}",
+        "anggota_id",
+        "Nama anggota",
+        required="yes",
+        choice_filter="tugas = ${tugas}",
+    )
+    b.q(
+        f"select_one {b.choice_list('keberadaan', KEBERADAAN)}",
+        "keberadaan",
+        "Keberadaan anggota [404]",
+        required="yes",
+    )
     present = "not" + _one_of("keberadaan", MEMBER_SKIPS)
     for f in member_fields():
         b.field(f, present)
@@ -174,8 +221,12 @@ def usulan_form(instrument: str = REGSOSEK2022_K) -> XLSForm:
     def coded(key: str, usulan_key: str, label: str) -> None:
         f = columns[key]
         allowed = {c: t for c, t in f.codes.codes.items() if c in USULAN_CODES[usulan_key]}
-        b.q(f"select_one {b.choice_list(f.codes.name, allowed)}", key, f"{label} [{f.var}]" if f.var else label,
-            required="yes")  # fmt: skip
+        b.q(
+            f"select_one {b.choice_list(f.codes.name, allowed)}",
+            key,
+            f"{label} [{f.var}]" if f.var else label,
+            required="yes",
+        )
 
     b.q("start", "mulai")
     b.q("end", "selesai")
@@ -184,14 +235,24 @@ def usulan_form(instrument: str = REGSOSEK2022_K) -> XLSForm:
     b.q("text", "rw", "RW", **rwrt)
     b.q("text", "rt", "RT", **rwrt)
     b.q("text", "alamat", "Alamat", required="yes")
-    b.q("text", "no_kk", "Nomor KK (bila ada)", constraint="regex(., '^[0-9]{16}$')",
-        constraint_message="Nomor KK harus 16 angka.")  # fmt: skip
+    b.q(
+        "text",
+        "no_kk",
+        "Nomor KK (bila ada)",
+        constraint="regex(., '^[0-9]{16}$')",
+        constraint_message="Nomor KK harus 16 angka.",
+    )
     b.q("begin_repeat", "anggota", "Anggota rumah tangga")
     b.q("text", "nama", "Nama lengkap", required="yes")
     coded("jenis_kelamin", "sex", "Jenis kelamin")
-    b.q("date", "tanggal_lahir", "Tanggal lahir", required="yes",
+    b.q(
+        "date",
+        "tanggal_lahir",
+        "Tanggal lahir",
+        required="yes",
         constraint=". <= today() and . >= date('1900-01-01')",
-        constraint_message="Tanggal lahir tidak boleh di masa depan atau sebelum 1900.")  # fmt: skip
+        constraint_message="Tanggal lahir tidak boleh di masa depan atau sebelum 1900.",
+    )
     b.q("text", "nik", "NIK", required="yes", constraint=NIK_CONSTRAINT, constraint_message=NIK_MESSAGE)
     b.q("text", "tempat_lahir", "Tempat lahir")
     coded("status_kawin", "status_kawin", "Status perkawinan")
@@ -199,9 +260,14 @@ def usulan_form(instrument: str = REGSOSEK2022_K) -> XLSForm:
     b.q("calculate", "kepala", calculation="if(${hubungan_kk} = '1', 1, 0)")
     b.q("end_repeat", "")
     b.q("calculate", "jumlah_kepala", calculation="sum(${kepala})")
-    b.q("acknowledge", "periksa", "Data anggota sudah diperiksa", required="yes",
+    b.q(
+        "acknowledge",
+        "periksa",
+        "Data anggota sudah diperiksa",
+        required="yes",
         constraint="${jumlah_kepala} = 1",
-        constraint_message="Harus ada tepat satu kepala keluarga (hubungan 1) di antara anggota.")  # fmt: skip
+        constraint_message="Harus ada tepat satu kepala keluarga (hubungan 1) di antara anggota.",
+    )
     b.q("image", "foto_kk", "Foto Kartu Keluarga (bila ada)", appearance="new")
     b.q("text", "catatan", "Catatan")
     if instrument == PBDT2015:

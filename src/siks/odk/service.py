@@ -27,7 +27,7 @@ from siks.domain.fieldwork import TASK_OPEN
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.fieldwork import service as fieldwork
 from siks.odk import digest
-from siks.odk.forms import MEMBERS_CSV, TASKS_CSV, USULAN_BARU, USULAN_BARU_PBDT, VERVAL, ODKForm, catalog
+from siks.odk.forms import TASKS_CSV, USULAN_BARU, USULAN_BARU_PBDT, VERVAL, ODKForm, catalog
 from siks.store.base import utcnow
 from siks.store.models.accounts import User
 from siks.store.models.fieldwork import FieldTask
@@ -36,8 +36,12 @@ from siks.store.models.registry import Household
 from siks.usulan import service as usulan_service
 
 APPLIED, REVIEW, REPLACED, DISMISSED = "diterapkan", "ditinjau", "diganti", "ditolak"
-STATUS_LABEL = {APPLIED: "Diterapkan", REVIEW: "Menunggu tinjauan", REPLACED: "Diganti suntingan",
-                DISMISSED: "Ditolak operator"}  # fmt: skip
+STATUS_LABEL = {
+    APPLIED: "Diterapkan",
+    REVIEW: "Menunggu tinjauan",
+    REPLACED: "Diganti suntingan",
+    DISMISSED: "Ditolak operator",
+}
 # Why a submission waits for review, and the HTTP status the client gets.
 REASONS: dict[str, tuple[int, str]] = {
     "ODK_RUSAK": (400, "Isi kiriman tidak dapat dibaca"),
@@ -52,7 +56,10 @@ REASONS: dict[str, tuple[int, str]] = {
     "ODK_PERAN": (403, "Peran Anda tidak boleh mengirim formulir ini"),
 }
 ODK_ROLES = frozenset({"enumerator", "operator_desa"})
-FORMS_BY_ROLE = {"enumerator": (VERVAL, USULAN_BARU, USULAN_BARU_PBDT), "operator_desa": (USULAN_BARU, USULAN_BARU_PBDT)}
+FORMS_BY_ROLE = {
+    "enumerator": (VERVAL, USULAN_BARU, USULAN_BARU_PBDT),
+    "operator_desa": (USULAN_BARU, USULAN_BARU_PBDT),
+}
 REVIEWER_ROLES = fieldwork.ASSIGNER_ROLES | {"operator_desa"}
 
 register_entity_scope("odk_submission", lambda: select(OdkSubmission.id, OdkSubmission.desa_code))
@@ -69,7 +76,12 @@ def issue_credential(session: Session, actor, user_id: int) -> str:
     if actor.role not in fieldwork.ASSIGNER_ROLES:
         raise Forbidden("Kredensial ODK diterbitkan oleh operator kecamatan atau kabupaten.")
     user = session.get(User, user_id)
-    if user is None or not user.active or user.role not in ODK_ROLES or not Scope.of(actor).covers(user.wilayah_code):
+    if (
+        user is None
+        or not user.active
+        or user.role not in ODK_ROLES
+        or not Scope.of(actor).covers(user.wilayah_code)
+    ):
         raise NotFound("Pengguna tidak ditemukan di wilayah Anda (hanya enumerator atau operator desa).")
     password = "-".join(secrets.token_hex(3) for _ in range(4))  # 24 hex digits, easy to read out
     cred = session.get(OdkCredential, user.id)
@@ -79,8 +91,16 @@ def issue_credential(session: Session, actor, user_id: int) -> str:
         session.add(cred)
     cred.ha1, cred.issued_by_id, cred.issued_at = digest.ha1(user.username, password), actor.id, utcnow()
     session.flush()
-    record_change(session, actor, "user", user.id, None, {"kredensial_odk": "diganti" if replaced else "baru"},
-                  "Kredensial ODK Collect diterbitkan", action="kredensial_odk")  # fmt: skip
+    record_change(
+        session,
+        actor,
+        "user",
+        user.id,
+        None,
+        {"kredensial_odk": "diganti" if replaced else "baru"},
+        "Kredensial ODK Collect diterbitkan",
+        action="kredensial_odk",
+    )
     return password
 
 
@@ -98,12 +118,15 @@ def settings_payload(server_url: str, username: str, password: str, project: str
     """The ODK Collect settings a QR code carries (server, account, and a few safe defaults)."""
     return {
         "general": {
-            "server_url": server_url, "username": username, "password": password,
-            "form_update_mode": "match_exactly", "autosend": "wifi_and_cellular",
+            "server_url": server_url,
+            "username": username,
+            "password": password,
+            "form_update_mode": "match_exactly",
+            "autosend": "wifi_and_cellular",
         },
         "admin": {"change_server": False, "change_form_metadata": False},
         "project": {"name": project, "icon": "S", "color": "#1d4ed8"},
-    }  # fmt: skip
+    }
 
 
 def settings_qr(payload: dict) -> tuple[str, str]:
@@ -153,17 +176,26 @@ def media(session: Session, user, form_id: str, name: str) -> bytes:
         return _csv(
             ["name", "label", "id_ruta", "dusun", "rw", "rt", "alamat", "kepala"],
             [
-                [r.task.id, " · ".join(x for x in (r.head, r.household.alamat, r.household.ref) if x),
-                 r.household.ref, r.household.dusun or "", r.household.rw or "", r.household.rt or "",
-                 r.household.alamat or "", r.head or ""]
+                [
+                    r.task.id,
+                    " · ".join(x for x in (r.head, r.household.alamat, r.household.ref) if x),
+                    r.household.ref,
+                    r.household.dusun or "",
+                    r.household.rw or "",
+                    r.household.rt or "",
+                    r.household.alamat or "",
+                    r.head or "",
+                ]
                 for r in rows
             ],
-        )  # fmt: skip
+        )
     out = []
     for r in rows:
         for m in fieldwork.active_members(r.household):
             born = m.tanggal_lahir.isoformat() if m.tanggal_lahir else ""
-            out.append([m.id, f"{m.no_urut}. {m.nama}", r.task.id, m.no_urut, m.hubungan_kk or "", m.sex or "", born])
+            out.append(
+                [m.id, f"{m.no_urut}. {m.nama}", r.task.id, m.no_urut, m.hubungan_kk or "", m.sex or "", born]
+            )
     return _csv(["name", "label", "tugas", "no_urut", "hubungan_kk", "jenis_kelamin", "tanggal_lahir"], out)
 
 
@@ -244,8 +276,13 @@ def parse_instance(xml: bytes) -> Instance:
     except ET.ParseError as e:
         raise _Review("ODK_RUSAK", f"XML tidak sah ({e}).") from None
     meta = _children(_children(root).get("meta")) if _children(root).get("meta") is not None else {}
-    return Instance(root.get("id"), root.get("version"), _text(meta.get("instanceID")),
-                    _text(meta.get("deprecatedID")), root)  # fmt: skip
+    return Instance(
+        root.get("id"),
+        root.get("version"),
+        _text(meta.get("instanceID")),
+        _text(meta.get("deprecatedID")),
+        root,
+    )
 
 
 def _members(root) -> list[dict[str, str]]:
@@ -280,7 +317,9 @@ def _apply_verval(session: Session, user, inst: Instance, sub: OdkSubmission) ->
     if task.enumerator_id != user.id:
         raise _Review("ODK_TIDAK_DITUGASKAN", f"Rumah tangga {household.ref} tidak ditugaskan kepada Anda.")
     if task.status != TASK_OPEN:
-        raise _Review("ODK_SUDAH_DICATAT", f"Kunjungan rumah tangga {household.ref} sudah dicatat sebelumnya.")
+        raise _Review(
+            "ODK_SUDAH_DICATAT", f"Kunjungan rumah tangga {household.ref} sudah dicatat sebelumnya."
+        )
     keberadaan: dict[int, int] = {}
     member_answers: dict[int, dict] = {}
     member_keys = [f.key for f in fieldwork.member_fields()]
@@ -288,7 +327,9 @@ def _apply_verval(session: Session, user, inst: Instance, sub: OdkSubmission) ->
         try:
             mid, code = int(m.get("anggota_id", "")), int(m.get("keberadaan", ""))
         except ValueError:
-            raise _Review("ODK_TIDAK_VALID", "Setiap anggota harus memiliki nama dan kode keberadaan.") from None
+            raise _Review(
+                "ODK_TIDAK_VALID", "Setiap anggota harus memiliki nama dan kode keberadaan."
+            ) from None
         if mid in keberadaan:
             raise _Review("ODK_TIDAK_VALID", f"Anggota {mid} diisi lebih dari sekali.")
         keberadaan[mid] = code
@@ -301,10 +342,17 @@ def _apply_verval(session: Session, user, inst: Instance, sub: OdkSubmission) ->
     try:
         with session.begin_nested():
             fieldwork.record_visit(
-                session, user, task.id, task.version, result=result, keberadaan=keberadaan, answers=answers,
-                member_answers=member_answers, visited_on=_date(values.get("tanggal_kunjungan"), "tanggal_kunjungan"),
+                session,
+                user,
+                task.id,
+                task.version,
+                result=result,
+                keberadaan=keberadaan,
+                answers=answers,
+                member_answers=member_answers,
+                visited_on=_date(values.get("tanggal_kunjungan"), "tanggal_kunjungan"),
                 note=values.get("catatan") or f"ODK Collect ({inst.instance_id})",
-            )  # fmt: skip
+            )
     except ServiceError as e:
         raise _Review("ODK_TIDAK_VALID", e.message) from None
 
@@ -316,20 +364,32 @@ def _apply_usulan(session: Session, user, inst: Instance, sub: OdkSubmission) ->
         raise _Review("ODK_LUAR_WILAYAH", "Usulan baru dikirim dari akun yang terikat pada satu desa.")
     values = _flatten(inst.root)
     members = [
-        {"nama": m.get("nama"), "nik": m.get("nik"), "sex": m.get("jenis_kelamin"),
-         "tempat_lahir": m.get("tempat_lahir"), "tanggal_lahir": m.get("tanggal_lahir"),
-         "status_kawin": m.get("status_kawin"), "hubungan_kk": m.get("hubungan_kk")}
+        {
+            "nama": m.get("nama"),
+            "nik": m.get("nik"),
+            "sex": m.get("jenis_kelamin"),
+            "tempat_lahir": m.get("tempat_lahir"),
+            "tanggal_lahir": m.get("tanggal_lahir"),
+            "status_kawin": m.get("status_kawin"),
+            "hubungan_kk": m.get("hubungan_kk"),
+        }
         for m in _members(inst.root)
-    ]  # fmt: skip
+    ]
     payload = {k: values.get(k) for k in ("dusun", "rw", "rt", "alamat")}
     payload |= {"kk_number": values.get("no_kk"), "members": members}
     try:
         with session.begin_nested():
             u = usulan_service.create_from_channel(
-                session, channel="odk", actor_name=user.username, kind="baru", subkind="ruta", payload=payload,
-                desa_code=desa, external_ref=(inst.instance_id or "")[:64] or None,
+                session,
+                channel="odk",
+                actor_name=user.username,
+                kind="baru",
+                subkind="ruta",
+                payload=payload,
+                desa_code=desa,
+                external_ref=(inst.instance_id or "")[:64] or None,
                 note=values.get("catatan") or "Dari ODK Collect",
-            )  # fmt: skip
+            )
     except ServiceError as e:
         raise _Review("ODK_TIDAK_VALID", e.message) from None
     sub.usulan_id = u.id
@@ -364,10 +424,15 @@ def _attach(session: Session, sub: OdkSubmission, files: list[tuple[str, str, by
     for name, media_type, content in files:
         if name in have:
             continue
-        sub.attachments.append(OdkAttachment(
-            name=name[:255], media_type=(media_type or "application/octet-stream")[:100], size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(), content=content,
-        ))  # fmt: skip
+        sub.attachments.append(
+            OdkAttachment(
+                name=name[:255],
+                media_type=(media_type or "application/octet-stream")[:100],
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+            )
+        )
         have.add(name)
         added += 1
     session.flush()
@@ -380,8 +445,14 @@ def receive(session: Session, user, xml: bytes, files: list[tuple[str, str, byte
     try:
         inst = parse_instance(xml)
     except _Review as r:
-        sub = OdkSubmission(user_id=user.id, desa_code=user.wilayah_code, xml=text, status=REVIEW,
-                            reason=r.reason, message=r.detail)  # fmt: skip
+        sub = OdkSubmission(
+            user_id=user.id,
+            desa_code=user.wilayah_code,
+            xml=text,
+            status=REVIEW,
+            reason=r.reason,
+            message=r.detail,
+        )
         session.add(sub)
         _attach(session, sub, files)
         return Outcome(REASONS[r.reason][0], _message(r.reason, r.detail), sub)
@@ -392,20 +463,36 @@ def receive(session: Session, user, xml: bytes, files: list[tuple[str, str, byte
             if earlier.user_id == user.id and earlier.xml == text:  # a retry, or the rest of its attachments
                 _attach(session, earlier, files)
                 if earlier.status == REVIEW and earlier.reason:
-                    return Outcome(REASONS[earlier.reason][0], _message(earlier.reason, earlier.message or ""), earlier)
+                    return Outcome(
+                        REASONS[earlier.reason][0], _message(earlier.reason, earlier.message or ""), earlier
+                    )
                 return Outcome(201, "Kiriman ini sudah diterima sebelumnya.", earlier)
             detail = f"instanceID {inst.instance_id} sudah dipakai kiriman #{earlier.id} dengan isi lain."
-            sub = OdkSubmission(user_id=user.id, desa_code=user.wilayah_code, xml=text, status=REVIEW,
-                                form_id=inst.form_id, form_version=inst.version, deprecated_id=inst.deprecated_id,
-                                reason="ODK_ID_BENTROK", message=detail)  # fmt: skip
+            sub = OdkSubmission(
+                user_id=user.id,
+                desa_code=user.wilayah_code,
+                xml=text,
+                status=REVIEW,
+                form_id=inst.form_id,
+                form_version=inst.version,
+                deprecated_id=inst.deprecated_id,
+                reason="ODK_ID_BENTROK",
+                message=detail,
+            )
             session.add(sub)
             _attach(session, sub, files)
             return Outcome(409, _message("ODK_ID_BENTROK", detail), sub)
 
     sub = OdkSubmission(
-        instance_id=inst.instance_id, deprecated_id=inst.deprecated_id, form_id=inst.form_id,
-        form_version=inst.version, user_id=user.id, desa_code=user.wilayah_code, xml=text, status=REVIEW,
-    )  # fmt: skip
+        instance_id=inst.instance_id,
+        deprecated_id=inst.deprecated_id,
+        form_id=inst.form_id,
+        form_version=inst.version,
+        user_id=user.id,
+        desa_code=user.wilayah_code,
+        xml=text,
+        status=REVIEW,
+    )
     session.add(sub)
     session.flush()
     _attach(session, sub, files)
@@ -429,7 +516,9 @@ def _replace(session: Session, deprecated_id: str, sub: OdkSubmission) -> None:
     if old is None or old.user_id != sub.user_id:
         return  # the original never reached siks: treat the edit as the submission
     if old.status == APPLIED:
-        raise _Review("ODK_SUNTINGAN", f"Kiriman {deprecated_id} sudah diterapkan; perubahan ditinjau operator.")
+        raise _Review(
+            "ODK_SUNTINGAN", f"Kiriman {deprecated_id} sudah diterapkan; perubahan ditinjau operator."
+        )
     if old.status == REVIEW:
         old.status, old.resolved_at = REPLACED, utcnow()
         old.resolution_note = f"Diganti suntingan {sub.instance_id}"
@@ -438,7 +527,9 @@ def _replace(session: Session, deprecated_id: str, sub: OdkSubmission) -> None:
 # --- the review queue ---------------------------------------------------------------------------------------
 
 
-def review_queue(session: Session, user, status: str | None = REVIEW, limit: int = 200) -> list[OdkSubmission]:
+def review_queue(
+    session: Session, user, status: str | None = REVIEW, limit: int = 200
+) -> list[OdkSubmission]:
     """Submissions in the reviewer's scope, newest first."""
     if user.role not in REVIEWER_ROLES | fieldwork.VIEWER_ROLES:
         raise Forbidden("Antrean tinjauan ODK untuk operator desa ke atas.")
@@ -468,12 +559,22 @@ def retry(session: Session, user, submission_id: int) -> OdkSubmission:
         inst = parse_instance(sub.xml.encode())
         _apply(session, submitter, inst, sub)
     except _Review as r:
-        raise Invalid(_message(r.reason, r.detail).replace(" Kiriman disimpan untuk ditinjau operator.", "")) from None
+        raise Invalid(
+            _message(r.reason, r.detail).replace(" Kiriman disimpan untuk ditinjau operator.", "")
+        ) from None
     before = {"status": sub.status, "reason": sub.reason}
     sub.status, sub.reason, sub.resolved_by_id, sub.resolved_at = APPLIED, None, user.id, utcnow()
     session.flush()
-    record_change(session, user, "odk_submission", sub.id, before, {"status": sub.status, "reason": None},
-                  "Kiriman ODK diterapkan dari antrean", action="terapkan")  # fmt: skip
+    record_change(
+        session,
+        user,
+        "odk_submission",
+        sub.id,
+        before,
+        {"status": sub.status, "reason": None},
+        "Kiriman ODK diterapkan dari antrean",
+        action="terapkan",
+    )
     return sub
 
 
@@ -487,8 +588,14 @@ def dismiss(session: Session, user, submission_id: int, note: str) -> OdkSubmiss
     if not (note or "").strip():
         raise Invalid("Tuliskan alasan penolakan.")
     before = {"status": sub.status}
-    sub.status, sub.resolved_by_id, sub.resolved_at, sub.resolution_note = DISMISSED, user.id, utcnow(), note.strip()
+    sub.status, sub.resolved_by_id, sub.resolved_at, sub.resolution_note = (
+        DISMISSED,
+        user.id,
+        utcnow(),
+        note.strip(),
+    )
     session.flush()
-    record_change(session, user, "odk_submission", sub.id, before, {"status": sub.status}, note.strip(),
-                  action="tolak")  # fmt: skip
+    record_change(
+        session, user, "odk_submission", sub.id, before, {"status": sub.status}, note.strip(), action="tolak"
+    )
     return sub

@@ -58,11 +58,22 @@ class SubmissionOut(BaseModel):
     @classmethod
     def of(cls, s) -> SubmissionOut:
         return cls(
-            id=s.id, instance_id=s.instance_id, form_id=s.form_id, form_version=s.form_version, user_id=s.user_id,
-            desa_code=s.desa_code, received_at=s.received_at, status=s.status, reason=s.reason, message=s.message,
-            task_id=s.task_id, usulan_id=s.usulan_id,
-            attachments=[AttachmentOut(name=a.name, media_type=a.media_type, size=a.size) for a in s.attachments],
-        )  # fmt: skip
+            id=s.id,
+            instance_id=s.instance_id,
+            form_id=s.form_id,
+            form_version=s.form_version,
+            user_id=s.user_id,
+            desa_code=s.desa_code,
+            received_at=s.received_at,
+            status=s.status,
+            reason=s.reason,
+            message=s.message,
+            task_id=s.task_id,
+            usulan_id=s.usulan_id,
+            attachments=[
+                AttachmentOut(name=a.name, media_type=a.media_type, size=a.size) for a in s.attachments
+            ],
+        )
 
 
 class DismissIn(BaseModel):
@@ -77,7 +88,9 @@ def issue_credential(request: Request, body: CredentialIn, db: Db, user: Current
     target = db.get(User, body.user_id)
     server = str(request.base_url).rstrip("/") + PREFIX
     text, svg = service.settings_qr(service.settings_payload(server, target.username, password))
-    return CredentialOut(username=target.username, password=password, server_url=server, settings=text, qr_svg=svg)
+    return CredentialOut(
+        username=target.username, password=password, server_url=server, settings=text, qr_svg=svg
+    )
 
 
 @api.get("/submissions", response_model=list[SubmissionOut])

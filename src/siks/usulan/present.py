@@ -36,7 +36,12 @@ FIELD_LABEL = {
 }
 CODED = {"sex", "status_kawin", "hubungan_kk"}
 TARGET_LABEL = {"household": "Rumah tangga", "family": "Keluarga", "member": "Anggota"}
-CHANNEL_LABEL = {"operator": "Operator desa", "warga": "Warga (usul/sanggah)", "verval": "Verval", "odk": "ODK Collect"}
+CHANNEL_LABEL = {
+    "operator": "Operator desa",
+    "warga": "Warga (usul/sanggah)",
+    "verval": "Verval",
+    "odk": "ODK Collect",
+}
 
 
 def status_label(status: str, level: str | None) -> str:

@@ -2,8 +2,11 @@
 
 import siks.store.models.penetapan  # noqa: F401 - the penetapan area registers its tables
 import siks.store.models.verval  # noqa: F401 - the verval area registers its tables
-from siks.store.models import fieldwork, usulan  # noqa: F401 - the usulan area registers its tables
-from siks.store.models import odk  # noqa: F401 - the odk area registers its tables
+from siks.store.models import (  # noqa: F401 - the usulan area registers its tables
+    fieldwork,
+    odk,  # noqa: F401 - the odk area registers its tables
+    usulan,
+)
 from siks.store.models.accounts import LoginAttempt, User, UserSession
 from siks.store.models.registry import (
     Assessment,

@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["user_id"], ["app_user.id"], name="fk_odk_credential_user_id_app_user", ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["issued_by_id"], ["app_user.id"], name="fk_odk_credential_issued_by_id_app_user"),
+        sa.ForeignKeyConstraint(
+            ["issued_by_id"], ["app_user.id"], name="fk_odk_credential_issued_by_id_app_user"
+        ),
     )
     op.create_table(
         "odk_submission",
@@ -74,7 +76,9 @@ def upgrade() -> None:
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_odk_attachment"),
         sa.ForeignKeyConstraint(
-            ["submission_id"], ["odk_submission.id"], name="fk_odk_attachment_submission_id_odk_submission",
+            ["submission_id"],
+            ["odk_submission.id"],
+            name="fk_odk_attachment_submission_id_odk_submission",
             ondelete="CASCADE",
         ),
     )
