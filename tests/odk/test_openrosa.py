@@ -279,6 +279,25 @@ def test_usulan_baru_from_the_registration_form(odk_app, collect):
     assert r.status_code == 400 and "NIK" in _message(r)
 
 
+def test_credential_settings_qr_code(odk_app, web):
+    import base64
+    import json
+    import zlib
+
+    r = web("kec").post("/api/v1/odk/credentials", json={"user_id": odk_app.state.seed.users["enum"]})
+    body = r.json()
+    settings = json.loads(zlib.decompress(base64.b64decode(body["settings"])))
+    assert settings["general"]["server_url"] == "http://testserver/odk" == body["server_url"]
+    assert (settings["general"]["username"], settings["general"]["password"]) == ("enum", body["password"])
+    assert "<svg" in body["qr_svg"] and "<path" in body["qr_svg"]
+    # Only an assigner in scope issues credentials, only for enumerators and desa operators.
+    user_id = odk_app.state.seed.users["enum"]
+    assert web("kec_out").post("/api/v1/odk/credentials", json={"user_id": user_id}).status_code == 404
+    assert web("desa").post("/api/v1/odk/credentials", json={"user_id": user_id}).status_code == 403
+    kec_id = odk_app.state.seed.users["kec"]
+    assert web("opkab").post("/api/v1/odk/credentials", json={"user_id": kec_id}).status_code == 404
+
+
 def test_authentication(odk_app, collect):
     enum = collect("enum")
     r = enum.client.get("/odk/formList", headers={"X-OpenRosa-Version": "1.0"})
@@ -301,9 +320,13 @@ def test_authentication(odk_app, collect):
         ).status_code
         == 200
     )
-    # A desa operator without a credential, and one issued out of scope.
-    r = enum.client.post("/odk/submission")
-    assert r.status_code == 401
+    # A new credential replaces the old one at once (a lost phone).
+    old = enum.password
+    enum = collect("enum")
+    assert (
+        enum.password != old and type(enum)(enum.client, "enum", old).get("/odk/formList").status_code == 401
+    )
+    assert enum.get("/odk/formList").status_code == 200
     # Forms by role: a desa operator gets only the registration forms.
     desa = collect("desa")
     ids = [

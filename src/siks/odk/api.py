@@ -170,13 +170,24 @@ def _build() -> FastAPI:
 
 
 def _receive(app: FastAPI, user_id: int, xml: bytes, files: list) -> tuple[int, str]:
-    """One transaction: the submission is stored (and applied or queued) or nothing is."""
+    """One transaction: the submission is stored (and applied or queued) or nothing is.
+
+    Two POSTs of one instance at the same moment (Collect retrying on a slow line) meet at the unique
+    instanceID: the loser runs again and finds the winner's row, so it is answered as a resubmission.
+    """
+    from sqlalchemy.exc import IntegrityError
+
     from siks.store.models.accounts import User
 
-    with app.state.session_factory() as session, session.begin():
-        user = session.get(User, user_id)
-        outcome = service.receive(session, user, xml, files)
-        return outcome.status, outcome.message
+    for attempt in (1, 2):
+        try:
+            with app.state.session_factory() as session, session.begin():
+                outcome = service.receive(session, session.get(User, user_id), xml, files)
+                return outcome.status, outcome.message
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class OpenRosa:

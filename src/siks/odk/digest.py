@@ -81,10 +81,10 @@ def parse(header: str | None) -> Credentials | None:
         return Credentials("digest", params["username"], params)
     if scheme.lower() == "basic":
         try:
-            user, _, password = base64.b64decode(rest.strip()).decode().partition(":")
+            user, colon, password = base64.b64decode(rest.strip(), validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
-        return Credentials("basic", user, {}, password)
+        return Credentials("basic", user, {}, password) if colon and user else None
     return None
 
 
