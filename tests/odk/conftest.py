@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
+from browser_fixtures import browser, live_server  # noqa: F401
 from odk.collect_support import Collect
 from siks.store.base import Base
 from siks.store.db import make_engine

@@ -104,6 +104,19 @@ def issue_credential(session: Session, actor, user_id: int) -> str:
     return password
 
 
+def odk_users(session: Session, actor) -> list[tuple[User, bool]]:
+    """Enumerators and desa operators the actor may issue a credential to, and whether they have one."""
+    if actor.role not in fieldwork.ASSIGNER_ROLES:
+        return []
+    rows = session.execute(
+        select(User, OdkCredential.user_id)
+        .outerjoin(OdkCredential, OdkCredential.user_id == User.id)
+        .where(User.role.in_(ODK_ROLES), User.active.is_(True), Scope.of(actor).where(User.wilayah_code))
+        .order_by(User.wilayah_code, User.username)
+    )
+    return [(u, has is not None) for u, has in rows]
+
+
 def credential_for(session: Session, username: str) -> tuple[User, str] | None:
     """The active ODK user of that name and their HA1, or None."""
     row = session.execute(

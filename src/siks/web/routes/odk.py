@@ -1,5 +1,5 @@
 """ODK Collect / OpenRosa: the area lives in `siks.odk`; this name in `ROUTERS` adds its routes."""
 
-from siks.odk.views import router
+from siks.odk.views import NAV, router
 
-__all__ = ["router"]
+__all__ = ["NAV", "router"]
