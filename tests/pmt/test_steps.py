@@ -112,13 +112,18 @@ def test_scores_criteria_and_desil_agree_with_python(world, run):
         if size == 0:
             assert got["score"] is None and got["desil"] is None
             continue
-        expected = pmt.score(model, household_features(h, members, AS_OF), h["kode_desa"])
+        features = household_features(h, members, AS_OF)
+        expected = pmt.score(model, features, h["kode_desa"])
         assert got["score"] == pytest.approx(expected.value, abs=2e-6)
+        assert got["jawaban_kurang"] == pmt.too_sparse(features)
         assert got["model"] == model.key
         parts = {c.name: c.contribution for c in expected.contributions}
         for name, value in parts.items():
             assert got[f"c_{name}"] == pytest.approx(value, abs=1e-6), name
         assert got["c_region"] == pytest.approx(expected.region_effect)
+        if pmt.too_sparse(features):  # not enough answers: scored for the record, never ranked
+            assert got["desil"] is None
+            continue
         scored.append(got["score"])  # rank the SQL scores: rounding ties must not differ
         sizes.append(size)
         refs.append(h["id_ruta"])
@@ -138,7 +143,7 @@ def test_desil_holds_ten_percent_of_people(run):
 def test_pmt_findings(run):
     found = rows(run, "SELECT code, household_ref, explanation, evidence FROM findings_pmt")
     codes = {r["code"] for r in found}
-    assert codes <= {"PMT_NO_MEMBERS", "PMT_BPS_MISMATCH", "PMT_SPARSE_ANSWERS"}
+    assert codes <= {"PMT_NO_MEMBERS", "PMT_BPS_MISMATCH", "PMT_SPARSE_ANSWERS", "PMT_DESIL_UNCERTAIN"}
     empty = rows(run, "SELECT household_ref FROM household_pmt WHERE jumlah_art = 0")
     assert {r["household_ref"] for r in empty} == {
         r["household_ref"] for r in found if r["code"] == "PMT_NO_MEMBERS"
@@ -200,7 +205,8 @@ def test_default_desil_uses_the_model_cutoffs(world, tmp_path):
     try:
         model = pmt.default_model()
         for r in rows(
-            outcome, "SELECT score, desil, kode_populasi FROM household_pmt WHERE score IS NOT NULL"
+            outcome,
+            "SELECT score, desil, kode_populasi FROM household_pmt WHERE score IS NOT NULL AND NOT jawaban_kurang",
         ):
             assert r["desil"] == pmt.desil_from_cutoffs(r["score"], model.desil_cutoffs)
             assert r["kode_populasi"] == "model"

@@ -428,13 +428,28 @@ _add(
     "PMT_SPARSE_ANSWERS",
     "ruta",
     "pmt",
-    "Jawaban perumahan banyak yang kosong",
-    "Lebih dari separuh jawaban perumahan/aset kosong, sehingga skor PMT kurang dapat dipercaya.",
+    "Jawaban tidak cukup untuk desil",
+    "Lebih dari separuh jawaban perumahan kosong, atau pendidikan dan pekerjaan kepala ruta tidak terjawab: "
+    "desil tidak diberikan.",
     "sedang",
-    "Lengkapi jawaban pendataan rumah tangga ini (pendataan ulang).",
+    "Lengkapi jawaban lewat verval lapangan; desil dihitung pada proses berikutnya.",
     _CITIZEN_CHECK,
-    "Rumah tangga {household_ref}: {kosong} dari {jumlah} jawaban perumahan/aset kosong, sehingga skor "
-    "PMT kurang dapat dipercaya. Lengkapi data pendataan.",
+    "Rumah tangga {household_ref}: {kosong} dari {jumlah} jawaban perumahan kosong; pendidikan dan "
+    "pekerjaan kepala ruta {art}. Desil tidak diberikan: lengkapi jawaban lewat verval lapangan.",
+)
+_add(
+    "PMT_DESIL_UNCERTAIN",
+    "ruta",
+    "pmt",
+    "Desil belum pasti di sekitar batas program",
+    "Rentang 80% desil rumah tangga (dari sisaan model PMT) melewati batas desil program: desilnya bisa di "
+    "kedua sisi batas.",
+    "sedang",
+    "Kunjungi lebih dulu (daftar prioritas lapangan per desa, yang paling tidak pasti di atas).",
+    _CITIZEN_CHECK,
+    "Rumah tangga {household_ref}: desil {desil}, rentang 80% desil {desil_bawah}–{desil_atas} melewati "
+    "batas program desil {batas}; peluang desil ≤ {batas} sekitar {peluang_persen}%. Prioritas "
+    "verifikasi lapangan di desa {kode_desa}.",
 )
 
 STATIC_CODES: frozenset[str] = frozenset(_ENTRIES)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from statistics import NormalDist
 
-from siks.domain.pmt_features import FEATURES_BY_NAME, Kind
+from siks.domain.pmt_features import FEATURES_BY_NAME, HOUSEHOLD_CODES, Kind
 
 FORMAT = "siks-pmt/1"
 REGION_LEVELS = {"kecamatan": 6, "kabupaten": 4, "provinsi": 2}  # digits of the Kemendagri code
@@ -24,6 +26,13 @@ POPULATIONS = ("kabupaten", "provinsi", "nasional", "model")  # "model": the mod
 DESIL_COUNT = 10
 SCORE_DECIMALS = 6  # scores are rounded before ranking so equal households tie on every engine
 TARGET = "log konsumsi per kapita per bulan (Rp)"
+PROGRAM_DESIL = 4  # bansos priority desil 1–4: the cut-off whose uncertain households go first to the field
+INTERVAL_Z = 1.2816  # an 80 % prediction interval: score ± z·σ of the residuals
+WILAYAH_CODE = re.compile(r"^(\d{2}|\d{4}|\d{6})$")  # provinsi, kabupaten or kecamatan digits
+# The answers the model cannot do without: the housing block (more than half blank) and the kepala ruta's
+# own answers (education and work both blank, or no kepala at all). Without them a desil is built on blanks.
+SPARSE_SHARE = 0.5
+MEMBER_ANSWERS = ("head_education", "head_job_status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,12 @@ class PmtModel:
     fit: Mapping[str, object] = field(default_factory=dict)
     desil_cutoffs: tuple[float, ...] = ()  # 9 scores: desil = 1 + number of cut-offs ≤ score
     desil_reference: str = ""  # the population the cut-offs place a household in
+    # Where the model belongs: the wilayah (digit prefixes of Kemendagri codes) whose households it was
+    # fitted or calibrated on, the survey that gave the consumption, and how (fit / kalibrasi, when, n).
+    wilayah: tuple[str, ...] = ()
+    survey: str = ""
+    fitted_on: Mapping[str, object] = field(default_factory=dict)
+    residual_sd: float = 0.0  # σ of log consumption around the score; 0: unknown (no interval)
 
     @property
     def key(self) -> str:
@@ -74,6 +89,11 @@ class PmtModel:
         digits = "".join(ch for ch in str(kode_desa or "") if ch.isdigit())
         width = REGION_LEVELS[self.region_level]
         return digits[:width] if len(digits) >= width else None
+
+    def covers(self, kode_wilayah: object) -> bool:
+        """True when the wilayah (any level, dotted or not) lies inside one the model was fitted for."""
+        digits = "".join(ch for ch in str(kode_wilayah or "") if ch.isdigit())
+        return any(digits.startswith(w) for w in self.wilayah)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +143,42 @@ def desil_from_cutoffs(value: float, cutoffs: Sequence[float]) -> int | None:
     if len(cutoffs) != DESIL_COUNT - 1:
         return None
     return 1 + sum(1 for c in cutoffs if value >= c)
+
+
+def desil_interval(
+    value: float, cutoffs: Sequence[float], sd: float, z: float = INTERVAL_Z
+) -> tuple[int, int]:
+    """The desil at the lower and upper end of the prediction interval score ± z·σ (σ: the residual sd of
+    log consumption the model was fitted or calibrated with). Equal ends: the desil is sure at that level."""
+    low = desil_from_cutoffs(value - z * sd, cutoffs)
+    high = desil_from_cutoffs(value + z * sd, cutoffs)
+    if low is None or high is None:
+        raise ValueError("model tanpa batas desil")
+    return low, high
+
+
+def prob_desil_at_most(value: float, cutoffs: Sequence[float], sd: float, k: int) -> float | None:
+    """P(true desil ≤ k) for a household scored `value`: the chance that log consumption = score + ε,
+    ε ~ N(0, σ²), falls below cut-off k. None without cut-offs or σ."""
+    if len(cutoffs) != DESIL_COUNT - 1 or sd <= 0:
+        return None
+    if k >= DESIL_COUNT:
+        return 1.0
+    if k < 1:
+        return 0.0
+    return NormalDist().cdf((cutoffs[k - 1] - value) / sd)
+
+
+def missing_answers(features: Mapping[str, object]) -> tuple[int, bool]:
+    """(blank housing answers, whether the kepala ruta's education and work are both unknown)."""
+    blank = sum(1 for name, _ in HOUSEHOLD_CODES if features.get(name) is None)
+    return blank, all(features.get(name) is None for name in MEMBER_ANSWERS)
+
+
+def too_sparse(features: Mapping[str, object]) -> bool:
+    """Not enough answers for a desil: it goes to field verval instead (`PMT_SPARSE_ANSWERS`)."""
+    blank, no_member = missing_answers(features)
+    return no_member or blank > int(len(HOUSEHOLD_CODES) * SPARSE_SHARE)
 
 
 def assign_desil(scores: Sequence[float], weights: Sequence[float] | None = None) -> list[int]:
@@ -179,6 +235,10 @@ def to_dict(model: PmtModel) -> dict[str, object]:
             "effects": {k: round(v, 6) for k, v in sorted(model.region_effects.items())},
         },
         "desil": {"cutoffs": [round(c, 6) for c in model.desil_cutoffs], "reference": model.desil_reference},
+        "wilayah": list(model.wilayah),
+        "survey": model.survey,
+        "fitted_on": dict(model.fitted_on),
+        "uncertainty": {"residual_sd": round(model.residual_sd, 6)},
         "variables": [variable(v) for v in model.variables],
     }
 
@@ -238,6 +298,15 @@ def _from_dict(data: Mapping[str, object]) -> PmtModel:
         raise ModelError("Model berisi angka tak hingga atau NaN.")
     if any(not k.isdigit() or len(k) != REGION_LEVELS[level] for k in effects):
         raise ModelError("Kode wilayah pada efek wilayah harus berupa angka tanpa titik sesuai tingkatnya.")
+    wilayah = tuple(str(w).replace(".", "") for w in data.get("wilayah") or ())  # type: ignore[union-attr]
+    if any(not WILAYAH_CODE.match(w) for w in wilayah):
+        raise ModelError("Wilayah model harus kode provinsi/kabupaten/kecamatan Kemendagri (mis. 35.09).")
+    uncertainty = data.get("uncertainty") or {}
+    if not isinstance(uncertainty, Mapping):
+        raise ModelError("Kolom 'uncertainty' harus berupa objek.")
+    residual_sd = float(uncertainty.get("residual_sd", 0.0))
+    if not math.isfinite(residual_sd) or residual_sd < 0:
+        raise ModelError("Simpangan baku sisaan model harus angka ≥ 0.")
     return PmtModel(
         name=str(data["name"]),
         version=str(data["version"]),
@@ -251,6 +320,10 @@ def _from_dict(data: Mapping[str, object]) -> PmtModel:
         fit=dict(data.get("fit") or {}),  # type: ignore[arg-type]
         desil_cutoffs=cutoffs,
         desil_reference=str(desil.get("reference") or ""),
+        wilayah=wilayah,
+        survey=str(data.get("survey") or ""),
+        fitted_on=dict(data.get("fitted_on") or {}),  # type: ignore[arg-type]
+        residual_sd=residual_sd,
     )
 
 

@@ -158,11 +158,128 @@ def fit(
         region_effects=effects,
         provenance=dict(provenance or {}),
     )
-    model = replace(model, desil_cutoffs=desil_cutoffs(model, samples))
+    model = replace(
+        model,
+        desil_cutoffs=desil_cutoffs(model, samples),
+        wilayah=wilayah_of(samples),
+        residual_sd=residual_sd(model, samples, parameters=int(x.shape[1])),
+        fitted_on={"cara": "fit", "n": len(samples)},
+    )
     stats = evaluate(model, samples)
     stats["parameters"] = int(x.shape[1])
     stats["ridge"] = ridge
     return replace(model, fit=stats)
+
+
+def wilayah_of(samples: Sequence[Sample]) -> tuple[str, ...]:
+    """The kabupaten (4 digits) the samples come from: where a model fitted on them belongs."""
+    return tuple(sorted({s.region[:4] for s in samples if s.region and len(s.region) >= 4}))
+
+
+def residual_sd(model: PmtModel, samples: Sequence[Sample], parameters: int = 1) -> float:
+    """σ of log consumption around the score (degrees of freedom corrected): the width of each household's
+    prediction interval, so the desil can say how sure it is."""
+    if len(samples) <= parameters:
+        return 0.0
+    r = np.array([s.log_consumption - score(model, s.features, s.region).value for s in samples])
+    return round(float(np.sqrt((r**2).sum() / (len(samples) - parameters))), 6)
+
+
+def thresholds_from_consumption(
+    consumption: Sequence[float], weights: Sequence[float] | None = None
+) -> tuple[float, ...]:
+    """The nine per-capita consumption (rupiah) thresholds of desil 2…10 of a survey of the region: the
+    weighted 10 %, 20 %, … quantiles. Weights are the survey's (households or people it stands for)."""
+    c = np.asarray(consumption, dtype=float)
+    w = np.ones(len(c)) if weights is None else np.asarray(weights, dtype=float)
+    keep = np.isfinite(c) & (c > 0) & (w > 0)
+    c, w = c[keep], w[keep]
+    if len(c) < 10:
+        raise ValueError("terlalu sedikit rumah tangga survei untuk menghitung batas desil")
+    order = np.argsort(c, kind="stable")
+    c, cum = c[order], np.cumsum(w[order]) / w.sum()
+    return tuple(float(c[min(int(np.searchsorted(cum, d / 10)), len(c) - 1)]) for d in range(1, 10))
+
+
+def desil_by_thresholds(consumption: float, thresholds: Sequence[float]) -> int:
+    """Desil of a household by rupiah thresholds: 1 + number of thresholds ≤ its consumption."""
+    return 1 + sum(1 for t in thresholds if consumption >= t)
+
+
+def calibrate(
+    model: PmtModel,
+    samples: Sequence[Sample],
+    *,
+    version: str,
+    created: str,
+    thresholds: Sequence[float] | None = None,
+    wilayah: Sequence[str] | None = None,
+    survey: str = "",
+) -> PmtModel:
+    """Cut-offs-only recalibration for another region: coefficients stay, while
+    - the intercept moves by the mean residual of the survey households (the region's price level), so
+      `konsumsi_perkapita` is in local rupiah;
+    - the nine cut-offs are recomputed so that as many survey households score below cut-off d as have a
+      true desil ≤ d, true desil coming from `thresholds` (rupiah, published or from the survey) or, without
+      them, from each sample's `true_desil`;
+    - σ is re-estimated on the survey, since a model is less sure outside the region it was fitted on.
+    """
+    if len(samples) < 20:
+        raise ValueError("terlalu sedikit rumah tangga survei untuk kalibrasi (minimal 20)")
+    shift = float(np.mean([s.log_consumption - score(model, s.features, s.region).value for s in samples]))
+    moved = replace(model, intercept=model.intercept + shift)
+    if thresholds is not None:
+        if len(thresholds) != 9 or list(thresholds) != sorted(thresholds) or min(thresholds) <= 0:
+            raise ValueError("batas desil harus 9 angka rupiah positif yang tidak menurun")
+        samples = [
+            replace(s, true_desil=desil_by_thresholds(math.exp(s.log_consumption), thresholds))
+            for s in samples
+        ]
+    cutoffs = desil_cutoffs(moved, samples)
+    if not cutoffs:
+        raise ValueError("sampel survei tanpa desil sebenarnya: berikan batas desil rupiah")
+    calibrated = replace(
+        moved,
+        version=version,
+        created=created,
+        desil_cutoffs=cutoffs,
+        residual_sd=residual_sd(moved, samples),
+        wilayah=tuple(wilayah) if wilayah is not None else wilayah_of(samples),
+        survey=survey or model.survey,
+        fitted_on={
+            "cara": "kalibrasi",
+            "n": len(samples),
+            "dari_model": model.key,
+            "geser_intersep": round(shift, 6),
+        },
+    )
+    return replace(calibrated, fit={**evaluate(calibrated, samples), "dari_model_fit": dict(model.fit)})
+
+
+def cutoffs_from_thresholds(
+    model: PmtModel,
+    thresholds: Sequence[float],
+    wilayah: Sequence[str],
+    *,
+    version: str,
+    created: str,
+    source: str,
+) -> PmtModel:
+    """Published regional desil thresholds alone (no survey households): cut-off d = ln(threshold d).
+
+    This trusts the model's price level and spread for the region; a survey sample (`calibrate`) corrects
+    both and is preferred (docs/pmt-eligibility.md §6 measures the difference)."""
+    if len(thresholds) != 9 or list(thresholds) != sorted(thresholds) or min(thresholds) <= 0:
+        raise ValueError("batas desil harus 9 angka rupiah positif yang tidak menurun")
+    return replace(
+        model,
+        version=version,
+        created=created,
+        desil_cutoffs=tuple(round(math.log(t), 6) for t in thresholds),
+        desil_reference=f"batas desil terbitan: {source}",
+        wilayah=tuple(wilayah),
+        fitted_on={"cara": "batas_desil", "dari_model": model.key, "sumber": source},
+    )
 
 
 def desil_cutoffs(model: PmtModel, samples: Sequence[Sample]) -> tuple[float, ...]:
@@ -225,7 +342,10 @@ def evaluate(model: PmtModel, samples: Sequence[Sample]) -> dict[str, object]:
         picked = [a <= POOR_DESIL for a, _ in pairs]  # type: ignore[operator]
         hits = sum(1 for (a, b) in pairs if a <= POOR_DESIL and b <= POOR_DESIL)  # type: ignore[operator]
         out["cutoff_bottom40_recall"] = round(hits / max(k, 1), 4)
+        out["cutoff_exclusion_error"] = round(1 - hits / max(k, 1), 4)
         out["cutoff_inclusion_error"] = round(1 - hits / max(sum(picked), 1), 4)
+        out["share_desil_1_4"] = round(sum(picked) / len(pairs), 4)
+        out["true_share_desil_1_4"] = round(k / len(pairs), 4)
     return out
 
 

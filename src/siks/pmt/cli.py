@@ -62,6 +62,9 @@ def _figures(title: str, stats: dict) -> Table:
         "desil_within_one": "Desil (batas model) selisih ≤ 1",
         "cutoff_bottom40_recall": "Desil 1–4 sebenarnya yang diberi desil 1–4 oleh batas model",
         "cutoff_inclusion_error": "Galat inklusi dengan batas model",
+        "cutoff_exclusion_error": "Galat eksklusi dengan batas model",
+        "share_desil_1_4": "Porsi ruta desil 1–4 menurut batas model",
+        "true_share_desil_1_4": "Porsi ruta desil 1–4 sebenarnya",
         "parameters": "Jumlah parameter",
         "ridge": "Penalti ridge (λ)",
     }
@@ -85,6 +88,10 @@ def fit_command(
     seed: int = typer.Option(0, "--seed", help="Seed pembagian data latih/uji."),
     min_count: int = typer.Option(pmt_fit.MIN_COUNT, "--min-ruta", help="Minimal ruta per kode jawaban."),
     ridge: float = typer.Option(pmt_fit.RIDGE, "--ridge", help="Penalti ridge (λ) untuk koefisien."),
+    wilayah: list[str] = typer.Option(
+        [], "--wilayah", help="Kode wilayah tempat model berlaku (boleh berulang; bawaan: kabupaten data)."
+    ),
+    survey: str = typer.Option("", "--survei", help="Survei asal konsumsi (mis. 'Susenas Maret 2026')."),
 ) -> None:
     """Menaksir model PMT (kuadrat terkecil atas log konsumsi per kapita) dari ruta berkonsumsi teramati."""
     csv_path, truth_path = truth / "dtks.csv", truth / "truth" / "households.csv"
@@ -126,12 +133,119 @@ def fit_command(
         model,
         fit={**model.fit, "holdout": {**held, "share": holdout, "seed": seed}},
         desil_reference=f"desil ruta kabupaten {where} menurut truth/households.csv".replace("  ", " "),
+        wilayah=tuple(_wilayah(w) for w in wilayah) or model.wilayah,
+        survey=survey or f"siks synth {truth} (konsumsi sintetis)",
+        fitted_on={**model.fitted_on, "tanggal": created},
     )
     pmt.save(model, out)
     console.print(_figures(f"Model {model.key}: dalam sampel", dict(model.fit)))
     if held:
         console.print(_figures(f"Uji di luar sampel ({holdout:.0%} ruta)", held))
     console.print(f"Model ditulis ke {out}.")
+
+
+def _wilayah(code: str) -> str:
+    digits = code.replace(".", "").strip()
+    if not pmt.WILAYAH_CODE.match(digits):
+        _fail(f"kode wilayah {code!r} tidak sah (provinsi 35, kabupaten 35.09 atau kecamatan 35.09.01).")
+    return digits
+
+
+def _thresholds(text: str) -> list[float]:
+    try:
+        values = [float(x.strip().replace(".", "").replace(",", ".")) for x in text.split(";") if x.strip()]
+    except ValueError:
+        values = []
+    if len(values) != 9 or values != sorted(values) or min(values) <= 0:
+        _fail(
+            "--batas-desil harus 9 angka rupiah per kapita per bulan yang naik, dipisah ';' (mis. 450.000;…)."
+        )
+    return values
+
+
+@pmt_app.command("kalibrasi")
+def calibrate_command(
+    out: Path = typer.Option(..., "--out", help="Berkas model JSON hasil kalibrasi."),
+    wilayah: list[str] = typer.Option(
+        ..., "--wilayah", help="Kode wilayah yang dikalibrasi (boleh berulang)."
+    ),
+    model_path: Path = typer.Option(None, "--model", help="Model asal (bawaan: model bawaan siks)."),
+    template_csv: Path = typer.Option(
+        None, "--dtks", help="Jawaban templat impor ruta survei (CSV, kolom id_ruta)."
+    ),
+    consumption_csv: Path = typer.Option(
+        None,
+        "--konsumsi",
+        help="Konsumsi survei: id_ruta, consumption_per_capita (Rp/kapita/bulan), opsional bobot.",
+    ),
+    thresholds: str = typer.Option(
+        None, "--batas-desil", help="Batas desil terbitan: 9 angka Rp/kapita/bulan dipisah ';'."
+    ),
+    survey: str = typer.Option(..., "--survei", help="Nama survei/sumber (mis. 'Susenas Maret 2026')."),
+    version: str = typer.Option(..., "--version", help="Versi model hasil kalibrasi."),
+    as_of: str = typer.Option(None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD)."),
+) -> None:
+    """Kalibrasi model ke wilayah lain: geser tingkat harga dan batas desil, koefisien tetap.
+
+    Dengan --dtks dan --konsumsi (sampel survei wilayah itu): batas desil rupiah dihitung dari konsumsi survei
+    (atau --batas-desil), lalu batas skor dicocokkan pada ruta survei. Hanya --batas-desil: batas skor = ln
+    batas rupiah (mempercayai tingkat harga model)."""
+    base = _model(model_path)
+    codes = [_wilayah(w) for w in wilayah]
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    published = _thresholds(thresholds) if thresholds else None
+    if consumption_csv is None:
+        if published is None:
+            _fail("berikan sampel survei (--dtks dan --konsumsi) atau --batas-desil.")
+        model = pmt_fit.cutoffs_from_thresholds(
+            base,
+            published,
+            codes,
+            version=version,
+            created=created,
+            source=survey,  # type: ignore[arg-type]
+        )
+        model = replace(model, survey=survey)
+    else:
+        if template_csv is None:
+            _fail("--konsumsi memerlukan --dtks (jawaban templat ruta survei).")
+        truth = data.read_truth(consumption_csv)
+        values = [float(r.get("consumption_per_capita") or "nan") for r in truth.values()]
+        weights = [float(r.get("bobot") or 1.0) for r in truth.values()]
+        try:
+            cuts = published or list(pmt_fit.thresholds_from_consumption(values, weights))
+        except ValueError as exc:
+            _fail(str(exc))
+            raise
+        day = dt.date.fromisoformat(as_of) if as_of else data.reference_date(consumption_csv.parent.parent)
+        rows = data.samples(data.read_template_csv(template_csv), truth, day, region_level=base.region_level)
+        try:
+            model = pmt_fit.calibrate(
+                base, rows, version=version, created=created, thresholds=cuts, wilayah=codes, survey=survey
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+            raise
+        model = replace(
+            model,
+            desil_reference=f"desil ruta wilayah {', '.join(wilayah)} menurut {survey}",
+            provenance={
+                **dict(base.provenance),
+                "kalibrasi": {
+                    "dtks_csv_sha256": data.sha256(template_csv),
+                    "konsumsi_sha256": data.sha256(consumption_csv),
+                    "ruta_survei": len(truth),
+                    "ruta_berjawaban": len(rows),
+                    "batas_desil_rupiah": [round(c) for c in cuts],
+                },
+            },
+        )
+        console.print(_figures(f"Model {model.key} pada sampel survei", dict(model.fit)))
+    pmt.save(model, out)
+    console.print(
+        f"Model {model.key} untuk wilayah {', '.join(wilayah)} ditulis ke {out} "
+        f"(σ sisaan {model.residual_sd:.3f})."
+    )
 
 
 @pmt_app.command("show")
@@ -145,6 +259,10 @@ def show_command(
         console.print_json(json.dumps(pmt.to_dict(model), ensure_ascii=False))
         return
     console.print(f"[bold]{model.key}[/bold]  dibuat {model.created}  target: {model.target}")
+    console.print(
+        f"  wilayah: {', '.join(model.wilayah) or '(tidak tercatat)'}  survei: {model.survey or '-'}"
+    )
+    console.print(f"  ditaksir/dikalibrasi: {dict(model.fitted_on)}  σ sisaan: {model.residual_sd:.4f}")
     for key, value in model.provenance.items():
         console.print(f"  {key}: {value}")
     console.print(_figures("Kecocokan (dalam sampel)", dict(model.fit)))

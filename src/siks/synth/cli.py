@@ -54,6 +54,14 @@ def synth(
         help="Tanggal acuan dunia sintetis (YYYY-MM-DD), bukan tanggal hari ini.",
     ),
     dtks_share: float = typer.Option(0.40, "--porsi-dtks", help="Porsi rumah tangga yang masuk DTKS."),
+    price_level: float = typer.Option(
+        1.0, "--tingkat-harga", help="Pengali harga (rupiah) terhadap kabupaten acuan, mis. 0,8 lebih murah."
+    ),
+    welfare_shift: float = typer.Option(
+        0.0,
+        "--geser-kesejahteraan",
+        help="Geser kesejahteraan riil (simpangan baku log konsumsi): < 0 kabupaten lebih miskin.",
+    ),
     rates: list[str] = typer.Option(
         [], "--galat", help=f"Laju galat JENIS=LAJU (boleh berulang). Jenis dan bawaan: {_KINDS}."
     ),
@@ -77,6 +85,8 @@ def synth(
             seed=seed,
             reference_date=ref,
             dtks_share=dtks_share,
+            price_level=price_level,
+            welfare_shift=welfare_shift,
             errors=_parse_rates(rates, no_errors),
         )
     except ValueError as exc:

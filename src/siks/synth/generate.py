@@ -60,7 +60,7 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     _addresses(world, geo, seed)
     done()
 
-    welfare.consumption(world, seed, geo.desa_effect)
+    welfare.consumption(world, seed, geo.desa_effect, params.price_level, params.welfare_shift)
     welfare.household_answers(world, seed, geo.desa_urban)
     selection.select(world, params)
     done()

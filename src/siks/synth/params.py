@@ -78,6 +78,11 @@ class SynthParams:
     dtks_share: float = 0.40  # share of ruta in DTKS: roughly the poorer 40%
     targeting_noise: float = 0.30  # sd of the error in the log-consumption ranking that picks DTKS
     errors: ErrorRates = field(default_factory=ErrorRates)
+    # Another kabupaten for PMT transfer tests (docs/pmt-eligibility.md §6): prices multiply every rupiah
+    # figure; `welfare_shift` (in sd of log consumption) makes the whole kabupaten really poorer (< 0) or
+    # richer (> 0), so its answers look poorer and a larger share is poor by another kabupaten's rupiah.
+    price_level: float = 1.0
+    welfare_shift: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1_000 <= self.persons <= 10_000_000:
@@ -86,6 +91,10 @@ class SynthParams:
             raise ValueError(f"Porsi DTKS {self.dtks_share} harus antara 0,05 dan 0,9.")
         if self.seed < 0:
             raise ValueError("Seed harus bilangan bulat ≥ 0.")
+        if not 0.2 <= self.price_level <= 5.0:
+            raise ValueError(f"Tingkat harga {self.price_level} harus antara 0,2 dan 5.")
+        if not -2.0 <= self.welfare_shift <= 2.0:
+            raise ValueError(f"Geser kesejahteraan {self.welfare_shift} harus antara -2 dan 2.")
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)

@@ -45,16 +45,28 @@ def yes_no(rng: np.random.Generator, w: np.ndarray, share: float, loading: float
     return ordinal(rng, w, (2, 1), (1.0 - share, share), loading=loading, noise=1.0, shift=shift)
 
 
-def consumption(world: World, seed: int, desa_effect: np.ndarray) -> None:
-    """Per-capita consumption (rupiah/month), the standardised welfare score and the desil of every ruta."""
+def consumption(
+    world: World, seed: int, desa_effect: np.ndarray, price_level: float = 1.0, welfare_shift: float = 0.0
+) -> None:
+    """Per-capita consumption (rupiah/month), the standardised welfare score and the desil of every ruta.
+
+    `welfare_shift` moves real welfare (in sd of log consumption) and with it every answer, since answers
+    are cut at the reference kabupaten's shares: a poorer kabupaten has more earth floors, not just lower
+    rupiah. `price_level` multiplies the rupiah only (answers do not see prices)."""
     rng = arrays.stream(seed, "consumption")
     r = world.ruta
     v = 0.6 * r["u"] + 0.8 * rng.standard_normal(world.n_ruta)
     log_c = np.log(MEDIAN_CONSUMPTION) + desa_effect[r["desa"]] + 0.45 * v - 0.06 * (r["size"] - 3.2)
+    w = (log_c - log_c.mean()) / max(log_c.std(), 1e-9)
+    if welfare_shift:
+        log_c = log_c + welfare_shift * float(log_c.std())
+        w = w + welfare_shift
+    if price_level != 1.0:
+        log_c = log_c + np.log(price_level)
     c = np.round(np.exp(log_c) / 1000.0) * 1000.0
     r["consumption"] = c.astype(np.int64)
     r["log_c"] = log_c
-    r["w"] = (log_c - log_c.mean()) / max(log_c.std(), 1e-9)
+    r["w"] = w
     order = np.argsort(log_c, kind="stable")
     rank = np.empty(world.n_ruta, dtype=np.int64)
     rank[order] = np.arange(world.n_ruta)

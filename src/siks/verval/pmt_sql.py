@@ -12,7 +12,15 @@ import datetime as dt
 import math
 
 from siks.domain import bps14
-from siks.domain.pmt import DESIL_COUNT, POPULATIONS, REGION_LEVELS, SCORE_DECIMALS, PmtModel
+from siks.domain.pmt import (
+    DESIL_COUNT,
+    MEMBER_ANSWERS,
+    POPULATIONS,
+    REGION_LEVELS,
+    SCORE_DECIMALS,
+    SPARSE_SHARE,
+    PmtModel,
+)
 from siks.domain.pmt_features import (
     CHILD_AGE,
     DISABILITY_COLUMNS,
@@ -228,10 +236,18 @@ def region_sql(model: PmtModel, alias: str = "f") -> str:
     return f"SUBSTRING({alias}.kode_desa, 1, {width})"
 
 
+def sparse_sql(alias: str = "f") -> str:
+    """TRUE when a ruta lacks the answers a desil needs (`pmt.too_sparse`): more than half of the housing
+    answers blank, or the kepala ruta's education and work both unknown."""
+    blank = " + ".join(f"CASE WHEN {alias}.{c} IS NULL THEN 1 ELSE 0 END" for c, _ in HOUSEHOLD_CODES)
+    member = " AND ".join(f"{alias}.{c} IS NULL" for c in MEMBER_ANSWERS)
+    return f"(({blank}) > {int(len(HOUSEHOLD_CODES) * SPARSE_SHARE)} OR ({member}))"
+
+
 def score_sql(model: PmtModel, features: str, region_table: str | None) -> str:
     """Score every ruta of table `features`; `region_table` (region, effect) holds the model's effects.
 
-    Columns: household_ref, kode_desa, jumlah_art, score, intercept, c_region, c_<variable> …
+    Columns: household_ref, kode_desa, jumlah_art, score, jawaban_kurang, intercept, c_region, c_<variable> …
     """
     parts = {name: f"CAST({expr} AS DOUBLE)" for name, expr in contribution_sql(model).items()}
     region = "CAST(COALESCE(r.effect, 0.0) AS DOUBLE)" if region_table else "CAST(0.0 AS DOUBLE)"
@@ -241,6 +257,7 @@ def score_sql(model: PmtModel, features: str, region_table: str | None) -> str:
     return f"""
     SELECT f.household_ref, f.kode_desa, f.jumlah_art,
       ROUND({total}, {SCORE_DECIMALS}) AS score,
+      {sparse_sql()} AS jawaban_kurang,
       CAST({_number(model.intercept)} AS DOUBLE) AS intercept,
       {region} AS c_region,
       {contributions}
@@ -255,11 +272,15 @@ def population_key(population: str, alias: str = "s") -> str:
     return f"SUBSTRING({alias}.kode_desa, 1, {width})" if width else "'ID'"
 
 
-def desil_sql(scores: str, population: str, weight: str, cutoffs: tuple[float, ...] = ()) -> str:
+def desil_sql(
+    scores: str, population: str, weight: str, cutoffs: tuple[float, ...] = (), skip_sparse: bool = False
+) -> str:
     """Desil within each population as a window: 1 + floor(10 × weight scored strictly lower / total);
     for population `model`, by the model's fixed cut-offs instead (`pmt.desil_from_cutoffs`).
 
-    Only ruta with at least one ART living there are ranked; the others get NULL."""
+    Only ruta with at least one ART living there are ranked (and, with `skip_sparse`, only those with the
+    answers a desil needs); the others get NULL."""
+    ranked = "s.jumlah_art > 0" + (" AND NOT s.jawaban_kurang" if skip_sparse else "")
     if weight not in WEIGHTS:
         raise ValueError(f"bobot desil tidak dikenal: {weight} (pilihan: {', '.join(WEIGHTS)})")
     if population == "model":
@@ -270,7 +291,7 @@ def desil_sql(scores: str, population: str, weight: str, cutoffs: tuple[float, .
         steps = " + ".join(f"CASE WHEN s.score >= {_number(c)} THEN 1 ELSE 0 END" for c in cutoffs)
         return (
             f"SELECT s.household_ref, 'model' AS population_code, 1 + {steps} AS desil "
-            f"FROM {scores} AS s WHERE s.jumlah_art > 0"
+            f"FROM {scores} AS s WHERE {ranked}"
         )
     w = "CAST(s.jumlah_art AS DOUBLE)" if weight == "jiwa" else "1.0"
     key = population_key(population)
@@ -283,6 +304,6 @@ def desil_sql(scores: str, population: str, weight: str, cutoffs: tuple[float, .
                        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
         SUM({w}) OVER (PARTITION BY {key}, s.score) AS tied,
         SUM({w}) OVER (PARTITION BY {key}) AS total
-      FROM {scores} AS s WHERE s.jumlah_art > 0
+      FROM {scores} AS s WHERE {ranked}
     ) AS r
     """
