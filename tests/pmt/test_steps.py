@@ -206,7 +206,8 @@ def test_default_desil_uses_the_model_cutoffs(world, tmp_path):
         model = pmt.default_model()
         for r in rows(
             outcome,
-            "SELECT score, desil, kode_populasi FROM household_pmt WHERE score IS NOT NULL AND NOT jawaban_kurang",
+            "SELECT score, desil, kode_populasi FROM household_pmt "
+            "WHERE score IS NOT NULL AND NOT jawaban_kurang",
         ):
             assert r["desil"] == pmt.desil_from_cutoffs(r["score"], model.desil_cutoffs)
             assert r["kode_populasi"] == "model"
