@@ -88,6 +88,11 @@ def create_cmd(
     oleh: str = typer.Option(
         ..., "--oleh", help="Pengguna berwenang (supervisor/pengesah kabupaten, pusat)."
     ),
+    luar_wilayah: bool = typer.Option(
+        False,
+        "--izinkan-model-di-luar-wilayah",
+        help="Terima desil dari model PMT di luar wilayah kalibrasinya (dicatat dan dicetak pada daftar).",
+    ),
     url: str | None = URL,
 ) -> None:
     """Membuat penetapan baru (final; tidak dapat diubah setelahnya)."""
@@ -103,6 +108,7 @@ def create_cmd(
                 session, user, title=judul, periode=periode, berlaku_mulai=start, wilayah_code=wilayah,
                 criteria=load_criteria(kriteria) if kriteria else None,
                 scores=sources.read_scores(skor) if skor else None, verval_run_id=run, note=catatan,
+                allow_model_outside_wilayah=luar_wilayah,
             )  # fmt: skip
             console.print(f"Penetapan [bold]#{p.id}[/bold] {p.title} dibuat: {_summary(p.counts)}.")
             if not p.score_source or p.score_source.get("kind") == "kosong":
@@ -312,6 +318,12 @@ def _print_simulation(sim) -> None:
     console.print(f"Kebenaran: {sim.truth_source or '-'} untuk {t['truth']} ruta; inclusion error "
                   f"{t['inclusion_error']} ({_pct(t['tingkat_inclusion_error'])}), exclusion error "
                   f"{t['exclusion_error']} ({_pct(t['tingkat_exclusion_error'])}).")  # fmt: skip
+    if t.get("harapan_ruta"):
+        console.print(
+            f"Harapan dari rentang desil PMT ({t['harapan_ruta']} ruta): inclusion error "
+            f"{t['harapan_inclusion']} ({_pct(t['harapan_tingkat_inclusion_error'])}), exclusion error "
+            f"{t['harapan_exclusion']} ({_pct(t['harapan_tingkat_exclusion_error'])})."
+        )
     for p in (t.get("program") or {}).values():
         console.print(
             f"Program {p['nama']}: {p['penerima']} penerima, Rp{p['nominal_per_tahun']:,}/tahun".replace(

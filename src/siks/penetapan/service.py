@@ -122,13 +122,28 @@ def create(
     scores: ScoreTable | None = None,
     verval_run_id: str | None = None,
     note: str | None = None,
+    allow_model_outside_wilayah: bool = False,
 ) -> Penetapan:
     """Freeze DTKS for a wilayah and period: every ruta (in or out, with reasons), its anggota, desil and
-    PMT model, the verval run's findings, and the usulan applied since the previous penetapan."""
+    PMT model, the verval run's findings, and the usulan applied since the previous penetapan.
+
+    Desil from a PMT model used outside the wilayah it was fitted for are refused unless
+    `allow_model_outside_wilayah`; the permission is then kept in `score_source`, the audit record, the
+    detail page and the PDF."""
     code = _check_request(user, title, periode, wilayah_code)
     criteria = criteria or default_criteria()
     run = _run(session, verval_run_id)
     scores = scores if scores is not None else sources.scores_for_run(run)
+    outside = scores.source.get("model_di_luar_wilayah")
+    if outside and not allow_model_outside_wilayah:
+        raise Invalid(
+            f"{outside} ruta diberi desil oleh model PMT di luar wilayah yang dikalibrasinya "
+            f"({', '.join(map(str, scores.source.get('models') or []))}). Kalibrasi model untuk wilayah ini, "
+            "atau tetapkan dengan izin eksplisit (dicatat pada penetapan dan daftarnya)."
+        )
+    if outside:
+        who = getattr(user, "username", str(user))[:100]
+        scores = sources.ScoreTable(scores.scores, {**scores.source, "izin_di_luar_wilayah": who})
     previous = previous_of(session, code, berlaku_mulai)
     p = Penetapan(
         title=title.strip(), periode=periode, berlaku_mulai=berlaku_mulai, wilayah_code=code,
@@ -145,7 +160,8 @@ def create(
     record_change(
         session, user, "penetapan", p.id, None,
         {"title": p.title, "periode": p.periode, "berlaku_mulai": p.berlaku_mulai, "wilayah": code,
-         "kriteria": p.criteria_key, "verval_run": p.verval_run_id, "ruta_dtks": counts["ruta_dtks"]},
+         "kriteria": p.criteria_key, "verval_run": p.verval_run_id, "ruta_dtks": counts["ruta_dtks"],
+         "model_di_luar_wilayah": outside or 0},
         note, action="tetapkan",
     )  # fmt: skip
     return p

@@ -128,6 +128,13 @@ class Tally:
     truly_eligible: int = 0
     inclusion_error: int = 0
     exclusion_error: int = 0
+    # Expected errors from each ruta's P(true desil ≤ threshold) (the PMT prediction interval; an official
+    # desil counts as certain): no truth needed, so a kabupaten sees them before any field visit.
+    harapan_ruta: int = 0  # ruta with a probability
+    harapan_layak: float = 0.0  # expected number truly within the threshold
+    harapan_inclusion: float = 0.0
+    harapan_exclusion: float = 0.0
+    harapan_candidate: int = 0
 
     def add(self, other: Tally) -> None:
         for name in self.__dataclass_fields__:
@@ -141,6 +148,14 @@ class Tally:
         )
         d["tingkat_exclusion_error"] = (
             round(self.exclusion_error / self.truly_eligible, 4) if self.truly_eligible else None
+        )
+        for name in ("harapan_layak", "harapan_inclusion", "harapan_exclusion"):
+            d[name] = round(d[name], 2)
+        d["harapan_tingkat_inclusion_error"] = (
+            round(self.harapan_inclusion / self.harapan_candidate, 4) if self.harapan_candidate else None
+        )
+        d["harapan_tingkat_exclusion_error"] = (
+            round(self.harapan_exclusion / self.harapan_layak, 4) if self.harapan_layak else None
         )
         return d
 
@@ -206,6 +221,13 @@ def simulate(
         t.candidate += now
         t.masuk += now and not was
         t.keluar += was and not now
+        chance = scores.get(frozen.facts.ref).prob_at_most(criteria.desil_max)
+        if chance is not None:
+            t.harapan_ruta += 1
+            t.harapan_layak += chance
+            t.harapan_candidate += now
+            t.harapan_inclusion += (1.0 - chance) if now else 0.0
+            t.harapan_exclusion += 0.0 if now else chance
         true_desil = truth.desil.get(frozen.facts.ref)
         if true_desil is not None:
             should = true_desil <= criteria.desil_max

@@ -42,6 +42,18 @@ class Score:
     desil: int | None
     skor: float | None = None
     model: str | None = None
+    # P(true desil ≤ k), k = 1…9, from the PMT step's prediction interval (empty when unknown); an official
+    # BPS/DTSEN desil is certain.
+    peluang: tuple[float, ...] = ()
+    resmi: bool = False
+
+    def prob_at_most(self, k: int) -> float | None:
+        """The chance this ruta's true desil is ≤ k: 0/1 for an official desil, else the PMT interval's."""
+        if self.desil is None:
+            return None
+        if self.resmi or k >= 10:
+            return 1.0 if self.desil <= k else 0.0
+        return self.peluang[k - 1] if len(self.peluang) == 9 and k >= 1 else None
 
 
 @dataclass
@@ -93,6 +105,7 @@ def read_scores(path: str | Path, kind: str = "berkas") -> ScoreTable:
             rows = list(csv.DictReader(f))
     table: dict[str, Score] = {}
     models: set[str] = set()
+    outside = 0
     for r in rows:
         ref = r.get("household_ref") or r.get("id_ruta")
         if not ref:
@@ -100,9 +113,19 @@ def read_scores(path: str | Path, kind: str = "berkas") -> ScoreTable:
         model = r.get("model") or None
         if model:
             models.add(str(model))
-        table[str(ref)] = Score(_int(r.get("desil")), _float(r.get("score", r.get("skor_pmt"))), model)
+        outside += str(r.get("model_di_luar_wilayah")).lower() in ("true", "1")
+        chances = tuple(_float(r.get(f"p_desil_{k}")) for k in range(1, 10))
+        table[str(ref)] = Score(
+            _int(r.get("desil")),
+            _float(r.get("score", r.get("skor_pmt"))),
+            model,
+            peluang=chances if all(c is not None for c in chances) else (),  # type: ignore[arg-type]
+            resmi=r.get("sumber_desil") == "resmi",
+        )
     source = {"kind": kind, "path": str(path), "sha256": _sha256(path), "rows": len(table)}
     source["models"] = sorted(models)
+    if outside:  # the verval run was told to use a model outside its wilayah: penetapan must say so
+        source["model_di_luar_wilayah"] = outside
     return ScoreTable(table, source)
 
 

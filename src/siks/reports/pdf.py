@@ -93,6 +93,7 @@ def daftar_penetapan(p, households, members: dict, wilayah_name: str, mask) -> b
         ("Kriteria", p.criteria_key), ("Verval run", p.verval_run_id or "-"),
         ("Jumlah", f"{len(households)} rumah tangga, {sum(h.jumlah_art for h in households)} jiwa"),
         ("Ditetapkan", f"{tanggal(p.created_at)} oleh {p.created_by}"),
+        *model_warning(p),
     ])  # fmt: skip
     rows = []
     for i, h in enumerate(households, start=1):
@@ -107,6 +108,19 @@ def daftar_penetapan(p, households, members: dict, wilayah_name: str, mask) -> b
              (10, 32, 50, 34, 70, 45, 14, 12))  # fmt: skip
     doc.signatures(f"Ditetapkan, {tanggal(p.berlaku_mulai)}", ["Kepala Dinas Sosial", "Bupati/Walikota"])
     return bytes(doc.output())
+
+
+def model_warning(p) -> list[tuple[str, str]]:
+    """A penetapan whose desil came from a PMT model used outside its wilayah says so on every page set."""
+    source = p.score_source or {}
+    if not source.get("model_di_luar_wilayah"):
+        return []
+    return [(
+        "PERHATIAN",
+        f"desil {source['model_di_luar_wilayah']} ruta dari model PMT di luar wilayah kalibrasinya "
+        f"({', '.join(source.get('models') or [])}); "
+        f"diizinkan oleh {source.get('izin_di_luar_wilayah', '-')}",
+    )]  # fmt: skip
 
 
 def wilayah_short(code: str | None) -> str:
