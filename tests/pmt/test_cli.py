@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import json
 
 import pyarrow.parquet as pq
@@ -142,3 +143,56 @@ def test_eligibility_show_and_fields(tmp_path):
     assert result.exit_code == 1 and "gaji" in text(result)
     result = runner.invoke(app, ["eligibility", "fields"], terminal_width=200)
     assert result.exit_code == 0 and "desil" in result.output
+
+
+def test_kalibrasi_from_a_survey_sample_writes_a_model_for_the_new_wilayah(generated, tmp_path):
+    folder, world = generated
+    out = tmp_path / "kal.json"
+    result = runner.invoke(
+        app,
+        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.09", "--dtks", str(folder / "dtks.csv"),
+         "--konsumsi", str(folder / "truth" / "households.csv"), "--survei", "Susenas uji 2026",
+         "--version", "kal-1", "--tanggal-acuan", AS_OF.isoformat()],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    model = pmt.load(out)
+    assert model.key == "pmt-siks@kal-1" and model.wilayah == ("3509",) and model.survey == "Susenas uji 2026"
+    assert model.fitted_on["cara"] == "kalibrasi" and model.fitted_on["dari_model"] == "pmt-siks@1.0"
+    assert model.residual_sd > 0 and len(model.provenance["kalibrasi"]["batas_desil_rupiah"]) == 9
+    assert abs(model.fit["share_desil_1_4"] - model.fit["true_share_desil_1_4"]) < 0.03
+    shown = runner.invoke(app, ["pmt", "show", str(out)], terminal_width=200)
+    assert "Susenas uji 2026" in shown.output and "3509" in shown.output
+
+
+def test_kalibrasi_from_published_thresholds_only(tmp_path):
+    out = tmp_path / "bps.json"
+    batas = ";".join(str(400_000 + 60_000 * i) for i in range(9))
+    result = runner.invoke(
+        app,
+        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.10", "--batas-desil", batas,
+         "--survei", "Ambang desil BPS 2026", "--version", "b-1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    model = pmt.load(out)
+    assert model.wilayah == ("3510",) and model.fitted_on["cara"] == "batas_desil"
+    assert pmt.desil_from_cutoffs(math.log(399_999), model.desil_cutoffs) == 1
+    bad = runner.invoke(
+        app,
+        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.10", "--batas-desil", "1;2;3",
+         "--survei", "x", "--version", "b-2"],
+    )  # fmt: skip
+    assert bad.exit_code == 1 and "9 angka" in text(bad)
+
+
+def test_score_refuses_another_wilayah_and_marks_the_override(generated, tmp_path):
+    _, world = generated
+    moved = [dict(h, kode_desa=h["kode_desa"].replace("35.09", "35.10", 1)) for h in world.households]
+    snapshot = write_snapshot(type(world)(moved, world.members, world.truth), tmp_path / "snap")
+    args = ["pmt", "score", "--snapshot", str(snapshot), "--out", str(tmp_path / "s.parquet"),
+            "--tanggal-acuan", AS_OF.isoformat()]  # fmt: skip
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "bukan untuk kabupaten 3510" in text(refused)
+    allowed = runner.invoke(app, [*args, "--izinkan-di-luar-wilayah"])
+    assert allowed.exit_code == 0, allowed.output
+    flags = pq.read_table(tmp_path / "s.parquet").column("model_di_luar_wilayah").to_pylist()
+    assert flags and all(flags)

@@ -47,3 +47,37 @@ def test_a_model_fitted_here_generalises_to_unseen_households(kabupaten):
     half = len(kabupaten) // 2
     model = fit(kabupaten[:half], name="uji", version="1", created="x")
     assert evaluate(model, kabupaten[half:])["spearman"] > 0.6
+
+
+@pytest.fixture(scope="module")
+def poorer_and_cheaper(tmp_path_factory):
+    """The same seed as `kabupaten`, with prices ×0.7 and real welfare 0.5 sd lower."""
+    out = tmp_path_factory.mktemp("synth-lain")
+    synth.generate(params.SynthParams(persons=6000, seed=5, price_level=0.7, welfare_shift=-0.5), out)
+    households = data.read_template_csv(out / "dtks.csv")
+    truth = data.read_truth(out / "truth" / "households.csv")
+    return data.samples(households, truth, data.reference_date(out)), out
+
+
+def test_another_price_level_and_poverty_rate_misleads_the_shipped_cutoffs(kabupaten, poorer_and_cheaper):
+    samples, out = poorer_and_cheaper
+    base = np.median([s.log_consumption for s in kabupaten])
+    other = np.median([s.log_consumption for s in samples])
+    assert other < base - 0.3  # cheaper and poorer: fewer rupiah
+    poor_floor = np.mean([s.features["jenis_lantai"] == 8 for s in samples])
+    assert poor_floor > np.mean([s.features["jenis_lantai"] == 8 for s in kabupaten])  # looks poorer too
+    shipped = evaluate(pmt.default_model(), samples)
+    # the shipped cut-offs put too many of this registry in desil 1–4; a 30 % calibration fixes it
+    assert shipped["share_desil_1_4"] > shipped["true_share_desil_1_4"] + 0.03
+    from siks.domain.pmt_fit import calibrate
+
+    calibrated = calibrate(pmt.default_model(), samples[::3], version="k", created="x", wilayah=["3509"])
+    figures = evaluate(calibrated, samples[1::3])
+    assert abs(figures["share_desil_1_4"] - figures["true_share_desil_1_4"]) < 0.04
+    manifest = data.manifest(out)
+    assert manifest["parameters"]["price_level"] == 0.7 and manifest["parameters"]["welfare_shift"] == -0.5
+
+
+def test_price_level_must_be_sensible():
+    with pytest.raises(ValueError, match="Tingkat harga"):
+        params.SynthParams(price_level=0.0)

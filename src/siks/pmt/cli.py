@@ -313,6 +313,16 @@ def score_command(
         None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD; bawaan hari ini)."
     ),
     out: Path = typer.Option(Path("household_pmt.parquet"), "--out", help="Berkas Parquet skor per ruta."),
+    outside: bool = typer.Option(
+        False,
+        "--izinkan-di-luar-wilayah",
+        help="Pakai model di luar wilayah kalibrasinya (ditandai pada setiap ruta).",
+    ),
+    official: Path = typer.Option(
+        None,
+        "--desil-resmi",
+        help="Desil resmi BPS/DTSEN per keluarga (CSV/Parquet: id_keluarga, desil, periode).",
+    ),
 ) -> None:
     """Menghitung skor PMT, desil dan 14 kriteria BPS untuk setiap ruta dalam snapshot."""
     from siks.verval.runs import RunInputs, execute
@@ -326,6 +336,8 @@ def score_command(
         "desil_populasi": population,
         "desil_bobot": weight,
         "tanggal_acuan": as_of,
+        "pmt_di_luar_wilayah": outside,
+        "desil_resmi": str(official) if official else None,
     }
     work = out.parent / f".{out.stem}-kerja"
     try:
