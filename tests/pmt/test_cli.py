@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import math
 import json
+import math
 
 import pyarrow.parquet as pq
 import pytest
