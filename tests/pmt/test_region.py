@@ -242,3 +242,13 @@ def test_thresholds_are_weighted_quantiles():
     assert pmt_fit.thresholds_from_consumption(values) == tuple(float(v) for v in range(10, 100, 10))
     heavy = pmt_fit.thresholds_from_consumption(values, [100] + [1] * 99)  # one household of 100 people
     assert heavy[:5] == (1.0,) * 5
+
+
+# -- 6. household size ---------------------------------------------------------------------------------------
+
+
+def test_net_household_size_effect_is_negative_where_the_data_says_so(model):
+    """The synthetic world lowers per-capita consumption by 0.08 per extra person: the net effect is < 0
+    even though `log_household_size` alone may carry either sign (floor per capita also moves with size)."""
+    assert pmt.household_size_effect(model) < 0
+    assert pmt.household_size_effect(pmt.default_model()) < 0

@@ -145,6 +145,16 @@ def desil_from_cutoffs(value: float, cutoffs: Sequence[float]) -> int | None:
     return 1 + sum(1 for c in cutoffs if value >= c)
 
 
+def household_size_effect(model: PmtModel) -> float:
+    """The net change of the score per unit of ln(household size), everything else equal.
+
+    `log_floor_per_capita` = ln(floor) − ln(size) also moves with size, so the coefficient of
+    `log_household_size` alone is not the size effect (in the shipped model it is positive while the net
+    effect is negative: larger households consume less per capita)."""
+    coefficient = {v.name: v.coefficient for v in model.variables if v.kind == "number"}
+    return coefficient.get("log_household_size", 0.0) - coefficient.get("log_floor_per_capita", 0.0)
+
+
 def desil_interval(
     value: float, cutoffs: Sequence[float], sd: float, z: float = INTERVAL_Z
 ) -> tuple[int, int]:

@@ -263,6 +263,10 @@ def show_command(
         f"  wilayah: {', '.join(model.wilayah) or '(tidak tercatat)'}  survei: {model.survey or '-'}"
     )
     console.print(f"  ditaksir/dikalibrasi: {dict(model.fitted_on)}  σ sisaan: {model.residual_sd:.4f}")
+    console.print(
+        f"  efek bersih ukuran ruta: {pmt.household_size_effect(model):+.4f} per ln(jumlah ART) "
+        "(log_household_size − log_floor_per_capita)"
+    )
     for key, value in model.provenance.items():
         console.print(f"  {key}: {value}")
     console.print(_figures("Kecocokan (dalam sampel)", dict(model.fit)))
