@@ -101,6 +101,11 @@ def measure(folder: Path, shipped: pmt.PmtModel, survey_share: float, refit_shar
     calibrated = pmt_fit.calibrate(
         shipped, survey_samples, version="kal", created="bench", thresholds=thresholds, wilayah=["3509"]
     )
+    scores = [pmt.score(shipped, s.features, s.region).value for s in registry]
+    from_registry = pmt_fit.calibrate(
+        shipped, survey_samples, version="kal-r", created="bench", thresholds=thresholds, wilayah=["3509"],
+        population=scores,
+    )  # fmt: skip
     published = pmt_fit.cutoffs_from_thresholds(
         shipped, true_thresholds, ["3509"], version="bps", created="bench", source="ambang sebenarnya"
     )
@@ -110,7 +115,8 @@ def measure(folder: Path, shipped: pmt.PmtModel, survey_share: float, refit_shar
     methods = {
         "as shipped": shipped,
         "published thresholds only": published,
-        f"survey {survey_share:.0%} calibration": calibrated,
+        f"survey {survey_share:.0%} calibration, cut-offs matched on survey ruta": calibrated,
+        f"survey {survey_share:.0%} calibration, cut-offs expected on registry": from_registry,
         f"full refit on {refit_share:.0%} of DTKS": refit,
     }
     out: dict[str, object] = {

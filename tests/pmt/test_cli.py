@@ -162,6 +162,14 @@ def test_kalibrasi_from_a_survey_sample_writes_a_model_for_the_new_wilayah(gener
     assert abs(model.fit["share_desil_1_4"] - model.fit["true_share_desil_1_4"]) < 0.03
     shown = runner.invoke(app, ["pmt", "show", str(out)], terminal_width=200)
     assert "Susenas uji 2026" in shown.output and "3509" in shown.output
+    again = runner.invoke(
+        app,
+        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.09", "--dtks", str(folder / "dtks.csv"),
+         "--konsumsi", str(folder / "truth" / "households.csv"), "--registri", str(folder / "dtks.csv"),
+         "--survei", "Susenas uji 2026", "--version", "kal-2", "--tanggal-acuan", AS_OF.isoformat()],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert pmt.load(out).fitted_on["batas_dari"] == "registri"
 
 
 def test_kalibrasi_from_published_thresholds_only(tmp_path):

@@ -252,3 +252,26 @@ def test_net_household_size_effect_is_negative_where_the_data_says_so(model):
     even though `log_household_size` alone may carry either sign (floor per capita also moves with size)."""
     assert pmt.household_size_effect(model) < 0
     assert pmt.household_size_effect(pmt.default_model()) < 0
+
+
+def test_expected_cutoffs_split_the_population_by_expected_counts():
+    scores = [math.log(1000 * (i + 1)) for i in range(1000)]  # 1.000 … 1.000.000 rupiah
+    thresholds = [100_000 * d for d in range(1, 10)]
+    cut = pmt_fit.expected_cutoffs(scores, thresholds, sd=1e-4)  # a nearly exact model
+    for d, c in enumerate(cut, start=1):
+        assert sum(1 for s in scores if s < c) == pytest.approx(100 * d, abs=1)
+    wide = pmt_fit.expected_cutoffs(scores, thresholds, sd=1.0)  # unsure: counts pulled toward the middle
+    assert sum(1 for s in scores if s < wide[0]) > 100
+
+
+def test_calibration_from_the_registry_uses_every_registry_score(model):
+    other = generate(500, seed=12)
+    cheaper = samples_of(other, shift=-0.3)
+    thresholds = pmt_fit.thresholds_from_consumption([math.exp(s.log_consumption) for s in cheaper])
+    scores = [pmt.score(model, s.features, s.region).value for s in cheaper]
+    calibrated = pmt_fit.calibrate(
+        model, cheaper[:100], version="r", created="x", thresholds=thresholds, population=scores
+    )
+    assert calibrated.fitted_on["batas_dari"] == "registri"
+    figures = pmt_fit.evaluate(calibrated, cheaper)
+    assert abs(figures["share_desil_1_4"] - figures["true_share_desil_1_4"]) < 0.03

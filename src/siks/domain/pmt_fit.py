@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 
 import numpy as np
 
@@ -215,6 +216,7 @@ def calibrate(
     thresholds: Sequence[float] | None = None,
     wilayah: Sequence[str] | None = None,
     survey: str = "",
+    population: Sequence[float] | None = None,
 ) -> PmtModel:
     """Cut-offs-only recalibration for another region: coefficients stay, while
     - the intercept moves by the mean residual of the survey households (the region's price level), so
@@ -223,6 +225,12 @@ def calibrate(
       true desil ≤ d, true desil coming from `thresholds` (rupiah, published or from the survey) or, without
       them, from each sample's `true_desil`;
     - σ is re-estimated on the survey, since a model is less sure outside the region it was fitted on.
+
+    With `population` (the scores, under `model`, of every household the cut-offs will rank, e.g. the
+    whole registry) and `thresholds`, the cut-offs come from the registry instead of the few survey
+    households: cut-off d is the registry score below which lie as many households as are *expected* to
+    have consumption below threshold d, Σ Φ((ln t_d − score − shift) / σ). Only the shift and σ then
+    come from the survey households with answers, so a small survey gives steadier cut-offs.
     """
     if len(samples) < 20:
         raise ValueError("terlalu sedikit rumah tangga survei untuk kalibrasi (minimal 20)")
@@ -235,7 +243,11 @@ def calibrate(
             replace(s, true_desil=desil_by_thresholds(math.exp(s.log_consumption), thresholds))
             for s in samples
         ]
-    cutoffs = desil_cutoffs(moved, samples)
+    sd = residual_sd(moved, samples)
+    if population is not None and thresholds is not None and len(population) and sd > 0:
+        cutoffs = expected_cutoffs([v + shift for v in population], thresholds, sd)
+    else:
+        cutoffs = desil_cutoffs(moved, samples)
     if not cutoffs:
         raise ValueError("sampel survei tanpa desil sebenarnya: berikan batas desil rupiah")
     calibrated = replace(
@@ -243,7 +255,7 @@ def calibrate(
         version=version,
         created=created,
         desil_cutoffs=cutoffs,
-        residual_sd=residual_sd(moved, samples),
+        residual_sd=sd,
         wilayah=tuple(wilayah) if wilayah is not None else wilayah_of(samples),
         survey=survey or model.survey,
         fitted_on={
@@ -251,9 +263,28 @@ def calibrate(
             "n": len(samples),
             "dari_model": model.key,
             "geser_intersep": round(shift, 6),
+            "batas_dari": "registri" if population is not None and thresholds is not None else "survei",
         },
     )
     return replace(calibrated, fit={**evaluate(calibrated, samples), "dari_model_fit": dict(model.fit)})
+
+
+def expected_cutoffs(scores: Sequence[float], thresholds: Sequence[float], sd: float) -> tuple[float, ...]:
+    """Cut-offs on `scores` (already in local log rupiah) so that below cut-off d lie as many households as
+    are expected to consume less than threshold d: n_d = Σ Φ((ln t_d − score) / σ)."""
+    v = np.sort(np.asarray(scores, dtype=float))
+    z = NormalDist()
+    out = []
+    for t in thresholds:
+        expected = sum(z.cdf((math.log(t) - x) / sd) for x in v)
+        k = int(round(expected))
+        if k <= 0:
+            out.append(float(v[0]) - 1.0)
+        elif k >= len(v):
+            out.append(float(v[-1]) + 1.0)
+        else:
+            out.append(float(v[k - 1] + v[k]) / 2)
+    return tuple(round(c, 6) for c in out)
 
 
 def cutoffs_from_thresholds(

@@ -181,6 +181,11 @@ def calibrate_command(
     thresholds: str = typer.Option(
         None, "--batas-desil", help="Batas desil terbitan: 9 angka Rp/kapita/bulan dipisah ';'."
     ),
+    registry_csv: Path = typer.Option(
+        None,
+        "--registri",
+        help="Registri yang akan diperingkat (CSV templat): batas skor dari registri, bukan ruta survei.",
+    ),
     survey: str = typer.Option(..., "--survei", help="Nama survei/sumber (mis. 'Susenas Maret 2026')."),
     version: str = typer.Option(..., "--version", help="Versi model hasil kalibrasi."),
     as_of: str = typer.Option(None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD)."),
@@ -219,9 +224,24 @@ def calibrate_command(
             raise
         day = dt.date.fromisoformat(as_of) if as_of else data.reference_date(consumption_csv.parent.parent)
         rows = data.samples(data.read_template_csv(template_csv), truth, day, region_level=base.region_level)
+        population = None
+        if registry_csv is not None:
+            registry = data.read_template_csv(registry_csv)
+            population = [
+                pmt.score(base, household_features(h, m, day), h.get("kode_desa")).value
+                for h, m in registry.rows.values()
+                if data.present_members(m)
+            ]
         try:
             model = pmt_fit.calibrate(
-                base, rows, version=version, created=created, thresholds=cuts, wilayah=codes, survey=survey
+                base,
+                rows,
+                version=version,
+                created=created,
+                thresholds=cuts,
+                wilayah=codes,
+                survey=survey,
+                population=population,
             )
         except ValueError as exc:
             _fail(str(exc))
