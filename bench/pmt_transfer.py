@@ -106,6 +106,10 @@ def measure(folder: Path, shipped: pmt.PmtModel, survey_share: float, refit_shar
         shipped, survey_samples, version="kal-r", created="bench", thresholds=thresholds, wilayah=["3509"],
         population=scores,
     )  # fmt: skip
+    exact = pmt_fit.calibrate(
+        shipped, survey_samples, version="kal-x", created="bench", thresholds=true_thresholds,
+        wilayah=["3509"], population=scores,
+    )  # fmt: skip
     published = pmt_fit.cutoffs_from_thresholds(
         shipped, true_thresholds, ["3509"], version="bps", created="bench", source="ambang sebenarnya"
     )
@@ -118,6 +122,7 @@ def measure(folder: Path, shipped: pmt.PmtModel, survey_share: float, refit_shar
         f"survey {survey_share:.0%} calibration, cut-offs matched on survey ruta": calibrated,
         f"survey {survey_share:.0%} calibration, cut-offs expected on registry": from_registry,
         f"full refit on {refit_share:.0%} of DTKS": refit,
+        "diagnostic: registry cut-offs with the true thresholds": exact,
     }
     out: dict[str, object] = {
         "ruta": n_all,
