@@ -47,10 +47,11 @@ XLSX_MAX_UNCOMPRESSED = 2 << 30  # bytes, all parts of the ZIP together, as decl
 XLSX_MAX_SHARED_STRINGS = 5_000_000  # distinct texts of a workbook (a 1M-row template file has ~4M)
 XLSX_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 _XLSX_MAX_TEXT_BYTES = XLSX_MAX_CELL_CHARS * 4  # the most that many characters take in UTF-8
-_CSV_BLOCK = 16 << 20  # pyarrow block: one CSV record may not be longer than this
+_CSV_BLOCK = 16 << 20  # pyarrow's block; a record longer than a block is read by the exact reader
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003), .doc: a Compound File
 _PARQUET = b"PAR1"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass
@@ -83,6 +84,7 @@ class ReadError(Exception):
     def __init__(self, issues: list[RowIssue]) -> None:
         super().__init__("; ".join(i.message for i in issues[:3]))
         self.issues = issues
+        self.preview: list[tuple[str, list[list[str]]]] = []  # as RawTable.preview, when the file was read
 
 
 def _issue(
@@ -293,19 +295,20 @@ def read_csv(
                 )
             encoding = encoding.lower()
             _decode_check(data, encoding)
-            table = _parse(_as_utf8(data, encoding), dictionary)
+            table = _parse_or_preview(_as_utf8(data, encoding), dictionary)
         else:
             try:  # the usual case: UTF-8, which pyarrow validates while it parses
                 encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-                table = _parse(_as_utf8(data, encoding), dictionary)
+                table = _parse_or_preview(_as_utf8(data, encoding), dictionary)
             except (UnicodeDecodeError, pa.ArrowInvalid) as exc:
                 if isinstance(exc, pa.ArrowInvalid) and "utf" not in str(exc).lower():
                     raise ReadError(
                         [_issue("FILE_FORMAT", f"Berkas CSV tidak dapat dibaca: {exc}")]
                     ) from None
                 encoding = detect_encoding(data)  # names the row, or says cp1252
-                table = _parse(_as_utf8(data, encoding), dictionary)
-        columns, rows, delimiter, names, preview = table
+                table = _parse_or_preview(_as_utf8(data, encoding), dictionary)
+        columns, rows, delimiter, names = table
+        preview = _csv_preview(_as_utf8(data, encoding))
         return RawTable(
             path.name,
             digest.result(),
@@ -371,8 +374,8 @@ def _as_utf8(data: bytes, encoding: str) -> bytes:
 
 
 def _parse(data: bytes, dictionary: frozenset[str]):
-    newline = data.find(b"\n")
-    first_line = (data if newline < 0 else data[:newline]).decode("utf-8").rstrip("\r")
+    end = _LINE_END.search(data)  # pyarrow ends a line at CR, LF or CRLF: so does the header
+    first_line = (data if end is None else data[: end.start()]).decode("utf-8")
     delimiter = _sniff_delimiter(first_line)
     names = next(csv.reader([first_line], delimiter=delimiter))
     keys, issues = _normalize_headers(names)
@@ -380,42 +383,27 @@ def _parse(data: bytes, dictionary: frozenset[str]):
         raise ReadError(issues)
     # blank lines come back from pyarrow as records of empty cells (ignore_empty_lines=False), so row
     # numbers count them as a spreadsheet does; _drop_blank then removes them
+    columns, rows = _read_csv_arrow(data, delimiter, keys, dictionary)
+    return columns, rows, delimiter, names
+
+
+def _parse_or_preview(data: bytes, dictionary: frozenset[str]):
+    """`_parse`; a refusal carries the file's first rows, so the importer can say where the header is."""
     try:
-        columns, rows = _read_csv_arrow(data, delimiter, keys, dictionary)
-    except pa.ArrowInvalid as exc:
-        if "straddl" not in str(exc):
-            raise
-        raise ReadError([_record_too_long(data)]) from None
-    return columns, rows, delimiter, names, _csv_preview(data, delimiter)
+        return _parse(data, dictionary)
+    except ReadError as bad:
+        bad.preview = [("", _csv_preview(data))]
+        raise
 
 
-def _csv_preview(data: bytes, delimiter: str) -> list[list[str]]:
+def _csv_preview(data: bytes) -> list[list[str]]:
+    """The first rows of a CSV (UTF-8 bytes), split by the delimiter most used in them."""
     head = data[: 1 << 16].decode("utf-8", errors="replace")
     try:
-        reader = csv.reader(io.StringIO(head), delimiter=delimiter)
-        return [r for _, r in zip(range(_PREVIEW_ROWS), reader, strict=False)]
+        reader = csv.reader(io.StringIO(head, newline=""), delimiter=_sniff_delimiter(head))
+        return [[c[:200] for c in r] for _, r in zip(range(_PREVIEW_ROWS), reader, strict=False)]
     except csv.Error:
         return []
-
-
-def _record_too_long(data: bytes) -> RowIssue:
-    """pyarrow's "straddling object" means one record is longer than a block: name the row."""
-    start, row = 0, 1
-    while True:
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        if end - start > _CSV_BLOCK:
-            break
-        if end >= len(data):
-            row = None
-            break
-        start, row = end + 1, row + 1
-    return _issue(
-        "ROW_TOO_LONG",
-        f"satu baris lebih dari {_CSV_BLOCK >> 20} MB (sel yang sangat panjang, atau tanda petik "
-        "yang tidak ditutup sehingga sisa berkas terbaca sebagai satu sel).",
-        row,
-    )
 
 
 def _unnamed_column_issues(keys: list[str], cells, rows: np.ndarray) -> list[RowIssue]:
@@ -449,9 +437,28 @@ def _read_csv_arrow(
         return "skip"
 
     names = [f"c{i}" for i in range(len(keys))]
-    table = pacsv.read_csv(
+    try:
+        table = _arrow_csv(data, delimiter, keys, names, dictionary, on_invalid)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):  # a record longer than a block: pyarrow's limit, not the file's fault
+            raise
+        return _read_csv_python(data, delimiter, keys)
+    if bad_rows:  # let the exact (slow) reader find and name the rows
+        return _read_csv_python(data, delimiter, keys)
+    table = table.unify_dictionaries()
+    columns = {k: _one_chunk(table.column(n)) for k, n in zip(keys, names, strict=True) if k}
+    rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    if "" in keys:
+        issues = _unnamed_column_issues(keys, lambda i: _one_chunk(table.column(names[i])), rows)
+        if issues:
+            raise ReadError(issues)
+    return _drop_blank(columns, rows)
+
+
+def _arrow_csv(data: bytes, delimiter: str, keys: list[str], names: list[str], dictionary, on_invalid):
+    return pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
             newlines_in_values=data.find(b'"', data.find(b"\n")) >= 0,  # quotes after the header
@@ -467,16 +474,6 @@ def _read_csv_arrow(
             quoted_strings_can_be_null=False,
         ),
     )
-    if bad_rows:  # let the exact (slow) reader find and name the rows
-        return _read_csv_python(data, delimiter, keys)
-    table = table.unify_dictionaries()
-    columns = {k: _one_chunk(table.column(n)) for k, n in zip(keys, names, strict=True) if k}
-    rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    if "" in keys:
-        issues = _unnamed_column_issues(keys, lambda i: _one_chunk(table.column(names[i])), rows)
-        if issues:
-            raise ReadError(issues)
-    return _drop_blank(columns, rows)
 
 
 def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
@@ -544,9 +541,13 @@ def _csv_records(reader):
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ReadError(
-                [_issue("FILE_FORMAT", f"baris tidak dapat dibaca sebagai CSV ({exc}).", reader.line_num)]
-            ) from None
+            why = (
+                f"sebuah sel lebih dari {_id_number(csv.field_size_limit())} karakter (atau tanda petik "
+                "yang tidak ditutup membuat sisa berkas terbaca sebagai satu sel)"
+                if "field larger" in str(exc)
+                else f"baris tidak dapat dibaca sebagai CSV ({exc})"
+            )
+            raise ReadError([_issue("FILE_FORMAT", why + ".", reader.line_num)]) from None
 
 
 def _drop_blank(columns: dict[str, pa.Array], rows: np.ndarray) -> tuple[dict[str, pa.Array], np.ndarray]:
@@ -717,10 +718,12 @@ def read_xlsx(path: str | Path) -> RawTable:
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same answer to the operator
         raise ReadError([_issue("FILE_FORMAT", f"berkas bukan XLSX yang dapat dibaca ({exc}).")]) from None
     try:
-        table = _read_sheet(wb, scan)
-        preview = [(wb.worksheets[0].title, table[4])]
-        for ws in wb.worksheets[1:10]:  # where the data may be instead (a misplaced header's hint)
-            preview.append((ws.title, _sheet_preview(ws)))
+        try:
+            table = _read_sheet(wb, scan)
+        except ReadError as bad:
+            bad.preview += _other_sheets(wb)
+            raise
+        preview = [(wb.worksheets[0].title, table[4]), *_other_sheets(wb)]
     finally:
         wb.close()
     keys, names, cells, rows = table[:4]
@@ -728,6 +731,11 @@ def read_xlsx(path: str | Path) -> RawTable:
     return RawTable(
         path.name, digest, "xlsx", columns, np.asarray(rows, dtype=np.int64), None, None, names, preview
     )
+
+
+def _other_sheets(wb) -> list[tuple[str, list[list[str]]]]:
+    """The top of the 2nd to 10th sheets: where the data may be instead (for a misplaced header's hint)."""
+    return [(ws.title, _sheet_preview(ws)) for ws in wb.worksheets[1:10]]
 
 
 def _sheet_preview(ws) -> list[list[str]]:
@@ -755,7 +763,9 @@ def _read_sheet(wb, scan: _SheetScan):
     rows_iter = ws.iter_rows()
     header = next(rows_iter, None)
     if header is None:
-        raise ReadError([_issue("FILE_EMPTY", "lembar kerja pertama kosong: tidak ada baris judul kolom.")])
+        empty = ReadError([_issue("FILE_EMPTY", "lembar kerja pertama kosong: tidak ada baris judul kolom.")])
+        empty.preview = [(ws.title, [])]
+        raise empty
     names = ["" if c.value is None else str(c.value) for c in header]
     preview = [[n[:200] for n in names]]
     keys, head_issues = _normalize_headers(names)
@@ -829,7 +839,9 @@ def _read_sheet(wb, scan: _SheetScan):
         for i, v in enumerate(values):
             cells[i].append(v)
     if issues:
-        raise ReadError(sorted(issues, key=lambda i: (i.rows or (0,), i.code)))
+        bad = ReadError(sorted(issues, key=lambda i: (i.rows or (0,), i.code)))
+        bad.preview = [(ws.title, preview)]
+        raise bad
     return keys, names, cells, rows, preview
 
 
