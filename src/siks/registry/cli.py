@@ -16,7 +16,7 @@ URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
 def import_cmd(
     file: Path = typer.Argument(
-        ..., help="Berkas CSV atau XLSX dalam format template usulan DTKS.", exists=True
+        ..., help="Berkas CSV, XLSX atau Parquet dalam format template usulan DTKS.", exists=True
     ),
     instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
     strict: bool = typer.Option(False, "--strict", help="Peringatan (NIK/KK) diperlakukan sebagai galat."),
@@ -25,22 +25,44 @@ def import_cmd(
         None, "--actor", help="Nama pengimpor untuk jejak audit (bawaan: $USER)."
     ),
     encoding: str | None = typer.Option(
-        None, "--encoding", help="Paksa encoding CSV (utf-8, cp1252, latin-1)."
+        None, "--encoding", help="Paksa encoding CSV (utf-8, cp1252, latin-1, utf-16)."
     ),
     force: bool = typer.Option(
         False, "--force", help="Periksa ulang berkas yang persis sama dengan impor lalu."
     ),
+    urutan_tanggal: str | None = typer.Option(
+        None,
+        "--urutan-tanggal",
+        help="Urutan tanggal nn/nn/tttt di berkas: hari-bulan (template) atau bulan-hari (Excel AS).",
+    ),
+    izinkan_ganti_identitas: bool = typer.Option(
+        False,
+        "--izinkan-ganti-identitas",
+        help="Izinkan impor mengubah NIK/identitas anggota yang ada atau memuat NIK yang sudah aktif "
+        "(setiap baris itu dicatat di audit).",
+    ),
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
-    from siks.registry.importer import StaleRecord, import_file
+    from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine
 
+    if urutan_tanggal is not None and urutan_tanggal not in DATE_ORDERS:
+        console.print(f"[red]--urutan-tanggal harus {' atau '.join(DATE_ORDERS)}.[/red]")
+        raise typer.Exit(2)
     engine = make_engine(url)
     try:
         result = import_file(
-            engine, file, actor, instrument=instrumen, strict=strict, encoding=encoding, force=force
+            engine,
+            file,
+            actor,
+            instrument=instrumen,
+            strict=strict,
+            encoding=encoding,
+            force=force,
+            date_order=urutan_tanggal,  # type: ignore[arg-type]
+            allow_identity_change=izinkan_ganti_identitas,
         )
     except StaleRecord as exc:
         console.print(f"[red]Impor dibatalkan, tidak ada yang disimpan: {exc}[/red]")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,6 +70,9 @@ from siks.store.models.registry import (
 )
 
 Status = Literal["imported", "unchanged", "already_imported", "rejected"]
+DateOrder = Literal["hari-bulan", "bulan-hari"]
+DATE_ORDERS = ("hari-bulan", "bulan-hari")
+_MAX_VALUE_CHARS = 200  # an issue's value is cut to this: the report never copies an oversized cell whole
 DATA_TABLES = ("household", "family", "family_kk", "member", "assessment", "assessment_member")
 _CHUNK = 5_000
 _MAX_STORED_WARNINGS = 100_000
@@ -127,10 +131,55 @@ def _dictionary_columns(instrument: str) -> frozenset[str]:
     return frozenset(c.key for c in T.columns_for(instrument) if c.kind not in ("text", "nik", "kk"))
 
 
+_MIN_KNOWN_HEADERS = 3  # fewer template headers than this in a row: it is not the header row
+
+
+def header_hint(preview: list[tuple[str, list[list[str]]]], instrument: str) -> str | None:
+    """Where the template's header row seems to be, when it is not row 1 of the first sheet."""
+    known = {c.key for c in T.columns_for(instrument)}
+    best = None
+    for s_index, (sheet, rows) in enumerate(preview):
+        for r_index, row in enumerate(rows):
+            hits = len({str(c).strip().lower() for c in row} & known)
+            if hits >= _MIN_KNOWN_HEADERS and (best is None or hits > best[0]):
+                best = (hits, s_index, sheet, r_index + 1)
+    if best is None or best[1:] in ((0, preview[0][0], 1),):
+        return None
+    _, s_index, sheet, row = best
+    if s_index == 0:
+        return (
+            f"judul kolom template tampaknya ada di baris {row}: hapus {row - 1} baris di atasnya "
+            "(judul laporan, baris kosong) sehingga judul kolom menjadi baris 1."
+        )
+    return (
+        f"judul kolom template tampaknya ada di lembar '{sheet}' baris {row}: jadikan lembar itu lembar "
+        "pertama, dengan judul kolom di baris 1."
+    )
+
+
+def _header_issue(message: str) -> Issue:
+    return T.RowIssue("HEADER_NOT_FOUND", f"Baris 1: {message}", None, None, "error", rows=(1,))
+
+
 def check_headers(raw: readers.RawTable, instrument: str) -> list[Issue]:
-    """Missing required columns are errors; missing optional and unknown columns are warnings."""
+    """Missing required columns are errors; missing optional and unknown columns are warnings.
+
+    A row 1 with hardly any template header is not the header row: one HEADER_NOT_FOUND (saying where the
+    header seems to be, on this sheet or another) instead of one COLUMN_MISSING per template column.
+    """
     expected = T.columns_for(instrument)
     present = set(raw.columns)
+    known_present = present & {c.key for c in expected}
+    if len(known_present) < _MIN_KNOWN_HEADERS:
+        hint = header_hint(raw.preview, instrument) if raw.preview else None
+        return [
+            _header_issue(
+                hint
+                or f"baris ini bukan baris judul kolom template: hanya {len(known_present)} dari "
+                f"{len(expected)} judul kolom dikenali (contoh yang diharapkan: id_ruta, kode_desa, "
+                "id_keluarga, nama); unduh template dengan `siks template`."
+            )
+        ]
     issues: list[Issue] = []
     for c in expected:
         if c.key not in present:
@@ -172,11 +221,16 @@ def import_file(
     encoding: str | None = None,
     force: bool = False,
     reference_date: dt.date | None = None,
+    date_order: DateOrder | None = None,
+    allow_identity_change: bool = False,
 ) -> ImportResult:
-    """Import one template file (CSV or XLSX) into the registry. Never raises for bad data: see `status`.
+    """Import one template file (CSV, XLSX or Parquet) into the registry. Never raises for bad data.
 
     `actor` defaults to $USER. `strict` turns warnings into errors (new usulan). `force` re-checks a file
-    whose bytes were imported before instead of reporting it as already imported.
+    whose bytes were imported before instead of reporting it as already imported. `date_order` declares
+    how the file writes dd/mm/yyyy-like dates ("hari-bulan" or "bulan-hari"; see `date_order_issues`).
+    `allow_identity_change` lets a re-import change a member's identity or bring a NIK that is already
+    active elsewhere (each such row is audited as such); without it those rows are errors.
     """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"Instrumen '{instrument}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.")
@@ -188,9 +242,15 @@ def import_file(
         raw = readers.read_file(path, encoding=encoding, dictionary=_dictionary_columns(instrument))
     except readers.ReadError as bad:
         digest = readers.sha256_of(path) if path.exists() else ""
-        return ImportResult(path.name, digest, instrument, "rejected", issues=list(bad.issues))
+        issues = list(bad.issues)
+        hint = header_hint(bad.preview, instrument) if bad.preview else None
+        if hint:
+            issues.insert(0, _header_issue(hint))
+        return ImportResult(path.name, digest, instrument, "rejected", issues=_short_values(issues))
     timings["read"] = time.perf_counter() - t0
     result = ImportResult(raw.file_name, raw.sha256, instrument, "rejected", rows=raw.n_rows, timings=timings)
+    _upper_case_ids(raw)
+    date_issues = date_order_issues(raw, instrument, date_order)
 
     if not force:
         previous = _previous_batch(engine, raw.sha256)
@@ -198,7 +258,7 @@ def import_file(
             result.status, result.previous_batch_id = "already_imported", previous
             return result
 
-    header_issues = check_headers(raw, instrument)
+    header_issues = check_headers(raw, instrument) + date_issues
     if strict:
         header_issues = [i if i.is_error else _as_error(i) for i in header_issues]
     if any(i.is_error for i in header_issues) or raw.n_rows == 0:
@@ -206,21 +266,143 @@ def import_file(
             header_issues.append(
                 T.RowIssue("FILE_EMPTY", "Berkas tidak berisi baris data.", None, None, "error")
             )
-        result.issues = header_issues
+        result.issues = _short_values(header_issues)
         return result
 
     file_parts = parts.split([raw.columns["id_ruta"], raw.columns["id_keluarga"]], raw.n_rows)
     check = _PartChecker(raw, instrument, strict, reference_date, timings)
     first = check(file_parts[0])
     if not first.ok:  # rejected before the database is touched; the other parts still get their report
-        result.issues = header_issues + _merged([first, *map(check, file_parts[1:])])
+        result.issues = _short_values(header_issues + _merged([first, *map(check, file_parts[1:])]))
         return result
     t3 = time.perf_counter()
-    _write(engine, file_parts, first, check, result, raw, actor)
+    _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change)
     timings["write"] = time.perf_counter() - t3
-    result.issues = header_issues + result.issues
+    result.issues = _short_values(header_issues + result.issues)
     timings["total"] = time.perf_counter() - t0
     return result
+
+
+def _short_values(issues: list[Issue]) -> list[Issue]:
+    """Issues whose value is longer than _MAX_VALUE_CHARS get it cut, saying how long it was."""
+    from dataclasses import replace
+
+    out = []
+    for i in issues:
+        v = i.value
+        if isinstance(v, str) and len(v) > _MAX_VALUE_CHARS:
+            i = replace(i, value=f"{v[:_MAX_VALUE_CHARS]}… ({len(v):,} karakter)".replace(",", "."))
+        out.append(i)
+    return out
+
+
+def _upper_case_ids(raw: readers.RawTable) -> None:
+    """id_ruta and id_keluarga are case-insensitive: stored upper-case, so 'r1' and 'R1' are one record."""
+    for key in ("id_ruta", "id_keluarga"):
+        arr = raw.columns.get(key)
+        if arr is None:
+            continue
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.cast(pa.string())
+        upper = pc.utf8_upper(arr)
+        if not upper.equals(arr):
+            raw.columns[key] = upper
+
+
+_DMY = re.compile(r"\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{4})\s*")
+
+
+def date_order_issues(raw: readers.RawTable, instrument: str, declared: DateOrder | None) -> list[Issue]:
+    """Dates written nn/nn/yyyy are read day first (the template's order). A file whose dates say otherwise
+    is refused, so that 03/04/1990 never silently becomes 3 April when the file meant 4 March:
+
+    - `declared="bulan-hari"`: every such date is month first (US Excel); they are read so.
+    - undeclared, and some date can only be month first (14 in the second place) while none can only be day
+      first: DATE_ORDER (error), naming the row.
+    - undeclared, and every such date has day and month ≤ 12 (and some differ): nothing in the file says
+      which is which: DATE_AMBIGUOUS (error) at the first such row; declare the order to import it.
+    - one date that can only be day first settles it: the file is read day first.
+    """
+    keys = [c.key for c in T.columns_for(instrument) if c.kind == "date" and c.key in raw.columns]
+    dmy_proof = mdy_proof = ambiguous = None  # (row, column, text) of the first of each
+    swapped: dict[str, dict[str, str]] = {}
+    for key in keys:
+        arr = raw.columns[key]
+        texts = (arr.dictionary if pa.types.is_dictionary(arr.type) else pc.unique(arr)).to_pylist()
+        swap: dict[str, str] = {}
+        kinds: dict[str, str] = {}
+        for t in texts:
+            m = _DMY.fullmatch(t or "")
+            if not m:
+                continue
+            a, b = int(m[1]), int(m[3])
+            swap[t] = f"{m[3]}{m[2]}{m[1]}{m[2]}{m[4]}"
+            if a > 12 and b <= 12:
+                kinds[t] = "dmy"
+            elif b > 12 and a <= 12:
+                kinds[t] = "mdy"
+            elif a <= 12 and b <= 12 and a != b:
+                kinds[t] = "ambiguous"
+        swapped[key] = swap
+        for kind in ("dmy", "mdy", "ambiguous"):
+            chosen = [t for t, k in kinds.items() if k == kind]
+            if not chosen:
+                continue
+            plain = arr.cast(pa.string()) if pa.types.is_dictionary(arr.type) else arr
+            hit = pc.index(pc.is_in(plain, pa.array(chosen, pa.string())), True).as_py()
+            found = (int(raw.row_numbers[hit]), key, plain[hit].as_py())
+            if kind == "dmy" and (dmy_proof is None or found < dmy_proof):
+                dmy_proof = found
+            elif kind == "mdy" and (mdy_proof is None or found < mdy_proof):
+                mdy_proof = found
+            elif kind == "ambiguous" and (ambiguous is None or found < ambiguous):
+                ambiguous = found
+    if declared == "bulan-hari":
+        for key, swap in swapped.items():
+            if swap:
+                raw.columns[key] = _replace_texts(raw.columns[key], swap)
+        return []
+    if declared == "hari-bulan" or dmy_proof is not None:
+        return []
+    flag = "--urutan-tanggal"
+    if mdy_proof is not None:
+        row, key, text = mdy_proof
+        return [
+            T.RowIssue(
+                "DATE_ORDER",
+                f"Baris {row}, kolom {key}: '{text}' hanya masuk akal sebagai bulan/hari/tahun (format AS), "
+                f"padahal template memakai hari/bulan/tahun; semua tanggal berkas ini mungkin tertukar. "
+                f"Simpan ulang tanggal sebagai YYYY-MM-DD, atau impor dengan {flag} bulan-hari.",
+                key,
+                text,
+                "error",
+                rows=(row,),
+            )
+        ]
+    if ambiguous is not None:
+        row, key, text = ambiguous
+        return [
+            T.RowIssue(
+                "DATE_AMBIGUOUS",
+                f"Baris {row}, kolom {key}: '{text}' bisa dibaca hari/bulan atau bulan/hari, dan tidak ada "
+                f"tanggal di berkas ini yang memastikan urutannya; impor dengan {flag} hari-bulan (atau "
+                "bulan-hari), atau tulis tanggal sebagai YYYY-MM-DD.",
+                key,
+                text,
+                "error",
+                rows=(row,),
+            )
+        ]
+    return []
+
+
+def _replace_texts(arr: pa.Array, mapping: dict[str, str]) -> pa.Array:
+    """`arr` with each text in `mapping` replaced (a dictionary array: only its dictionary is rewritten)."""
+    if pa.types.is_dictionary(arr.type):
+        new_dict = pa.array([mapping.get(t, t) for t in arr.dictionary.to_pylist()], pa.string())
+        return pa.DictionaryArray.from_arrays(arr.indices, new_dict)
+    enc = pc.dictionary_encode(arr)
+    return _replace_texts(enc, mapping).cast(pa.string())
 
 
 class _PartChecker:
@@ -310,6 +492,7 @@ def _write(
     result: ImportResult,
     raw: readers.RawTable,
     actor: str,
+    allow_identity_change: bool = False,
 ) -> None:
     """One transaction: part i is written (a thread) while part i+1 is validated; any bad part rolls back all.
 
@@ -321,7 +504,7 @@ def _write(
     try:
         with transaction(engine) as session:
             conn = session.connection()
-            applied = _Apply(conn, actor, now, raw.file_name)
+            applied = _Apply(conn, actor, now, raw.file_name, allow_identity_change)
             applied.begin(raw, first.instrument)
             with ThreadPoolExecutor(1) if applied.bulk.postgres else _Inline() as writer:
                 pending = writer.submit(applied.apply, first)
@@ -330,10 +513,12 @@ def _write(
                     checked.append(v)
                     clean = clean and v.ok  # after a bad part: validate on, write no more
                     pending.result()  # the previous part is written (or its error is raised here)
+                    clean = clean and not applied.identity_issues
                     if clean:
                         pending = writer.submit(applied.apply, v)
                 pending.result()
-            result.issues = _merged(checked)
+            result.issues = sorted(_merged(checked) + applied.identity_issues, key=issue_order)
+            clean = clean and not applied.identity_issues
             if not clean:
                 raise _Rejected  # the dropped indexes are never rebuilt: the rollback brings them back
             applied.finish([i for i in result.issues if not i.is_error], raw.n_rows)
@@ -367,8 +552,13 @@ def _ids(start: int, n: int) -> pa.Array:
 class _Apply:
     """One import's changes, inside the caller's transaction: `begin`, `apply` each part, `finish`."""
 
-    def __init__(self, conn: Connection, actor: str, now: dt.datetime, file_name: str) -> None:
+    def __init__(
+        self, conn: Connection, actor: str, now: dt.datetime, file_name: str, allow_identity_change=False
+    ) -> None:
         self.conn, self.actor, self.now, self.file_name = conn, actor, now, file_name
+        self.allow_identity_change = allow_identity_change
+        self.identity_issues: list[Issue] = []  # IDENTITY_CHANGED / NIK_ACTIVE: the import is refused
+        self.identity_rows: dict[str, str] = {}  # member ref → why (when allowed: said in its audit entry)
         self.bulk = Bulk(conn)
         self.audit: list[dict] = []
         self.counts: dict[str, dict[str, int]] = {
@@ -431,6 +621,9 @@ class _Apply:
             zero_copy_only=False
         )
 
+        self._check_identity(v, old_m, m_new)
+        if self.identity_issues:
+            return  # the import is refused: nothing more to write
         h_changed = self._update_households(old_h, h_ids, h_new)
         f_changed = self._update_families(old_f, f_ids, f_new, f_household)
         m_changed = self._update_members(old_m, m_ids, m_new, m_family)
@@ -502,7 +695,21 @@ class _Apply:
             "import_batch",
             self.batch_id,
             None,
-            {"file_name": self.file_name, **summary, "rows": n_rows, "warnings": len(warnings)},
+            {
+                "file_name": self.file_name,
+                **summary,
+                "rows": n_rows,
+                "warnings": len(warnings),
+                **(
+                    {
+                        "izin_ganti_identitas": [
+                            f"{r}: {w}" for r, w in list(self.identity_rows.items())[:1000]
+                        ]
+                    }
+                    if self.identity_rows
+                    else {}
+                ),
+            },
             reason=f"impor berkas {self.file_name}",
         )
         if self.audit:
@@ -558,6 +765,78 @@ class _Apply:
         first = self.bulk.reserve_ids(table, int(new.sum()))
         ids[new] = np.arange(first, first + int(new.sum()))
         return pa.array(ids), new
+
+    # --- identity -----------------------------------------------------------------------------------------
+
+    def _check_identity(self, v: Validated, old: dict[str, dict], new: np.ndarray) -> None:
+        """A re-import may not turn one person into another, nor bring a NIK already active elsewhere.
+
+        - IDENTITY_CHANGED: a member (same id_keluarga + no_urut) whose NIK differs from the stored one, or,
+          when either NIK is empty, whose name and birth date both differ (swapped no_urut, a reused slot).
+        - NIK_ACTIVE: a new member, or a NIK newly given to one, that an active member of another record
+          (not written by this import) already has (a member moved to another keluarga is a second person).
+        With `allow_identity_change` these rows are written, and each audit entry says so.
+        """
+        mm = self.plan.members
+        refs = mm.column("ref").to_pylist()
+        niks = mm.column("nik").to_pylist()
+        names = mm.column("nama").to_pylist()
+        born = mm.column("tanggal_lahir").to_pylist()
+        rows = mm.column("row_number").to_pylist()
+        check_nik: dict[str, list[int]] = {}
+        for i, ref in enumerate(refs):
+            before = old.get(ref) if not new[i] else None
+            if before is not None:
+                why = _identity_change(before, niks[i], names[i], born[i])
+                if why:
+                    self._identity_issue(
+                        "IDENTITY_CHANGED",
+                        rows[i],
+                        "nik" if "NIK" in why else "nama",
+                        f"anggota {ref} di registri adalah orang lain: {why}. Jika no_urut tertukar, "
+                        "perbaiki berkas; perubahan identitas yang disengaja hanya dengan "
+                        "--izinkan-ganti-identitas (dicatat di audit).",
+                        ref,
+                        why,
+                        niks[i] if "NIK" in why else names[i],
+                    )
+                if niks[i] is None or niks[i] == before["nik"]:
+                    continue
+            if niks[i] is not None:
+                check_nik.setdefault(niks[i], []).append(i)
+        if not check_nik or self.empty["member"]:
+            return
+        m = Base.metadata.tables["member"]
+        for part in _chunks(list(check_nik), self._chunk):
+            stmt = select(m.c.nik, m.c.ref).where(
+                self._in(m.c.nik, part),
+                m.c.status == "aktif",
+                (m.c.created_by_batch_id.is_(None)) | (m.c.created_by_batch_id != self.batch_id),
+            )
+            for nik, other in self.conn.execute(stmt).all():
+                for i in check_nik[nik]:
+                    if other == refs[i]:
+                        continue
+                    self._identity_issue(
+                        "NIK_ACTIVE",
+                        rows[i],
+                        "nik",
+                        f"NIK ini sudah aktif pada anggota {other} di registri; satu orang tidak boleh "
+                        "tercatat dua kali. Jika orang ini pindah keluarga, perbarui baris lamanya "
+                        "(id_keluarga dan no_urut yang sama) atau nonaktifkan lewat usulan; "
+                        "hanya dengan --izinkan-ganti-identitas NIK ganda ini dicatat (dan diaudit).",
+                        refs[i],
+                        f"NIK sudah aktif pada anggota {other}",
+                        nik,
+                    )
+
+    def _identity_issue(self, code, row, column, message, ref, why, value) -> None:
+        if self.allow_identity_change:
+            self.identity_rows[ref] = f"{code}: {why} (diizinkan --izinkan-ganti-identitas)"
+            return
+        self.identity_issues.append(
+            T.RowIssue(code, f"Baris {row}, kolom {column}: {message}", column, value, "error", rows=(row,))
+        )
 
     # --- updates of existing records ----------------------------------------------------------------------
 
@@ -631,7 +910,15 @@ class _Apply:
     def _update_row(self, table: str, before: dict, after: dict, diff: set[str]) -> None:
         self._versioned_update(table, before, {**after, "updated_at": self.now})
         keys = sorted(diff)
-        self._audit("ubah", table, before["id"], {k: before[k] for k in keys}, {k: after[k] for k in keys})
+        reason = self.identity_rows.get(before.get("ref", "")) if table == "member" else None
+        self._audit(
+            "ubah",
+            table,
+            before["id"],
+            {k: before[k] for k in keys},
+            {k: after[k] for k in keys},
+            reason=f"impor (batch {self.batch_id}); {reason}" if reason else None,
+        )
 
     def _bump(self, table: str, record: dict) -> None:
         self._versioned_update(table, record, {"updated_at": self.now})
@@ -833,6 +1120,25 @@ class _Apply:
                 "import_batch_id": self.batch_id,
             }
         )
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    norm = lambda s: " ".join((s or "").upper().split())  # noqa: E731
+    return norm(a) == norm(b)
+
+
+def _identity_change(before: dict, nik, nama, born) -> str | None:
+    """Why a stored member and a file row are not the same person, or None when they may be."""
+    if before["nik"] is not None and nik is not None:
+        return "NIK berbeda dari yang tercatat" if before["nik"] != nik else None
+    if (
+        before["tanggal_lahir"] is not None
+        and born is not None
+        and before["tanggal_lahir"] != born
+        and not _same_name(before["nama"], nama)
+    ):
+        return "nama dan tanggal lahir berbeda dari yang tercatat"
+    return None
 
 
 def _count(new: np.ndarray, changed: np.ndarray) -> dict[str, int]:
