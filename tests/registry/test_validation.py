@@ -61,6 +61,10 @@ ODD_CELLS = [
     "3509154101800000",
     "001",
     "1000",
+    "SITI\u200bAMINAH",  # zero-width space
+    "\u202eHANIMA ITIS",  # right-to-left override
+    "2020-05-05",  # a kepala keluarga this young: KEPALA_AGE / KEPALA_YOUNG
+    "2012-01-01",
 ]
 
 
@@ -199,3 +203,40 @@ def test_identity_rules_one_at_a_time():
         if code != "ok":
             assert (i + 2, code) in found, code
     assert not any(r == 2 for r, _ in found)
+
+
+def test_life_rules_one_at_a_time():
+    """Birth after the pendataan and a too-young kepala: each reaches parse_row, the same issues come out."""
+    base = sample.records(1, seed=22)[0]
+    row = {**base, "hubungan_kk": "1", "nik": "", "tanggal_pendataan": "2024-06-30"}
+    variants = {
+        "ok": {"tanggal_lahir": "1980-01-01"},
+        "ok_15_today": {"tanggal_lahir": "2009-06-30"},  # 15 on the pendataan day: nothing
+        "KEPALA_YOUNG": {"tanggal_lahir": "2009-07-01"},  # 14 that day
+        "KEPALA_AGE": {"tanggal_lahir": "2022-06-30"},  # 2 years old
+        "KEPALA_YOUNG_NO_DATE": {"tanggal_lahir": "2012-01-01", "tanggal_pendataan": ""},  # age at TODAY
+        "BIRTH_AFTER_PENDATAAN": {"tanggal_lahir": "2024-07-01"},
+    }
+    records = [
+        {**row, **change, "id_keluarga": f"K{i}", "id_ruta": f"R{i}"}
+        for i, change in enumerate(variants.values())
+    ]
+    for strict in (False, True):
+        fast = _compare(records, DEFAULT_INSTRUMENT, strict=strict)
+        found = {(i.rows[0], i.code) for i in fast.issues}
+        assert not {c for r, c in found if r in (2, 3) and c.startswith(("KEPALA", "BIRTH"))}
+        assert (4, "KEPALA_YOUNG") in found and (5, "KEPALA_AGE") in found
+        assert (7, "BIRTH_AFTER_PENDATAAN") in found
+        assert (6, "KEPALA_YOUNG") in found or TODAY.year - 2012 >= 15
+    young = next(i for i in _compare(records, DEFAULT_INSTRUMENT).issues if i.code == "KEPALA_YOUNG")
+    assert not young.is_error and "14 tahun" in young.message
+
+
+def test_invisible_characters_are_named():
+    rows = sample.records(2, seed=23)
+    rows[0]["nama"] = "SITI\u200bAMINAH"
+    rows[1]["nama"] = "\u202eHANIMA ITIS"
+    fast = _compare(rows, DEFAULT_INSTRUMENT)
+    bad = [i for i in fast.errors if i.code == "TEXT_INVALID" and i.field == "nama"]
+    assert len(bad) == 2
+    assert "U+200B" in bad[0].message and "posisi 5" in bad[0].message and "U+202E" in bad[1].message

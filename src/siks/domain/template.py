@@ -379,6 +379,9 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
 _DMY_DATE = re.compile(r"(\d{1,2})([-/])(\d{1,2})\2(\d{4})")
 _DESA_CODE = re.compile(r"\d{10}|\d{2}\.\d{2}\.\d{2}\.\d{4}")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # control chars, U+FFFD = bad decoding
+# Characters that show nothing, or reorder what is shown (Unicode bidi overrides, "Trojan Source"): two names
+# that look the same would differ, and a name could display as another. Refused, naming the character.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 _EMPTY_MARKS = frozenset({"", "-"})  # a lone "-" is how many spreadsheets say "nothing here"
 
@@ -544,6 +547,13 @@ def _parse_cell(column: Field, value: str, instrument: str, today: date) -> obje
             f"{_show(text)} berisi karakter kontrol atau karakter yang gagal dibaca (encoding salah?); "
             "simpan berkas sebagai UTF-8.",
         )
+    if hidden := _INVISIBLE.search(text):
+        raise _Invalid(
+            "TEXT_INVALID",
+            f"{_show(text)} berisi karakter tak terlihat U+{ord(hidden.group()):04X} (lebar nol atau "
+            f"pembalik arah teks) di posisi {hidden.start() + 1}; hapus karakter itu (biasanya terbawa saat "
+            "menyalin).",
+        )
     kind = column.kind
     if kind in _TEXT_KINDS:
         return _parse_text(column, text)
@@ -637,6 +647,57 @@ def _check_identity(values: dict[str, object], invalid: set[str], row: int, toda
     return issues
 
 
+KEPALA_MIN_AGE = 10  # a kepala keluarga younger than this (at pendataan) is an error
+KEPALA_YOUNG_AGE = 15  # younger than this: a warning (child-headed families exist, and are worth a look)
+
+
+def age_on(born: date, on: date) -> int:
+    """Whole years between a birth date and a day."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _check_life(values: dict[str, object], invalid: set[str], row: int, today: date) -> list[Issue]:
+    """Birth after the pendataan, and a kepala keluarga too young to be one (age at pendataan, else today)."""
+    born, on = values.get("tanggal_lahir"), values.get("tanggal_pendataan")
+    if not isinstance(born, date):
+        return []
+    issues: list[Issue] = []
+    if isinstance(on, date) and born > on:
+        issues.append(
+            _row_issue(
+                "BIRTH_AFTER_PENDATAAN",
+                row,
+                "tanggal_lahir",
+                f"lahir {born:%d-%m-%Y}, sesudah tanggal pendataan {on:%d-%m-%Y}: orang yang belum lahir "
+                "tidak dapat didata.",
+                born.isoformat(),
+            )
+        )
+        values["tanggal_lahir"] = None
+        invalid.add("tanggal_lahir")
+        return issues
+    if values.get("hubungan_kk") == R.KEPALA_KELUARGA:
+        age = age_on(born, on if isinstance(on, date) else today)
+        if age < KEPALA_YOUNG_AGE:
+            error = age < KEPALA_MIN_AGE  # the value stays valid: the family keeps its (one) kepala
+            issues.append(
+                _row_issue(
+                    "KEPALA_AGE" if error else "KEPALA_YOUNG",
+                    row,
+                    "hubungan_kk",
+                    f"kepala keluarga berumur {age} tahun saat pendataan"
+                    + (
+                        f" (kurang dari {KEPALA_MIN_AGE}): periksa hubungan_kk dan tanggal_lahir."
+                        if error
+                        else f" (kurang dari {KEPALA_YOUNG_AGE}); periksa apakah benar."
+                    ),
+                    str(age),
+                    "error" if error else "warning",
+                )
+            )
+    return issues
+
+
 def parse_row(
     raw: Mapping[str, str | None],
     row_number: int,
@@ -666,6 +727,7 @@ def parse_row(
             shown = escape_for_export(text) if bad.code == "FORMULA" else text
             issues.append(_row_issue(bad.code, row_number, column.key, bad.rule, shown))
     issues += _check_identity(values, invalid, row_number, today)
+    issues += _check_life(values, invalid, row_number, today)
     if strict:
         issues = [replace(i, severity="error") if not i.is_error else i for i in issues]
     return ParsedRow(row_number, instrument, values, frozenset(invalid)), issues
@@ -881,6 +943,9 @@ ISSUE_CODES: dict[str, Severity] = {
     "KEPALA_MULTIPLE": "error",
     "KRT_MISSING": "error",
     "KRT_MULTIPLE": "error",
+    "BIRTH_AFTER_PENDATAAN": "error",
+    "KEPALA_AGE": "error",
+    "KEPALA_YOUNG": "warning",
     **{code: severity for code, (severity, _) in nik_rules.RULES.items()},  # type: ignore[misc]
     **{code: severity for code, (severity, _) in kk_rules.RULES.items()},  # type: ignore[misc]
 }

@@ -365,6 +365,21 @@ def _identity_issues(
     return issues
 
 
+def _life_suspects(cols: dict[str, ColumnValues], today: dt.date) -> np.ndarray:
+    """Rows where `template._check_life` may fire: born after the pendataan, or a kepala keluarga born
+    less than KEPALA_YOUNG_AGE years (counted generously: 366-day years) before the pendataan or today."""
+    born = cols["tanggal_lahir"].arrow
+    on = cols["tanggal_pendataan"].arrow
+    days = lambda a: pc.cast(a, pa.int32()).to_numpy(zero_copy_only=False)  # noqa: E731
+    b = days(pc.fill_null(born, dt.date(1, 1, 1)))
+    has_born = born.is_valid().to_numpy(zero_copy_only=False)
+    ref = days(pc.fill_null(on, today))
+    suspect = has_born & on.is_valid().to_numpy(zero_copy_only=False) & (b > ref)
+    head = pc.fill_null(pc.equal(cols["hubungan_kk"].arrow, regsosek2022.KEPALA_KELUARGA), False)
+    young = b > ref - 366 * T.KEPALA_YOUNG_AGE
+    return suspect | (has_born & head.to_numpy(zero_copy_only=False) & young)
+
+
 # --- 4. across rows -------------------------------------------------------------------------------------
 
 
@@ -495,6 +510,7 @@ def validate(
     bad = np.zeros(n, dtype=bool)
     for c in cols.values():
         bad |= c.bad
+    bad |= _life_suspects(cols, today)  # parse_row says what they are (error, warning or nothing)
     issues: list[Issue] = []
     parsed: dict[int, T.ParsedRow] = {}
     for i in np.flatnonzero(bad):
