@@ -357,7 +357,8 @@ def test_good_encodings_are_read_honestly(registry, tmp_path, counts):
 
     for i, (encoding, delimiter) in enumerate((("cp1252", ";"), ("utf-8-sig", ","), ("latin-1", ";"))):
         rows = [  # new records: new ids, and no NIK (BASE's are active already: NIK_ACTIVE)
-            dict(r, id_ruta=f"E{i}{r['id_ruta']}", id_keluarga=f"E{i}{r['id_keluarga']}", nik="") for r in BASE
+            dict(r, id_ruta=f"E{i}{r['id_ruta']}", id_keluarga=f"E{i}{r['id_keluarga']}", nik="")
+            for r in BASE
         ]
         rows[0]["nama"] = "JOSÉ ÑANDÚ"
         path = _write(tmp_path, rows, encoding=encoding, delimiter=delimiter, name=f"enc{i}.csv")
