@@ -72,6 +72,13 @@ def _bytes(tmp_path, data: bytes, name="bad.csv"):
     return path
 
 
+def _unnamed_column_text() -> str:
+    """A last column with no header and a note in row 2 (a column Excel users add "just for us")."""
+    lines = _csv_text(BASE, [*HEADERS, ""]).split("\n")  # every line ends with an empty cell
+    lines[1] += "CATATAN"
+    return "\n".join(lines)
+
+
 def _csv_text(rows, headers=HEADERS) -> str:
     lines = [",".join(headers)] + [",".join(r.get(h, "") for h in headers) for r in rows]
     return "\n".join(lines) + "\n"
@@ -250,6 +257,73 @@ CASES = {
         4,
         None,
     ),
+    # issue #17: what careless and hostile use found
+    "nama_zero_width": (
+        lambda p: _write(p, _rows(r6={"nama": "SITI\u200bAMINAH"})),
+        "TEXT_INVALID",
+        8,
+        "nama",
+    ),
+    "nama_bidi_override": (
+        lambda p: _write(p, _rows(r6={"nama": "\u202eHANIMA ITIS"})),
+        "TEXT_INVALID",
+        8,
+        "nama",
+    ),
+    "birth_after_pendataan": (
+        lambda p: _write(p, _rows(r3={"tanggal_lahir": "2023-05-02"})),
+        "BIRTH_AFTER_PENDATAAN",
+        5,
+        "tanggal_lahir",
+    ),
+    "kepala_two_years_old": (
+        lambda p: _write(p, _rows(r1={"tanggal_lahir": "2021-05-01"})),
+        "KEPALA_AGE",
+        3,
+        "hubungan_kk",
+    ),
+    "dates_us_ambiguous": (
+        lambda p: _write(p, [dict(r, tanggal_lahir="03/04/1990", nik="") for r in BASE]),
+        "DATE_AMBIGUOUS",
+        2,
+        "tanggal_lahir",
+    ),
+    "dates_us_proven": (
+        lambda p: _write(p, _rows(r2={"tanggal_lahir": "03/04/1990"}, r4={"tanggal_lahir": "02/14/1962"})),
+        "DATE_ORDER",
+        6,
+        "tanggal_lahir",
+    ),
+    "header_below_title": (
+        lambda p: _bytes(p, ("DAFTAR USULAN DTKS DESA X\n\n" + _csv_text(BASE)).encode()),
+        "HEADER_NOT_FOUND",
+        1,
+        None,
+    ),
+    "header_not_template": (
+        lambda p: _bytes(p, b"no,nama lengkap,alamat rumah\n1,SITI,JL MAWAR\n"),
+        "HEADER_NOT_FOUND",
+        1,
+        None,
+    ),
+    "column_unnamed": (
+        lambda p: _bytes(p, _unnamed_column_text().encode()),
+        "COLUMN_UNNAMED",
+        2,
+        None,
+    ),
+    "xls_97_2003": (
+        lambda p: _bytes(p, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048), "data.xls"),
+        "FILE_FORMAT",
+        None,
+        None,
+    ),
+    "binary_pdf": (
+        lambda p: _bytes(p, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00" * 20, "scan.csv"),
+        "FILE_FORMAT",
+        None,
+        None,
+    ),
     "empty_file": (lambda p: _bytes(p, b""), "FILE_EMPTY", None, None),
     "header_only": (lambda p: _bytes(p, _csv_text([]).encode()), "FILE_EMPTY", None, None),
 }
@@ -275,14 +349,19 @@ def test_bad_file_is_rejected_untouched(case, registry, tmp_path):
 
 
 def test_corpus_is_big_enough():
-    assert len(CASES) + 6 >= 30  # + the XLSX, strict, forced-encoding and 100k-row cases below
+    assert len(CASES) + 6 >= 50  # + the XLSX, strict, forced-encoding and 100k-row cases below
 
 
-def _xlsx(path, rows, *, merge=None, formula_at=None, nik_as_number=False):
+def _xlsx(path, rows, *, merge=None, formula_at=None, nik_as_number=False, hide_row=None, second_sheet=False):
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
+    if second_sheet:  # a cover sheet first, the data on the second one
+        ws.append(["Usulan DTKS Desa X, dikirim 2024"])
+        ws = wb.create_sheet("Data")
+    if hide_row:
+        ws.row_dimensions[hide_row].hidden = True
     ws.append(HEADERS)
     for r in rows:
         ws.append([int(r[h]) if nik_as_number and h == "nik" and r[h] else r[h] for h in HEADERS])
@@ -300,6 +379,8 @@ def _xlsx(path, rows, *, merge=None, formula_at=None, nik_as_number=False):
         ("merged", {"merge": "J3:K3"}, "XLSX_MERGED", 3, None),
         ("formula", {"formula_at": "J4"}, "XLSX_FORMULA", 4, "nama"),
         ("nik_number", {"nik_as_number": True}, "NIK_FORMAT", 2, "nik"),
+        ("hidden_row", {"hide_row": 4}, "XLSX_HIDDEN", 4, None),
+        ("second_sheet", {"second_sheet": True}, "HEADER_NOT_FOUND", 1, None),
     ],
 )
 def test_bad_xlsx(name, kwargs, code, row, column, registry, tmp_path):
@@ -311,8 +392,10 @@ def test_bad_xlsx(name, kwargs, code, row, column, registry, tmp_path):
     assert hits and any(row in i.rows for i in hits)
     if column:
         assert any(i.field == column for i in hits)
-    if code.startswith("XLSX"):
+    if code in ("XLSX_MERGED", "XLSX_FORMULA"):
         assert any(i.value and i.value[0] == "J" for i in hits)  # the cell is named: J3 / J4 / J3:K3
+    if code == "HEADER_NOT_FOUND":
+        assert "lembar 'Data' baris 1" in hits[0].message
     assert table_counts(registry) == before
 
 
@@ -369,3 +452,24 @@ def test_good_encodings_are_read_honestly(registry, tmp_path, counts):
                 text("SELECT nama FROM member WHERE ref = :r"), {"r": f"{rows[0]['id_keluarga']}-1"}
             ).scalar_one()
         assert nama == "JOSÉ ÑANDÚ"
+
+
+def test_xlsx_bomb_is_refused_untouched(registry, tmp_path):
+    """A shared string over Excel's cell limit: refused before openpyxl, nothing written, value not copied."""
+    from .test_readers_hostile import _shared_strings, _with_member
+
+    before = table_counts(registry)
+    src = _xlsx(tmp_path / "src.xlsx", BASE)
+    strings = _shared_strings(*[h.encode() for h in HEADERS], b"X" * 200_000)
+    bomb = _with_member(src, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", strings)
+    result = import_file(registry, bomb, "tester")
+    assert result.status == "rejected" and [i.code for i in result.errors] == ["XLSX_TOO_BIG"]
+    assert table_counts(registry) == before
+
+
+def test_report_never_copies_an_oversized_value_whole(registry, tmp_path):
+    before = table_counts(registry)
+    result = import_file(registry, _write(tmp_path, _rows(r0={"nama": "A" * 100_000})), "tester")
+    hit = next(i for i in result.errors if i.code == "TEXT_TOO_LONG")
+    assert len(hit.value) < 300 and "100.000 karakter" in hit.value and len(hit.message) < 400
+    assert table_counts(registry) == before

@@ -807,6 +807,7 @@ class _Apply:
         if not check_nik or self.empty["member"]:
             return
         m = Base.metadata.tables["member"]
+        in_file = dict(zip(refs, niks, strict=True))
         for part in _chunks(list(check_nik), self._chunk):
             stmt = select(m.c.nik, m.c.ref).where(
                 self._in(m.c.nik, part),
@@ -814,6 +815,8 @@ class _Apply:
                 (m.c.created_by_batch_id.is_(None)) | (m.c.created_by_batch_id != self.batch_id),
             )
             for nik, other in self.conn.execute(stmt).all():
+                if other in in_file and in_file[other] != nik:
+                    continue  # this file gives that member another NIK (a swap, corrected here)
                 for i in check_nik[nik]:
                     if other == refs[i]:
                         continue
@@ -832,7 +835,8 @@ class _Apply:
 
     def _identity_issue(self, code, row, column, message, ref, why, value) -> None:
         if self.allow_identity_change:
-            self.identity_rows[ref] = f"{code}: {why} (diizinkan --izinkan-ganti-identitas)"
+            said = f"{code}: {why} (diizinkan --izinkan-ganti-identitas)"
+            self.identity_rows[ref] = "; ".join(filter(None, (self.identity_rows.get(ref), said)))
             return
         self.identity_issues.append(
             T.RowIssue(code, f"Baris {row}, kolom {column}: {message}", column, value, "error", rows=(row,))
