@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import shutil
 from pathlib import Path
 
 import typer
@@ -14,7 +15,7 @@ from rich.table import Table
 from siks.verval import reference as ref
 from siks.verval import report, storage
 from siks.verval.pipeline import Step, StepResult
-from siks.verval.runs import RunInputs, execute, new_run_id
+from siks.verval.runs import RunInputs, execute, lock_run, new_run_id, run_is_alive
 
 console = Console()
 verval_app = typer.Typer(
@@ -98,7 +99,14 @@ def run(
 
     engine = storage.engine(db)
     run_id = new_run_id()
-    work = ref.data_dir() / "runs" / run_id
+    runs_dir = ref.data_dir() / "runs"
+    work = runs_dir / run_id
+    _lock = lock_run(work)  # noqa: F841 - held until this process ends; a killed run loses it
+    for stale in storage.fail_stale_runs(engine, lambda r: run_is_alive(runs_dir / r)):
+        shutil.rmtree(runs_dir / stale, ignore_errors=True)
+        console.print(
+            f"Proses verval {stale} terhenti tanpa selesai: ditandai gagal, berkas kerjanya dihapus."
+        )
     if snapshot is None:
         snapshot = take_snapshot(db, work / "snapshot")
     params = dict(p.split("=", 1) for p in param)

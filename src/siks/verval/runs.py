@@ -24,6 +24,36 @@ from siks.verval.pipeline import Step, StepContext, StepResult, default_steps, r
 REFERENCE_KINDS = ("dukcapil", "asn", "pln", "kendaraan")
 
 
+_LOCK_NAME = "berjalan.lock"
+
+
+def lock_run(work_dir: Path):
+    """Hold an exclusive lock on the run's work directory for as long as this process lives (or the returned
+    file is closed). A run killed with -9 loses it at once: that is how the next run knows it is dead."""
+    import fcntl
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    f = open(work_dir / _LOCK_NAME, "w")  # noqa: SIM115 - kept open on purpose: the open file is the lock
+    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return f
+
+
+def run_is_alive(work_dir: Path) -> bool:
+    """True while some process holds the run's lock (`lock_run`); a run without a lock file is not alive."""
+    import fcntl
+
+    try:
+        with open(work_dir / _LOCK_NAME, "a") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return False
+    except FileNotFoundError:
+        return False
+
+
 def new_run_id() -> str:
     """Sortable and unique: UTC time plus a random suffix."""
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)

@@ -76,6 +76,29 @@ def start_run(db: Engine, run_id: str, actor: str, snapshot_dir: Path, params: d
         )
 
 
+STALE_ERROR = (
+    "proses terhenti tanpa selesai (dimatikan atau mesin mati); ditandai gagal oleh proses berikutnya"
+)
+
+
+def fail_stale_runs(db: Engine, alive) -> list[str]:
+    """Runs still `berjalan` whose process is gone (`alive(run_id)` is False) become `gagal`; their ids.
+
+    Called when a run starts, so a run killed with -9 does not stay `berjalan` for ever.
+    """
+    with db.begin() as conn:
+        running = conn.execute(select(VervalRun.id).where(VervalRun.status == "berjalan")).scalars().all()
+        stale = [r for r in running if not alive(r)]
+        if stale:
+            conn.execute(delete(VervalFinding).where(VervalFinding.run_id.in_(stale)))
+            conn.execute(
+                update(VervalRun)
+                .where(VervalRun.id.in_(stale), VervalRun.status == "berjalan")
+                .values(status="gagal", error=STALE_ERROR, finished_at=dt.datetime.now(dt.UTC))
+            )
+    return stale
+
+
 def fail_run(db: Engine, run_id: str, error: str) -> None:
     with db.begin() as conn:
         conn.execute(
