@@ -306,7 +306,12 @@ def read_csv(
                         [_issue("FILE_FORMAT", f"Berkas CSV tidak dapat dibaca: {exc}")]
                     ) from None
                 encoding = detect_encoding(data)  # names the row, or says cp1252
-                table = _parse_or_preview(_as_utf8(data, encoding), dictionary)
+                try:
+                    table = _parse_or_preview(_as_utf8(data, encoding), dictionary)
+                except pa.ArrowInvalid as again:
+                    raise ReadError(
+                        [_issue("FILE_FORMAT", f"Berkas CSV tidak dapat dibaca: {again}")]
+                    ) from None
         columns, rows, delimiter, names = table
         preview = _csv_preview(_as_utf8(data, encoding))
         return RawTable(
@@ -381,6 +386,8 @@ def _parse(data: bytes, dictionary: frozenset[str]):
     keys, issues = _normalize_headers(names)
     if issues:
         raise ReadError(issues)
+    if end is None or end.end() == len(data):  # the header alone (pyarrow would refuse to skip it)
+        return {k: pa.array([], pa.string()) for k in keys if k}, np.zeros(0, np.int64), delimiter, names
     # blank lines come back from pyarrow as records of empty cells (ignore_empty_lines=False), so row
     # numbers count them as a spreadsheet does; _drop_blank then removes them
     columns, rows = _read_csv_arrow(data, delimiter, keys, dictionary)
