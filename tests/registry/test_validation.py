@@ -61,11 +61,9 @@ ODD_CELLS = [
     "3509154101800000",
     "001",
     "1000",
-    "SITI\u200bAMINAH",  # zero-width space
-    "\u202eHANIMA ITIS",  # right-to-left override
-    "2020-05-05",  # a kepala keluarga this young: KEPALA_AGE / KEPALA_YOUNG
-    "2012-01-01",
 ]
+# issue #17's cells, mutated in by their own test (ODD_CELLS' order feeds test_parts' random file shapes)
+NEW_ODD_CELLS = ["SITI\u200bAMINAH", "\u202eHANIMA ITIS", "2020-05-05", "2012-01-01", "2023-05-02"]
 
 
 def _mutate(records: list[dict[str, str]], seed: int, rate: float) -> list[dict[str, str]]:
@@ -240,3 +238,17 @@ def test_invisible_characters_are_named():
     bad = [i for i in fast.errors if i.code == "TEXT_INVALID" and i.field == "nama"]
     assert len(bad) == 2
     assert "U+200B" in bad[0].message and "posisi 5" in bad[0].message and "U+202E" in bad[1].message
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_equals_parse_row_with_issue_17_cells(seed):
+    rnd = random.Random(seed)
+    records = sample.records(300, seed=seed)
+    for r in records:
+        if rnd.random() < 0.2:
+            r[rnd.choice(["nama", "tanggal_lahir", "tempat_lahir", "hubungan_kk"])] = rnd.choice(
+                NEW_ODD_CELLS
+            )
+    fast = _compare(records, DEFAULT_INSTRUMENT)
+    codes = {i.code for i in fast.issues}
+    assert {"TEXT_INVALID", "BIRTH_AFTER_PENDATAAN"} <= codes, codes
