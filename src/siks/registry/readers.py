@@ -677,14 +677,16 @@ def _scan_sheet(z: zipfile.ZipFile, sheet_xml: str) -> _SheetScan:
                     "karakter (batas satu sel Excel)."
                 )
             buf = tail + chunk
-            scan.merged += [m.decode() for m in _MERGE.findall(buf)]
-            for m in _HIDDEN_ROW.finditer(buf):
-                if r := _ATTR_R.search(m.group(0)):
-                    scan.hidden_rows.add(int(r.group(1)))
-            for m in _HIDDEN_COL.finditer(buf):
-                if mm := _ATTR_MIN_MAX.search(m.group(0)):
-                    lo, hi = int(mm.group(1)), min(int(mm.group(2)), 16_384)
-                    scan.hidden_cols.update(range(lo, hi + 1))
+            if b"mergeCell" in buf:  # (a substring test is ~50x cheaper than the pattern on a plain chunk)
+                scan.merged += [m.decode() for m in _MERGE.findall(buf)]
+            if b"hidden=" in buf:
+                for m in _HIDDEN_ROW.finditer(buf):
+                    if r := _ATTR_R.search(m.group(0)):
+                        scan.hidden_rows.add(int(r.group(1)))
+                for m in _HIDDEN_COL.finditer(buf):
+                    if mm := _ATTR_MIN_MAX.search(m.group(0)):
+                        lo, hi = int(mm.group(1)), min(int(mm.group(2)), 16_384)
+                        scan.hidden_cols.update(range(lo, hi + 1))
             tail = buf[-400:]
     scan.merged = list(dict.fromkeys(scan.merged))
     return scan
