@@ -44,7 +44,7 @@ _PREVIEW_ROWS = 20  # rows kept from the top of each sheet, to say where a mispl
 
 # XLSX limits, checked before openpyxl parses anything (see docs/import.md, "Limits").
 XLSX_MAX_UNCOMPRESSED = 2 << 30  # bytes, all parts of the ZIP together, as declared in its directory
-XLSX_MAX_SHARED_STRINGS = 5_000_000  # distinct texts of a workbook (a 1M-row template file has ~4M)
+XLSX_MAX_SHARED_STRINGS = 5_000_000  # distinct texts of a workbook (a 1M-row template file: ~2.5M)
 XLSX_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 _XLSX_MAX_TEXT_BYTES = XLSX_MAX_CELL_CHARS * 4  # the most that many characters take in UTF-8
 _CSV_BLOCK = 16 << 20  # pyarrow's block; a record longer than a block is read by the exact reader
