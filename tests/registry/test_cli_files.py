@@ -83,3 +83,28 @@ def test_commands(tmp_path, monkeypatch):
     assert r.exit_code == 2
     r = runner.invoke(app, ["import", str(tmp_path / "out.csv")])
     assert r.exit_code == 0 and "Tidak ada perubahan" in r.output
+
+
+def test_import_flags_for_dates_and_identity(tmp_path, monkeypatch):
+    """`--urutan-tanggal` and `--izinkan-ganti-identitas` reach the importer; a wrong order is refused."""
+    monkeypatch.setenv("SIKS_DATABASE_URL", f"sqlite:///{tmp_path / 'siks.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    rows = [dict(r, nik="") for r in sample.records(8, seed=31)]
+    for r in rows:
+        y, m, d = r["tanggal_lahir"].split("-")
+        r["tanggal_lahir"] = f"{m}/{d}/{y}"  # month first, as US-locale Excel writes
+    rows[0]["tanggal_lahir"] = "03/04/1990"
+    path = sample.write_rows(rows, tmp_path / "us.csv")
+    refused = runner.invoke(app, ["import", str(path)])
+    assert refused.exit_code == 1 and ("DATE_ORDER" in refused.output or "DATE_AMBIGUOUS" in refused.output)
+    bad = runner.invoke(app, ["import", str(path), "--urutan-tanggal", "tahun-bulan"])
+    assert bad.exit_code == 2 and "hari-bulan atau bulan-hari" in bad.output
+    ok = runner.invoke(app, ["import", str(path), "--urutan-tanggal", "bulan-hari", "--force"])
+    assert ok.exit_code == 0, ok.output
+    swapped = [dict(r) for r in rows]
+    swapped[0]["nama"], swapped[0]["tanggal_lahir"] = "ORANG LAIN", "01/01/1950"
+    again = sample.write_rows(swapped, tmp_path / "swap.csv")
+    args = ["import", str(again), "--urutan-tanggal", "bulan-hari"]
+    assert "IDENTITY_CHANGED" in runner.invoke(app, args).output
+    assert runner.invoke(app, [*args, "--izinkan-ganti-identitas"]).exit_code == 0
