@@ -283,6 +283,8 @@ def read_csv(
         if wide:
             encoding = None  # now UTF-8: what follows reads it as such
         data = _line_ends(data)
+        if wide and not data.strip():
+            raise ReadError([_issue("FILE_EMPTY", "Berkas kosong: tidak ada baris judul kolom.")])
         if encoding:
             if encoding.lower() not in ENCODINGS:
                 raise ReadError(
