@@ -143,9 +143,11 @@ def header_hint(preview: list[tuple[str, list[list[str]]]], instrument: str) -> 
             hits = len({str(c).strip().lower() for c in row} & known)
             if hits >= _MIN_KNOWN_HEADERS and (best is None or hits > best[0]):
                 best = (hits, s_index, sheet, r_index + 1)
-    if best is None or best[1:] in ((0, preview[0][0], 1),):
+    if best is None:
         return None
     _, s_index, sheet, row = best
+    if s_index == 0 and row == 1:
+        return None  # the header is where it belongs: nothing to point at
     if s_index == 0:
         return (
             f"judul kolom template tampaknya ada di baris {row}: hapus {row - 1} baris di atasnya "
