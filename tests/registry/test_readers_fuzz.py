@@ -8,6 +8,7 @@ import codecs
 import csv
 import io
 
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
