@@ -123,7 +123,7 @@ def test_kobo_xlsx_export_with_a_mapping(engine, tmp_path):
     result = import_export(engine, path, mapping=MAPPING)
     assert result.status == "imported", [i.message for i in result.issues]
     with Session(engine) as s:
-        h = s.scalar(select(Household).where(Household.ref == "kobo-ruta-1"))
+        h = s.scalar(select(Household).where(Household.ref == "KOBO-RUTA-1"))  # ids are stored upper-case
         assert h.desa_code == DESA and h.dusun == "Krajan" and h.rt == "002"
         names = s.scalars(select(Member.nama).order_by(Member.no_urut)).all()
         assert names == ["Sutrisno", "Wartini"]
