@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from starlette.datastructures import FormData
 
 from siks.accounts.masking import nik_for
 from siks.accounts.roles import VIEW_REGISTRY
 from siks.adjudication import service
 from siks.web.deps import CurrentUser, Db
-from siks.web.routes.usulan import attempt, read_form
+from siks.web.forms import Form, attempt
 from siks.web.templating import NavItem, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/adjudication", tags=["ganda"])
 router = APIRouter()
 NAV = [NavItem("Ganda", "/ganda", VIEW_REGISTRY, order=35, roles=service.VIEWER_ROLES)]
-Form = Annotated[FormData, Depends(read_form)]
 
 
 @pages.get("/ganda")

@@ -7,9 +7,9 @@ task version, so a visit recorded twice (two tabs, a retry) is a conflict rather
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
@@ -21,7 +21,7 @@ from siks.domain.fieldwork import HOUSEHOLD_RESULTS, KEBERADAAN, TASK_DONE, TASK
 from siks.errors import Forbidden
 from siks.fieldwork import service
 from siks.web.deps import CurrentUser, Db
-from siks.web.routes.usulan import attempt, read_form
+from siks.web.forms import Form, attempt, int_or
 from siks.web.templating import NavItem, render
 
 pages = APIRouter(include_in_schema=False)
@@ -31,14 +31,6 @@ NAV = [
     NavItem("Verval lapangan", "/verval-lapangan", VIEW_REGISTRY, order=30,
             roles=service.VIEWER_ROLES | {"enumerator"}),
 ]  # fmt: skip
-Form = Annotated[FormData, Depends(read_form)]
-
-
-def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @pages.get("/verval-lapangan")
@@ -75,7 +67,7 @@ def visit_page(request: Request, task_id: int, db: Db, user: CurrentUser):
 
 def visit_from_form(form: FormData, member_ids: list[int], household_keys, member_keys) -> dict:
     """Form fields → the arguments of `service.record_visit`."""
-    keberadaan = {mid: _int(form.get(f"keberadaan_{mid}")) for mid in member_ids}
+    keberadaan = {mid: int_or(form.get(f"keberadaan_{mid}")) for mid in member_ids}
     keberadaan = {mid: code for mid, code in keberadaan.items() if code is not None}
     answers = {key: form.get(f"j_{key}") for key in household_keys}
     member_answers = {mid: {key: form.get(f"a_{mid}_{key}") for key in member_keys} for mid in member_ids}
@@ -84,7 +76,7 @@ def visit_from_form(form: FormData, member_ids: list[int], household_keys, membe
     except ValueError:
         visited = None
     return {
-        "result": _int(form.get("hasil"), 0),
+        "result": int_or(form.get("hasil"), 0),
         "keberadaan": keberadaan,
         "answers": answers,
         "member_answers": member_answers,
@@ -102,7 +94,7 @@ def visit_submit(request: Request, task_id: int, db: Db, user: CurrentUser, form
         [f.key for f in ctx["household_fields"]],
         [f.key for f in ctx["member_fields"]],
     )
-    result, error = attempt(db, service.record_visit, db, user, task_id, _int(form.get("versi")), **args)
+    result, error = attempt(db, service.record_visit, db, user, task_id, int_or(form.get("versi")), **args)
     if error is not None:
         db.expire_all()
         context = _visit_context(db, user, task_id, dict(form), error.message)
@@ -138,7 +130,7 @@ def assign_submit(request: Request, db: Db, user: CurrentUser, form: Form):
         service.assign,
         db,
         user,
-        _int(values["enumerator"], 0),
+        int_or(values["enumerator"], 0),
         values["desa"] or "-",
         dusun=values["dusun"] or None,
         rw=values["rw"] or None,

@@ -22,13 +22,14 @@ from siks.accounts.scope import Scope
 from siks.domain.instruments import regsosek2022
 from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
 from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
-from siks.errors import Invalid, NotFound, ServiceError
+from siks.errors import Invalid, NotFound
 from siks.registry import lookup
 from siks.store.models.registry import Household
 from siks.store.models.usulan import Usulan, UsulanBatch
 from siks.usulan import batches, config, present, service
 from siks.usulan.service import Target
 from siks.web.deps import CurrentUser, Db
+from siks.web.forms import Form, attempt, int_or
 from siks.web.routes import usulan_api
 from siks.web.templating import NavItem, render
 
@@ -41,30 +42,6 @@ CODES = {
     "status_kawin": dict(regsosek2022.STATUS_KAWIN.codes),
     "hubungan_kk": dict(regsosek2022.HUBUNGAN_KK.codes),
 }
-
-
-async def read_form(request: Request) -> FormData:
-    """The posted form (already parsed by the CSRF check), for routes whose fields vary by kind."""
-    return await request.form()
-
-
-Form = Annotated[FormData, Depends(read_form)]
-
-
-def attempt(db: Session, fn, *args, **kwargs):
-    """Run one service call in a savepoint: (result, None) or (None, the ServiceError), nothing half-done."""
-    try:
-        with db.begin_nested():
-            return fn(*args, **kwargs), None
-    except ServiceError as e:
-        return None, e
-
-
-def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 # --- list -------------------------------------------------------------------------------------------------
@@ -110,7 +87,7 @@ def bulk_action(request: Request, db: Db, user: CurrentUser, form: Form):
     items = []
     for value in form.getlist("pilih"):
         uid, _, version = str(value).partition(":")
-        if _int(uid) is not None and _int(version) is not None:
+        if int_or(uid) is not None and int_or(version) is not None:
             items.append((int(uid), int(version)))
     action = str(form.get("aksi") or "")
     done, error = attempt(db, service.act_many, db, user, items, action, None, config.workflow())
@@ -157,7 +134,7 @@ def action_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, f
     action = str(form.get("aksi") or "")
     note = str(form.get("catatan") or "").strip() or None
     _, error = attempt(
-        db, service.act, db, user, usulan_id, action, _int(form.get("versi")), note, config.workflow()
+        db, service.act, db, user, usulan_id, action, int_or(form.get("versi")), note, config.workflow()
     )
     if error is not None:
         db.expire_all()
@@ -245,12 +222,12 @@ def new_page(
         )
     valid = jenis in {k.value for k in Kind} and rincian in SUBKINDS.get(Kind(jenis), {}) if jenis else False
     if not valid:
-        return render(request, "usulan/new.html", _new_context(db, user, "", "", batch_id=_int(paket)))
+        return render(request, "usulan/new.html", _new_context(db, user, "", "", batch_id=int_or(paket)))
     household, error = None, None
     if ruta:
         household, e = attempt(db, _find_household, db, user, ruta)
         error = e.message if e else None
-    ctx = _new_context(db, user, jenis, rincian, household, {"ruta": ruta}, error, _int(paket))
+    ctx = _new_context(db, user, jenis, rincian, household, {"ruta": ruta}, error, int_or(paket))
     return render(request, "usulan/new.html", ctx, 404 if error else 200)
 
 
@@ -294,7 +271,7 @@ def _target_from(value) -> Target | None:
 def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
     kind, subkind = str(form.get("jenis") or ""), str(form.get("rincian") or "")
     target = _target_from(form.get("sasaran"))
-    batch_id = _int(form.get("paket"))
+    batch_id = int_or(form.get("paket"))
     note = str(form.get("catatan") or "").strip() or None
     try:
         payload = payload_from_form(kind, subkind, target.entity if target else None, form)
@@ -365,7 +342,7 @@ def edit_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, for
     u = service.get(db, user, usulan_id)
     payload = payload_from_form(u.kind, u.subkind, u.target_entity, form)
     note = str(form.get("catatan") or "").strip() or None
-    _, error = attempt(db, service.update, db, user, usulan_id, _int(form.get("versi")), payload, note)
+    _, error = attempt(db, service.update, db, user, usulan_id, int_or(form.get("versi")), payload, note)
     if error is not None:
         db.expire_all()
         u = service.get(db, user, usulan_id)
@@ -449,7 +426,7 @@ def _batch_result(request, db, user, batch_id, error, ok_message):
 
 @pages.post("/usulan/paket/{batch_id:int}/tambah")
 def batch_add(request: Request, batch_id: int, db: Db, user: CurrentUser, form: Form):
-    ids = [i for i in (_int(v) for v in form.getlist("usulan")) if i is not None]
+    ids = [i for i in (int_or(v) for v in form.getlist("usulan")) if i is not None]
     _, error = attempt(db, batches.add_usulan, db, user, batch_id, ids)
     return _batch_result(request, db, user, batch_id, error, "ditambah")
 
@@ -490,7 +467,7 @@ def batch_upload(
 @pages.post("/usulan/paket/{batch_id:int}/ajukan")
 def batch_submit(request: Request, batch_id: int, db: Db, user: CurrentUser, form: Form):
     _, error = attempt(
-        db, batches.submit_batch, db, user, batch_id, _int(form.get("versi")), config.workflow()
+        db, batches.submit_batch, db, user, batch_id, int_or(form.get("versi")), config.workflow()
     )
     return _batch_result(request, db, user, batch_id, error, "diajukan")
 
