@@ -1,7 +1,8 @@
 """The FastAPI application: HTML pages (Bahasa Indonesia) and the JSON API `/api/v1`, over the same services.
 
-To add an area's pages and API: write `siks/web/routes/<area>.py` with a `router` (and optionally a `NAV`
-list of `NavItem`), then add its name to `ROUTERS` below — one line.
+Every area has the same arrangement: its pages in `siks/web/routes/<area>.py` and its JSON API in
+`siks/web/api/<area>.py`, each with a `router` (a page module may add a `NAV` list of `NavItem`). To add an
+area, write the module(s) and add the name to `ROUTERS` and/or `API_ROUTERS` below — one line each.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from siks.web import logfilter, templating
 from siks.web.deps import NotLoggedIn
 from siks.web.security import SESSION_COOKIE, SecurityHeaders, load_secret_key, verify_csrf
 
-# Route modules under siks.web.routes, each with a `router`. Order = order of matching.
+# Page modules under siks.web.routes, each with a `router`. Order = order of matching.
 ROUTERS: tuple[str, ...] = (
     "auth",
     "home",
@@ -37,7 +38,15 @@ ROUTERS: tuple[str, ...] = (
     "public",
     "dashboard",
     "odk",
-    "api",
+)
+# JSON API modules under siks.web.api, each with a `router` under `/api/v1`; matched after the pages.
+API_ROUTERS: tuple[str, ...] = (
+    "session",
+    "registry",
+    "audit",
+    "usulan",
+    "fieldwork",
+    "adjudication",
 )
 
 API_PREFIX = "/api/v1"
@@ -105,6 +114,8 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
         module = importlib.import_module(f"siks.web.routes.{name}")
         app.include_router(module.router)
         templating.NAV.extend(getattr(module, "NAV", ()))
+    for name in API_ROUTERS:
+        app.include_router(importlib.import_module(f"siks.web.api.{name}").router)
 
     _install_handlers(app)
     logfilter.install()  # under any server: mask personal data on the handlers already configured

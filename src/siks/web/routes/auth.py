@@ -1,4 +1,4 @@
-"""Login and logout pages. The JSON equivalents are in `routes/api.py`; both call `login()` here."""
+"""Login and logout pages. The JSON equivalents are in `web/api/session.py`; both call `login()` here."""
 
 from __future__ import annotations
 

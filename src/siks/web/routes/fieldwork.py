@@ -1,4 +1,4 @@
-"""Verval lapangan pages: the enumerator's phone list and visit form, assignment, and progress; plus the API.
+"""Verval lapangan pages: the enumerator's phone list and visit form, assignment, and progress.
 
 The enumerator's pages are built for a phone: one column, big targets, no JavaScript. Visits send back the
 task version, so a visit recorded twice (two tabs, a retry) is a conflict rather than a second record.
@@ -7,11 +7,9 @@ task version, so a visit recorded twice (two tabs, a retry) is a conflict rather
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
 from siks.accounts.roles import VIEW_REGISTRY
@@ -24,16 +22,14 @@ from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt, int_or
 from siks.web.templating import NavItem, render
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1/fieldwork", tags=["verval lapangan"])
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 NAV = [
     NavItem("Verval lapangan", "/verval-lapangan", VIEW_REGISTRY, order=30,
             roles=service.VIEWER_ROLES | {"enumerator"}),
 ]  # fmt: skip
 
 
-@pages.get("/verval-lapangan")
+@router.get("/verval-lapangan")
 def home(request: Request, db: Db, user: CurrentUser, status: str = TASK_OPEN):
     """Enumerators see their list; assigners and supervisors see progress."""
     if user.role == "enumerator":
@@ -60,7 +56,7 @@ def _visit_context(db, user, task_id: int, values: dict | None = None, error: st
     }
 
 
-@pages.get("/verval-lapangan/tugas/{task_id:int}")
+@router.get("/verval-lapangan/tugas/{task_id:int}")
 def visit_page(request: Request, task_id: int, db: Db, user: CurrentUser):
     return render(request, "fieldwork/visit.html", _visit_context(db, user, task_id))
 
@@ -85,7 +81,7 @@ def visit_from_form(form: FormData, member_ids: list[int], household_keys, membe
     }
 
 
-@pages.post("/verval-lapangan/tugas/{task_id:int}")
+@router.post("/verval-lapangan/tugas/{task_id:int}")
 def visit_submit(request: Request, task_id: int, db: Db, user: CurrentUser, form: Form):
     ctx = service.visit_form(db, user, task_id)
     args = visit_from_form(
@@ -109,7 +105,7 @@ def _desa_choices(user) -> list:
     return wilayah.desa_in(scope.code)
 
 
-@pages.get("/verval-lapangan/penugasan")
+@router.get("/verval-lapangan/penugasan")
 def assign_page(request: Request, db: Db, user: CurrentUser):
     if user.role not in service.ASSIGNER_ROLES:
         raise Forbidden("Penugasan dilakukan operator kecamatan atau kabupaten.")
@@ -122,7 +118,7 @@ def assign_page(request: Request, db: Db, user: CurrentUser):
     return render(request, "fieldwork/assign.html", context)
 
 
-@pages.post("/verval-lapangan/penugasan")
+@router.post("/verval-lapangan/penugasan")
 def assign_submit(request: Request, db: Db, user: CurrentUser, form: Form):
     values = {k: str(form.get(k) or "").strip() for k in ("enumerator", "desa", "dusun", "rw", "rt")}
     result, error = attempt(
@@ -140,129 +136,3 @@ def assign_submit(request: Request, db: Db, user: CurrentUser, form: Form):
     if error is not None:
         return render(request, "fieldwork/assign.html", context | {"error": error.message}, error.status)
     return render(request, "fieldwork/assign.html", context | {"error": None, "result": result})
-
-
-# --- API --------------------------------------------------------------------------------------------------
-
-
-class TaskOut(BaseModel):
-    id: int
-    household_id: int
-    household_ref: str
-    desa_code: str
-    dusun: str | None
-    rw: str | None
-    rt: str | None
-    alamat: str | None
-    head: str | None
-    status: str
-    result: int | None
-    visited_on: dt.date | None
-    version: int
-
-
-class VisitIn(BaseModel):
-    version: int
-    result: int = Field(description="hasil verivali per ruta: 1–6 (docs/usulan.md §5)")
-    keberadaan: dict[int, int] = Field(default_factory=dict, description="member_id → kode keberadaan 404")
-    answers: dict[str, Any] = Field(default_factory=dict, description="jawaban ruta, kunci kolom templat")
-    member_answers: dict[int, dict[str, Any]] = Field(default_factory=dict)
-    visited_on: dt.date | None = None
-    note: str | None = Field(None, max_length=2000)
-
-
-class VisitOut(BaseModel):
-    task: TaskOut
-    assessment_id: int | None
-    usulan_ids: list[int]
-
-
-class AssignIn(BaseModel):
-    enumerator_id: int
-    desa_code: str
-    dusun: str | None = None
-    rw: str | None = None
-    rt: str | None = None
-
-
-class AssignOut(BaseModel):
-    created: int
-    moved: int
-    skipped_done: int
-
-
-class ProgressOut(BaseModel):
-    code: str
-    name: str
-    done: int
-    total: int
-
-
-def task_out(task, household, head=None) -> TaskOut:
-    return TaskOut(
-        id=task.id,
-        household_id=household.id,
-        household_ref=household.ref,
-        desa_code=household.desa_code,
-        dusun=household.dusun,
-        rw=household.rw,
-        rt=household.rt,
-        alamat=household.alamat,
-        head=head,
-        status=task.status,
-        result=task.result,
-        visited_on=task.visited_on,
-        version=task.version,
-    )
-
-
-@api.get("/tasks", response_model=list[TaskOut])
-def my_tasks(db: Db, user: CurrentUser, status: str | None = TASK_OPEN):
-    """Your own tasks (enumerator), in walking order."""
-    return [task_out(r.task, r.household, r.head) for r in service.my_tasks(db, user, status)]
-
-
-@api.get("/tasks/{task_id}", response_model=TaskOut)
-def get_task(task_id: int, db: Db, user: CurrentUser):
-    return task_out(*service.get_task(db, user, task_id))
-
-
-@api.post("/tasks/{task_id}/visit", response_model=VisitOut)
-def visit(task_id: int, body: VisitIn, db: Db, user: CurrentUser):
-    """Record one visit: result, keberadaan per member, updated answers (a new dated assessment)."""
-    out = service.record_visit(
-        db,
-        user,
-        task_id,
-        body.version,
-        result=body.result,
-        keberadaan=body.keberadaan,
-        answers=body.answers,
-        member_answers=body.member_answers,
-        visited_on=body.visited_on,
-        note=body.note,
-    )
-    task, household = service.get_task(db, user, task_id)
-    return VisitOut(
-        task=task_out(task, household), assessment_id=out.assessment_id, usulan_ids=out.usulan_ids
-    )
-
-
-@api.post("/assignments", response_model=AssignOut)
-def assign(body: AssignIn, db: Db, user: CurrentUser):
-    r = service.assign(db, user, body.enumerator_id, body.desa_code, dusun=body.dusun, rw=body.rw, rt=body.rt)
-    return AssignOut(created=r.created, moved=r.moved, skipped_done=r.skipped_done)
-
-
-@api.get("/progress", response_model=dict[str, list[ProgressOut]])
-def progress(db: Db, user: CurrentUser):
-    """Done/total per kecamatan and per desa in your wilayah."""
-    data = service.progress(db, user)
-    return {
-        k: [ProgressOut(code=p.code, name=p.name, done=p.done, total=p.total) for p in v]
-        for k, v in data.items()
-    }
-
-
-router.include_router(pages)
-router.include_router(api)

@@ -3,7 +3,7 @@
 Every change goes through `siks.usulan.service`/`batches` inside a savepoint: when the service refuses, the
 savepoint is rolled back and the page is shown again with the message and the right status code. Forms
 send back the version they showed, so a second approver acting on a stale page gets a conflict.
-The JSON API for the same actions is in `usulan_api.py` (included below).
+The JSON API for the same actions is in `siks/web/api/usulan.py`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,9 @@ from siks.usulan import batches, config, present, service
 from siks.usulan.service import Target
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt, int_or
-from siks.web.routes import usulan_api
 from siks.web.templating import NavItem, render
 
-pages = APIRouter(include_in_schema=False)
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 NAV = [NavItem("Usulan", "/usulan", VIEW_REGISTRY, order=20)]
 MAX_NEW_MEMBERS = 8
 CODES = {
@@ -47,7 +45,7 @@ CODES = {
 # --- list -------------------------------------------------------------------------------------------------
 
 
-@pages.get("/usulan")
+@router.get("/usulan")
 def list_page(
     request: Request,
     db: Db,
@@ -81,7 +79,7 @@ def list_page(
     return render(request, "usulan/list.html", context)
 
 
-@pages.post("/usulan/massal")
+@router.post("/usulan/massal")
 def bulk_action(request: Request, db: Db, user: CurrentUser, form: Form):
     """The same forward step on the ticked usulan (each with the version the list showed)."""
     items = []
@@ -123,13 +121,13 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
     }
 
 
-@pages.get("/usulan/{usulan_id:int}")
+@router.get("/usulan/{usulan_id:int}")
 def detail_page(request: Request, usulan_id: int, db: Db, user: CurrentUser):
     u = service.get(db, user, usulan_id)
     return render(request, "usulan/detail.html", _detail_context(db, user, u))
 
 
-@pages.post("/usulan/{usulan_id:int}/aksi")
+@router.post("/usulan/{usulan_id:int}/aksi")
 def action_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, form: Form):
     action = str(form.get("aksi") or "")
     note = str(form.get("catatan") or "").strip() or None
@@ -206,7 +204,7 @@ def _new_context(db, user, kind, subkind, household=None, values=None, error=Non
     }
 
 
-@pages.get("/usulan/baru")
+@router.get("/usulan/baru")
 def new_page(
     request: Request,
     db: Db,
@@ -267,7 +265,7 @@ def _target_from(value) -> Target | None:
     return Target(entity, int(rid)) if entity in ("household", "family", "member") and rid.isdigit() else None
 
 
-@pages.post("/usulan/baru")
+@router.post("/usulan/baru")
 def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
     kind, subkind = str(form.get("jenis") or ""), str(form.get("rincian") or "")
     target = _target_from(form.get("sasaran"))
@@ -308,7 +306,7 @@ def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
     return RedirectResponse(f"/usulan/{u.id}?pesan=dibuat", status_code=303)
 
 
-@pages.get("/usulan/{usulan_id:int}/ubah")
+@router.get("/usulan/{usulan_id:int}/ubah")
 def edit_page(request: Request, usulan_id: int, db: Db, user: CurrentUser):
     u = service.get(db, user, usulan_id)
     return render(
@@ -337,7 +335,7 @@ def _flat(u: Usulan) -> dict:
     return {k: "" if v is None else v for k, v in out.items()}
 
 
-@pages.post("/usulan/{usulan_id:int}/ubah")
+@router.post("/usulan/{usulan_id:int}/ubah")
 def edit_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, form: Form):
     u = service.get(db, user, usulan_id)
     payload = payload_from_form(u.kind, u.subkind, u.target_entity, form)
@@ -362,7 +360,7 @@ def edit_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, for
 # --- batches ----------------------------------------------------------------------------------------------
 
 
-@pages.get("/usulan/paket")
+@router.get("/usulan/paket")
 def batches_page(request: Request, db: Db, user: CurrentUser, halaman: int = 1):
     page = batches.list_batches(db, user, page=halaman)
     return render(
@@ -370,7 +368,7 @@ def batches_page(request: Request, db: Db, user: CurrentUser, halaman: int = 1):
     )
 
 
-@pages.post("/usulan/paket")
+@router.post("/usulan/paket")
 def batch_create(request: Request, db: Db, user: CurrentUser, form: Form):
     title = str(form.get("judul") or "")
     try:
@@ -408,7 +406,7 @@ def _batch_context(db: Session, user, batch: UsulanBatch, error: str | None = No
     }
 
 
-@pages.get("/usulan/paket/{batch_id:int}")
+@router.get("/usulan/paket/{batch_id:int}")
 def batch_page(request: Request, batch_id: int, db: Db, user: CurrentUser):
     batch = batches.get_batch(db, user, batch_id)
     return render(request, "usulan/batch.html", _batch_context(db, user, batch))
@@ -424,14 +422,14 @@ def _batch_result(request, db, user, batch_id, error, ok_message):
     return RedirectResponse(f"/usulan/paket/{batch_id}?pesan={ok_message}", status_code=303)
 
 
-@pages.post("/usulan/paket/{batch_id:int}/tambah")
+@router.post("/usulan/paket/{batch_id:int}/tambah")
 def batch_add(request: Request, batch_id: int, db: Db, user: CurrentUser, form: Form):
     ids = [i for i in (int_or(v) for v in form.getlist("usulan")) if i is not None]
     _, error = attempt(db, batches.add_usulan, db, user, batch_id, ids)
     return _batch_result(request, db, user, batch_id, error, "ditambah")
 
 
-@pages.post("/usulan/paket/{batch_id:int}/keluarkan/{usulan_id:int}")
+@router.post("/usulan/paket/{batch_id:int}/keluarkan/{usulan_id:int}")
 def batch_remove(request: Request, batch_id: int, usulan_id: int, db: Db, user: CurrentUser):
     _, error = attempt(db, batches.remove_usulan, db, user, batch_id, usulan_id)
     return _batch_result(request, db, user, batch_id, error, "dikeluarkan")
@@ -451,7 +449,7 @@ async def berita_acara_upload(request: Request) -> tuple[str, bytes]:
     return await read_upload(file if hasattr(file, "read") else None)
 
 
-@pages.post("/usulan/paket/{batch_id:int}/berita-acara")
+@router.post("/usulan/paket/{batch_id:int}/berita-acara")
 def batch_upload(
     request: Request,
     batch_id: int,
@@ -464,7 +462,7 @@ def batch_upload(
     return _batch_result(request, db, user, batch_id, error, "berita-acara")
 
 
-@pages.post("/usulan/paket/{batch_id:int}/ajukan")
+@router.post("/usulan/paket/{batch_id:int}/ajukan")
 def batch_submit(request: Request, batch_id: int, db: Db, user: CurrentUser, form: Form):
     _, error = attempt(
         db, batches.submit_batch, db, user, batch_id, int_or(form.get("versi")), config.workflow()
@@ -472,7 +470,7 @@ def batch_submit(request: Request, batch_id: int, db: Db, user: CurrentUser, for
     return _batch_result(request, db, user, batch_id, error, "diajukan")
 
 
-@pages.get("/usulan/paket/{batch_id:int}/bnba.csv")
+@router.get("/usulan/paket/{batch_id:int}/bnba.csv")
 def batch_bnba(batch_id: int, db: Db, user: CurrentUser):
     batch = batches.get_batch(db, user, batch_id)
     rows = batch.bnba if batch.bnba is not None else batches.bnba_rows(list(batch.usulan))
@@ -484,7 +482,7 @@ def batch_bnba(batch_id: int, db: Db, user: CurrentUser):
     )
 
 
-@pages.get("/usulan/dokumen/{document_id:int}")
+@router.get("/usulan/dokumen/{document_id:int}")
 def document(document_id: int, db: Db, user: CurrentUser):
     """The berita acara file, only within scope; always a download, never rendered in our origin."""
     path, doc = batches.open_document(db, user, document_id)
@@ -495,7 +493,3 @@ def document(document_id: int, db: Db, user: CurrentUser):
         content_disposition_type="attachment",
         headers={"X-Content-Type-Options": "nosniff"},
     )
-
-
-router.include_router(pages)
-router.include_router(usulan_api.router)

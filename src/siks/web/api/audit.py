@@ -1,0 +1,73 @@
+"""The JSON API for the audit trail: a household's history, the scoped trail, and its CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+
+from siks import audit
+from siks.registry import lookup
+from siks.web.deps import CurrentUser, Db
+from siks.web.routes.audit import csv_response, filters
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict | None
+    after: dict | None
+    reason: str | None
+
+
+class AuditPageOut(BaseModel):
+    page: int
+    has_next: bool
+    items: list[AuditOut]
+
+
+@router.get("/households/{household_id}/audit", response_model=list[AuditOut])
+def household_audit(household_id: int, db: Db, user: CurrentUser):
+    return [AuditOut(**e.as_dict()) for e in lookup.household_detail(db, user, household_id).audit]
+
+
+# --- the trail -------------------------------------------------------------------------------------------
+
+
+@router.get("/audit", response_model=AuditPageOut)
+def audit_list(
+    db: Db,
+    user: CurrentUser,
+    entity: str | None = None,
+    actor: str | None = None,
+    since: Annotated[str | None, Query(description="TTTT-BB-HH")] = None,
+    until: Annotated[str | None, Query(description="TTTT-BB-HH")] = None,
+    page: int = 1,
+):
+    """The audit trail of your wilayah, newest first (auditor, kabupaten roles and up)."""
+    page_ = audit.search(db, user, page=page, **filters(entity, actor, since, until))
+    return AuditPageOut(
+        page=page_.page, has_next=page_.has_next, items=[AuditOut(**e.as_dict()) for e in page_.items]
+    )
+
+
+@router.get("/audit.csv", response_class=Response)
+def audit_csv(
+    request: Request,
+    user: CurrentUser,
+    entity: str | None = None,
+    actor: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+):
+    """The same trail as CSV (streamed)."""
+    f = filters(entity, actor, since, until)
+    return csv_response(request, user, lambda s: audit.export_csv(s, user, **f))
