@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from siks.domain.roles import LEVELS, ROLE_CODES, Level
 from siks.domain.usulan import (
     FORWARD,
-    LEVELS,
-    ROLES,
     Action,
     InvalidTransition,
-    Level,
     NotAllowed,
     NoteRequired,
     Status,
@@ -50,7 +48,7 @@ def _cases():
     for level in SPEC:
         for source in (ENTRY[level], "dikembalikan"):
             for action in Action:
-                for role in ROLES:
+                for role in ROLE_CODES:
                     yield level, source, action.value, role
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from siks.accounts.roles import EDIT_REGISTRY, has_permission
+from siks.domain.roles import EDIT_REGISTRY, has_permission
 from web.support import HOUSEHOLDS, USERS, make_client, nik_for
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx.*")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from siks.accounts.roles import ROLE_CODES
 from siks.accounts.service import check_assignment
 from siks.cli import app
+from siks.domain.roles import ROLE_CODES
 from siks.store.db import make_engine, transaction, upgrade
 from siks.web.demo import demo_accounts
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from siks import audit
-from siks.accounts.roles import EDIT_REGISTRY, ROLES, VIEW_AUDIT, has_permission
 from siks.accounts.scope import Scope
 from siks.accounts.service import Actor
+from siks.domain.roles import DEPTH, EDIT_REGISTRY, LEVELS, ROLES, VIEW_AUDIT, Level, has_permission, level_at
+from siks.domain.usulan import FORWARD_ROLES, STOP_ROLES
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.registry import lookup
 from web.support import HOUSEHOLDS, KK_OLD, KK_R1, USERS, nik_for, user
@@ -150,9 +151,12 @@ def test_audit_trail_scope(session, seed):
 def test_every_role_has_a_level_and_label():
     for role in ROLES.values():
         assert role.label and role.description
-        assert role.level in (None, 0, 1, 2, 3, 4)
+        assert role.level is None or role.level in LEVELS
 
 
-def test_roles_agree_with_the_usulan_workflow():
-    usulan = pytest.importorskip("siks.domain.usulan")
-    assert set(usulan.ROLES) == set(ROLES)
+def test_the_workflow_asks_roles_of_the_level_it_acts_at():
+    """One roles/levels table: every role the usulan workflow names exists and sits at that level."""
+    for table in (FORWARD_ROLES, STOP_ROLES):
+        for level, roles in table.items():
+            assert roles and all(ROLES[r].level is level for r in roles), (level, roles)
+    assert DEPTH[Level.DESA] == 4 and level_at(2) is Level.KABUPATEN and level_at(0) is Level.PUSAT

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from siks.accounts.roles import VIEW_FULL_NIK, has_permission
+from siks.domain.roles import VIEW_FULL_NIK, has_permission
 
 _SIXTEEN = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 

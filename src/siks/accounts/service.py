@@ -24,9 +24,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.roles import LEVEL_LABEL, get_role
 from siks.audit import record_change
 from siks.domain import wilayah
+from siks.domain.roles import DEPTH, LEVEL_LABEL, Level, get_role, level_at
 from siks.errors import AuthenticationFailed, Invalid, TooManyAttempts
 from siks.store.base import utcnow
 from siks.store.models.accounts import LoginAttempt, User, UserSession
@@ -93,9 +93,9 @@ def check_assignment(role: str, wilayah_code: str | None) -> str | None:
     """Validate a role/wilayah pair and return the dotted code (None for nasional). Raises Invalid."""
     r = get_role(role)
     if not wilayah_code or wilayah_code.strip().lower() in ("", "nasional", "0"):
-        if r.level in (0, None):
+        if r.level in (Level.PUSAT, None):
             return None
-        raise Invalid(f"Peran {r.code} memerlukan wilayah tingkat {LEVEL_LABEL[r.level]}.")
+        raise Invalid(f"Peran {r.code} memerlukan wilayah tingkat {LEVEL_LABEL[r.level].lower()}.")
     try:
         code = wilayah.normalize(wilayah_code)
     except ValueError as e:
@@ -103,12 +103,12 @@ def check_assignment(role: str, wilayah_code: str | None) -> str | None:
     w = wilayah.get(code)
     if w is None:
         raise Invalid(f"Kode wilayah {code} tidak ada dalam daftar Kemendagri.")
-    if r.level == 0:
+    if r.level is Level.PUSAT:
         raise Invalid(f"Peran {r.code} berlaku nasional; jangan isi wilayah.")
-    if r.level is not None and w.level != r.level:
+    if r.level is not None and w.level != DEPTH[r.level]:
         raise Invalid(
-            f"Peran {r.code} memerlukan wilayah tingkat {LEVEL_LABEL[r.level]}, "
-            f"bukan {LEVEL_LABEL[w.level]} ({code})."
+            f"Peran {r.code} memerlukan wilayah tingkat {LEVEL_LABEL[r.level].lower()}, "
+            f"bukan {LEVEL_LABEL[level_at(w.level)].lower()} ({code})."
         )
     return code
 

@@ -13,23 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Level(StrEnum):
-    DESA = "desa"
-    KECAMATAN = "kecamatan"
-    KABUPATEN = "kabupaten"
-    PROVINSI = "provinsi"
-    PUSAT = "pusat"
-
-
-LEVELS: tuple[Level, ...] = tuple(Level)
-LEVEL_LABEL = {
-    Level.DESA: "Desa/Kelurahan",
-    Level.KECAMATAN: "Kecamatan",
-    Level.KABUPATEN: "Kabupaten/Kota",
-    Level.PROVINSI: "Provinsi",
-    Level.PUSAT: "Pusat (Kemensos)",
-}
+from siks.domain.roles import LEVEL_LABEL, LEVELS, Level
 
 
 class Status(StrEnum):
@@ -103,19 +87,6 @@ STOP_ROLES: dict[Level, frozenset[str]] = {
 }
 # Roles that may create and edit drafts (at desa); other channels (warga, verval) create through the service.
 DRAFT_ROLES = frozenset({"operator_desa"})
-
-ROLE_LEVEL: dict[str, Level | None] = {
-    "operator_desa": Level.DESA,
-    "enumerator": Level.DESA,
-    "operator_kecamatan": Level.KECAMATAN,
-    "operator_kabupaten": Level.KABUPATEN,
-    "supervisor_kabupaten": Level.KABUPATEN,
-    "pengesah_kabupaten": Level.KABUPATEN,
-    "operator_provinsi": Level.PROVINSI,
-    "pusat": Level.PUSAT,
-    "auditor": None,
-}
-ROLES: tuple[str, ...] = tuple(ROLE_LEVEL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from siks.domain import wilayah
 from siks.domain.nik import check_nik
-from siks.domain.usulan import ROLE_LEVEL, STATUS_LABEL, Level
+from siks.domain.roles import ROLE_LEVEL, Level
+from siks.domain.usulan import STATUS_LABEL
 from siks.domain.usulan_kinds import NONAKTIF_REASONS
 from siks.errors import Invalid, NotFound
 from siks.public.service import check_rate, ip_hash

@@ -13,7 +13,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from siks.domain.usulan import Level, Workflow
+from siks.domain.roles import Level
+from siks.domain.usulan import Workflow
 
 
 def top_level() -> Level:

@@ -18,11 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from siks.accounts.scope import Scope
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
+from siks.domain.roles import Level
 from siks.domain.usulan import (
     DRAFT_ROLES,
     Action,
     InvalidTransition,
-    Level,
     NotAllowed,
     NoteRequired,
     Status,

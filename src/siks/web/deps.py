@@ -20,8 +20,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from siks.accounts import service as accounts
-from siks.accounts.roles import has_permission
 from siks.accounts.service import Actor
+from siks.domain.roles import has_permission
 from siks.errors import Forbidden
 from siks.store.db import session_factory
 

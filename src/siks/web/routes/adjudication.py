@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from siks.accounts.masking import nik_for
-from siks.accounts.roles import VIEW_REGISTRY
 from siks.adjudication import service
+from siks.domain.roles import VIEW_REGISTRY
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt
 from siks.web.templating import NavItem, render

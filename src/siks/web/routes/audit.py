@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from siks import audit
-from siks.accounts.roles import VIEW_AUDIT
+from siks.domain.roles import VIEW_AUDIT
 from siks.errors import Invalid
 from siks.web.deps import CurrentUser, Db
 from siks.web.templating import NavItem, render

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from siks.accounts.masking import mask_nik, nik_for
-from siks.accounts.roles import VIEW_REGISTRY
 from siks.accounts.scope import Scope, wilayah_label
+from siks.domain.roles import VIEW_REGISTRY
 from siks.errors import Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.reports import charts, dashboard, pdf

@@ -17,10 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from siks.accounts.masking import sees_full_nik
-from siks.accounts.roles import VIEW_REGISTRY
 from siks.domain import programs as rules
 from siks.domain.eligibility import RuleError
 from siks.domain.penetapan import REASONS, default_criteria
+from siks.domain.roles import VIEW_REGISTRY
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import diff as diffing
 from siks.penetapan import service, simulation, sources

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from siks.accounts.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
+from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid
 from siks.registry import lookup
 from siks.web.deps import CurrentUser, Db

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from siks.accounts.roles import VIEW_REGISTRY
 from siks.accounts.scope import Scope
 from siks.domain.instruments import regsosek2022
+from siks.domain.roles import VIEW_REGISTRY
 from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
 from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
 from siks.errors import Invalid, NotFound

@@ -1,14 +1,45 @@
-"""The roles and what each may do: one table that pages, API and services all ask.
+"""The levels of government and the roles, with what each may do: one table that pages, API and services ask.
 
 A role fixes the level of the user's wilayah (a desa operator is bound to one desa, a kabupaten role to one
 kabupaten). The auditor is the exception: read-only, at whatever level they are appointed. Approvals in the
-usulan workflow are decided by `siks.domain.usulan` (who may `ajukan`, `sahkan`, …); this table covers the
-registry, the audit trail and the accounts themselves.
+usulan workflow are decided by `siks.domain.usulan` (who may `ajukan`, `sahkan`, …) over the same levels;
+this table covers the registry, the audit trail and the accounts themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """A level of government, from the desa up. Stored as its value (usulan.level)."""
+
+    DESA = "desa"
+    KECAMATAN = "kecamatan"
+    KABUPATEN = "kabupaten"
+    PROVINSI = "provinsi"
+    PUSAT = "pusat"
+
+
+LEVELS: tuple[Level, ...] = tuple(Level)
+LEVEL_LABEL = {
+    Level.DESA: "Desa/Kelurahan",
+    Level.KECAMATAN: "Kecamatan",
+    Level.KABUPATEN: "Kabupaten/Kota",
+    Level.PROVINSI: "Provinsi",
+    Level.PUSAT: "Pusat (Kemensos)",
+}
+# The level's depth in the Kemendagri code (`siks.domain.wilayah`: 1 provinsi … 4 desa); pusat has no code.
+DEPTH: dict[Level, int] = {
+    Level.PUSAT: 0, Level.PROVINSI: 1, Level.KABUPATEN: 2, Level.KECAMATAN: 3, Level.DESA: 4
+}  # fmt: skip
+
+
+def level_at(depth: int) -> Level:
+    """The level of a wilayah code with `depth` parts (0 = pusat)."""
+    return next(level for level, d in DEPTH.items() if d == depth)
+
 
 # Permissions (stable strings; tests and templates use them).
 VIEW_REGISTRY = "registry.view"  # search and open households in scope
@@ -20,13 +51,14 @@ EXPORT_AUDIT = "audit.export"  # download it as CSV
 _READ = frozenset({VIEW_REGISTRY})
 _OPERATOR = frozenset({VIEW_REGISTRY, VIEW_FULL_NIK, EDIT_REGISTRY})
 _KAB_READ = frozenset({VIEW_REGISTRY, VIEW_FULL_NIK, VIEW_AUDIT, EXPORT_AUDIT})
+_FIELD = frozenset({VIEW_REGISTRY, VIEW_FULL_NIK})
 
 
 @dataclass(frozen=True, slots=True)
 class Role:
     code: str
     label: str  # Indonesian, for the UI
-    level: int | None  # wilayah level the user must be bound to: 1 prov … 4 desa, 0 nasional; None = any
+    level: Level | None  # the level of the wilayah the user must be bound to; None = any
     permissions: frozenset[str]
     description: str
 
@@ -34,21 +66,22 @@ class Role:
 ROLES: dict[str, Role] = {
     r.code: r
     for r in (
-        Role("operator_desa", "Operator desa/kelurahan", 4, _OPERATOR,
+        Role("operator_desa", "Operator desa/kelurahan", Level.DESA, _OPERATOR,
              "Mencari dan membuka data di desanya, memperbaiki alamat, menyusun usulan."),
-        Role("enumerator", "Enumerator (petugas lapangan)", 4, frozenset({VIEW_REGISTRY, VIEW_FULL_NIK}),
+        Role("enumerator", "Enumerator (petugas lapangan)", Level.DESA, _FIELD,
              "Membaca data di desanya untuk verval lapangan."),
-        Role("operator_kecamatan", "Operator kecamatan (TKSK)", 3, _OPERATOR,
+        Role("operator_kecamatan", "Operator kecamatan (TKSK)", Level.KECAMATAN, _OPERATOR,
              "Membaca dan memperbaiki data di kecamatannya, memverifikasi usulan desa."),
-        Role("operator_kabupaten", "Operator Dinas Sosial kabupaten/kota", 2, _OPERATOR | _KAB_READ,
+        Role("operator_kabupaten", "Operator Dinas Sosial kabupaten/kota", Level.KABUPATEN,
+             _OPERATOR | _KAB_READ,
              "Mengelola data seluruh desa di kabupatennya, melihat dan mengekspor jejak audit."),
-        Role("supervisor_kabupaten", "Supervisor Dinas Sosial kabupaten/kota", 2, _KAB_READ,
+        Role("supervisor_kabupaten", "Supervisor Dinas Sosial kabupaten/kota", Level.KABUPATEN, _KAB_READ,
              "Mengawasi kualitas data kabupaten, mengembalikan atau menolak usulan."),
-        Role("pengesah_kabupaten", "Pengesah (Bupati/Walikota)", 2, _KAB_READ - {VIEW_FULL_NIK},
+        Role("pengesah_kabupaten", "Pengesah (Bupati/Walikota)", Level.KABUPATEN, _KAB_READ - {VIEW_FULL_NIK},
              "Mengesahkan usulan kabupaten; NIK tampil tersamar."),
-        Role("operator_provinsi", "Operator Dinas Sosial provinsi", 1, _KAB_READ,
+        Role("operator_provinsi", "Operator Dinas Sosial provinsi", Level.PROVINSI, _KAB_READ,
              "Membaca data provinsinya dan meneruskan usulan ke pusat."),
-        Role("pusat", "Pusdatin Kemensos (pusat)", 0, _KAB_READ,
+        Role("pusat", "Pusdatin Kemensos (pusat)", Level.PUSAT, _KAB_READ,
              "Membaca seluruh data nasional dan menerima usulan."),
         Role("auditor", "Auditor (hanya baca)", None, _READ | {VIEW_AUDIT, EXPORT_AUDIT},
              "Membaca data dan jejak audit di wilayahnya; tidak dapat mengubah apa pun; NIK tersamar."),
@@ -56,6 +89,7 @@ ROLES: dict[str, Role] = {
 }  # fmt: skip
 
 ROLE_CODES: tuple[str, ...] = tuple(ROLES)
+ROLE_LEVEL: dict[str, Level | None] = {r.code: r.level for r in ROLES.values()}
 
 
 def get_role(code: str) -> Role:
@@ -68,6 +102,3 @@ def get_role(code: str) -> Role:
 def has_permission(role: str, permission: str) -> bool:
     r = ROLES.get(role)
     return r is not None and permission in r.permissions
-
-
-LEVEL_LABEL = {0: "nasional", 1: "provinsi", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa/kelurahan"}
