@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 from siks.domain import eligibility, finding_catalog
 from siks.domain.eligibility import RuleError, Subject
+from siks.domain.penetapan import region_fields
 
 FORMAT = "siks-program/1"
 UNITS = ("keluarga", "anggota")
@@ -298,6 +301,49 @@ class FamilyFacts:
     people: Sequence[Person]
     findings: frozenset[str] = frozenset()
     rank: tuple = ()  # ordering within a quota: (desil, skor, ref)
+
+
+# -- facts from frozen rows --------------------------------------------------------------------------------
+
+
+def frozen_person(m, on: dt.date) -> Person:
+    """A `Person` from one frozen anggota: any object with the `penetapan_member` columns as attributes."""
+    answers = m.answers or {}
+    row = {
+        "nik": m.nik if m.nik and len(m.nik) == 16 else None,
+        "jenis_kelamin": m.sex,
+        "hubungan_kk": m.hubungan_kk,
+        "keberadaan": m.keberadaan,
+        "status": m.status,
+        "tanggal_lahir": m.tanggal_lahir,
+        "findings": m.findings or [],
+        "dtks": m.included,
+        **answers,
+    }
+    return Person(m.member_ref, m.nama, person_record(row, on), frozenset(m.findings or ()), m.nik)
+
+
+def family_facts(h, family_ref: str, members: Sequence, on: dt.date) -> FamilyFacts:
+    """The rule facts of one keluarga: `h` has the `penetapan_household` columns, `members` its anggota."""
+    people = [frozen_person(m, on) for m in members]
+    record = {
+        "desil": h.desil,
+        "skor_pmt": h.skor_pmt,
+        "jumlah_art": sum(1 for m in members if m.included),
+        "dtks": h.included,
+        **region_fields(h.desa_code),
+    }
+    rank = (h.desil if h.desil is not None else 99, h.skor_pmt if h.skor_pmt is not None else 1e9, family_ref)
+    return FamilyFacts(family_ref, h.desa_code, record, people, frozenset(h.findings or ()), rank)
+
+
+def facts_from_rows(household: Mapping, members: Sequence[Mapping], on: dt.date) -> list[FamilyFacts]:
+    """Rule facts from not-yet-frozen rows (the simulation): dicts with the frozen tables' column names."""
+    h = SimpleNamespace(**household)
+    by_family: dict[str, list] = defaultdict(list)
+    for row in members:
+        by_family[row["family_ref"]].append(SimpleNamespace(**row))
+    return [family_facts(h, ref, rows, on) for ref, rows in by_family.items()]
 
 
 # -- evaluation ---------------------------------------------------------------------------------------------

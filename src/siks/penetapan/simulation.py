@@ -29,7 +29,6 @@ from siks.domain.penetapan import Criteria, criteria_to_dict, decide, member_sta
 from siks.errors import Forbidden, Invalid
 from siks.penetapan import service, sources
 from siks.penetapan.sources import ScoreTable
-from siks.programs.service import facts_from_rows
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import PenetapanHousehold, Simulation
 from siks.store.models.registry import Assessment, AssessmentMember, Member
@@ -264,7 +263,7 @@ def _programs(programs, totals: dict, frozen, included: bool, on: dt.date) -> No
         inside, _ = member_status(row, included)
         members.append(row | {"included": inside})
     house = frozen.household | {"included": included}
-    for fam in facts_from_rows(house, members, on):
+    for fam in rules.facts_from_rows(house, members, on):
         for prog in programs:
             if prog.unit == "anggota":
                 n = sum(e.eligible for e in rules.evaluate_people(prog, fam))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +18,7 @@ from sqlalchemy.orm import Session
 from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import programs as rules
-from siks.domain.penetapan import region_fields
-from siks.domain.programs import Entitlement, FamilyFacts, Person, Program
+from siks.domain.programs import Entitlement, FamilyFacts, Program
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, ProgramPengurus
@@ -46,23 +44,7 @@ register_entity_scope(
 )
 
 
-# -- facts from the frozen rows ------------------------------------------------------------------------------
-
-
-def _person(m: PenetapanMember, on: dt.date) -> Person:
-    answers = m.answers or {}
-    row = {
-        "nik": m.nik if m.nik and len(m.nik) == 16 else None,
-        "jenis_kelamin": m.sex,
-        "hubungan_kk": m.hubungan_kk,
-        "keberadaan": m.keberadaan,
-        "status": m.status,
-        "tanggal_lahir": m.tanggal_lahir,
-        "findings": m.findings or [],
-        "dtks": m.included,
-        **answers,
-    }
-    return Person(m.member_ref, m.nama, rules.person_record(row, on), frozenset(m.findings or ()), m.nik)
+# -- keluarga of a penetapan -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -119,26 +101,7 @@ def families(
 
 
 def _family(h: PenetapanHousehold, family_ref: str, members: list[PenetapanMember], on: dt.date) -> Family:
-    people = [_person(m, on) for m in members]
-    record = {
-        "desil": h.desil,
-        "skor_pmt": h.skor_pmt,
-        "jumlah_art": sum(1 for m in members if m.included),
-        "dtks": h.included,
-        **region_fields(h.desa_code),
-    }
-    rank = (h.desil if h.desil is not None else 99, h.skor_pmt if h.skor_pmt is not None else 1e9, family_ref)
-    facts = FamilyFacts(family_ref, h.desa_code, record, people, frozenset(h.findings or ()), rank)
-    return Family(h, members, facts)
-
-
-def facts_from_rows(household: Mapping, members: Sequence[Mapping], on: dt.date) -> list[FamilyFacts]:
-    """Rule facts from not-yet-frozen rows (the simulation): dicts with the frozen tables' column names."""
-    h = SimpleNamespace(**household)
-    by_family: dict[str, list] = defaultdict(list)
-    for row in members:
-        by_family[row["family_ref"]].append(SimpleNamespace(**row))
-    return [_family(h, ref, rows, on).facts for ref, rows in by_family.items()]
+    return Family(h, members, rules.family_facts(h, family_ref, members, on))
 
 
 # -- the list ------------------------------------------------------------------------------------------------
