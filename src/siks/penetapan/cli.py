@@ -1,4 +1,4 @@
-"""`siks penetapan …` and `siks program …`: make and read frozen DTKS versions, and use them for programs.
+"""`siks penetapan …`: make and read frozen DTKS versions (the programs use them through `siks program …`).
 
 The server operator runs these. Reading commands see the whole country unless `--oleh USER` narrows them
 to that user's wilayah; `create` always needs `--oleh` naming an authorised user, so the same role rules
@@ -9,61 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from sqlalchemy import select
 
+from siks.cli_support import OLEH, URL, console, fail, parse_date, table_or_lines, user_of
 from siks.errors import ServiceError
-from siks.programs.cli import table_or_lines
 from siks.store.db import make_engine, transaction
 
-console = Console(soft_wrap=True)  # long lines stay whole when piped or logged
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
-program_app = typer.Typer(help="Penggunaan DTKS oleh program (PKH, BPNT, PBI-JK): daftar, ekspor, pengurus.",
-                          no_args_is_help=True)  # fmt: skip
-
-URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
-OLEH = typer.Option(None, "--oleh", help="Nama pengguna yang bertindak (menentukan peran dan wilayah).")
-
-
-@dataclass(frozen=True)
-class Operator:
-    """The server operator reading from the command line: national scope, no write rights."""
-
-    username: str = "cli"
-    role: str = "auditor"
-    wilayah_code: str | None = None
-    active: bool = True
-    id: int | None = None
-
-
-def _user(session, username: str | None):
-    if username is None:
-        return Operator()
-    from siks.store.models.accounts import User
-
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise typer.BadParameter(f"Pengguna '{username}' tidak ada atau nonaktif.", param_hint="--oleh")
-    return user
-
-
-def _fail(exc: ServiceError) -> None:
-    console.print(f"[red]Gagal:[/red] {exc.message}")
-    raise typer.Exit(code=1)
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("gunakan format TTTT-BB-HH", param_hint=name) from None
 
 
 # -- penetapan ---------------------------------------------------------------------------------------------
@@ -99,11 +54,11 @@ def create_cmd(
     from siks.domain.penetapan import load_criteria
     from siks.penetapan import service, sources
 
-    start = _date(berlaku, "--berlaku") or _date(f"{periode}-01", "--periode")
+    start = parse_date(berlaku, "--berlaku") or parse_date(f"{periode}-01", "--periode")
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
-            user = _user(session, oleh)
+            user = user_of(session, oleh)
             p = service.create(
                 session, user, title=judul, periode=periode, berlaku_mulai=start, wilayah_code=wilayah,
                 criteria=load_criteria(kriteria) if kriteria else None,
@@ -116,7 +71,7 @@ def create_cmd(
                     "[yellow]Peringatan:[/yellow] tidak ada desil (run tanpa household_pmt); pakai --skor."
                 )
     except ServiceError as e:
-        _fail(e)
+        fail(e)
     finally:
         engine.dispose()
 
@@ -136,7 +91,7 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
     with transaction(engine) as session:
         header = ("ID", "Judul", "Periode", "Berlaku", "Wilayah", "Ruta DTKS", "Jiwa DTKS", "Oleh")
         rows = []
-        for p in service.listing(session, _user(session, oleh)):
+        for p in service.listing(session, user_of(session, oleh)):
             c = p.counts or {}
             where = p.wilayah_code or "nasional"
             dtks, jiwa = str(c.get("ruta_dtks", 0)), str(c.get("anggota_dtks", 0))
@@ -155,7 +110,7 @@ def show_cmd(penetapan_id: int = typer.Argument(...), oleh: str | None = OLEH, u
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
-            p = service.get(session, _user(session, oleh), penetapan_id)
+            p = service.get(session, user_of(session, oleh), penetapan_id)
             console.print(f"[bold]#{p.id} {p.title}[/bold] — periode {p.periode}, berlaku {p.berlaku_mulai}")
             console.print(
                 f"Wilayah: {p.wilayah_code or 'nasional'} · kriteria {p.criteria_key} · "
@@ -171,7 +126,7 @@ def show_cmd(penetapan_id: int = typer.Argument(...), oleh: str | None = OLEH, u
             )
             console.print(f"Usulan yang masuk: {c.get('usulan', 0)}")
     except ServiceError as e:
-        _fail(e)
+        fail(e)
     finally:
         engine.dispose()
 
@@ -190,7 +145,7 @@ def diff_cmd(
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
-            result = diff.compare(session, _user(session, oleh), a, b)
+            result = diff.compare(session, user_of(session, oleh), a, b)
             d = result.diff
             console.print(
                 f"#{a} → #{b}: masuk {len(d.added)}, keluar {len(d.removed)}, berubah {len(d.changed)}"
@@ -202,7 +157,7 @@ def diff_cmd(
             for change in d.changed[:batas]:
                 console.print(f"  ~ {change.ref}: " + _changed(change))
     except ServiceError as e:
-        _fail(e)
+        fail(e)
     finally:
         engine.dispose()
 
@@ -229,18 +184,18 @@ def status_cmd(
     """Status seseorang dalam DTKS menurut penetapan yang berlaku pada tanggal itu."""
     from siks.penetapan import service
 
-    on = _date(tanggal, "--tanggal") or dt.date.today()
+    on = parse_date(tanggal, "--tanggal") or dt.date.today()
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
-            st = service.status_as_of(session, nik, on, _user(session, oleh))
+            st = service.status_as_of(session, nik, on, user_of(session, oleh))
             console.print(f"Per {on.isoformat()}: {st.keterangan}")
             if st.penetapan is not None:
                 p = st.penetapan
                 console.print(f"Penetapan berlaku: #{p.id} {p.title} (sejak {p.berlaku_mulai})")
             raise typer.Exit(code=0 if st.terdaftar else 3)
     except ServiceError as e:
-        _fail(e)
+        fail(e)
     finally:
         engine.dispose()
 
@@ -289,17 +244,16 @@ def simulate_cmd(
             progs.append(rules.default_program(code, {k: v for k, v in params.items() if k in known}))
         with transaction(engine) as session:
             sim = simulation.simulate(
-                session, _user(session, oleh), criteria, title=judul, wilayah_code=wilayah,
+                session, user_of(session, oleh), criteria, title=judul, wilayah_code=wilayah,
                 scores=sources.read_scores(skor) if skor else None, verval_run_id=run,
                 truth=simulation.truth_from_file(kebenaran) if kebenaran else None, programs=progs,
                 level=tingkat, save=simpan,
             )  # fmt: skip
             _print_simulation(sim)
     except RuleError as e:
-        console.print(f"[red]Gagal:[/red] {e}")
-        raise typer.Exit(code=1) from None
+        fail(e)
     except ServiceError as e:
-        _fail(e)
+        fail(e)
     finally:
         engine.dispose()
 
@@ -347,8 +301,4 @@ def _print_simulation(sim) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from siks.programs.cli import add_commands
-
-    add_commands(program_app, URL, OLEH, _user, _fail)
     app.add_typer(penetapan_app, name="penetapan")
-    app.add_typer(program_app, name="program")

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 import siks
+from siks.cli_support import fail
 from siks.domain import bps14, eligibility, pmt, pmt_fit
 from siks.domain.pmt_features import FEATURES_BY_NAME, code_label, household_features
 from siks.pmt import data
@@ -32,16 +33,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(rules_app, name="eligibility")
 
 
-def _fail(message: str) -> None:
-    console.print(f"[red]Gagal:[/red] {message}")
-    raise typer.Exit(1)
-
-
 def _model(path: Path | None) -> pmt.PmtModel:
     try:
         return pmt.load(path) if path else pmt.default_model()
     except pmt.ModelError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise
 
 
@@ -97,11 +93,11 @@ def fit_command(
     csv_path, truth_path = truth / "dtks.csv", truth / "truth" / "households.csv"
     for path in (csv_path, truth_path):
         if not path.exists():
-            _fail(f"berkas {path} tidak ada.")
+            fail(f"berkas {path} tidak ada.")
     as_of = data.reference_date(truth)
     rows = data.samples(data.read_template_csv(csv_path), data.read_truth(truth_path), as_of)
     if len(rows) < 50:
-        _fail(f"hanya {len(rows)} ruta dengan konsumsi teramati; terlalu sedikit untuk menaksir model.")
+        fail(f"hanya {len(rows)} ruta dengan konsumsi teramati; terlalu sedikit untuk menaksir model.")
     version = version or dt.date.today().isoformat()
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     info = data.manifest(truth)
@@ -373,7 +369,7 @@ def score_command(
             hash_files=False,
         )
     except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise
     try:
         outcome.engine.write_parquet("household_pmt", out)
@@ -404,7 +400,7 @@ def explain_command(
     model = _model(model_path)
     found = data.read_template_csv(csv_path).get(id_ruta)
     if found is None:
-        _fail(f"ruta {id_ruta} tidak ada di {csv_path}.")
+        fail(f"ruta {id_ruta} tidak ada di {csv_path}.")
         return
     household, members = found
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
@@ -446,7 +442,7 @@ def rules_show_command(
     try:
         ruleset = eligibility.load(rules_path) if rules_path else eligibility.default_rules()
     except eligibility.RuleError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     console.print(f"[bold]{ruleset.key}[/bold]  {ruleset.description}")
     table = Table(title="Aturan (anggota TIDAK layak bila kondisi terpenuhi)")

@@ -1,4 +1,4 @@
-"""`siks program list|show|pengurus`: added to the `program` group by `siks.penetapan.cli.register`."""
+"""`siks program list|show|pengurus`: program lists from a penetapan, program rules, the pengurus."""
 
 from __future__ import annotations
 
@@ -6,26 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from siks.cli_support import OLEH, URL, console, fail, table_or_lines, user_of
 from siks.domain.eligibility import RuleError
 from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
-
-console = Console(soft_wrap=True)  # long lines stay whole when piped or logged
-
-
-def table_or_lines(header, rows) -> None:
-    """A table on a terminal; tab-separated lines when piped (scripts, logs, tests)."""
-    if not console.is_terminal:
-        for row in (header, *rows):
-            console.print("\t".join(row), highlight=False, soft_wrap=True, markup=False)
-        return
-    table = Table(*header)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
 
 
 def _program(code: str, aturan: Path | None, param: list[str] | None):
@@ -35,108 +20,109 @@ def _program(code: str, aturan: Path | None, param: list[str] | None):
     return rules.load_program(aturan, overrides) if aturan else rules.default_program(code, overrides)
 
 
-def add_commands(app: typer.Typer, url_option, oleh_option, user_of, fail) -> None:
-    """Add the program commands to `app` (the `siks program` group)."""
+program_app = typer.Typer(help="Penggunaan DTKS oleh program (PKH, BPNT, PBI-JK): daftar, ekspor, pengurus.",
+                          no_args_is_help=True)  # fmt: skip
 
-    @app.command("list")
-    def list_cmd(
-        program: str = typer.Argument(..., help="pkh, bpnt atau pbi_jk."),
-        penetapan: int = typer.Option(..., "--penetapan", help="ID penetapan."),
-        tanggal: str = typer.Option(None, "--tanggal", help="Tanggal acuan umur (bawaan: berlaku_mulai)."),
-        desa: str = typer.Option(None, "--desa", help="Batasi ke satu desa."),
-        param: list[str] = typer.Option(
-            None, "--param", help="NAMA=NILAI, mis. umur_lansia=60, max_komponen=none."
-        ),
-        aturan: Path = typer.Option(
-            None, "--aturan", help="Berkas program siks-program/1 (JSON) pengganti bawaan."
-        ),
-        out: Path = typer.Option(None, "--out", help="Tulis ke berkas .csv atau .xlsx."),
-        batas: int = typer.Option(30, "--batas", help="Baris yang ditampilkan di layar."),
-        oleh: str | None = oleh_option,
-        url: str | None = url_option,
-    ) -> None:
-        """Daftar penerima program dari satu penetapan (dengan komponen, kuota dan pengurus)."""
-        from siks.programs import export, service
 
-        engine = make_engine(url)
-        try:
-            prog = _program(program, aturan, param)
-            on = dt.date.fromisoformat(tanggal) if tanggal else None
-            with transaction(engine) as session:
-                plist = service.run(session, user_of(session, oleh), prog, penetapan, on=on, desa_code=desa)
-                if out is not None:
-                    if out.suffix.lower() == ".xlsx":
-                        out.write_bytes(export.to_xlsx(plist))
-                    else:
-                        out.write_text(export.to_csv(plist), encoding="utf-8")
-                    console.print(f"{len(plist.rows)} baris ditulis ke {out}.")
-                _print(plist, batas)
-        except (RuleError, ValueError) as e:
-            console.print(f"[red]Gagal:[/red] {e}")
-            raise typer.Exit(code=1) from None
-        except ServiceError as e:
-            fail(e)
-        finally:
-            engine.dispose()
+def register(app: typer.Typer) -> None:
+    app.add_typer(program_app, name="program")
 
-    @app.command("show")
-    def show_cmd(
-        program: str = typer.Argument(...),
-        param: list[str] = typer.Option(None, "--param"),
-        aturan: Path = typer.Option(None, "--aturan"),
-    ) -> None:
-        """Menampilkan aturan program: syarat, komponen, nominal dan batas."""
-        try:
-            prog = _program(program, aturan, param)
-        except RuleError as e:
-            console.print(f"[red]Gagal:[/red] {e}")
-            raise typer.Exit(code=1) from None
-        console.print(f"[bold]{prog.name}[/bold] {prog.title} — aturan {prog.key}, unit {prog.unit}")
-        console.print(f"Parameter: {dict(prog.params)}")
-        for c in prog.components:
-            cap = f", maks. {c.max}" if c.max is not None else ""
-            console.print(f"  {c.label}: Rp{c.amount:,}/tahun{cap}".replace(",", "."))
-        if prog.max_components is not None:
-            console.print(f"Maksimal {prog.max_components} komponen per keluarga.")
 
-    @app.command("pengurus")
-    def pengurus_cmd(
-        program: str = typer.Argument(...),
-        penetapan: int = typer.Option(..., "--penetapan"),
-        keluarga: str = typer.Option(..., "--keluarga", help="ID keluarga."),
-        ganti: str = typer.Option(None, "--ganti", help="ID ART pengurus pengganti (mencatat pergantian)."),
-        alasan: str = typer.Option(None, "--alasan"),
-        oleh: str | None = oleh_option,
-        url: str | None = url_option,
-    ) -> None:
-        """Calon pengurus sebuah keluarga, atau mencatat pergantian pengurus (--ganti)."""
-        from siks.programs import service
+@program_app.command("list")
+def list_cmd(
+    program: str = typer.Argument(..., help="pkh, bpnt atau pbi_jk."),
+    penetapan: int = typer.Option(..., "--penetapan", help="ID penetapan."),
+    tanggal: str = typer.Option(None, "--tanggal", help="Tanggal acuan umur (bawaan: berlaku_mulai)."),
+    desa: str = typer.Option(None, "--desa", help="Batasi ke satu desa."),
+    param: list[str] = typer.Option(
+        None, "--param", help="NAMA=NILAI, mis. umur_lansia=60, max_komponen=none."
+    ),
+    aturan: Path = typer.Option(
+        None, "--aturan", help="Berkas program siks-program/1 (JSON) pengganti bawaan."
+    ),
+    out: Path = typer.Option(None, "--out", help="Tulis ke berkas .csv atau .xlsx."),
+    batas: int = typer.Option(30, "--batas", help="Baris yang ditampilkan di layar."),
+    oleh: str | None = OLEH,
+    url: str | None = URL,
+) -> None:
+    """Daftar penerima program dari satu penetapan (dengan komponen, kuota dan pengurus)."""
+    from siks.programs import export, service
 
-        engine = make_engine(url)
-        try:
-            prog = _program(program, None, None)
-            with transaction(engine) as session:
-                user = user_of(session, oleh)
-                if ganti:
-                    row = service.replace_pengurus(
-                        session, user, prog, penetapan, keluarga, ganti, alasan or ""
-                    )
-                    console.print(
-                        f"Pengurus {prog.name} keluarga {keluarga} kini {row.nama} ({row.member_ref})."
-                    )
-                    return
-                fam = service.family(session, user, penetapan, keluarga)
-                current = service.pengurus_for(
-                    prog, fam, service.recorded_holders(session, prog.code, [keluarga]).get(keluarga)
-                )
-                console.print(current.note or f"Pengurus: {current.member.nama if current.member else '-'}")
-                for m, problems in service.candidates(prog, fam):
-                    mark = "boleh" if not problems else "; ".join(problems)
-                    console.print(f"  {m.member_ref} {m.nama}: {mark}")
-        except ServiceError as e:
-            fail(e)
-        finally:
-            engine.dispose()
+    engine = make_engine(url)
+    try:
+        prog = _program(program, aturan, param)
+        on = dt.date.fromisoformat(tanggal) if tanggal else None
+        with transaction(engine) as session:
+            plist = service.run(session, user_of(session, oleh), prog, penetapan, on=on, desa_code=desa)
+            if out is not None:
+                if out.suffix.lower() == ".xlsx":
+                    out.write_bytes(export.to_xlsx(plist))
+                else:
+                    out.write_text(export.to_csv(plist), encoding="utf-8")
+                console.print(f"{len(plist.rows)} baris ditulis ke {out}.")
+            _print(plist, batas)
+    except (RuleError, ValueError) as e:
+        fail(e)
+    except ServiceError as e:
+        fail(e)
+    finally:
+        engine.dispose()
+
+
+@program_app.command("show")
+def show_cmd(
+    program: str = typer.Argument(...),
+    param: list[str] = typer.Option(None, "--param"),
+    aturan: Path = typer.Option(None, "--aturan"),
+) -> None:
+    """Menampilkan aturan program: syarat, komponen, nominal dan batas."""
+    try:
+        prog = _program(program, aturan, param)
+    except RuleError as e:
+        fail(e)
+    console.print(f"[bold]{prog.name}[/bold] {prog.title} — aturan {prog.key}, unit {prog.unit}")
+    console.print(f"Parameter: {dict(prog.params)}")
+    for c in prog.components:
+        cap = f", maks. {c.max}" if c.max is not None else ""
+        console.print(f"  {c.label}: Rp{c.amount:,}/tahun{cap}".replace(",", "."))
+    if prog.max_components is not None:
+        console.print(f"Maksimal {prog.max_components} komponen per keluarga.")
+
+
+@program_app.command("pengurus")
+def pengurus_cmd(
+    program: str = typer.Argument(...),
+    penetapan: int = typer.Option(..., "--penetapan"),
+    keluarga: str = typer.Option(..., "--keluarga", help="ID keluarga."),
+    ganti: str = typer.Option(None, "--ganti", help="ID ART pengurus pengganti (mencatat pergantian)."),
+    alasan: str = typer.Option(None, "--alasan"),
+    oleh: str | None = OLEH,
+    url: str | None = URL,
+) -> None:
+    """Calon pengurus sebuah keluarga, atau mencatat pergantian pengurus (--ganti)."""
+    from siks.programs import service
+
+    engine = make_engine(url)
+    try:
+        prog = _program(program, None, None)
+        with transaction(engine) as session:
+            user = user_of(session, oleh)
+            if ganti:
+                row = service.replace_pengurus(session, user, prog, penetapan, keluarga, ganti, alasan or "")
+                console.print(f"Pengurus {prog.name} keluarga {keluarga} kini {row.nama} ({row.member_ref}).")
+                return
+            fam = service.family(session, user, penetapan, keluarga)
+            current = service.pengurus_for(
+                prog, fam, service.recorded_holders(session, prog.code, [keluarga]).get(keluarga)
+            )
+            console.print(current.note or f"Pengurus: {current.member.nama if current.member else '-'}")
+            for m, problems in service.candidates(prog, fam):
+                mark = "boleh" if not problems else "; ".join(problems)
+                console.print(f"  {m.member_ref} {m.nama}: {mark}")
+    except ServiceError as e:
+        fail(e)
+    finally:
+        engine.dispose()
 
 
 def _print(plist, limit: int) -> None:

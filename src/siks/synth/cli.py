@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from siks.cli_support import fail
+
 from .generate import STAGES, generate
 from .params import RATE_UNIT, ErrorRates, SynthParams
 
@@ -103,8 +105,7 @@ def synth(
         try:
             manifest = generate(params, out, step)
         except ValueError as exc:
-            console.print(f"[red]Gagal:[/red] {exc}")
-            raise typer.Exit(1) from None
+            fail(exc)
     seconds = time.perf_counter() - started
     counts = manifest["counts"]
     console.print(

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from siks.cli_support import fail
+
 console = Console()
 DB_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
@@ -133,8 +135,7 @@ def user_add(
             )
             summary = (user.username, user.role, user.wilayah_code or "nasional")
     except ServiceError as e:
-        console.print(f"[red]Gagal:[/red] {e.message}")
-        raise typer.Exit(1) from None
+        fail(e)
     finally:
         engine.dispose()
     console.print(f"Akun [bold]{summary[0]}[/bold] dibuat: peran {summary[1]}, wilayah {summary[2]}.")

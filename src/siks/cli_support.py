@@ -1,0 +1,73 @@
+"""What the `siks` commands of every area share: the console, tables, `--url`/`--oleh`, dates, failures.
+
+One home, so that an area's commands never import another area's `cli.py` for a helper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from siks.errors import ServiceError
+
+console = Console(soft_wrap=True)  # long lines stay whole when piped or logged
+
+URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
+OLEH = typer.Option(None, "--oleh", help="Nama pengguna yang bertindak (menentukan peran dan wilayah).")
+
+
+def table_or_lines(header, rows) -> None:
+    """A table on a terminal; tab-separated lines when piped (scripts, logs, tests)."""
+    if not console.is_terminal:
+        for row in (header, *rows):
+            console.print("\t".join(row), highlight=False, soft_wrap=True, markup=False)
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The server operator reading from the command line: national scope, no write rights."""
+
+    username: str = "cli"
+    role: str = "auditor"
+    wilayah_code: str | None = None
+    active: bool = True
+    id: int | None = None
+
+
+def user_of(session, username: str | None):
+    """The user named by `--oleh` (active), or the read-only `Operator` when none is named."""
+    if username is None:
+        return Operator()
+    from siks.store.models.accounts import User
+
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise typer.BadParameter(f"Pengguna '{username}' tidak ada atau nonaktif.", param_hint="--oleh")
+    return user
+
+
+def fail(exc: ServiceError | Exception | str) -> None:
+    """Print the refusal in Indonesian and exit with status 1."""
+    message = exc.message if isinstance(exc, ServiceError) else str(exc)
+    console.print(f"[red]Gagal:[/red] {message}")
+    raise typer.Exit(code=1)
+
+
+def parse_date(value: str | None, name: str) -> dt.date | None:
+    """An option's TTTT-BB-HH date, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("gunakan format TTTT-BB-HH", param_hint=name) from None
