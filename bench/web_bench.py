@@ -251,7 +251,7 @@ def accounts_and_samples(url: str, n_users: int, seed: int) -> list[dict]:
     from sqlalchemy import func, select
 
     from siks.accounts import service as accounts
-    from siks.accounts.scope import Scope
+    from siks.scope import Scope
     from siks.store.db import make_engine, session_factory, transaction
     from siks.store.models.registry import Family, Household, Member
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from browser_fixtures import BROWSER_MARKS, log_in, serving, shot
-from siks.accounts.masking import mask_nik
+from siks.domain.masking import mask_nik
 from web.support import _build, nik_for
 
 pytestmark = BROWSER_MARKS

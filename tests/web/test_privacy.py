@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from siks.accounts.masking import mask_nik, mask_numbers
+from siks.domain.masking import mask_nik, mask_numbers
 from siks.registry import lookup
 from siks.web import logfilter
 from web.support import KK_R1, nik_for, user

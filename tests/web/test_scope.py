@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from siks import audit
-from siks.accounts.scope import Scope
 from siks.accounts.service import Actor
 from siks.domain.roles import DEPTH, EDIT_REGISTRY, LEVELS, ROLES, VIEW_AUDIT, Level, has_permission, level_at
 from siks.domain.usulan import FORWARD_ROLES, STOP_ROLES
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.registry import lookup
+from siks.scope import Scope
 from web.support import HOUSEHOLDS, KK_OLD, KK_R1, USERS, nik_for, user
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx.*")

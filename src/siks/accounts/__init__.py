@@ -1,5 +1,7 @@
-"""Accounts and scope: who may use siks, with which role, over which wilayah.
+"""Accounts: who may use siks, with which role, over which wilayah (`service`: users, passwords, login,
+sessions).
 
-`service` (users, passwords, login, sessions), `roles` (what each role may do), `scope` (the wilayah filter
-every service applies), `masking` (NIK shown in part).
+The roles and levels are in `siks.domain.roles`, NIK masking in `siks.domain.masking`, the wilayah filter
+every service applies in `siks.scope`; they sit outside this package because the audit trail needs them and
+this package writes to the audit trail.
 """

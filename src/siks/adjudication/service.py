@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from siks.accounts.masking import nik_for
-from siks.accounts.scope import Scope, wilayah_label
 from siks.audit import record_change, register_entity_scope
+from siks.domain.masking import nik_for
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.paging import Page, bounds
 from siks.registry.lookup import label
+from siks.scope import Scope, wilayah_label
 from siks.store.models.registry import Family, Household, Member
 from siks.store.models.verval import DuplicateDecision, VervalFinding, VervalRun
 from siks.usulan import service as usulan_service

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, event, false, or_, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.masking import mask_numbers, sees_full_nik
-from siks.accounts.scope import Scope
+from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.roles import EXPORT_AUDIT, VIEW_AUDIT, has_permission
 from siks.errors import Forbidden
 from siks.paging import Page, bounds
+from siks.scope import Scope
 from siks.store.models.accounts import User
 from siks.store.models.registry import AuditEntry, Family, Household, Member
 

@@ -20,7 +20,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import wilayah
 from siks.domain.fieldwork import (
@@ -37,6 +36,7 @@ from siks.domain.fieldwork import (
 )
 from siks.domain.instruments import REGSOSEK2022_K
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
+from siks.scope import Scope
 from siks.store.base import utcnow
 from siks.store.models.accounts import User
 from siks.store.models.fieldwork import FieldMemberResult, FieldProgress, FieldTask

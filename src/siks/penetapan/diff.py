@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.domain.penetapan import Diff, Row, diff
 from siks.errors import Invalid
 from siks.penetapan import service
+from siks.scope import Scope
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember
 
 

@@ -21,13 +21,13 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import wilayah
 from siks.domain.penetapan import Criteria, criteria_to_dict, decide, default_criteria, member_status
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import sources
 from siks.penetapan.sources import ScoreTable
+from siks.scope import Scope
 from siks.store.models.penetapan import (
     WRITING,
     Penetapan,

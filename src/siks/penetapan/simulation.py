@@ -22,13 +22,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.domain import pmt, pmt_features, wilayah
 from siks.domain import programs as rules
 from siks.domain.penetapan import Criteria, criteria_to_dict, decide, member_status
 from siks.errors import Forbidden, Invalid
 from siks.penetapan import service, sources
 from siks.penetapan.sources import ScoreTable
+from siks.scope import Scope
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import PenetapanHousehold, Simulation
 from siks.store.models.registry import Assessment, AssessmentMember, Member

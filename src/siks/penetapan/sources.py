@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.domain.penetapan import HouseholdFacts, age
+from siks.scope import Scope
 from siks.store.models.registry import Assessment, AssessmentMember, Family, FamilyKK, Household, Member
 from siks.store.models.verval import VervalFinding, VervalRun
 

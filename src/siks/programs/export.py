@@ -35,7 +35,7 @@ def _safe(value) -> object:
 
 
 def _desa_name(code: str | None) -> str:
-    from siks.accounts.scope import wilayah_label
+    from siks.scope import wilayah_label
 
     return wilayah_label(code).split(",")[0] if code else ""
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import programs as rules
 from siks.domain.programs import Entitlement, FamilyFacts, Program
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import service as penetapan
+from siks.scope import Scope
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, ProgramPengurus
 
 CHUNK = 1000

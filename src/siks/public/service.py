@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import wilayah_label
 from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
 from siks.errors import Invalid, ServiceError
 from siks.penetapan.service import in_force
 from siks.programs import service as programs
+from siks.scope import wilayah_label
 from siks.store.base import utcnow
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, PublicRequest
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from siks.accounts.masking import mask_nik, mask_numbers, nik_for, sees_full_nik
-from siks.accounts.scope import Scope, wilayah_label
 from siks.audit import EntryView, entries_for, record_change
 from siks.domain import finding_catalog
+from siks.domain.masking import mask_nik, mask_numbers, nik_for, sees_full_nik
 from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.paging import Page, bounds
+from siks.scope import Scope, wilayah_label
 from siks.store.models.registry import Family, FamilyKK, Household, Member
 
 MIN_NAME = 3

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs
+from siks.scope import Scope
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold
 from siks.store.models.registry import Household

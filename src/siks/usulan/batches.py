@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
 from siks.domain.usulan import DRAFT_ROLES, Action, Status, Workflow
 from siks.domain.usulan_kinds import KIND_LABEL, Kind
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.paging import Page, bounds
+from siks.scope import Scope
 from siks.store.base import utcnow
 from siks.store.models.usulan import Usulan, UsulanBatch, UsulanDocument
 from siks.usulan import documents

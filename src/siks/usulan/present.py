@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siks.accounts.masking import nik_for, sees_full_nik
+from siks.domain.masking import nik_for, sees_full_nik
 from siks.domain.roles import LEVEL_LABEL, Level
 from siks.domain.usulan import ACTION_LABEL, STATUS_LABEL, Status
 from siks.domain.usulan_kinds import KIND_LABEL, SUBKINDS, TARGETS, Kind

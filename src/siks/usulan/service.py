@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from siks.accounts.scope import Scope
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
 from siks.domain.roles import Level
@@ -33,6 +32,7 @@ from siks.domain.usulan import (
 from siks.domain.usulan_kinds import Kind, describe, validate
 from siks.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from siks.paging import Page, bounds
+from siks.scope import Scope
 from siks.store.base import utcnow
 from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member
 from siks.store.models.usulan import Usulan, UsulanBatch, UsulanEvent

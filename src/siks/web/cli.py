@@ -146,7 +146,7 @@ def user_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None
     """Menampilkan akun (nama pengguna, peran, wilayah, aktif)."""
     from sqlalchemy import select
 
-    from siks.accounts.scope import wilayah_label
+    from siks.scope import wilayah_label
     from siks.store.db import make_engine, transaction
     from siks.store.models.accounts import User
 

@@ -86,7 +86,7 @@ def demo_accounts(desa: str) -> list[tuple[str, str, str | None, str]]:
 def ensure_accounts(url: str, root: Path) -> list[dict]:
     """Create the demo accounts that do not exist yet; return them all with their passwords."""
     from siks.accounts import service
-    from siks.accounts.scope import wilayah_label
+    from siks.scope import wilayah_label
     from siks.store.db import make_engine, transaction
 
     store = root / ACCOUNTS_FILE

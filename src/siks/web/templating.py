@@ -16,9 +16,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from siks.accounts.masking import mask_nik
-from siks.accounts.scope import wilayah_label
+from siks.domain.masking import mask_nik
 from siks.domain.roles import ROLES, has_permission
+from siks.scope import wilayah_label
 from siks.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from siks.accounts.masking import nik_for
 from siks.adjudication import service
+from siks.domain.masking import nik_for
 from siks.web.deps import CurrentUser, Db
 
 router = APIRouter(prefix="/api/v1/adjudication", tags=["ganda"])

@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from siks.accounts.scope import Scope
 from siks.domain.roles import ROLES
+from siks.scope import Scope
 from siks.web.deps import CurrentUser, OptionalUser
 from siks.web.routes import auth as auth_routes
 from siks.web.security import csrf_token

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from siks.accounts.masking import mask_numbers, sees_full_nik
+from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.usulan_kinds import Kind
 from siks.usulan import batches, config, present, service
 from siks.usulan.service import Target

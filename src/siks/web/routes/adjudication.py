@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from siks.accounts.masking import nik_for
 from siks.adjudication import service
+from siks.domain.masking import nik_for
 from siks.domain.roles import VIEW_REGISTRY
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from siks.accounts.masking import mask_nik, nik_for
-from siks.accounts.scope import Scope, wilayah_label
+from siks.domain.masking import mask_nik, nik_for
 from siks.domain.roles import VIEW_REGISTRY
 from siks.errors import Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.reports import charts, dashboard, pdf
+from siks.scope import Scope, wilayah_label
 from siks.store.models.usulan import Usulan, UsulanBatch
 from siks.web.deps import CurrentUser, Db, require
 from siks.web.templating import NavItem, render

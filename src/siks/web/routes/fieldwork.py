@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from siks.accounts.scope import Scope
 from siks.domain import wilayah
 from siks.domain.fieldwork import HOUSEHOLD_RESULTS, KEBERADAAN, TASK_DONE, TASK_OPEN, TASK_STATUS_LABEL
 from siks.domain.roles import VIEW_REGISTRY
 from siks.errors import Forbidden
 from siks.fieldwork import service
+from siks.scope import Scope
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt, int_or
 from siks.web.templating import NavItem, render

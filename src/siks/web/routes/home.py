@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from siks.accounts.scope import Scope
 from siks.domain.roles import ROLES
+from siks.scope import Scope
 from siks.web.deps import CurrentUser
 from siks.web.templating import NavItem, render
 

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from siks.accounts.masking import sees_full_nik
 from siks.domain import programs as rules
 from siks.domain.eligibility import RuleError
+from siks.domain.masking import sees_full_nik
 from siks.domain.penetapan import REASONS, default_criteria
 from siks.domain.roles import VIEW_REGISTRY
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError

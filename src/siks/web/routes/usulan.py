@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from siks.accounts.scope import Scope
 from siks.domain.instruments import regsosek2022
 from siks.domain.roles import VIEW_REGISTRY
 from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
 from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
 from siks.errors import Invalid, NotFound
 from siks.registry import lookup
+from siks.scope import Scope
 from siks.store.models.registry import Household
 from siks.store.models.usulan import Usulan, UsulanBatch
 from siks.usulan import batches, config, present, service

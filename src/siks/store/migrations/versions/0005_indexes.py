@@ -3,7 +3,7 @@
 PostgreSQL only; on SQLite this revision does nothing.
 
 - `household (desa_code varchar_pattern_ops)`: every scoped query says `desa_code = X OR desa_code LIKE
-  'X.%'` (siks.accounts.scope). A plain btree serves that LIKE only when the database collation is "C";
+  'X.%'` (siks.scope). A plain btree serves that LIKE only when the database collation is "C";
   under C.UTF-8 or any real locale PostgreSQL cannot use it and scans all households for every desa or
   kecamatan user. The pattern-ops index turns the LIKE into an index range.
 - `member (lower(nama) gin_trgm_ops)`: the name search is `lower(nama) LIKE '%text%'` (contains), which no
