@@ -22,8 +22,9 @@ from siks.paging import Page, bounds
 from siks.registry.lookup import label
 from siks.scope import Scope, wilayah_label
 from siks.store.models.registry import Family, Household, Member
-from siks.store.models.verval import DuplicateDecision, VervalFinding, VervalRun
+from siks.store.models.verval import DuplicateDecision, VervalFinding
 from siks.usulan import service as usulan_service
+from siks.verval import history
 
 CODE = "DUP_POSSIBLE"
 DECIDER_ROLES = frozenset({"operator_kecamatan", "operator_kabupaten", "supervisor_kabupaten"})
@@ -43,15 +44,6 @@ register_entity_scope(
 def _require(user, roles=VIEWER_ROLES) -> None:
     if user.role not in roles:
         raise Forbidden("Pemutusan data ganda dilakukan oleh operator kecamatan atau Dinas Sosial kabupaten.")
-
-
-def latest_run_id(session: Session) -> str | None:
-    return session.scalar(
-        select(VervalRun.id)
-        .where(VervalRun.status == "selesai")
-        .order_by(VervalRun.started_at.desc(), VervalRun.id.desc())
-        .limit(1)
-    )
 
 
 def _decided(ref_a, ref_b):
@@ -96,7 +88,7 @@ class QueueItem:
 def queue(session: Session, user, page: int = 1, per_page: int = 20) -> Page[QueueItem]:
     """Undecided possible duplicates in scope, strongest evidence first."""
     _require(user)
-    run_id = latest_run_id(session)
+    run_id = history.latest_finished_id(session)
     if run_id is None:
         return Page([], 1, per_page, False)
     page, per_page, offset = bounds(page, per_page)
@@ -154,7 +146,7 @@ def compare(session: Session, user, finding_id: int) -> Comparison:
     """Both records side by side (NotFound unless the pair is in the user's queue)."""
     _require(user)
     finding = session.get(VervalFinding, finding_id)
-    if finding is None or finding.code != CODE or finding.run_id != latest_run_id(session):
+    if finding is None or finding.code != CODE or finding.run_id != history.latest_finished_id(session):
         raise NotFound()
     row = session.execute(
         _queue_stmt(user, finding.run_id).where(VervalFinding.id == finding_id).limit(1)

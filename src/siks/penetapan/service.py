@@ -37,6 +37,7 @@ from siks.store.models.penetapan import (
 )
 from siks.store.models.usulan import Usulan
 from siks.store.models.verval import VervalRun
+from siks.verval import history
 
 CREATE_ROLES = frozenset({"supervisor_kabupaten", "pengesah_kabupaten", "pusat"})
 PERIODE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -92,7 +93,7 @@ def _check_request(user, title: str, periode: str, wilayah_code: str | None) -> 
 
 def _run(session: Session, run_id: str | None) -> VervalRun | None:
     if run_id is None:
-        return sources.latest_run(session)
+        return history.latest_finished(session)
     run = session.get(VervalRun, run_id)
     if run is None or run.status != "selesai":
         raise Invalid(f"Verval run {run_id} tidak ada atau belum selesai.")

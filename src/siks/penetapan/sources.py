@@ -149,13 +149,6 @@ def scores_for_run(run: VervalRun | None) -> ScoreTable:
     return ScoreTable(source={"kind": "kosong", "run": run.id})
 
 
-def latest_run(session: Session) -> VervalRun | None:
-    """The last finished verval run: what a penetapan takes findings from by default."""
-    return session.scalar(
-        select(VervalRun).where(VervalRun.status == "selesai").order_by(VervalRun.finished_at.desc()).limit(1)
-    )
-
-
 def run_summary(run: VervalRun | None) -> dict | None:
     """The facts about the run copied into the penetapan (the run row is not referenced)."""
     if run is None:

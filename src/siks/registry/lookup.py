@@ -471,12 +471,9 @@ def _latest_findings(session: Session, user, h: Household, member_names: dict[st
         return None, []
     if not inspect(session.get_bind()).has_table(VervalRun.__tablename__):
         return None, []
-    run = session.scalars(
-        select(VervalRun)
-        .where(VervalRun.status == "selesai")
-        .order_by(VervalRun.finished_at.desc(), VervalRun.started_at.desc())
-        .limit(1)
-    ).first()
+    from siks.verval import history
+
+    run = history.latest_finished(session)
     if run is None:
         return None, []
     conds = [VervalFinding.household_ref == h.ref]

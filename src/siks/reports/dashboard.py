@@ -22,7 +22,8 @@ from siks.scope import Scope
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold
 from siks.store.models.registry import Household
-from siks.store.models.verval import VervalFinding, VervalRun
+from siks.store.models.verval import VervalFinding
+from siks.verval import history
 
 RUNS = 12
 TOP_CODES = 6
@@ -138,14 +139,7 @@ def _finding_scope(scope: Scope):
 
 def findings_over_time(session: Session, scope: Scope) -> Series:
     """Findings per verval run (the last RUNS), for the most frequent codes."""
-    runs = list(
-        session.scalars(
-            select(VervalRun)
-            .where(VervalRun.status == "selesai")
-            .order_by(VervalRun.finished_at.desc())
-            .limit(RUNS)
-        )
-    )
+    runs = history.finished_runs(session, RUNS)
     runs.reverse()
     per_run: dict[str, Counter[str]] = defaultdict(Counter)
     if runs:

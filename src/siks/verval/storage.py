@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from siks.store.db import make_engine
 from siks.store.models.verval import (
@@ -21,6 +22,7 @@ from siks.store.models.verval import (
     VervalFinding,
     VervalRun,
 )
+from siks.verval import history
 from siks.verval.findings import FINDING_COLUMNS, dotted_desa_sql
 from siks.verval.runs import CLUSTER_SCHEMA, DECISION_SCHEMA, RunOutcome
 
@@ -174,14 +176,10 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def last_run_id(db: Engine, status: str = "selesai") -> str | None:
-    with db.connect() as conn:
-        return conn.execute(
-            select(VervalRun.id)
-            .where(VervalRun.status == status)
-            .order_by(VervalRun.started_at.desc(), VervalRun.id.desc())
-            .limit(1)
-        ).scalar()
+def last_run_id(db: Engine) -> str | None:
+    """The latest finished run (`siks.verval.history`), for commands that hold an Engine."""
+    with Session(db) as session:
+        return history.latest_finished_id(session)
 
 
 def decisions(db: Engine) -> pa.Table:

@@ -14,7 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from siks.domain import programs as rules
 from siks.domain.eligibility import RuleError
@@ -26,7 +25,7 @@ from siks.penetapan import diff as diffing
 from siks.penetapan import service, simulation, sources
 from siks.programs import export
 from siks.programs import service as programs
-from siks.store.models.verval import VervalRun
+from siks.verval import history
 from siks.web.deps import CurrentUser, Db
 from siks.web.templating import NavItem, render
 
@@ -39,15 +38,8 @@ PER_PAGE = 50
 DIFF_ROWS = 300
 
 
-def _runs(db) -> list[VervalRun]:
-    return list(
-        db.scalars(
-            select(VervalRun)
-            .where(VervalRun.status == "selesai")
-            .order_by(VervalRun.finished_at.desc())
-            .limit(20)
-        )
-    )
+def _runs(db) -> list:
+    return history.finished_runs(db, 20)
 
 
 @router.get("/penetapan")
