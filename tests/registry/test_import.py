@@ -134,7 +134,11 @@ def test_changed_content_is_updated_and_audited(engine, tmp_path, counts):
             {"nama": "NAMA BARU"},
         )
         kk_entry = by_entity[("family", m.family_id)]
-        assert kk_entry.after == {"no_kk": "3509150202200002"}
+        # The same audit keys as a KK change through usulan (tests/usulan/test_apply.py).
+        assert (kk_entry.before, kk_entry.after) == (
+            {"kk_number": rows[0]["no_kk"]},
+            {"kk_number": "3509150202200002"},
+        )
         assert by_entity[("household", h.id)].after == {"alamat": "JL BARU 1"}
         new_a = by_entity[("assessment", h.assessments[1].id)]
         assert new_a.action == "buat" and new_a.after["jenis_lantai"] == 8

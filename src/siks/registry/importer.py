@@ -52,7 +52,7 @@ from siks.audit import jsonable, register_entity_scope
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.issues import Issue
-from siks.registry import parts, readers
+from siks.registry import kk, parts, readers
 from siks.registry.entities import MEMBER_COLUMNS, build_plan
 from siks.registry.loader import BULK_MIN_ROWS, Bulk
 from siks.registry.validation import Validated, issue_order, validate
@@ -887,16 +887,10 @@ class _Apply:
 
     def _change_kk(self, family: dict, kk_number: str) -> None:
         """A new KK number: close the current `family_kk` row and open a new one (the history stays)."""
-        k = FamilyKK.__table__
-        if family["kk_id"] is not None:
-            self.conn.execute(update(k).where(k.c.id == family["kk_id"]).values(valid_to=self.now))
-        self.conn.execute(
-            insert(k).values(
-                family_id=family["id"], kk_number=kk_number, valid_from=self.now, source=self.source
-            )
-        )
+        kk.change_kk(self.conn, family["id"], kk_number, at=self.now, source=self.source)
         self._bump("family", family)
-        self._audit("ubah", "family", family["id"], {"no_kk": family["kk_number"]}, {"no_kk": kk_number})
+        before, after = kk.audit_values(family["kk_number"]), kk.audit_values(kk_number)
+        self._audit("ubah", "family", family["id"], before, after)
 
     def _update_members(self, old: dict, ids: pa.Array, new: np.ndarray, family_ids: pa.Array) -> np.ndarray:
         changed = np.zeros(len(new), dtype=bool)

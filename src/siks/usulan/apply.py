@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from siks.audit import record_change
 from siks.domain.usulan_kinds import Kind
 from siks.errors import Invalid
+from siks.registry import kk
 from siks.store.base import utcnow
-from siks.store.models.registry import STATUS_ACTIVE, STATUS_INACTIVE, Family, FamilyKK, Household, Member
+from siks.store.models.registry import STATUS_ACTIVE, STATUS_INACTIVE, Family, Household, Member
 from siks.store.models.usulan import Usulan
 
 MEMBER_SNAPSHOT = (
@@ -65,7 +66,7 @@ def _new_household(session: Session, u: Usulan, actor) -> dict:
     session.add(f)
     session.flush()
     if p.get("kk_number"):
-        session.add(FamilyKK(family_id=f.id, kk_number=p["kk_number"], source=f"usulan:{u.id}"))
+        kk.change_kk(session, f.id, p["kk_number"], at=utcnow(), source=f"usulan:{u.id}")
     members = []
     for no, m in enumerate(p["members"], start=1):
         member = Member(ref=f"{f.ref}-{no}", family_id=f.id, no_urut=no, keberadaan=1, **_member_values(m))
@@ -80,7 +81,7 @@ def _new_household(session: Session, u: Usulan, actor) -> dict:
         "family",
         f.id,
         None,
-        snapshot(f, FAMILY_SNAPSHOT) | {"kk_number": p.get("kk_number")},
+        snapshot(f, FAMILY_SNAPSHOT) | kk.audit_values(p.get("kk_number")),
         reason,
     )
     for member in members:
@@ -125,21 +126,14 @@ def _target(session: Session, u: Usulan):
 
 def _kk_change(session: Session, u: Usulan, actor, family: Family) -> dict:
     old = family.kk_number
-    now = utcnow()
-    for kk in family.kk_history:
-        if kk.valid_to is None:
-            kk.valid_to = now
-    session.add(
-        FamilyKK(
-            family_id=family.id, kk_number=u.payload["kk_number"], valid_from=now, source=f"usulan:{u.id}"
-        )
-    )
     session.flush()
-    session.refresh(family, ["kk_history"])
-    record_change(
-        session, actor, "family", family.id, {"kk_number": old}, {"kk_number": family.kk_number}, _reason(u)
-    )
-    return {"kk_number": family.kk_number}
+    kk.change_kk(session, family.id, u.payload["kk_number"], at=utcnow(), source=f"usulan:{u.id}")
+    for row in family.kk_history:  # written underneath the ORM: reload what it holds
+        session.expire(row)
+    session.expire(family, ["kk_history"])
+    before, after = kk.audit_values(old), kk.audit_values(family.kk_number)
+    record_change(session, actor, "family", family.id, before, after, _reason(u))
+    return after
 
 
 def _deactivate(session: Session, u: Usulan, actor, obj) -> dict:
