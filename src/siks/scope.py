@@ -43,6 +43,13 @@ class Scope:
             return True
         return desa_code == self.code or desa_code.startswith(self.code + ".")
 
+    def overlaps(self, code: str | None) -> bool:
+        """True when a thing made for wilayah `code` (a penetapan, a simulation) concerns this scope: the
+        scope lies inside it or contains it. None means national."""
+        if self.is_national or code is None:
+            return self.is_national or self.code != "-"
+        return self.covers(code) or Scope(code).covers(self.code)
+
     def where(self, column) -> ColumnElement[bool]:
         """A SQL predicate on a desa-code column: `code` itself or anything under `code.` (an index range)."""
         if self.code is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy.orm import Session
 
+from siks.errors import Invalid
 from siks.store.db import make_engine, upgrade
 from siks.store.models.verval import VervalRun
 from siks.verval import history, storage
@@ -34,5 +36,10 @@ def test_every_reader_names_the_same_latest_finished_run(db_url):
     with Session(engine) as s:
         assert history.latest_finished_id(s) == "panjang"
         assert [r.id for r in history.finished_runs(s, 2)] == ["panjang", "cepat"]
+        assert history.finished_run(s, None).id == "panjang"
+        assert history.finished_run(s, "cepat").id == "cepat"
+        for not_finished in ("berjalan", "gagal", "tidak-ada"):
+            with pytest.raises(Invalid, match="belum selesai"):
+                history.finished_run(s, not_finished)
     assert storage.last_run_id(engine) == "panjang"
     engine.dispose()

@@ -38,6 +38,13 @@ def test_scope_predicate_matches_prefix_rule():
     )  # disabled: nothing
 
 
+def test_overlaps_means_inside_or_containing():
+    """A kabupaten penetapan concerns the desa inside it and the provinsi around it, not a neighbour."""
+    assert Scope("35.09.15").overlaps("35.09") and Scope("35").overlaps("35.09")
+    assert not Scope("35.10").overlaps("35.09") and Scope(None).overlaps("35.09")
+    assert Scope("35.09").overlaps(None) and not Scope("-").overlaps(None)
+
+
 @pytest.mark.parametrize(("username", "ref"), MATRIX)
 def test_get_household_in_and_out_of_scope(session, seed, username, ref):
     u = user(session, username)

@@ -364,7 +364,7 @@ class ParsedRow:
         return f"{fam}-{no}" if fam is not None and no is not None else None
 
 
-class _Invalid(Exception):
+class InvalidCell(Exception):
     """Raised by a cell parser: `code` is the issue code, `rule` the Indonesian explanation."""
 
     def __init__(self, code: str, rule: str) -> None:
@@ -440,7 +440,7 @@ def _codes_rule(column: Field, text: str) -> str:
 def _parse_code(column: Field, text: str) -> int:
     number = _to_int(text)
     if number is None or number not in column.codes:  # type: ignore[operator]
-        raise _Invalid("CODE_UNKNOWN", _codes_rule(column, text))
+        raise InvalidCell("CODE_UNKNOWN", _codes_rule(column, text))
     return number
 
 
@@ -458,7 +458,7 @@ def _parse_flags(column: Field, text: str) -> frozenset[int]:
         codes = column.codes
         flags = " + ".join(f"{c} {codes.codes[c]}" for c in codes.flags)  # type: ignore[union-attr]
         alone = "".join(f"; atau {s} {codes.codes[s]} saja" for s in codes.specials)  # type: ignore[union-attr]
-        raise _Invalid(
+        raise InvalidCell(
             "FLAGS_INVALID",
             f"{_show(text)} bukan jumlah kode yang mungkin untuk {column.label}; jumlahkan kode yang berlaku "
             f"({flags}), 0 bila tidak ada{alone}.",
@@ -468,20 +468,20 @@ def _parse_flags(column: Field, text: str) -> frozenset[int]:
 def _check_range(column: Field, number: float, text: str) -> None:
     low, high = column.min_value, column.max_value
     if (low is not None and number < low) or (high is not None and number > high):
-        raise _Invalid("NUMBER_RANGE", f"{_show(text)} di luar batas {low}–{high} untuk {column.label}.")
+        raise InvalidCell("NUMBER_RANGE", f"{_show(text)} di luar batas {low}–{high} untuk {column.label}.")
 
 
 def _parse_count(column: Field, text: str) -> int:
     number = _to_int(text)
     if number is None:
-        raise _Invalid("NUMBER_INVALID", f"{_show(text)} bukan bilangan bulat (untuk {column.label}).")
+        raise InvalidCell("NUMBER_INVALID", f"{_show(text)} bukan bilangan bulat (untuk {column.label}).")
     _check_range(column, number, text)
     return number
 
 
 def _parse_number(column: Field, text: str) -> float:
     if not _PLAIN_NUMBER.fullmatch(text):
-        raise _Invalid(
+        raise InvalidCell(
             "NUMBER_INVALID", f"{_show(text)} bukan angka (untuk {column.label}; desimal pakai titik/koma)."
         )
     number = float(text.replace(",", "."))
@@ -491,7 +491,7 @@ def _parse_number(column: Field, text: str) -> float:
 
 def _parse_text(column: Field, text: str) -> str:
     if column.max_length is not None and len(text) > column.max_length:
-        raise _Invalid(
+        raise InvalidCell(
             "TEXT_TOO_LONG",
             f"{_show(text)} terlalu panjang: {len(text)} karakter, paling banyak {column.max_length}.",
         )
@@ -501,7 +501,7 @@ def _parse_text(column: Field, text: str) -> str:
 def _parse_rt_rw(column: Field, text: str) -> str:
     number = _to_int(text)
     if number is None or not 0 <= number <= 999:
-        raise _Invalid(
+        raise InvalidCell(
             "NUMBER_INVALID", f"{_show(text)} bukan nomor {column.label} yang valid (angka 1–3 digit)."
         )
     return f"{number:03d}"
@@ -509,14 +509,14 @@ def _parse_rt_rw(column: Field, text: str) -> str:
 
 def _parse_desa(column: Field, text: str) -> str:
     if not _DESA_CODE.fullmatch(text):
-        raise _Invalid(
+        raise InvalidCell(
             "DESA_FORMAT",
             f"{_show(text)} bukan kode desa/kelurahan: tulis 10 digit (3509152001) atau 35.09.15.2001.",
         )
     code = wilayah.normalize(text)
     found = wilayah.get(code)
     if found is None or found.level != 4:
-        raise _Invalid(
+        raise InvalidCell(
             "DESA_UNKNOWN",
             f"kode desa/kelurahan {code} tidak ada dalam daftar wilayah Kemendagri yang berlaku.",
         )
@@ -526,10 +526,10 @@ def _parse_desa(column: Field, text: str) -> str:
 _TEXT_KINDS = frozenset({"text", "nik", "kk"})
 
 
-def _parse_cell(column: Field, value: str, instrument: str, today: date) -> object:
-    """One cell → its value, or _Invalid. NIK and KK come back as text; `_check_identity` checks them."""
+def parse_cell(column: Field, value: str, instrument: str, today: date) -> object:
+    """One cell → its value, or InvalidCell. NIK and KK come back as text; `check_identity` checks them."""
     if is_formula(value) and value.strip() not in _EMPTY_MARKS:
-        raise _Invalid(
+        raise InvalidCell(
             "FORMULA",
             f"{_show(value)} diawali '=', '+', '-', '@', tab atau CR dan bukan angka atau tanggal; "
             "rumus spreadsheet tidak diterima, tulis nilainya saja.",
@@ -539,16 +539,16 @@ def _parse_cell(column: Field, value: str, instrument: str, today: date) -> obje
         if column.kind == "instrument":
             return instrument
         if column.required:
-            raise _Invalid("REQUIRED", f"wajib diisi ({column.label}).")
+            raise InvalidCell("REQUIRED", f"wajib diisi ({column.label}).")
         return None
     if _BAD_CHARS.search(text):
-        raise _Invalid(
+        raise InvalidCell(
             "TEXT_INVALID",
             f"{_show(text)} berisi karakter kontrol atau karakter yang gagal dibaca (encoding salah?); "
             "simpan berkas sebagai UTF-8.",
         )
     if hidden := _INVISIBLE.search(text):
-        raise _Invalid(
+        raise InvalidCell(
             "TEXT_INVALID",
             f"{_show(text)} berisi karakter tak terlihat U+{ord(hidden.group()):04X} (lebar nol atau "
             f"pembalik arah teks) di posisi {hidden.start() + 1}; hapus karakter itu (biasanya terbawa saat "
@@ -581,26 +581,26 @@ def _parse_cell(column: Field, value: str, instrument: str, today: date) -> obje
 def _parse_date_cell(column: Field, text: str, today: date) -> date:
     found = _parse_date(text)
     if found is None or found.year < 1900:
-        raise _Invalid(
+        raise InvalidCell(
             "DATE_INVALID",
             f"{_show(text)} bukan tanggal yang valid; tulis YYYY-MM-DD, DD-MM-YYYY atau DD/MM/YYYY "
             "(tahun 1900 atau sesudahnya).",
         )
     if found > today:
         code = "BIRTHDATE_FUTURE" if column.key == "tanggal_lahir" else "DATE_FUTURE"
-        raise _Invalid(code, f"{_show(text)}: {column.label} tidak boleh sesudah {today:%d-%m-%Y}.")
+        raise InvalidCell(code, f"{_show(text)}: {column.label} tidak boleh sesudah {today:%d-%m-%Y}.")
     return found
 
 
 def _parse_instrument(text: str, instrument: str) -> str:
     named = _INSTRUMENT_ALIASES.get(text.upper())
     if named is None:
-        raise _Invalid(
+        raise InvalidCell(
             "INSTRUMENT_UNKNOWN",
             f"{_show(text)} bukan instrumen yang dikenal; gunakan {' atau '.join(INSTRUMENTS)}.",
         )
     if named != instrument:
-        raise _Invalid(
+        raise InvalidCell(
             "INSTRUMENT_MISMATCH",
             f"baris ini berinstrumen {named}, tetapi berkas diimpor sebagai {instrument}; "
             "pisahkan berkas per instrumen.",
@@ -627,7 +627,7 @@ def _identity_issues(key: str, text: str | None, values: dict[str, object], toda
     return kk_rules.check_kk(text, reference_date=today)
 
 
-def _check_identity(values: dict[str, object], invalid: set[str], row: int, today: date) -> list[Issue]:
+def check_identity(values: dict[str, object], invalid: set[str], row: int, today: date) -> list[Issue]:
     """NIK and KK: the rules live in siks.domain.nik / .kk; a wrong format is an error, the rest warnings."""
     issues: list[Issue] = []
     for key in ("nik", "no_kk"):
@@ -720,13 +720,13 @@ def parse_row(
     for column in columns_for(instrument):
         text = cells.get(column.key, "")
         try:
-            values[column.key] = _parse_cell(column, text, instrument, today)
-        except _Invalid as bad:
+            values[column.key] = parse_cell(column, text, instrument, today)
+        except InvalidCell as bad:
             values[column.key] = None
             invalid.add(column.key)
             shown = escape_for_export(text) if bad.code == "FORMULA" else text
             issues.append(_row_issue(bad.code, row_number, column.key, bad.rule, shown))
-    issues += _check_identity(values, invalid, row_number, today)
+    issues += check_identity(values, invalid, row_number, today)
     issues += _check_life(values, invalid, row_number, today)
     if strict:
         issues = [replace(i, severity="error") if not i.is_error else i for i in issues]

@@ -36,7 +36,6 @@ from siks.store.models.penetapan import (
     PenetapanUsulan,
 )
 from siks.store.models.usulan import Usulan
-from siks.store.models.verval import VervalRun
 from siks.verval import history
 
 CREATE_ROLES = frozenset({"supervisor_kabupaten", "pengesah_kabupaten", "pusat"})
@@ -58,13 +57,6 @@ class Final(ServiceError):
 
 def can_create(user) -> bool:
     return getattr(user, "role", None) in CREATE_ROLES and getattr(user, "active", True)
-
-
-def _overlaps(scope: Scope, code: str | None) -> bool:
-    """A penetapan of `code` is visible to a scope inside it or containing it."""
-    if scope.is_national or code is None:
-        return scope.is_national or scope.code != "-"
-    return scope.covers(code) or Scope(code).covers(scope.code)
 
 
 # -- creating ------------------------------------------------------------------------------------------------
@@ -89,15 +81,6 @@ def _check_request(user, title: str, periode: str, wilayah_code: str | None) -> 
     if code is not None:
         scope.check(code)
     return code
-
-
-def _run(session: Session, run_id: str | None) -> VervalRun | None:
-    if run_id is None:
-        return history.latest_finished(session)
-    run = session.get(VervalRun, run_id)
-    if run is None or run.status != "selesai":
-        raise Invalid(f"Verval run {run_id} tidak ada atau belum selesai.")
-    return run
 
 
 def previous_of(session: Session, code: str | None, before: dt.date) -> Penetapan | None:
@@ -133,7 +116,7 @@ def create(
     detail page and the PDF."""
     code = _check_request(user, title, periode, wilayah_code)
     criteria = criteria or default_criteria()
-    run = _run(session, verval_run_id)
+    run = history.finished_run(session, verval_run_id)
     scores = scores if scores is not None else sources.scores_for_run(run)
     outside = scores.source.get("model_di_luar_wilayah")
     if outside and not allow_model_outside_wilayah:
@@ -267,7 +250,7 @@ def remove(session: Session, user, penetapan_id: int) -> None:
 
 def get(session: Session, user, penetapan_id: int) -> Penetapan:
     p = session.get(Penetapan, penetapan_id)
-    if p is None or not _overlaps(Scope.of(user), p.wilayah_code):
+    if p is None or not Scope.of(user).overlaps(p.wilayah_code):
         raise NotFound()
     return p
 
@@ -276,7 +259,7 @@ def listing(session: Session, user) -> list[Penetapan]:
     """Penetapan that overlap the user's wilayah, newest first."""
     scope = Scope.of(user)
     rows = session.scalars(select(Penetapan).order_by(Penetapan.berlaku_mulai.desc(), Penetapan.id.desc()))
-    return [p for p in rows if _overlaps(scope, p.wilayah_code)]
+    return [p for p in rows if scope.overlaps(p.wilayah_code)]
 
 
 def households(

@@ -32,6 +32,7 @@ from siks.scope import Scope
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import PenetapanHousehold, Simulation
 from siks.store.models.registry import Assessment, AssessmentMember, Member
+from siks.verval import history
 
 SIMULATE_ROLES = service.CREATE_ROLES | {"operator_kabupaten"}
 GONE = 99  # truth "desil" of a ruta the field found gone (not found, moved, ganda): never eligible
@@ -195,7 +196,7 @@ def simulate(
     on = on or dt.date.today()
     if level not in LEVEL_DIGITS:
         raise Invalid("Tingkat rincian harus 2 (kabupaten), 3 (kecamatan) atau 4 (desa).")
-    run = service._run(session, verval_run_id)
+    run = history.finished_run(session, verval_run_id)
     scores = scores if scores is not None else sources.scores_for_run(run)
     if truth is None:
         truth = truth_from_fieldwork(session, Scope(code), scores)
@@ -289,4 +290,4 @@ def _name(code: str) -> str:
 def listing(session: Session, user) -> list[Simulation]:
     scope = Scope.of(user)
     rows = session.scalars(select(Simulation).order_by(Simulation.id.desc()).limit(50))
-    return [s for s in rows if service._overlaps(scope, s.wilayah_code)]
+    return [s for s in rows if scope.overlaps(s.wilayah_code)]

@@ -38,9 +38,9 @@ from siks.domain.instruments.fields import Field
 from siks.domain.issues import Issue
 
 # The domain's cell parser and identity check (the same functions parse_row calls).
-_parse_cell = T._parse_cell  # noqa: SLF001
-_Invalid = T._Invalid  # noqa: SLF001
-_check_identity = T._check_identity  # noqa: SLF001
+_parse_cell = T.parse_cell
+_Invalid = T.InvalidCell
+_check_identity = T.check_identity
 
 _ARROW_TYPES = {
     "code": pa.int64(),

@@ -55,7 +55,7 @@ def scope_for(user, wilayah_code: str | None) -> Scope:
 
 
 def latest_penetapan(session: Session, user, scope: Scope) -> Penetapan | None:
-    found = [p for p in penetapan.listing(session, user) if penetapan._overlaps(scope, p.wilayah_code)]
+    found = [p for p in penetapan.listing(session, user) if scope.overlaps(p.wilayah_code)]
     return found[0] if found else None
 
 
@@ -78,7 +78,7 @@ def by_desil(session: Session, scope: Scope, p: Penetapan | None) -> Series:
 
 
 def dtks_over_time(session: Session, user, scope: Scope) -> Series:
-    items = [p for p in penetapan.listing(session, user) if penetapan._overlaps(scope, p.wilayah_code)][:RUNS]
+    items = [p for p in penetapan.listing(session, user) if scope.overlaps(p.wilayah_code)][:RUNS]
     items.reverse()
     labels, values = [], []
     for p in items:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from siks.errors import Invalid
 from siks.store.models.verval import VervalRun
 
 FINISHED = "selesai"
@@ -31,6 +32,16 @@ def finished_runs(session: Session, limit: int) -> list[VervalRun]:
 def latest_finished(session: Session) -> VervalRun | None:
     """The latest finished run, or None when none has finished."""
     return session.scalars(_finished().limit(1)).first()
+
+
+def finished_run(session: Session, run_id: str | None) -> VervalRun | None:
+    """The named run, which must have finished; the latest finished one when `run_id` is None."""
+    if run_id is None:
+        return latest_finished(session)
+    run = session.get(VervalRun, run_id)
+    if run is None or run.status != FINISHED:
+        raise Invalid(f"Verval run {run_id} tidak ada atau belum selesai.")
+    return run
 
 
 def latest_finished_id(session: Session) -> str | None:

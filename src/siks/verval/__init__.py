@@ -1,0 +1,1 @@
+"""Verval: the batch pipeline (padan Dukcapil, ganda, KK, pengecualian, PMT) over DuckDB and Splink."""
