@@ -69,6 +69,12 @@ def mask_name(nama: str | None) -> str:
     return " ".join(mask_word(w) for w in (nama or "").split()) or "-"
 
 
+def masked_name_of(session: Session, member_id: int) -> str:
+    """The masked name of a penetapan anggota found by a public search ("" when gone)."""
+    m = session.get(PenetapanMember, member_id)
+    return mask_name(m.nama if m else "")
+
+
 def normalize(text: str) -> str:
     """Lower case, accents and punctuation removed, single spaces: how names are compared."""
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()

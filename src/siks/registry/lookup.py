@@ -255,6 +255,24 @@ def search(session: Session, user, query: str, page: int = 1, per_page: int = 20
 # --- one household --------------------------------------------------------------------------------------
 
 
+def household_by_ref_or_nik(session: Session, user, query: str) -> Household:
+    """A household by its ID ruta or by a member's NIK, inside the user's scope (drafting an usulan)."""
+    text = (query or "").strip()
+    if not text:
+        raise Invalid("Isi ID ruta atau NIK anggota.")
+    digits = clean_number(text)
+    if digits.isdigit() and len(digits) == 16:
+        hits = find_by_nik(session, user, digits, limit=2)
+        if hits:
+            return get_household(session, user, hits[0].household_id)
+    h = session.scalar(
+        select(Household).where(Household.ref == text, Scope.of(user).where(Household.desa_code))
+    )
+    if h is None:
+        raise NotFound("Rumah tangga dengan ID ruta atau NIK itu tidak ditemukan di wilayah Anda.")
+    return h
+
+
 def get_household(session: Session, user, household_id: int) -> Household:
     """The household if it exists AND lies in the user's scope; otherwise NotFound (same message for both)."""
     _require(user, VIEW_REGISTRY)

@@ -46,6 +46,25 @@ def get_batch(session: Session, user, batch_id: int) -> UsulanBatch:
     return batch
 
 
+def batch_usulan(session: Session, user, batch_id: int) -> tuple[UsulanBatch, list[Usulan]]:
+    """A batch in the user's wilayah with its usulan in order (for the berita acara)."""
+    batch = get_batch(session, user, batch_id)
+    return batch, list(session.scalars(select(Usulan).where(Usulan.batch_id == batch.id).order_by(Usulan.id)))
+
+
+def loose_drafts(session: Session, user, batch: UsulanBatch) -> list[Usulan]:
+    """The desa's drafts in no batch yet, which a desa operator may add to this (draft) batch."""
+    if batch.status != "draft" or user.role not in DRAFT_ROLES:
+        return []
+    return list(
+        session.scalars(
+            select(Usulan)
+            .where(Usulan.desa_code == batch.desa_code, Usulan.status == "draft", Usulan.batch_id.is_(None))
+            .order_by(Usulan.id)
+        )
+    )
+
+
 def list_batches(session: Session, user, page: int = 1, per_page: int = 20) -> Page[UsulanBatch]:
     page, per_page, offset = bounds(page, per_page)
     stmt = select(UsulanBatch).where(Scope.of(user).where(UsulanBatch.desa_code))

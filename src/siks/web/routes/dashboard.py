@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from siks.domain.masking import mask_nik, nik_for
 from siks.domain.roles import VIEW_REGISTRY
@@ -16,7 +15,7 @@ from siks.errors import Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.reports import charts, dashboard, pdf
 from siks.scope import Scope, wilayah_label
-from siks.store.models.usulan import Usulan, UsulanBatch
+from siks.usulan import batches
 from siks.web.deps import CurrentUser, Db, require
 from siks.web.templating import NavItem, render
 
@@ -92,9 +91,6 @@ def daftar_pdf(penetapan_id: int, db: Db, user: CurrentUser, desa: str = ""):
 @router.get("/musdes/{batch_id}/berita-acara.pdf")
 def berita_acara_pdf(batch_id: int, db: Db, user: CurrentUser):
     """The berita acara of a desa's Musdes batch, with its BNBA (NIK masked as for lists)."""
-    batch = db.get(UsulanBatch, batch_id)
-    if batch is None or not Scope.of(user).covers(batch.desa_code):
-        raise NotFound()
-    usulan = list(db.scalars(select(Usulan).where(Usulan.batch_id == batch.id).order_by(Usulan.id)))
+    batch, usulan = batches.batch_usulan(db, user, batch_id)
     body = pdf.berita_acara_musdes(batch, usulan, wilayah_label(batch.desa_code).split(",")[0], mask_nik)
     return _pdf(body, f"berita-acara-musdes-{batch.id}.pdf")

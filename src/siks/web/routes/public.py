@@ -8,10 +8,9 @@ reporter has just found, and the page never carries an id that could be walked.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from sqlalchemy.orm import Session
 
 from siks.domain import wilayah
 from siks.domain.usulan_kinds import NONAKTIF_REASONS
@@ -19,6 +18,9 @@ from siks.errors import NotFound, ServiceError
 from siks.public import service, submissions
 from siks.web.deps import Db, client_ip
 from siks.web.templating import render
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 router = APIRouter(include_in_schema=False)
 RESULTS_KEY = "cek_hasil"
@@ -95,10 +97,8 @@ def _target(request: Request, n: int) -> int:
 
 
 def _sanggah_ctx(db: Session, request: Request, n: int) -> dict:
-    from siks.store.models.penetapan import PenetapanMember
-
-    m = db.get(PenetapanMember, _target(request, n))
-    return {"n": n, "nama": service.mask_name(m.nama if m else ""), "reasons": NONAKTIF_REASONS,
+    nama = service.masked_name_of(db, _target(request, n))
+    return {"n": n, "nama": nama, "reasons": NONAKTIF_REASONS,
             "desa": request.session.get("cek_desa"), "error": None, "done": None, "values": {}}  # fmt: skip
 
 

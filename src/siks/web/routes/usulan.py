@@ -9,28 +9,29 @@ The JSON API for the same actions is in `siks/web/api/usulan.py`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from siks.domain.instruments import regsosek2022
 from siks.domain.roles import VIEW_REGISTRY
 from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
 from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
-from siks.errors import Invalid, NotFound
 from siks.registry import lookup
 from siks.scope import Scope
-from siks.store.models.registry import Household
-from siks.store.models.usulan import Usulan, UsulanBatch
 from siks.usulan import batches, config, present, service
 from siks.usulan.service import Target
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt, int_or
 from siks.web.templating import NavItem, render
+
+if TYPE_CHECKING:  # annotations only: the pages reach the data through the services
+    from sqlalchemy.orm import Session
+
+    from siks.store.models.registry import Household
+    from siks.store.models.usulan import Usulan, UsulanBatch
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("Usulan", "/usulan", VIEW_REGISTRY, order=20)]
@@ -146,22 +147,6 @@ def action_submit(request: Request, usulan_id: int, db: Db, user: CurrentUser, f
 # --- drafting ---------------------------------------------------------------------------------------------
 
 
-def _find_household(db: Session, user, query: str) -> Household:
-    """By ID ruta or by a member's NIK, inside the user's scope."""
-    text = (query or "").strip()
-    if not text:
-        raise Invalid("Isi ID ruta atau NIK anggota.")
-    digits = lookup.clean_number(text)
-    if digits.isdigit() and len(digits) == 16:
-        hits = lookup.find_by_nik(db, user, digits, limit=2)
-        if hits:
-            return lookup.get_household(db, user, hits[0].household_id)
-    h = db.scalar(select(Household).where(Household.ref == text, Scope.of(user).where(Household.desa_code)))
-    if h is None:
-        raise NotFound("Rumah tangga dengan ID ruta atau NIK itu tidak ditemukan di wilayah Anda.")
-    return h
-
-
 def _targets(household: Household, entities: tuple[str, ...]) -> list[tuple[str, str]]:
     """(value, label) radio choices for the target, e.g. `member:12` → "Anggota: Budi (kepala keluarga)"."""
     out = []
@@ -223,7 +208,7 @@ def new_page(
         return render(request, "usulan/new.html", _new_context(db, user, "", "", batch_id=int_or(paket)))
     household, error = None, None
     if ruta:
-        household, e = attempt(db, _find_household, db, user, ruta)
+        household, e = attempt(db, lookup.household_by_ref_or_nik, db, user, ruta)
         error = e.message if e else None
     ctx = _new_context(db, user, jenis, rincian, household, {"ruta": ruta}, error, int_or(paket))
     return render(request, "usulan/new.html", ctx, 404 if error else 200)
@@ -290,7 +275,7 @@ def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
     if error is not None:
         household = None
         if form.get("ruta"):
-            household, _ = attempt(db, _find_household, db, user, str(form.get("ruta")))
+            household, _ = attempt(db, lookup.household_by_ref_or_nik, db, user, str(form.get("ruta")))
         valid = kind in {k.value for k in Kind} and subkind in SUBKINDS.get(Kind(kind), {})
         ctx = _new_context(
             db,
@@ -386,13 +371,7 @@ def batch_create(request: Request, db: Db, user: CurrentUser, form: Form):
 
 
 def _batch_context(db: Session, user, batch: UsulanBatch, error: str | None = None) -> dict:
-    drafts = []
-    if batch.status == "draft" and user.role in DRAFT_ROLES:
-        drafts = db.scalars(
-            select(Usulan)
-            .where(Usulan.desa_code == batch.desa_code, Usulan.status == "draft", Usulan.batch_id.is_(None))
-            .order_by(Usulan.id)
-        ).all()
+    drafts = batches.loose_drafts(db, user, batch)
     rows = batch.bnba if batch.bnba is not None else batches.bnba_rows(list(batch.usulan))
     rows = [dict(r, nik_tampil=present.subject_nik(user, r.get("nik"))) for r in rows]
     return {
