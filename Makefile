@@ -23,6 +23,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format src tests bench
