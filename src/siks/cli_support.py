@@ -6,6 +6,8 @@ One home, so that an area's commands never import another area's `cli.py` for a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import typer
@@ -14,6 +16,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from siks.errors import ServiceError
+from siks.store.db import make_engine, transaction
 
 console = Console(soft_wrap=True)  # long lines stay whole when piped or logged
 
@@ -61,6 +64,20 @@ def fail(exc: ServiceError | Exception | str) -> None:
     message = exc.message if isinstance(exc, ServiceError) else str(exc)
     console.print(f"[red]Gagal:[/red] {message}")
     raise typer.Exit(code=1)
+
+
+@contextmanager
+def session_at(url: str | None, *refusals: type[Exception]) -> Iterator:
+    """One transaction on the database at `url`, its engine disposed after. A `ServiceError` (or one of
+    `refusals`) raised inside prints `Gagal: …` and exits with status 1; the transaction is rolled back."""
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            yield session
+    except (ServiceError, *refusals) as e:
+        fail(e)
+    finally:
+        engine.dispose()
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:

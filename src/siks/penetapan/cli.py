@@ -13,9 +13,7 @@ from pathlib import Path
 
 import typer
 
-from siks.cli_support import OLEH, URL, console, fail, parse_date, table_or_lines, user_of
-from siks.errors import ServiceError
-from siks.store.db import make_engine, transaction
+from siks.cli_support import OLEH, URL, console, parse_date, session_at, table_or_lines, user_of
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -55,25 +53,19 @@ def create_cmd(
     from siks.penetapan import service, sources
 
     start = parse_date(berlaku, "--berlaku") or parse_date(f"{periode}-01", "--periode")
-    engine = make_engine(url)
-    try:
-        with transaction(engine) as session:
-            user = user_of(session, oleh)
-            p = service.create(
-                session, user, title=judul, periode=periode, berlaku_mulai=start, wilayah_code=wilayah,
-                criteria=load_criteria(kriteria) if kriteria else None,
-                scores=sources.read_scores(skor) if skor else None, verval_run_id=run, note=catatan,
-                allow_model_outside_wilayah=luar_wilayah,
-            )  # fmt: skip
-            console.print(f"Penetapan [bold]#{p.id}[/bold] {p.title} dibuat: {_summary(p.counts)}.")
-            if not p.score_source or p.score_source.get("kind") == "kosong":
-                console.print(
-                    "[yellow]Peringatan:[/yellow] tidak ada desil (run tanpa household_pmt); pakai --skor."
-                )
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+    with session_at(url) as session:
+        user = user_of(session, oleh)
+        p = service.create(
+            session, user, title=judul, periode=periode, berlaku_mulai=start, wilayah_code=wilayah,
+            criteria=load_criteria(kriteria) if kriteria else None,
+            scores=sources.read_scores(skor) if skor else None, verval_run_id=run, note=catatan,
+            allow_model_outside_wilayah=luar_wilayah,
+        )  # fmt: skip
+        console.print(f"Penetapan [bold]#{p.id}[/bold] {p.title} dibuat: {_summary(p.counts)}.")
+        if not p.score_source or p.score_source.get("kind") == "kosong":
+            console.print(
+                "[yellow]Peringatan:[/yellow] tidak ada desil (run tanpa household_pmt); pakai --skor."
+            )
 
 
 def _summary(counts: dict | None) -> str:
@@ -87,8 +79,7 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
     """Daftar penetapan, terbaru dahulu."""
     from siks.penetapan import service
 
-    engine = make_engine(url)
-    with transaction(engine) as session:
+    with session_at(url) as session:
         header = ("ID", "Judul", "Periode", "Berlaku", "Wilayah", "Ruta DTKS", "Jiwa DTKS", "Oleh")
         rows = []
         for p in service.listing(session, user_of(session, oleh)):
@@ -99,7 +90,6 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
                 (str(p.id), p.title, p.periode, p.berlaku_mulai.isoformat(), where, dtks, jiwa, p.created_by)
             )
         table_or_lines(header, rows)
-    engine.dispose()
 
 
 @penetapan_app.command("show")
@@ -107,28 +97,22 @@ def show_cmd(penetapan_id: int = typer.Argument(...), oleh: str | None = OLEH, u
     """Rincian satu penetapan: sumber, kriteria, jumlah per desil dan alasan."""
     from siks.penetapan import service
 
-    engine = make_engine(url)
-    try:
-        with transaction(engine) as session:
-            p = service.get(session, user_of(session, oleh), penetapan_id)
-            console.print(f"[bold]#{p.id} {p.title}[/bold] — periode {p.periode}, berlaku {p.berlaku_mulai}")
-            console.print(
-                f"Wilayah: {p.wilayah_code or 'nasional'} · kriteria {p.criteria_key} · "
-                f"verval run {p.verval_run_id or '-'} · dibuat {p.created_at:%Y-%m-%d %H:%M} "
-                f"oleh {p.created_by}"
-            )
-            console.print(f"Sumber desil: {json.dumps(p.score_source or {}, ensure_ascii=False)}")
-            console.print(_summary(p.counts))
-            c = p.counts or {}
-            console.print("Per desil: " + ", ".join(f"{k}: {v}" for k, v in (c.get("desil") or {}).items()))
-            console.print(
-                "Alasan di luar DTKS: " + ", ".join(f"{k}: {v}" for k, v in (c.get("alasan") or {}).items())
-            )
-            console.print(f"Usulan yang masuk: {c.get('usulan', 0)}")
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+    with session_at(url) as session:
+        p = service.get(session, user_of(session, oleh), penetapan_id)
+        console.print(f"[bold]#{p.id} {p.title}[/bold] — periode {p.periode}, berlaku {p.berlaku_mulai}")
+        console.print(
+            f"Wilayah: {p.wilayah_code or 'nasional'} · kriteria {p.criteria_key} · "
+            f"verval run {p.verval_run_id or '-'} · dibuat {p.created_at:%Y-%m-%d %H:%M} "
+            f"oleh {p.created_by}"
+        )
+        console.print(f"Sumber desil: {json.dumps(p.score_source or {}, ensure_ascii=False)}")
+        console.print(_summary(p.counts))
+        c = p.counts or {}
+        console.print("Per desil: " + ", ".join(f"{k}: {v}" for k, v in (c.get("desil") or {}).items()))
+        console.print(
+            "Alasan di luar DTKS: " + ", ".join(f"{k}: {v}" for k, v in (c.get("alasan") or {}).items())
+        )
+        console.print(f"Usulan yang masuk: {c.get('usulan', 0)}")
 
 
 @penetapan_app.command("diff")
@@ -142,24 +126,16 @@ def diff_cmd(
     """Ruta yang masuk, keluar (dengan alasan) dan berubah antara dua penetapan."""
     from siks.penetapan import diff
 
-    engine = make_engine(url)
-    try:
-        with transaction(engine) as session:
-            result = diff.compare(session, user_of(session, oleh), a, b)
-            d = result.diff
-            console.print(
-                f"#{a} → #{b}: masuk {len(d.added)}, keluar {len(d.removed)}, berubah {len(d.changed)}"
-            )
-            for change in d.added[:batas]:
-                console.print(f"  + {change.ref} (desil {change.after.desil}, {change.after.desa_code})")
-            for change in d.removed[:batas]:
-                console.print(f"  - {change.ref}: " + "; ".join(t for _, t in change.reasons))
-            for change in d.changed[:batas]:
-                console.print(f"  ~ {change.ref}: " + _changed(change))
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+    with session_at(url) as session:
+        result = diff.compare(session, user_of(session, oleh), a, b)
+        d = result.diff
+        console.print(f"#{a} → #{b}: masuk {len(d.added)}, keluar {len(d.removed)}, berubah {len(d.changed)}")
+        for change in d.added[:batas]:
+            console.print(f"  + {change.ref} (desil {change.after.desil}, {change.after.desa_code})")
+        for change in d.removed[:batas]:
+            console.print(f"  - {change.ref}: " + "; ".join(t for _, t in change.reasons))
+        for change in d.changed[:batas]:
+            console.print(f"  ~ {change.ref}: " + _changed(change))
 
 
 def _changed(change) -> str:
@@ -185,19 +161,13 @@ def status_cmd(
     from siks.penetapan import service
 
     on = parse_date(tanggal, "--tanggal") or dt.date.today()
-    engine = make_engine(url)
-    try:
-        with transaction(engine) as session:
-            st = service.status_as_of(session, nik, on, user_of(session, oleh))
-            console.print(f"Per {on.isoformat()}: {st.keterangan}")
-            if st.penetapan is not None:
-                p = st.penetapan
-                console.print(f"Penetapan berlaku: #{p.id} {p.title} (sejak {p.berlaku_mulai})")
-            raise typer.Exit(code=0 if st.terdaftar else 3)
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+    with session_at(url) as session:
+        st = service.status_as_of(session, nik, on, user_of(session, oleh))
+        console.print(f"Per {on.isoformat()}: {st.keterangan}")
+        if st.penetapan is not None:
+            p = st.penetapan
+            console.print(f"Penetapan berlaku: #{p.id} {p.title} (sejak {p.berlaku_mulai})")
+        raise typer.Exit(code=0 if st.terdaftar else 3)
 
 
 @penetapan_app.command("simulasi")
@@ -232,8 +202,7 @@ def simulate_cmd(
     from siks.domain.penetapan import default_criteria, load_criteria
     from siks.penetapan import simulation, sources
 
-    engine = make_engine(url)
-    try:
+    with session_at(url, RuleError) as session:
         criteria = load_criteria(kriteria) if kriteria else default_criteria()
         if desil_max is not None:
             criteria = replace(criteria, desil_max=desil_max)
@@ -242,20 +211,13 @@ def simulate_cmd(
         for code in program or []:
             known = rules.default_program(code).params
             progs.append(rules.default_program(code, {k: v for k, v in params.items() if k in known}))
-        with transaction(engine) as session:
-            sim = simulation.simulate(
-                session, user_of(session, oleh), criteria, title=judul, wilayah_code=wilayah,
-                scores=sources.read_scores(skor) if skor else None, verval_run_id=run,
-                truth=simulation.truth_from_file(kebenaran) if kebenaran else None, programs=progs,
-                level=tingkat, save=simpan,
-            )  # fmt: skip
-            _print_simulation(sim)
-    except RuleError as e:
-        fail(e)
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+        sim = simulation.simulate(
+            session, user_of(session, oleh), criteria, title=judul, wilayah_code=wilayah,
+            scores=sources.read_scores(skor) if skor else None, verval_run_id=run,
+            truth=simulation.truth_from_file(kebenaran) if kebenaran else None, programs=progs,
+            level=tingkat, save=simpan,
+        )  # fmt: skip
+        _print_simulation(sim)
 
 
 def _pct(value) -> str:

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import typer
 
-from siks.cli_support import OLEH, URL, console, fail, table_or_lines, user_of
+from siks.cli_support import OLEH, URL, console, fail, session_at, table_or_lines, user_of
 from siks.domain.eligibility import RuleError
-from siks.errors import ServiceError
-from siks.store.db import make_engine, transaction
 
 
 def _program(code: str, aturan: Path | None, param: list[str] | None):
@@ -48,25 +46,17 @@ def list_cmd(
     """Daftar penerima program dari satu penetapan (dengan komponen, kuota dan pengurus)."""
     from siks.programs import export, service
 
-    engine = make_engine(url)
-    try:
+    with session_at(url, RuleError, ValueError) as session:
         prog = _program(program, aturan, param)
         on = dt.date.fromisoformat(tanggal) if tanggal else None
-        with transaction(engine) as session:
-            plist = service.run(session, user_of(session, oleh), prog, penetapan, on=on, desa_code=desa)
-            if out is not None:
-                if out.suffix.lower() == ".xlsx":
-                    out.write_bytes(export.to_xlsx(plist))
-                else:
-                    out.write_text(export.to_csv(plist), encoding="utf-8")
-                console.print(f"{len(plist.rows)} baris ditulis ke {out}.")
-            _print(plist, batas)
-    except (RuleError, ValueError) as e:
-        fail(e)
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+        plist = service.run(session, user_of(session, oleh), prog, penetapan, on=on, desa_code=desa)
+        if out is not None:
+            if out.suffix.lower() == ".xlsx":
+                out.write_bytes(export.to_xlsx(plist))
+            else:
+                out.write_text(export.to_csv(plist), encoding="utf-8")
+            console.print(f"{len(plist.rows)} baris ditulis ke {out}.")
+        _print(plist, batas)
 
 
 @program_app.command("show")
@@ -102,27 +92,21 @@ def pengurus_cmd(
     """Calon pengurus sebuah keluarga, atau mencatat pergantian pengurus (--ganti)."""
     from siks.programs import service
 
-    engine = make_engine(url)
-    try:
+    with session_at(url) as session:
         prog = _program(program, None, None)
-        with transaction(engine) as session:
-            user = user_of(session, oleh)
-            if ganti:
-                row = service.replace_pengurus(session, user, prog, penetapan, keluarga, ganti, alasan or "")
-                console.print(f"Pengurus {prog.name} keluarga {keluarga} kini {row.nama} ({row.member_ref}).")
-                return
-            fam = service.family(session, user, penetapan, keluarga)
-            current = service.pengurus_for(
-                prog, fam, service.recorded_holders(session, prog.code, [keluarga]).get(keluarga)
-            )
-            console.print(current.note or f"Pengurus: {current.member.nama if current.member else '-'}")
-            for m, problems in service.candidates(prog, fam):
-                mark = "boleh" if not problems else "; ".join(problems)
-                console.print(f"  {m.member_ref} {m.nama}: {mark}")
-    except ServiceError as e:
-        fail(e)
-    finally:
-        engine.dispose()
+        user = user_of(session, oleh)
+        if ganti:
+            row = service.replace_pengurus(session, user, prog, penetapan, keluarga, ganti, alasan or "")
+            console.print(f"Pengurus {prog.name} keluarga {keluarga} kini {row.nama} ({row.member_ref}).")
+            return
+        fam = service.family(session, user, penetapan, keluarga)
+        current = service.pengurus_for(
+            prog, fam, service.recorded_holders(session, prog.code, [keluarga]).get(keluarga)
+        )
+        console.print(current.note or f"Pengurus: {current.member.nama if current.member else '-'}")
+        for m, problems in service.candidates(prog, fam):
+            mark = "boleh" if not problems else "; ".join(problems)
+            console.print(f"  {m.member_ref} {m.nama}: {mark}")
 
 
 def _print(plist, limit: int) -> None:
