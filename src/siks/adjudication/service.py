@@ -21,10 +21,10 @@ from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.paging import Page, bounds
 from siks.registry.lookup import label
 from siks.scope import Scope, wilayah_label
+from siks.store import verval_runs
 from siks.store.models.registry import Family, Household, Member
 from siks.store.models.verval import DuplicateDecision, VervalFinding
 from siks.usulan import service as usulan_service
-from siks.verval import history
 
 CODE = "DUP_POSSIBLE"
 DECIDER_ROLES = frozenset({"operator_kecamatan", "operator_kabupaten", "supervisor_kabupaten"})
@@ -88,7 +88,7 @@ class QueueItem:
 def queue(session: Session, user, page: int = 1, per_page: int = 20) -> Page[QueueItem]:
     """Undecided possible duplicates in scope, strongest evidence first."""
     _require(user)
-    run_id = history.latest_finished_id(session)
+    run_id = verval_runs.latest_finished_id(session)
     if run_id is None:
         return Page([], 1, per_page, False)
     page, per_page, offset = bounds(page, per_page)
@@ -146,7 +146,7 @@ def compare(session: Session, user, finding_id: int) -> Comparison:
     """Both records side by side (NotFound unless the pair is in the user's queue)."""
     _require(user)
     finding = session.get(VervalFinding, finding_id)
-    if finding is None or finding.code != CODE or finding.run_id != history.latest_finished_id(session):
+    if finding is None or finding.code != CODE or finding.run_id != verval_runs.latest_finished_id(session):
         raise NotFound()
     row = session.execute(
         _queue_stmt(user, finding.run_id).where(VervalFinding.id == finding_id).limit(1)

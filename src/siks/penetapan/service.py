@@ -28,6 +28,7 @@ from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import sources
 from siks.penetapan.sources import ScoreTable
 from siks.scope import Scope
+from siks.store import verval_runs
 from siks.store.models.penetapan import (
     WRITING,
     Penetapan,
@@ -36,7 +37,7 @@ from siks.store.models.penetapan import (
     PenetapanUsulan,
 )
 from siks.store.models.usulan import Usulan
-from siks.verval import history
+from siks.store.models.verval import VervalRun
 
 CREATE_ROLES = frozenset({"supervisor_kabupaten", "pengesah_kabupaten", "pusat"})
 PERIODE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -116,7 +117,7 @@ def create(
     detail page and the PDF."""
     code = _check_request(user, title, periode, wilayah_code)
     criteria = criteria or default_criteria()
-    run = history.finished_run(session, verval_run_id)
+    run = verval_runs.finished_run(session, verval_run_id)
     scores = scores if scores is not None else sources.scores_for_run(run)
     outside = scores.source.get("model_di_luar_wilayah")
     if outside and not allow_model_outside_wilayah:
@@ -253,6 +254,11 @@ def get(session: Session, user, penetapan_id: int) -> Penetapan:
     if p is None or not Scope.of(user).overlaps(p.wilayah_code):
         raise NotFound()
     return p
+
+
+def run_choices(session: Session, limit: int = 20) -> list[VervalRun]:
+    """The finished verval runs a penetapan or simulation may take its findings from, newest first."""
+    return verval_runs.finished_runs(session, limit)
 
 
 def listing(session: Session, user) -> list[Penetapan]:

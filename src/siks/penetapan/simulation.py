@@ -29,10 +29,10 @@ from siks.errors import Forbidden, Invalid
 from siks.penetapan import service, sources
 from siks.penetapan.sources import ScoreTable
 from siks.scope import Scope
+from siks.store import verval_runs
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import PenetapanHousehold, Simulation
 from siks.store.models.registry import Assessment, AssessmentMember, Member
-from siks.verval import history
 
 SIMULATE_ROLES = service.CREATE_ROLES | {"operator_kabupaten"}
 GONE = 99  # truth "desil" of a ruta the field found gone (not found, moved, ganda): never eligible
@@ -196,7 +196,7 @@ def simulate(
     on = on or dt.date.today()
     if level not in LEVEL_DIGITS:
         raise Invalid("Tingkat rincian harus 2 (kabupaten), 3 (kecamatan) atau 4 (desa).")
-    run = history.finished_run(session, verval_run_id)
+    run = verval_runs.finished_run(session, verval_run_id)
     scores = scores if scores is not None else sources.scores_for_run(run)
     if truth is None:
         truth = truth_from_fieldwork(session, Scope(code), scores)

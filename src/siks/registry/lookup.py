@@ -489,9 +489,9 @@ def _latest_findings(session: Session, user, h: Household, member_names: dict[st
         return None, []
     if not inspect(session.get_bind()).has_table(VervalRun.__tablename__):
         return None, []
-    from siks.verval import history
+    from siks.store import verval_runs
 
-    run = history.latest_finished(session)
+    run = verval_runs.latest_finished(session)
     if run is None:
         return None, []
     conds = [VervalFinding.household_ref == h.ref]

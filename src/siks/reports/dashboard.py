@@ -19,11 +19,11 @@ from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs
 from siks.scope import Scope
+from siks.store import verval_runs
 from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold
 from siks.store.models.registry import Household
 from siks.store.models.verval import VervalFinding
-from siks.verval import history
 
 RUNS = 12
 TOP_CODES = 6
@@ -139,7 +139,7 @@ def _finding_scope(scope: Scope):
 
 def findings_over_time(session: Session, scope: Scope) -> Series:
     """Findings per verval run (the last RUNS), for the most frequent codes."""
-    runs = history.finished_runs(session, RUNS)
+    runs = verval_runs.finished_runs(session, RUNS)
     runs.reverse()
     per_run: dict[str, Counter[str]] = defaultdict(Counter)
     if runs:

@@ -14,6 +14,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from siks.store import verval_runs
 from siks.store.db import make_engine
 from siks.store.models.verval import (
     DuplicateDecision,
@@ -22,7 +23,6 @@ from siks.store.models.verval import (
     VervalFinding,
     VervalRun,
 )
-from siks.verval import history
 from siks.verval.findings import FINDING_COLUMNS, dotted_desa_sql
 from siks.verval.runs import CLUSTER_SCHEMA, DECISION_SCHEMA, RunOutcome
 
@@ -179,7 +179,7 @@ def _jsonable(value: Any) -> Any:
 def last_run_id(db: Engine) -> str | None:
     """The latest finished run (`siks.verval.history`), for commands that hold an Engine."""
     with Session(db) as session:
-        return history.latest_finished_id(session)
+        return verval_runs.latest_finished_id(session)
 
 
 def decisions(db: Engine) -> pa.Table:

@@ -25,7 +25,6 @@ from siks.penetapan import diff as diffing
 from siks.penetapan import service, simulation, sources
 from siks.programs import export
 from siks.programs import service as programs
-from siks.verval import history
 from siks.web.deps import CurrentUser, Db
 from siks.web.templating import NavItem, render
 
@@ -38,10 +37,6 @@ PER_PAGE = 50
 DIFF_ROWS = 300
 
 
-def _runs(db) -> list:
-    return history.finished_runs(db, 20)
-
-
 @router.get("/penetapan")
 def index(request: Request, db: Db, user: CurrentUser):
     return render(
@@ -52,7 +47,7 @@ def index(request: Request, db: Db, user: CurrentUser):
 
 
 def _form(request, db, user, values: dict, error: str | None = None, status: int = 200):
-    ctx = {"values": values, "error": error, "runs": _runs(db), "default": default_criteria()}
+    ctx = {"values": values, "error": error, "runs": service.run_choices(db), "default": default_criteria()}
     return render(request, "penetapan/new.html", ctx, status_code=status)
 
 
@@ -357,7 +352,7 @@ def simulation_form(request: Request, db: Db, user: CurrentUser):
         "sim": None,
         "error": None,
         "past": simulation.listing(db, user),
-        "runs": _runs(db),
+        "runs": service.run_choices(db),
     }
     return render(request, "penetapan/simulasi.html", ctx)
 
@@ -381,7 +376,7 @@ async def simulation_run(request: Request, db: Db, user: CurrentUser):
         "tingkat": number("tingkat", 3),
         "run": str(form.get("run") or ""),
     }
-    ctx = {"values": values, "criteria": crit, "sim": None, "error": None, "runs": _runs(db)}
+    ctx = {"values": values, "criteria": crit, "sim": None, "error": None, "runs": service.run_choices(db)}
     savepoint = db.begin_nested()
     try:
         candidate = replace(
@@ -435,6 +430,6 @@ def simulation_show(request: Request, simulation_id: int, db: Db, user: CurrentU
         "sim": sim,
         "error": None,
         "past": simulation.listing(db, user),
-        "runs": _runs(db),
+        "runs": service.run_choices(db),
     }
     return render(request, "penetapan/simulasi.html", ctx)

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from siks.errors import Invalid
+from siks.store import verval_runs
 from siks.store.db import make_engine, upgrade
 from siks.store.models.verval import VervalRun
-from siks.verval import history, storage
+from siks.verval import storage
 
 T0 = dt.datetime(2026, 1, 5, 8, 0)
 
@@ -25,7 +26,7 @@ def test_every_reader_names_the_same_latest_finished_run(db_url):
     upgrade(db_url)
     engine = make_engine(db_url)
     with Session(engine) as s, s.begin():
-        assert history.latest_finished(s) is None and storage.last_run_id(engine) is None
+        assert verval_runs.latest_finished(s) is None and storage.last_run_id(engine) is None
         s.add_all([
             _run("lama", "selesai", 0, 1),
             _run("panjang", "selesai", 2, 9),  # started before "cepat" but finished after it
@@ -34,12 +35,12 @@ def test_every_reader_names_the_same_latest_finished_run(db_url):
             _run("gagal", "gagal", 11, 12),
         ])  # fmt: skip
     with Session(engine) as s:
-        assert history.latest_finished_id(s) == "panjang"
-        assert [r.id for r in history.finished_runs(s, 2)] == ["panjang", "cepat"]
-        assert history.finished_run(s, None).id == "panjang"
-        assert history.finished_run(s, "cepat").id == "cepat"
+        assert verval_runs.latest_finished_id(s) == "panjang"
+        assert [r.id for r in verval_runs.finished_runs(s, 2)] == ["panjang", "cepat"]
+        assert verval_runs.finished_run(s, None).id == "panjang"
+        assert verval_runs.finished_run(s, "cepat").id == "cepat"
         for not_finished in ("berjalan", "gagal", "tidak-ada"):
             with pytest.raises(Invalid, match="belum selesai"):
-                history.finished_run(s, not_finished)
+                verval_runs.finished_run(s, not_finished)
     assert storage.last_run_id(engine) == "panjang"
     engine.dispose()
