@@ -51,7 +51,17 @@ app = typer.Typer(
 )
 
 # Order is the order in `siks --help`. Add one line per area.
-AREAS: tuple[str, ...] = ("store", "registry", "verval", "web", "pmt", "penetapan", "programs", "synth", "odk")
+AREAS: tuple[str, ...] = (
+    "store",
+    "registry",
+    "verval",
+    "web",
+    "pmt",
+    "penetapan",
+    "programs",
+    "synth",
+    "odk",
+)
 
 
 def _register_areas() -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import wilayah
 from siks.domain.fieldwork import TASK_OPEN
@@ -28,6 +27,7 @@ from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.fieldwork import service as fieldwork
 from siks.odk import digest
 from siks.odk.forms import TASKS_CSV, USULAN_BARU, USULAN_BARU_PBDT, VERVAL, ODKForm, catalog
+from siks.scope import Scope
 from siks.store.base import utcnow
 from siks.store.models.accounts import User
 from siks.store.models.fieldwork import FieldTask
@@ -102,6 +102,11 @@ def issue_credential(session: Session, actor, user_id: int) -> str:
         action="kredensial_odk",
     )
     return password
+
+
+def username_of(session: Session, user_id: int) -> str:
+    """The username a credential was just issued to (for the Collect settings)."""
+    return session.get(User, user_id).username
 
 
 def odk_users(session: Session, actor) -> list[tuple[User, bool]]:

@@ -47,6 +47,7 @@ API_ROUTERS: tuple[str, ...] = (
     "usulan",
     "fieldwork",
     "adjudication",
+    "odk",
 )
 
 API_PREFIX = "/api/v1"
