@@ -143,7 +143,7 @@ def fit_command(
 def _wilayah(code: str) -> str:
     digits = code.replace(".", "").strip()
     if not pmt.WILAYAH_CODE.match(digits):
-        _fail(f"kode wilayah {code!r} tidak sah (provinsi 35, kabupaten 35.09 atau kecamatan 35.09.01).")
+        fail(f"kode wilayah {code!r} tidak sah (provinsi 35, kabupaten 35.09 atau kecamatan 35.09.01).")
     return digits
 
 
@@ -153,7 +153,7 @@ def _thresholds(text: str) -> list[float]:
     except ValueError:
         values = []
     if len(values) != 9 or values != sorted(values) or min(values) <= 0:
-        _fail(
+        fail(
             "--batas-desil harus 9 angka rupiah per kapita per bulan yang naik, dipisah ';' (mis. 450.000;…)."
         )
     return values
@@ -197,7 +197,7 @@ def calibrate_command(
     published = _thresholds(thresholds) if thresholds else None
     if consumption_csv is None:
         if published is None:
-            _fail("berikan sampel survei (--dtks dan --konsumsi) atau --batas-desil.")
+            fail("berikan sampel survei (--dtks dan --konsumsi) atau --batas-desil.")
         model = pmt_fit.cutoffs_from_thresholds(
             base,
             published,
@@ -209,14 +209,14 @@ def calibrate_command(
         model = replace(model, survey=survey)
     else:
         if template_csv is None:
-            _fail("--konsumsi memerlukan --dtks (jawaban templat ruta survei).")
+            fail("--konsumsi memerlukan --dtks (jawaban templat ruta survei).")
         truth = data.read_truth(consumption_csv)
         values = [float(r.get("consumption_per_capita") or "nan") for r in truth.values()]
         weights = [float(r.get("bobot") or 1.0) for r in truth.values()]
         try:
             cuts = published or list(pmt_fit.thresholds_from_consumption(values, weights))
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
             raise
         day = dt.date.fromisoformat(as_of) if as_of else data.reference_date(consumption_csv.parent.parent)
         rows = data.samples(data.read_template_csv(template_csv), truth, day, region_level=base.region_level)
@@ -240,7 +240,7 @@ def calibrate_command(
                 population=population,
             )
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
             raise
         model = replace(
             model,
