@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from siks.accounts.service import SESSION_LIFETIME
+from siks.dci.api import create_dci_app
 from siks.errors import ServiceError
 from siks.store.db import make_engine, session_factory
 from siks.web import logfilter, templating
@@ -118,6 +119,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
     for name in API_ROUTERS:
         app.include_router(importlib.import_module(f"siks.web.api.{name}").router)
 
+    app.mount("/dci", create_dci_app(app.state.session_factory))  # DCI Social Registry API, docs/dci.md
     _install_handlers(app)
     logfilter.install()  # under any server: mask personal data on the handlers already configured
     return app

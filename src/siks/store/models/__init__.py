@@ -1,5 +1,6 @@
 """All models, so Alembic and `Base.metadata` see every table. Each area re-exports its module here."""
 
+import siks.store.models.dci  # noqa: F401 - the dci area registers its tables
 import siks.store.models.penetapan  # noqa: F401 - the penetapan area registers its tables
 import siks.store.models.verval  # noqa: F401 - the verval area registers its tables
 from siks.store.models import (  # noqa: F401 - the usulan area registers its tables
