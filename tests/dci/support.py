@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 
 import yaml
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from sqlalchemy.orm import Session
 
@@ -143,12 +143,15 @@ def seed_registry(session: Session) -> None:
 class Spec:
     """openapi-core over one shipped DCI document, served at HOST + BASE."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, check_document: bool = True):
         doc = yaml.safe_load((SPEC_DIR / name).read_text())
         doc["servers"] = [{"url": HOST + BASE}]
         # upstream YAML folds `version: 1.0.0` into the description of some documents; OpenAPI needs it
         doc["info"].setdefault("version", "1.0.0")
-        self.api = OpenAPI.from_dict(doc)
+        # jwks_core nests a `components` block inside a schema, which the document checker refuses; its
+        # schemas still resolve, so that one document is loaded without the document check
+        config = Config() if check_document else Config(spec_validator_cls=None)
+        self.api = OpenAPI.from_dict(doc, config=config)
 
     def _request(
         self,
