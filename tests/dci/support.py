@@ -294,7 +294,7 @@ def _expr(name, op, value) -> dict:
 
 
 class Receiver:
-    """An agency's callback endpoint on 127.0.0.1: records every POST (path, JSON body)."""
+    """An agency's callback endpoint on 127.0.0.1: records every POST (path, JSON body, headers)."""
 
     def __init__(self):
         received = self.received = []
@@ -305,7 +305,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
                 with ready:
-                    received.append((self.path, body))
+                    received.append((self.path, body, dict(self.headers)))
                     ready.notify_all()
                 payload = json.dumps(
                     {"message": {"ack_status": "ACK", "timestamp": now_ts(), "correlation_id": "terima"}}

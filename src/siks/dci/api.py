@@ -41,10 +41,13 @@ CALLBACK_PATH = {
 }
 
 
-def post_json(url: str, body: dict, timeout: float = 10.0) -> int:
-    """POST a JSON envelope; the HTTP status (an error status is returned, not raised)."""
+def post_json(url: str, body: dict, token: str | None = None, timeout: float = 10.0) -> int:
+    """POST a JSON envelope (with siks's bearer token); the HTTP status (errors are returned, not raised)."""
     data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - callback_uri is registered
             return resp.status
@@ -53,7 +56,7 @@ def post_json(url: str, body: dict, timeout: float = 10.0) -> int:
 
 
 def create_dci_app(
-    session_factory, *, key=None, receiver_id: str | None = None, post: Callable[[str, dict], int] = post_json
+    session_factory, *, key=None, receiver_id: str | None = None, post: Callable[..., int] = post_json
 ) -> FastAPI:
     """The DCI app over a session factory. `key` defaults to siks's signing key (trust.load_signing_key)."""
     app = FastAPI(
@@ -73,8 +76,9 @@ def create_dci_app(
             "header": header,
             "message": message,
         }
+        bearer, _ = trust.issue_token(signing_key(), header["receiver_id"], trust.CALLBACK_SCOPE, issuer=me)
         try:
-            status = post(url, body)
+            status = post(url, body, bearer)
         except OSError:
             status = 0
         with session_factory.begin() as session:

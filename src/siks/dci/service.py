@@ -899,17 +899,18 @@ def notifications(session: Session, key, sender_id: str) -> list[tuple[DciSubscr
     return out
 
 
-def notify(session_factory, key, sender_id: str, post: Callable[[str, dict], int]) -> int:
+def notify(session_factory, key, sender_id: str, post: Callable[..., int]) -> int:
     """Send every due notification; a subscription's cursor moves only when its delivery succeeded."""
     sent = 0
     with session_factory.begin() as session:
         for sub, cursor, delivery in notifications(session, key, sender_id):
+            client = session.get(DciClient, sub.client_id)
+            bearer, _ = trust.issue_token(key, client.client_id, trust.CALLBACK_SCOPE, issuer=sender_id)
             try:
-                status = post(delivery.url, delivery.body)
+                status = post(delivery.url, delivery.body, bearer)
             except OSError:
                 status = 0
             ok = 200 <= status < 300
-            client = session.get(DciClient, sub.client_id)
             record_change(
                 session,
                 _actor(client),

@@ -31,6 +31,7 @@ from joserfc.jwk import JWKRegistry, OKPKey, RSAKey
 SIGNATURE_TTL = 300  # seconds a signed message stays valid
 CLOCK_SKEW = 60
 TOKEN_TTL = 3600
+CALLBACK_SCOPE = "registry.callback"
 TOKEN_ALGORITHMS = ["Ed25519", "RS256"]  # Ed25519 as a JWS alg: RFC 9864
 ALGORITHMS = {"ed25519": "OKP", "rs256": "RSA"}
 
@@ -193,22 +194,33 @@ def verify(
 # --- access tokens ----------------------------------------------------------------------------------------
 
 
-def issue_token(key, client_id: str, scope: str, *, now: float | None = None) -> tuple[str, int]:
+def issue_token(key, client_id: str, scope: str, *, now: float | None = None,
+                issuer: str = "siks") -> tuple[str, int]:  # fmt: skip
+    """A bearer token for `client_id`; siks also sends one with each callback (verifiable by its JWKS)."""
     issued = int(now if now is not None else time.time())
-    claims = {"iss": "siks", "sub": client_id, "scope": scope, "iat": issued, "exp": issued + TOKEN_TTL}
+    claims = {"iss": issuer, "sub": client_id, "scope": scope, "iat": issued, "exp": issued + TOKEN_TTL}
     alg = "Ed25519" if key.key_type == "OKP" else "RS256"
     header = {"alg": alg, "kid": key.kid or key.thumbprint(), "typ": "JWT"}
     return jwt.encode(header, claims, key, algorithms=[alg]), TOKEN_TTL
 
 
-def read_token(key, token: str, *, now: float | None = None) -> dict:
-    """The claims of a token siks issued, or TrustError(err.request.unauthorized)."""
+def read_token(key, token: str, *, now: float | None = None, issuer: str = "siks",
+               callback: bool = False) -> dict:  # fmt: skip
+    """The claims of a token siks issued, or TrustError(err.request.unauthorized).
+
+    Callback tokens (scope `registry.callback`, sent with siks's callbacks) and API tokens are not
+    interchangeable: `callback=True` accepts only the first kind, the default only the second.
+    """
     try:
         claims = jwt.decode(token, key, algorithms=TOKEN_ALGORITHMS).claims
     except (JoseError, ValueError):
         raise TrustError("err.request.unauthorized", "Token akses tidak sah.") from None
     moment = now if now is not None else time.time()
-    if claims.get("iss") != "siks" or not claims.get("sub"):
+    if (
+        claims.get("iss") != issuer
+        or not claims.get("sub")
+        or (claims.get("scope") == CALLBACK_SCOPE) != callback
+    ):
         raise TrustError("err.request.unauthorized", "Token akses tidak sah.")
     if int(claims.get("exp", 0)) < moment:
         raise TrustError("err.request.unauthorized", "Token akses sudah kedaluwarsa.")
