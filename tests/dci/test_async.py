@@ -79,8 +79,11 @@ def test_a_callback_token_cannot_call_the_api(agencies, call, receiver, http):
     msg = search_message({"query_type": "predicate", "query": predicate(("age", "ge", 60))})
     call(bpjs, "/registry/search", bpjs.envelope("search", msg, sender_uri=receiver.url))
     _, _, headers = receiver.wait(1)[-1]
-    got = http.post(f"{BASE}/registry/sync/search", json=bpjs.envelope("search", msg),
-                    headers={"Authorization": headers["Authorization"]})  # fmt: skip
+    got = http.post(
+        f"{BASE}/registry/sync/search",
+        json=bpjs.envelope("search", msg),
+        headers={"Authorization": headers["Authorization"]},
+    )
     assert got.status_code == 401 and got.json()["errors"][0]["code"] == "err.request.unauthorized"
 
 
@@ -110,28 +113,47 @@ def test_txn_status_sync_and_async(agencies, call, inbox, receiver):
     msg = search_message({"query_type": "predicate", "query": predicate(("age", "ge", 60))})
     searched = call(bpjs, "/registry/sync/search", bpjs.envelope("search", msg)).json()["message"]
 
-    got = call(bpjs, "/registry/sync/txn/status", bpjs.envelope("txn-status", _status_request(
-        "transaction_id", msg["transaction_id"])))  # fmt: skip
+    got = call(
+        bpjs,
+        "/registry/sync/txn/status",
+        bpjs.envelope("txn-status", _status_request("transaction_id", msg["transaction_id"])),
+    )
     status = got.json()["message"]["txnstatus_response"]
     assert status["txn_type"] == "search" and status["txn_status"] == searched
 
-    by_refs = call(bpjs, "/registry/sync/txn/status", bpjs.envelope("txn-status", _status_request(
-        "reference_id_list", ["ref-1"])))  # fmt: skip
+    by_refs = call(
+        bpjs,
+        "/registry/sync/txn/status",
+        bpjs.envelope("txn-status", _status_request("reference_id_list", ["ref-1"])),
+    )
     assert by_refs.json()["message"]["txnstatus_response"]["txn_status"]["search_response"][0][
         "reference_id"
     ] == ("ref-1")
 
-    unknown = call(bpjs, "/registry/sync/txn/status", bpjs.envelope("txn-status", _status_request(
-        "correlation_id", "tidak-ada")))  # fmt: skip
+    unknown = call(
+        bpjs,
+        "/registry/sync/txn/status",
+        bpjs.envelope("txn-status", _status_request("correlation_id", "tidak-ada")),
+    )
     assert unknown.json()["header"]["status"] == "rjct" and "message" not in unknown.json()
 
     other = agencies["bank"]  # another client cannot read BPJS's transaction
-    theirs = call(other, "/registry/sync/txn/status", other.envelope("txn-status", _status_request(
-        "transaction_id", msg["transaction_id"])))  # fmt: skip
+    theirs = call(
+        other,
+        "/registry/sync/txn/status",
+        other.envelope("txn-status", _status_request("transaction_id", msg["transaction_id"])),
+    )
     assert theirs.json()["header"]["status"] == "rjct"
 
-    acked = call(bpjs, "/registry/txn/status", bpjs.envelope("txn-status", _status_request(
-        "correlation_id", searched["correlation_id"]), sender_uri=receiver.url))  # fmt: skip
+    acked = call(
+        bpjs,
+        "/registry/txn/status",
+        bpjs.envelope(
+            "txn-status",
+            _status_request("correlation_id", searched["correlation_id"]),
+            sender_uri=receiver.url,
+        ),
+    )
     assert acked.json()["message"]["ack_status"] == "ACK"
     ((path, body),) = inbox(1)
     assert path == "/registry/txn/on-status"
@@ -180,14 +202,24 @@ def _registry_changes(engine) -> None:
         update_household_address(session, operator, h2.id, {"alamat": "Jl. Melati 9"}, "salah ketik alamat")
         h1 = session.scalar(select(Household).where(Household.ref == "H1"))
         h1.status = STATUS_INACTIVE
-        record_change(session, "usulan", "household", h1.id, {"status": "aktif"}, {"status": STATUS_INACTIVE},
-                      "pindah ke luar wilayah")  # fmt: skip
+        record_change(
+            session,
+            "usulan",
+            "household",
+            h1.id,
+            {"status": "aktif"},
+            {"status": STATUS_INACTIVE},
+            "pindah ke luar wilayah",
+        )
 
 
 def test_subscribe_notify_unsubscribe(agencies, call, inbox, receiver, dci_engine, http):
     bpjs = agencies["bpjs"]
-    env = bpjs.envelope("subscribe", _subscribe_message("ALL", predicate(("location", "eq", "35.09.15"))),
-                        sender_uri=receiver.url)  # fmt: skip
+    env = bpjs.envelope(
+        "subscribe",
+        _subscribe_message("ALL", predicate(("location", "eq", "35.09.15"))),
+        sender_uri=receiver.url,
+    )
     assert call(bpjs, "/registry/subscribe", env).json()["message"]["ack_status"] == "ACK"
     ((path, body),) = inbox(1)
     assert path == "/registry/on-subscribe"

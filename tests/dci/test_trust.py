@@ -152,9 +152,13 @@ def test_responses_that_break_the_spec_are_caught_by_the_validator(social_spec, 
     bpjs = agencies["bpjs"]
     body = bpjs.envelope("search", _nik_search())
     bad = {
-        "header": {"message_id": "1", "message_ts": "2026-12-07T00:00:00+00:00", "action": "on-search",
-                   "status": "ok"},
+        "header": {
+            "message_id": "1",
+            "message_ts": "2026-12-07T00:00:00+00:00",
+            "action": "on-search",
+            "status": "ok",
+        },
         "message": {"transaction_id": "t", "correlation_id": "c", "search_response": []},
-    }  # fmt: skip
+    }
     with pytest.raises(OpenAPIError):
         social_spec.check_response(SYNC, body, 200, bad)

@@ -194,8 +194,9 @@ def verify(
 # --- access tokens ----------------------------------------------------------------------------------------
 
 
-def issue_token(key, client_id: str, scope: str, *, now: float | None = None,
-                issuer: str = "siks") -> tuple[str, int]:  # fmt: skip
+def issue_token(
+    key, client_id: str, scope: str, *, now: float | None = None, issuer: str = "siks"
+) -> tuple[str, int]:
     """A bearer token for `client_id`; siks also sends one with each callback (verifiable by its JWKS)."""
     issued = int(now if now is not None else time.time())
     claims = {"iss": issuer, "sub": client_id, "scope": scope, "iat": issued, "exp": issued + TOKEN_TTL}
@@ -204,8 +205,9 @@ def issue_token(key, client_id: str, scope: str, *, now: float | None = None,
     return jwt.encode(header, claims, key, algorithms=[alg]), TOKEN_TTL
 
 
-def read_token(key, token: str, *, now: float | None = None, issuer: str = "siks",
-               callback: bool = False) -> dict:  # fmt: skip
+def read_token(
+    key, token: str, *, now: float | None = None, issuer: str = "siks", callback: bool = False
+) -> dict:
     """The claims of a token siks issued, or TrustError(err.request.unauthorized).
 
     Callback tokens (scope `registry.callback`, sent with siks's callbacks) and API tokens are not
