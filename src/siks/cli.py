@@ -61,6 +61,7 @@ AREAS: tuple[str, ...] = (
     "programs",
     "synth",
     "odk",
+    "dci",
 )
 
 

@@ -1,0 +1,167 @@
+"""`siks dci …`: onboard agency clients, publish siks's keys, send due notifications, padan online.
+
+The server operator runs these (docs/dci.md walks through onboarding an agency). Every change is audited
+under the name given with `--oleh`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from siks.dci import service, trust
+from siks.dci.records import FIELDS
+from siks.errors import ServiceError
+from siks.store.db import make_engine, session_factory, transaction
+
+console = Console(soft_wrap=True)
+dci_app = typer.Typer(
+    help="Interoperabilitas DCI: klien instansi, kunci, notifikasi, padan online.", no_args_is_help=True
+)
+URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
+
+
+@dci_app.command("kunci")
+def keys_cmd() -> None:
+    """Mencetak JWKS publik siks (sama dengan /dci/.well-known/jwks.json); kunci dibuat bila belum ada."""
+    console.print_json(json.dumps(trust.jwks(trust.load_signing_key())))
+
+
+@dci_app.command("kunci-baru")
+def new_key_cmd(
+    keluar: Path = typer.Argument(..., help="Berkas JWK privat yang dibuat (untuk instansi atau uji)."),
+    jenis: str = typer.Option("ed25519", "--jenis", help="ed25519 atau rs256."),
+) -> None:
+    """Membuat pasangan kunci tanda tangan; mencetak JWKS publiknya."""
+    key = trust.generate_key(jenis)
+    keluar.write_text(json.dumps(key.as_dict(private=True)))
+    keluar.chmod(0o600)
+    console.print_json(json.dumps(trust.jwks(key)))
+
+
+@dci_app.command("klien-tambah")
+def add_client_cmd(
+    client_id: str = typer.Argument(..., help="Id klien = sender_id instansi, mis. bpjs-jember."),
+    nama: str = typer.Option(..., "--nama", help="Nama instansi."),
+    jwks: Path = typer.Option(..., "--jwks", help="Berkas JWKS publik instansi (JSON dengan 'keys')."),
+    kolom: str = typer.Option(
+        ..., "--kolom", help=f"Kolom yang boleh dilihat, dipisah koma: {', '.join(FIELDS)}."
+    ),
+    wilayah: str | None = typer.Option(None, "--wilayah", help="Kode wilayah cakupan (kosong = nasional)."),
+    program: str = typer.Option("", "--program", help="Program, dipisah koma (hanya ruta DTKS)."),
+    callback: str | None = typer.Option(None, "--callback", help="Alamat dasar callback instansi."),
+    batas: int = typer.Option(60, "--batas", help="Batas permintaan per menit."),
+    oleh: str = typer.Option(..., "--oleh", help="Nama petugas yang mendaftarkan (untuk jejak audit)."),
+    url: str | None = URL,
+) -> None:
+    """Mendaftarkan klien instansi; rahasia klien dicetak sekali saja."""
+    keyset = json.loads(jwks.read_text())
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            client, secret = service.register_client(
+                session,
+                oleh,
+                client_id=client_id,
+                name=nama,
+                jwks=keyset,
+                wilayah_code=wilayah,
+                fields=[k.strip() for k in kolom.split(",") if k.strip()],
+                programs=[p.strip() for p in program.split(",") if p.strip()],
+                callback_uri=callback,
+                rate_per_minute=batas,
+            )
+            console.print(f"Klien [bold]{client.client_id}[/bold] terdaftar.")
+            console.print(f"client_secret (simpan sekarang, tidak ditampilkan lagi): {secret}")
+    except ServiceError as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+@dci_app.command("klien-daftar")
+def list_clients_cmd(url: str | None = URL) -> None:
+    """Menampilkan klien instansi: cakupan wilayah, kolom, batas, status."""
+    from siks.store.models.dci import DciClient
+
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            for c in session.scalars(select(DciClient).order_by(DciClient.client_id)):
+                state = "aktif" if c.active else "nonaktif"
+                console.print(
+                    f"{c.client_id}\t{c.name}\t{c.wilayah_code or 'nasional'}\t{','.join(c.fields)}\t"
+                    f"{c.rate_per_minute}/menit\t{state}"
+                )
+    finally:
+        engine.dispose()
+
+
+@dci_app.command("notifikasi")
+def notify_cmd(url: str | None = URL) -> None:
+    """Mengirim notifikasi perubahan registri (REGISTER, UPDATE, DELETE) ke pelanggan; jalankan berkala."""
+    from siks.dci.api import post_json
+
+    engine = make_engine(url)
+    try:
+        sent = service.notify(
+            session_factory(engine),
+            trust.load_signing_key(),
+            os.environ.get("SIKS_DCI_ID", "siks"),
+            post_json,
+        )
+        console.print(f"{sent} langganan menerima notifikasi.")
+    finally:
+        engine.dispose()
+
+
+@dci_app.command("padan")
+def padan_cmd(
+    nik: str = typer.Argument(..., help="NIK yang dipadankan."),
+    nama: str = typer.Option(..., "--nama"),
+    lahir: str = typer.Option(..., "--lahir", help="Tanggal lahir YYYY-MM-DD."),
+    jk: int = typer.Option(..., "--jk", help="Jenis kelamin: 1 laki-laki, 2 perempuan."),
+    oleh: str = typer.Option(..., "--oleh", help="Nama petugas (untuk jejak audit)."),
+    url: str | None = URL,
+) -> None:
+    """Padan online satu orang dengan registri sipil DCI ($SIKS_DCI_CRVS_URL, _CLIENT_ID, _SECRET)."""
+    from siks.dci.crvs import CrvsClient, CrvsError, padan_online
+
+    base = os.environ.get("SIKS_DCI_CRVS_URL")
+    if not base:
+        console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
+        raise typer.Exit(2)
+    client = CrvsClient(
+        base,
+        client_id=os.environ.get("SIKS_DCI_CRVS_CLIENT_ID", ""),
+        client_secret=os.environ.get("SIKS_DCI_CRVS_SECRET", ""),
+        key=trust.load_signing_key(),
+        sender_id=os.environ.get("SIKS_DCI_ID", "siks"),
+        receiver_id=os.environ.get("SIKS_DCI_CRVS_ID", "crvs"),
+    )
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            result = padan_online(session, oleh, client, nik, nama, dt.date.fromisoformat(lahir), jk)
+    except CrvsError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    console.print(
+        {"padan": "PADAN", "tidak_padan": "TIDAK PADAN", "tidak_ditemukan": "TIDAK DITEMUKAN"}[result.status]
+    )
+    for reason in result.reasons:
+        console.print(f"- {reason}")
+    raise typer.Exit(0 if result.padan else 3)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dci_app, name="dci")
