@@ -43,23 +43,35 @@ class QueryError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
 class Columns:
-    """The columns a query may touch: member, family, household, and the latest penetapan row (`score`)."""
+    """The columns a query may touch beyond member, family and household: the latest penetapan row
+    (`score`: household_ref, desil, skor_pmt, included). Built only when a query, sort or scope reads it,
+    so an NIK look-up never groups the penetapan tables; `refs` narrows it to some ruta."""
 
-    score: Any  # an aliased subquery with household_ref, desil, skor_pmt, included
+    def __init__(self, refs: list[str] | None = None):
+        self.refs = refs
+        self._score = None
+
+    @property
+    def score(self):
+        if self._score is None:
+            self._score = latest_scores(self.refs)
+        return self._score
+
+    @property
+    def used(self) -> bool:
+        return self._score is not None
 
 
-def latest_scores():
+def latest_scores(refs: list[str] | None = None):
     """Each ruta's row in the latest penetapan that saw it: desil, PMT score, in DTKS or not."""
-    latest = (
-        select(
-            PenetapanHousehold.household_ref.label("household_ref"),
-            func.max(PenetapanHousehold.penetapan_id).label("penetapan_id"),
-        )
-        .group_by(PenetapanHousehold.household_ref)
-        .subquery("latest_penetapan")
+    latest = select(
+        PenetapanHousehold.household_ref.label("household_ref"),
+        func.max(PenetapanHousehold.penetapan_id).label("penetapan_id"),
     )
+    if refs is not None:
+        latest = latest.where(PenetapanHousehold.household_ref.in_(refs))
+    latest = latest.group_by(PenetapanHousehold.household_ref).subquery("latest_penetapan")
     return (
         select(
             PenetapanHousehold.household_ref,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from siks.accounts.scope import Scope
 from siks.audit import record_change
 from siks.dci import trust
-from siks.dci.query import Columns, QueryError, Translator, idtype_condition, latest_scores
+from siks.dci.query import Columns, QueryError, Translator, idtype_condition
 from siks.dci.records import FIELDS, RECORD_TYPES, Row, records
 from siks.domain import wilayah
 from siks.errors import Invalid
@@ -367,12 +367,13 @@ def _base(client: DciClient, cols: Columns, *, active: bool = True):
 
 
 def _joined(stmt, cols: Columns):
-    return (
+    """Member ⋈ family ⋈ household, and the latest penetapan row only when something reads it."""
+    stmt = (
         stmt.select_from(Member)
         .join(Family, Family.id == Member.family_id)
         .join(Household, Household.id == Family.household_id)
-        .outerjoin(cols.score, cols.score.c.household_ref == Household.ref)
     )
+    return stmt.outerjoin(cols.score, cols.score.c.household_ref == Household.ref) if cols.used else stmt
 
 
 def _sort_column(name: str, kind: str, cols: Columns):
@@ -389,7 +390,7 @@ def find(session: Session, client: DciClient, criteria: dict, today: dt.date) ->
     """One search: `(record type, records of the page, pagination)`; QueryError for a refused one."""
     if not isinstance(criteria, dict):
         raise QueryError("search_criteria harus objek.")
-    cols = Columns(score=latest_scores())
+    cols = Columns()
     kind = _record_type(criteria)
     size, number = _pagination(criteria)
     condition, collection = _condition(criteria, client, cols, today)
@@ -421,7 +422,7 @@ def find(session: Session, client: DciClient, criteria: dict, today: dt.date) ->
     page = [
         r[0] for r in session.execute(keyed.order_by(*order, key).limit(size).offset((number - 1) * size))
     ]
-    rows = _rows(session, client, kind, page, cols)
+    rows = _rows(session, client, kind, page)
     return (
         kind,
         records(kind, rows, frozenset(client.fields), page),
@@ -433,9 +434,16 @@ def find(session: Session, client: DciClient, criteria: dict, today: dt.date) ->
     )
 
 
-def _rows(session: Session, client: DciClient, kind: str, refs: list[str], cols: Columns) -> list[Row]:
+def _rows(session: Session, client: DciClient, kind: str, refs: list[str]) -> list[Row]:
+    """The anggota rows of a page: its ruta (Group) or its anggota (Member/Person), with desil and score."""
     if not refs:
         return []
+    households = refs
+    if kind != "Group":
+        households = list(
+            session.scalars(_joined(select(Household.ref).distinct(), Columns()).where(Member.ref.in_(refs)))
+        )
+    cols = Columns(households)
     kk = (
         select(FamilyKK.kk_number)
         .where(FamilyKK.family_id == Family.id, FamilyKK.valid_to.is_(None))
@@ -639,7 +647,7 @@ def subscribe(session: Session, env: Envelope, base_uri: str) -> dict:
         raise Rejected(400, "err.request.bad", "message butuh transaction_id dan subscribe_request.")
     start = session.scalar(select(func.max(AuditEntry.id))) or 0
     answers = []
-    cols = Columns(score=latest_scores())
+    cols = Columns()
     for item in items[:MAX_BATCH]:
         ref = str(item.get("reference_id", "-")) if isinstance(item, dict) else "-"
         c = item.get("subscribe_criteria") if isinstance(item, dict) else None
@@ -800,7 +808,7 @@ def pending_events(
     if not entries:
         return [], sub.last_audit_id
     scope = client_scope(client)
-    cols = Columns(score=latest_scores())
+    cols = Columns()
     fields = frozenset(client.fields)
     seen: set[tuple[str, str]] = set()
     events = []
@@ -844,13 +852,11 @@ def _notify_item(session, client, sub, household, event, entry, cols, fields) ->
         kind = "Group"
     else:
         kind = "Group"
-        found = records(
-            "Group", _rows(session, client, "Group", [household.ref], cols), fields, [household.ref]
-        )
+        found = records("Group", _rows(session, client, "Group", [household.ref]), fields, [household.ref])
         record = found[0] if found else {"@type": "Group"}
         if sub.notify_record_type in ("Member", "Person") and entry.entity == "member":
             member_ref = session.get(Member, entry.entity_id).ref
-            rows = _rows(session, client, sub.notify_record_type, [member_ref], cols)
+            rows = _rows(session, client, sub.notify_record_type, [member_ref])
             picked = records(sub.notify_record_type, rows, fields, [member_ref])
             if picked:
                 record, kind = picked[0], sub.notify_record_type
