@@ -11,10 +11,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from browser_fixtures import serving
 from dci.crvs_server import CrvsServer, write_extract
 from dci.support import Spec, nik_of
+from siks.cli import app
 from siks.dci import trust
 from siks.dci.crvs import CrvsClient, CrvsError, compare, padan_online
 from siks.store.db import make_engine, upgrade
@@ -173,3 +175,57 @@ def test_compare_is_the_exact_match_rule():
     assert compare(SITI, "Siti Aminah", dt.date(1979, 8, 2), 1, record).reasons == [
         "Jenis kelamin berbeda dengan registri sipil."
     ]
+
+
+def test_padan_from_the_command_line(crvs, db_url, tmp_path, monkeypatch):
+    server, _, url, _ = crvs
+    monkeypatch.setenv("SIKS_DCI_KEY_FILE", str(tmp_path / "siks.jwk"))
+    server.register("siks-cli", "rahasia-cli", trust.jwks(trust.load_signing_key()))
+    env = {
+        "SIKS_DCI_CRVS_URL": url,
+        "SIKS_DCI_CRVS_CLIENT_ID": "siks-cli",
+        "SIKS_DCI_CRVS_SECRET": "rahasia-cli",
+        "SIKS_DCI_ID": "siks-cli",
+        "COLUMNS": "200",
+    }
+    upgrade(db_url)
+    runner = CliRunner(env=env)
+    args = [
+        "dci",
+        "padan",
+        "--nama",
+        "Siti Aminah",
+        "--lahir",
+        "1979-08-02",
+        "--jk",
+        "2",
+        "--oleh",
+        "op",
+        "--url",
+    ]
+    got = runner.invoke(app, [*args[:2], SITI, *args[2:], db_url])
+    assert got.exit_code == 3, got.output
+    assert got.output.splitlines()[0] == "TIDAK PADAN" and "Tanggal lahir berbeda" in got.output
+    ok = runner.invoke(
+        app,
+        [
+            "dci",
+            "padan",
+            BUDI,
+            "--nama",
+            "Budi Santoso",
+            "--lahir",
+            "1975-03-14",
+            "--jk",
+            "1",
+            "--oleh",
+            "op",
+            "--url",
+            db_url,
+        ],
+    )
+    assert ok.exit_code == 0 and ok.output.strip() == "PADAN"
+    missing = CliRunner(env={"SIKS_DCI_CRVS_URL": ""}).invoke(
+        app, ["dci", "padan", BUDI, "--nama", "x", "--lahir", "2000-01-01", "--jk", "1", "--oleh", "op"]
+    )
+    assert missing.exit_code == 2 and "SIKS_DCI_CRVS_URL" in missing.output

@@ -836,11 +836,11 @@ def pending_events(
             if not unfiltered:
                 continue
         seen.add((household.ref, event))
-        events.append(_notify_item(session, client, sub, household, event, entry, cols, fields))
+        events.append(_notify_item(session, client, sub, household, event, entry, fields))
     return events, entries[-1].id
 
 
-def _notify_item(session, client, sub, household, event, entry, cols, fields) -> dict:
+def _notify_item(session, client, sub, household, event, entry, fields) -> dict:
     if event == "DELETE":
         record = {
             "@type": "Group",
