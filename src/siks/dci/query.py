@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 
 from siks.domain import wilayah
 from siks.store.models.penetapan import PenetapanHousehold
@@ -295,9 +295,8 @@ def idtype_condition(query: dict, fields: frozenset[str]) -> ColumnElement[bool]
     if kind == "NIK":
         return Member.nik == text
     if kind == "KK":
-        return exists().where(
-            FamilyKK.family_id == Member.family_id, FamilyKK.kk_number == text, FamilyKK.valid_to.is_(None)
-        )
+        holders = select(FamilyKK.family_id).where(FamilyKK.kk_number == text, FamilyKK.valid_to.is_(None))
+        return Member.family_id.in_(holders)  # the KK index first, not a probe per anggota
     if kind == "HOUSEHOLD_ID":
         return Household.ref == text
     return Member.ref == text
