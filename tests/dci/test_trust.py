@@ -14,7 +14,7 @@ from openapi_core.exceptions import OpenAPIError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dci.support import BASE, nik_of, search_message
+from dci.support import BASE, nik_of, register, search_message
 from siks.dci import trust
 from siks.store.models.registry import AuditEntry
 
@@ -112,19 +112,38 @@ def test_sender_must_be_the_token_owner(agencies, call):
     assert _error(call(bpjs, SYNC, wrong_receiver), 403) == "err.receiver_id.invalid"
 
 
-def test_rate_limit_per_client(agencies, call, dci_engine):
+def test_rate_limit_per_client_counts_refused_requests_too(agencies, call, dci_engine):
     opd = agencies["opd"]  # 2 requests a minute
-    codes = []
-    for _ in range(3):
+    stranger = trust.generate_key()
+    codes = [call(opd, SYNC, opd.envelope("search", _nik_search(), sign_key=stranger)).status_code]
+    for _ in range(2):
         got = call(opd, SYNC, opd.envelope("search", _nik_search()))
         codes.append(got.status_code)
-    assert codes == [200, 200, 429]
+    assert codes == [401, 200, 429]
     assert got.json()["errors"][0]["code"] == "err.request.too_many_requests"
     with Session(dci_engine) as session:
         refused = session.scalars(
-            select(AuditEntry).where(AuditEntry.actor == "dci:opd", AuditEntry.action == "dci_tolak")
+            select(AuditEntry)
+            .where(AuditEntry.actor == "dci:opd", AuditEntry.action == "dci_tolak")
+            .order_by(AuditEntry.id)
         ).all()
-    assert [e.after["code"] for e in refused] == ["err.request.too_many_requests"]
+    assert [e.after["code"] for e in refused] == ["err.signature.invalid", "err.request.too_many_requests"]
+
+
+def test_wrong_secrets_do_not_use_up_a_clients_limit(http, call, dci_engine, receiver):
+    with Session(dci_engine, expire_on_commit=False) as session, session.begin():
+        dinsos = register(session, "dinsos", rate=2, callback_uri=receiver.url)
+    form = {"grant_type": "client_credentials", "client_id": "dinsos"}
+    for _ in range(3):  # anyone can name a client with a wrong secret
+        assert (
+            http.post(f"{BASE}/oauth2/client/token", data=form | {"client_secret": "tebakan"}).status_code
+            == 401
+        )
+    dinsos.token = http.post(
+        f"{BASE}/oauth2/client/token", data=form | {"client_secret": dinsos.secret}
+    ).json()["access_token"]
+    codes = [call(dinsos, SYNC, dinsos.envelope("search", _nik_search())).status_code for _ in range(2)]
+    assert codes == [200, 200]
 
 
 def test_malformed_requests_fail_the_validator_and_siks(agencies, http, social_spec):

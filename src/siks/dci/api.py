@@ -118,18 +118,9 @@ def create_dci_app(
         }
         return JSONResponse({"message": ack, **errors}, status_code=e.status)
 
-    def audit_rejection(client_id: str | None, action: str, e: Rejected) -> None:
+    def audit_rejection(client_id: str | None, action: str, e: Rejected, count: bool = True) -> None:
         with session_factory.begin() as session:
-            record_change(
-                session,
-                f"dci:{client_id or 'tidak-dikenal'}",
-                "dci_request",
-                None,
-                None,
-                {"action": action, "code": e.code, "reason": e.reason, "message": e.message},
-                "permintaan DCI ditolak",
-                action="dci_tolak",
-            )
+            service.note_refusal(session, client_id, action, e, count=count)
 
     async def envelope_call(request: Request, action: str, mode: str, handle) -> JSONResponse:
         client_id = None
@@ -182,7 +173,8 @@ def create_dci_app(
             with session_factory.begin() as session:
                 return service.token(session, signing_key(), form)
         except Rejected as e:
-            audit_rejection(str(form.get("client_id", ""))[:60] or None, "token", e)
+            # not counted against the named client: anyone can name it with a wrong secret
+            audit_rejection(str(form.get("client_id", ""))[:60] or None, "token", e, count=False)
             return JSONResponse({"errors": [{"code": e.code, "message": e.message}]}, status_code=e.status)
 
     @app.post("/registry/sync/search")

@@ -214,6 +214,7 @@ def accept(
     if not isinstance(body, dict) or not isinstance(body.get("header"), dict) or "message" not in body:
         raise Rejected(400, "err.request.bad", "Pesan harus berisi signature, header dan message.")
     header, message = body["header"], body["message"]
+    check_rate(session, client, moment)
     if header.get("sender_id") != client.client_id:
         raise Rejected(403, "err.sender_id.invalid", "sender_id tidak sama dengan klien pemilik token.")
     if header.get("receiver_id") not in (None, receiver_id):
@@ -227,17 +228,6 @@ def accept(
     if header.get("is_msg_encrypted"):
         raise Rejected(
             400, "err.encryption.invalid", "Pesan terenkripsi belum didukung; kirim tanpa enkripsi."
-        )
-    recent = session.scalar(
-        select(func.count(DciRequest.id)).where(
-            DciRequest.client_id == client.id, DciRequest.at > moment - dt.timedelta(minutes=1)
-        )
-    )
-    if recent >= client.rate_per_minute:
-        raise Rejected(
-            429,
-            "err.request.too_many_requests",
-            f"Batas {client.rate_per_minute} permintaan per menit terlampaui; coba lagi sebentar lagi.",
         )
     message_id = str(header.get("message_id") or "")
     if not message_id or len(message_id) > 100:
@@ -278,6 +268,40 @@ def accept(
     session.add(DciRequest(client_id=client.id, message_id=message_id, action=action, at=moment))
     session.flush()
     return Envelope(header, message, client)
+
+
+def check_rate(session: Session, client: DciClient, moment: dt.datetime) -> None:
+    """Requests of the last minute, refused ones included (`note_refusal`), against the client's limit."""
+    recent = session.scalar(
+        select(func.count(DciRequest.id)).where(
+            DciRequest.client_id == client.id, DciRequest.at > moment - dt.timedelta(minutes=1)
+        )
+    )
+    if recent >= client.rate_per_minute:
+        raise Rejected(
+            429,
+            "err.request.too_many_requests",
+            f"Batas {client.rate_per_minute} permintaan per menit terlampaui; coba lagi sebentar lagi.",
+        )
+
+
+def note_refusal(session: Session, client_id: str | None, action: str, e: Rejected, *, count: bool) -> None:
+    """Audit a refused request. With `count` (the caller holds the client's valid token) the refusal also
+    counts against the client's rate limit, so a flood of badly signed messages is throttled too."""
+    client = session.scalar(select(DciClient).where(DciClient.client_id == client_id)) if count else None
+    if client is not None and e.status != 429:
+        refused = f"ditolak:{uuid.uuid4().hex}"
+        session.add(DciRequest(client_id=client.id, message_id=refused, action=action[:30]))
+    record_change(
+        session,
+        f"dci:{client_id or 'tidak-dikenal'}",
+        "dci_request",
+        None,
+        None,
+        {"action": action, "code": e.code, "reason": e.reason, "message": e.message},
+        "permintaan DCI ditolak",
+        action="dci_tolak",
+    )
 
 
 def callback_header(
