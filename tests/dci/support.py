@@ -2,7 +2,7 @@
 receiver on 127.0.0.1.
 
 Every request the tests send and every response or callback siks produces goes through `Spec.check_*`, the
-openapi-core validators built from the OpenAPI files shipped in `siks/dci/spec/` (not from ../shared).
+openapi-core validators built from the OpenAPI files shipped in `siks/dci/spec/`, inside the package.
 """
 
 from __future__ import annotations
