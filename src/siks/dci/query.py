@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy.orm import aliased
 
 from siks.domain import wilayah
 from siks.store.models.penetapan import PenetapanHousehold
@@ -210,15 +211,16 @@ def _overlaps(code: str, scope_code: str) -> bool:
 
 
 def _group_size(cols: Columns, op: str, value, today: dt.date) -> ColumnElement[bool]:
-
-    size = (
-        select(func.count(Member.id))
-        .join(Family, Family.id == Member.family_id)
-        .where(Family.household_id == Household.id, Member.status == STATUS_ACTIVE)
-        .correlate(Household)
-        .scalar_subquery()
+    """Ruta whose count of aktif anggota compares: one grouped pass (`IN`), not a count per row."""
+    m, f = aliased(Member), aliased(Family)
+    sized = (
+        select(f.household_id)
+        .join(m, m.family_id == f.id)
+        .where(m.status == STATUS_ACTIVE, f.status == STATUS_ACTIVE)
+        .group_by(f.household_id)
+        .having(_compare(func.count(m.id), op, _int("group_size", value)))
     )
-    return _compare(size, op, _int("group_size", value))
+    return Household.id.in_(sized)
 
 
 @dataclass(frozen=True)
