@@ -438,11 +438,12 @@ def find(session: Session, client: DciClient, criteria: dict, today: dt.date) ->
         if needs and needs not in client.fields:
             raise QueryError(f"Klien tidak berhak mengurutkan menurut '{name}'.", "rjct.sort.invalid")
         column = _sort_column(name, kind, cols)
-        order.append(column.desc() if s.get("sort_order") == "desc" else column.asc())
+        # NULLS LAST on both backends (SQLite puts NULL first by default, PostgreSQL last)
+        order.append((column.desc() if s.get("sort_order") == "desc" else column.asc()).nulls_last())
     key = Household.ref if kind == "Group" else Member.ref
     where = and_(_base(client, cols), condition)
     total = session.scalar(_joined(select(func.count(distinct(key))), cols).where(where)) or 0
-    keyed = _joined(select(key, *[o.element for o in order]).distinct(), cols).where(where)
+    keyed = _joined(select(key, *[o.element.element for o in order]).distinct(), cols).where(where)
     page = [
         r[0] for r in session.execute(keyed.order_by(*order, key).limit(size).offset((number - 1) * size))
     ]
