@@ -24,7 +24,7 @@ def test_downgrade_removes_the_tables(db_url):
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", db_url)
-    command.downgrade(cfg, "0006_web_speed")
+    command.downgrade(cfg, "0007_odk")
     engine = make_engine(db_url)
     assert not set(inspect(engine).get_table_names()) & set(DCI_TABLES)
     engine.dispose()

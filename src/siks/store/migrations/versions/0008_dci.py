@@ -1,7 +1,7 @@
 """DCI interoperability: agency clients (keys, scopes), requests, transactions, event subscriptions.
 
 Revision ID: 0008_dci
-Revises: 0006_web_speed
+Revises: 0007_odk (chained after it once odk landed on main)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0008_dci"
-down_revision = "0006_web_speed"
+down_revision = "0007_odk"
 branch_labels = None
 depends_on = None
 
