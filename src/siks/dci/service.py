@@ -25,13 +25,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
 from siks.audit import record_change
 from siks.dci import trust
 from siks.dci.query import Columns, QueryError, Translator, idtype_condition
 from siks.dci.records import FIELDS, RECORD_TYPES, Row, records
 from siks.domain import wilayah
 from siks.errors import Invalid
+from siks.scope import Scope
 from siks.store.models.dci import DciClient, DciRequest, DciSubscription, DciTransaction
 from siks.store.models.registry import (
     STATUS_ACTIVE,
