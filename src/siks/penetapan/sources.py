@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from siks.domain.penetapan import HouseholdFacts, age
 from siks.scope import Scope
+from siks.settings import settings
 from siks.store.models.registry import Assessment, AssessmentMember, Family, FamilyKK, Household, Member
 from siks.store.models.verval import VervalFinding, VervalRun
 
@@ -131,7 +131,7 @@ def read_scores(path: str | Path, kind: str = "berkas") -> ScoreTable:
 
 def run_dirs() -> list[Path]:
     """Where verval run directories live: `siks verval run` writes `$SIKS_DATA_DIR/runs/<run>/`."""
-    root = Path(os.environ.get("SIKS_DATA_DIR", "siks-data"))
+    root = settings().data_dir
     return [root / "runs", root / "verval" / "runs", root / "verval"]
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from siks.errors import Invalid, ServiceError
 from siks.penetapan.service import in_force
 from siks.programs import service as programs
 from siks.scope import wilayah_label
+from siks.settings import settings
 from siks.store.base import utcnow
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, PublicRequest
 
@@ -86,7 +86,8 @@ def normalize(text: str) -> str:
 
 def ip_hash(ip: str) -> str:
     """The IP as stored: keyed SHA-256, so the table holds no addresses."""
-    key = (os.environ.get("SIKS_SECRET_KEY") or "siks-public").encode()
+    secret = settings().secret_key
+    key = (secret.get_secret_value() if secret else "siks-public").encode()
     return hmac.new(key, (ip or "-").encode(), hashlib.sha256).hexdigest()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,11 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from siks.settings import settings
+
 DEFAULT_URL = "sqlite:///siks.db"
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("SIKS_DATABASE_URL") or DEFAULT_URL
+    return url or settings().database_url
 
 
 def make_engine(url: str | None = None, **kw) -> Engine:

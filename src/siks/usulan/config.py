@@ -1,30 +1,21 @@
-"""Instance settings of the usulan area, read from the environment so tests and deployments can set them.
-
-- `SIKS_USULAN_TOP_LEVEL`: where this instance's approval chain ends (`pusat`, the default, or `kabupaten`
-  for a siks run by one Dinas Sosial). Accepted usulan are applied to the registry when the top level
-  takes its forward step: `terima` at pusat, `sahkan` (pengesahan) at kabupaten.
-- `SIKS_DATA_DIR`: where uploaded files live (default `./siks-data`).
-- `SIKS_MAX_UPLOAD_MB`: largest berita acara accepted (default 10).
+"""Instance settings of the usulan area, from `siks.settings` (`SIKS_USULAN_TOP_LEVEL`, `SIKS_DATA_DIR`,
+`SIKS_MAX_UPLOAD_MB`; docs/settings.md): where the approval chain ends, where uploads live, how big they
+may be. Accepted usulan are applied to the registry when the top level takes its forward step: `terima` at
+pusat, `sahkan` (pengesahan) at kabupaten.
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from siks.domain.roles import Level
 from siks.domain.usulan import Workflow
+from siks.settings import settings
 
 
 def top_level() -> Level:
-    value = os.environ.get("SIKS_USULAN_TOP_LEVEL", "pusat").strip().lower()
-    try:
-        return Level(value)
-    except ValueError:
-        raise ValueError(
-            f"SIKS_USULAN_TOP_LEVEL '{value}' tidak dikenal: pilih kabupaten atau pusat."
-        ) from None
+    return settings().usulan_top_level
 
 
 @lru_cache(maxsize=8)
@@ -38,8 +29,8 @@ def workflow(top: Level | str | None = None) -> Workflow:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("SIKS_DATA_DIR", "siks-data"))
+    return settings().data_dir
 
 
 def max_upload_bytes() -> int:
-    return int(float(os.environ.get("SIKS_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
+    return settings().max_upload_bytes

@@ -6,10 +6,10 @@ someone may overwrite; and Parquet with proper types lets every run skip parsing
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from siks.settings import settings
 from siks.verval.engines import BatchEngine, open_engine
 from siks.verval.runs import sha256_file
 
@@ -67,7 +67,7 @@ class Loaded:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("SIKS_DATA_DIR", "./siks-data"))
+    return settings().data_dir
 
 
 def _register(engine: BatchEngine, path: Path) -> None:

@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from siks.accounts.service import SESSION_LIFETIME
 from siks.dci.api import create_dci_app
 from siks.errors import ServiceError
+from siks.settings import settings
 from siks.store.db import make_engine, session_factory
 from siks.web import logfilter, templating
 from siks.web.deps import NotLoggedIn
@@ -162,6 +163,4 @@ def _plain(errors) -> list[dict]:
 
 def app_from_env() -> FastAPI:
     """The app uvicorn builds in each worker (`siks serve`): database from `SIKS_DATABASE_URL`."""
-    import os
-
-    return create_app(None, cookie_secure=os.environ.get("SIKS_COOKIE_SECURE") == "1")
+    return create_app(None, cookie_secure=settings().cookie_secure)

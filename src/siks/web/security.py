@@ -17,6 +17,8 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from siks.settings import settings
+
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -30,10 +32,10 @@ def default_secret_file() -> Path:
 
 def load_secret_key(path: str | Path | None = None) -> str:
     """`SIKS_SECRET_KEY`, else the key in the secret file (created on first use, readable by us only)."""
-    env = os.environ.get("SIKS_SECRET_KEY")
-    if env:
-        return env
-    file = Path(path or os.environ.get("SIKS_SECRET_FILE") or default_secret_file())
+    config = settings()
+    if config.secret_key:
+        return config.secret_key.get_secret_value()
+    file = Path(path or config.secret_file or default_secret_file())
     if file.exists():
         return file.read_text().strip()
     file.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from siks.settings import settings
 from siks.verval.engines.base import BatchEngine
 
 
@@ -31,7 +32,7 @@ class DuckDBEngine(BatchEngine):
         self.con = duckdb.connect(database)
         self.ordered = ordered
         self._run(f"SET threads = {int(threads or os.cpu_count() or 1)}")
-        self._run(f"SET memory_limit = '{memory_limit or os.environ.get('SIKS_DUCKDB_MEMORY', '4GB')}'")
+        self._run(f"SET memory_limit = '{memory_limit or settings().duckdb_memory}'")
         self._run(f"SET preserve_insertion_order = {'true' if ordered else 'false'}")
         if temp_dir is not None:
             Path(temp_dir).mkdir(parents=True, exist_ok=True)

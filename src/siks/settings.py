@@ -1,0 +1,151 @@
+"""Every `SIKS_*` environment setting, typed and documented in one class.
+
+Why one class: a setting read in several places drifts (two defaults for `SIKS_DATA_DIR`, a boolean that
+only accepted `1`), and nobody can list them. `settings()` reads the environment on every call, not once at
+import, so `siks serve --db`, the demo and tests that set a variable are seen by the code that runs after.
+The table in docs/settings.md is generated from this class (`python -m siks.settings`) and a test keeps
+the two equal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from siks.domain.usulan import LEVELS, Level
+
+PREFIX = "SIKS_"
+
+
+class SettingsError(ValueError):
+    """An environment setting siks cannot use; the message is Indonesian and names the variable."""
+
+
+class Settings(BaseSettings):
+    """The instance's settings; each field is read from `SIKS_<NAME>` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///siks.db",
+        description="SQLAlchemy URL of the database; `postgresql+psycopg://…` selects PostgreSQL. "
+        "The `--db`/`--url` options of the commands win over it.",
+    )
+    data_dir: Path = Field(
+        Path("siks-data"),
+        description="Where files live: reference extracts, verval run directories, estimated models, "
+        "uploaded berita acara and public-submission photos.",
+    )
+    usulan_top_level: Level = Field(
+        Level.PUSAT,
+        description="Where this instance's approval chain ends: `pusat`, or `kabupaten` for a siks run by "
+        "one Dinas Sosial (any level of the chain is accepted). Accepted usulan are applied when this "
+        "level takes its forward step: `terima` at pusat, `sahkan` (pengesahan) at kabupaten.",
+    )
+    max_upload_mb: float = Field(10.0, gt=0, description="Largest berita acara upload accepted, in MB.")
+    duckdb_memory: str = Field(
+        "4GB",
+        pattern=r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Memory limit of the DuckDB verval engine (DuckDB syntax, e.g. `4GB`, `512MB`).",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs session cookies and keys the hash of public requesters' IP addresses. "
+        "Unset: a key generated once into `SIKS_SECRET_FILE`.",
+    )
+    secret_file: Path | None = Field(
+        None,
+        description="File holding the generated session key (mode 0600); unset: "
+        "`$XDG_STATE_HOME/siks/secret_key`, else `~/.local/state/siks/secret_key`.",
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="Mark the session cookie Secure (behind HTTPS); `siks serve --secure-cookie` sets it.",
+    )
+
+    @field_validator("usulan_top_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+def env_name(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def settings() -> Settings:
+    """The settings as the environment gives them now; a bad value raises `SettingsError` (Indonesian)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            name = env_name(str(err["loc"][0])) if err.get("loc") else PREFIX + "*"
+            problems.append(f"{name}: {_message(err)}")
+        raise SettingsError("Pengaturan lingkungan tidak sah — " + "; ".join(problems)) from None
+
+
+def _message(err: dict) -> str:
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    value = err.get("input")
+    if kind in ("literal_error", "enum"):
+        return f"nilai {value!r} tidak dikenal, pilih {ctx.get('expected', '').replace(' or ', ' atau ')}"
+    if kind in ("float_parsing", "float_type"):
+        return f"nilai {value!r} bukan angka"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"nilai {value!r} bukan ya/tidak (pakai 1/0, true/false)"
+    if kind == "greater_than":
+        return f"nilai {value!r} harus lebih dari {ctx.get('gt')}"
+    if kind == "string_pattern_mismatch":
+        return f"nilai {value!r} bukan ukuran memori (contoh: 4GB, 512MB)"
+    return f"nilai {value!r} tidak sah ({err.get('msg', kind)})"
+
+
+# -- the docs table ----------------------------------------------------------------------------------------
+
+
+def _type_name(field: str) -> str:
+    annotation = Settings.model_fields[field].annotation
+    names = {str: "text", Path: "path", float: "number", bool: "boolean (`1`/`0`, `true`/`false`)"}
+    if annotation in names:
+        return names[annotation]
+    if field == "usulan_top_level":
+        return " / ".join(f"`{level}`" for level in LEVELS)
+    if field == "secret_key":
+        return "text (secret)"
+    if field == "secret_file":
+        return "path"
+    return str(annotation)
+
+
+def _default(field: str) -> str:
+    default = Settings.model_fields[field].default
+    if default is None:
+        return "unset"
+    if isinstance(default, Level):
+        return f"`{default.value}`"
+    if isinstance(default, bool):
+        return "`0`" if not default else "`1`"
+    if isinstance(default, float) and default.is_integer():
+        return f"`{int(default)}`"
+    return f"`{default}`"
+
+
+def docs_table() -> str:
+    """The Markdown table of every setting, as docs/settings.md holds it."""
+    lines = ["| variable | type | default | what it sets |", "|---|---|---|---|"]
+    for field, info in Settings.model_fields.items():
+        lines.append(
+            f"| `{env_name(field)}` | {_type_name(field)} | {_default(field)} | {info.description} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(docs_table(), end="")
