@@ -79,7 +79,9 @@ def test_show_reports_a_broken_model(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"format": "lain"}))
     result = runner.invoke(app, ["pmt", "show", str(bad)])
-    assert result.exit_code == 1 and "Format model" in text(result)
+    shown = result.output.replace("\n", "")
+    assert result.exit_code == 1 and "bad.json: format: nilai 'lain' tidak dikenal" in shown
+    assert "bad.json: intercept: wajib ada" in shown
 
 
 def test_score_writes_parquet(generated, tmp_path):

@@ -106,7 +106,10 @@ def test_explanations_fill_placeholders():
     ("when", "message"),
     [
         ({"field": "gaji", "op": ">", "value": 1}, "tidak dikenal"),
-        ({"field": "desil", "op": "LIKE", "value": 1}, "operator"),
+        (
+            {"field": "desil", "op": "LIKE", "value": 1},
+            r"when\.op: nilai 'LIKE' tidak dikenal \(pilihan: '='",
+        ),
         ({"field": "desil", "op": ">", "value": "4"}, "bertipe int"),
         ({"field": "desil", "op": ">", "value": True}, "bertipe int"),
         ({"field": "nik", "op": ">", "value": "3"}, "hanya untuk field angka"),
@@ -115,7 +118,7 @@ def test_explanations_fill_placeholders():
         ({"field": "desil", "op": "is_null", "value": 4}, "tidak memakai"),
         ({"field": "desil", "op": ">"}, "membutuhkan 'value'"),
         ({"field": "desil", "op": ">", "value": 4, "sql": "1=1"}, "kunci tidak dikenal"),
-        ({"and": []}, "tidak kosong"),
+        ({"and": []}, r"when\.and: tidak boleh kosong"),
         ({"and": [{"field": "desil", "op": ">", "value": 4}], "or": []}, "tidak dikenal"),
         ({"has_finding": "asn; drop"}, "kode temuan"),
         ({"has_finding": "ASN", "scope": "desa"}, "scope"),
@@ -151,7 +154,7 @@ def test_bad_rules_and_sets_are_refused(tmp_path):
         ruleset(rule("UJI", {"field": "desil", "op": ">", "value": 4}, " "))
     with pytest.raises(RuleError, match="objek"):
         el.ruleset_from_dict({"format": el.FORMAT, "name": "x", "version": "1", "rules": ["DESIL > 4"]})
-    with pytest.raises(RuleError, match="Format"):
+    with pytest.raises(RuleError, match="format: nilai 'sql' tidak dikenal"):
         el.ruleset_from_dict({"format": "sql", "name": "x", "version": "1", "rules": []})
     path = tmp_path / "r.json"
     path.write_text("[")

@@ -65,7 +65,7 @@ def test_save_and_load_round_trip(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"format": "lain/1"}, "Format"),
+        ({"format": "lain/1"}, r"format: nilai 'lain/1' tidak dikenal"),
         ({"variables": [{"name": "umur_kepala", "kind": "number", "coefficient": 1}]}, "tidak dikenal"),
         ({"variables": [{"name": "aset_mobil", "kind": "number", "coefficient": 1}]}, "jenis salah"),
         (
@@ -77,15 +77,16 @@ def test_save_and_load_round_trip(tmp_path):
             },
             "dua kali",
         ),
-        ({"regions": {"level": "desa", "effects": {}}}, "Tingkat wilayah"),
+        ({"regions": {"level": "desa", "effects": {}}}, r"regions\.level: nilai 'desa' tidak dikenal"),
         ({"regions": {"level": "kecamatan", "effects": {"35.09.15": 0.1}}}, "Kode wilayah"),
         ({"regions": {"level": "kecamatan", "effects": {"350915'; DROP": 0.1}}}, "Kode wilayah"),
         ({"intercept": float("nan")}, "NaN"),
         ({"desil": {"cutoffs": [3, 2, 1, 0, 0, 0, 0, 0, 0]}}, "Batas desil"),
         ({"desil": {"cutoffs": [1, 2]}}, "Batas desil"),
-        ({"variables": ["aset_mobil"]}, "tidak sah"),
-        ({"intercept": "tiga belas"}, "tidak sah"),
-        ({"regions": [1, 2]}, "objek"),
+        ({"variables": ["aset_mobil"]}, r"variables\[0\]: harus berupa objek"),
+        ({"intercept": "tiga belas"}, "intercept: harus angka"),
+        ({"regions": [1, 2]}, "regions: harus berupa objek"),
+        ({"fit": {}, "koefisien": 1}, "koefisien: kunci tidak dikenal"),
     ],
 )
 def test_bad_models_are_refused(change, message):
@@ -96,7 +97,7 @@ def test_bad_models_are_refused(change, message):
 def test_incomplete_or_unreadable_models_are_refused(tmp_path):
     data = small_model()
     del data["intercept"]
-    with pytest.raises(pmt.ModelError, match="tidak lengkap"):
+    with pytest.raises(pmt.ModelError, match="intercept: wajib ada"):
         pmt.from_dict(data)
     bad = tmp_path / "x.json"
     bad.write_text("{not json")

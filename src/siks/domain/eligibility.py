@@ -23,7 +23,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from siks.domain.schema import TAG, Strict, explain_errors
 
 from siks.domain import finding_catalog
 
@@ -94,10 +107,18 @@ class RuleSet:
         return f"{self.name}@{self.version}"
 
 
-# -- checking ----------------------------------------------------------------------------------------------
+# -- checking: the file format as pydantic models -----------------------------------------------------------
+#
+# The shapes (keys, operators, scopes, code patterns) are declared on the models below; what depends on the
+# field catalog (does the field exist, does the value have its type) is a validator reading the catalog
+# from the validation context, so programs can add their own fields (`siks.domain.programs`).
 
 
-def _check_value(value: object, ftype: FieldType, where: str) -> None:
+def _catalog(info: ValidationInfo) -> Mapping[str, tuple[str, str]]:
+    return (info.context or {}).get("fields", FIELDS)
+
+
+def _check_value(value: object, ftype: str, where: str) -> None:
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "float": isinstance(value, int | float) and not isinstance(value, bool),
@@ -105,135 +126,249 @@ def _check_value(value: object, ftype: FieldType, where: str) -> None:
         "bool": isinstance(value, bool),
     }[ftype]
     if not ok:
-        raise RuleError(f"{where}: nilai {value!r} bukan bertipe {ftype}.")
+        raise ValueError(f"{where}: nilai {value!r} bukan bertipe {ftype}.")
     if isinstance(value, str) and (len(value) > MAX_TEXT or any(ord(ch) < 32 for ch in value)):
-        raise RuleError(f"{where}: teks terlalu panjang atau berisi karakter kontrol.")
+        raise ValueError(f"{where}: teks terlalu panjang atau berisi karakter kontrol.")
     if isinstance(value, float) and value != value:  # NaN
-        raise RuleError(f"{where}: nilai NaN tidak boleh dipakai.")
+        raise ValueError(f"{where}: nilai NaN tidak boleh dipakai.")
 
 
-def check_condition(cond: object, where: str = "when", depth: int = 0, in_member: bool = False) -> None:
-    """Raise RuleError unless `cond` is a well-formed condition over known fields and operators."""
-    if depth > MAX_DEPTH:
-        raise RuleError(f"{where}: kondisi terlalu dalam (maksimal {MAX_DEPTH} tingkat).")
-    if not isinstance(cond, Mapping) or not cond:
-        raise RuleError(f"{where}: kondisi harus berupa objek.")
-    keys = set(cond)
-    if keys <= {"and"} or keys <= {"or"}:
-        (op,) = keys
-        parts = cond[op]
-        if not isinstance(parts, list) or not parts:
-            raise RuleError(f"{where}.{op}: harus berupa daftar kondisi yang tidak kosong.")
-        for i, part in enumerate(parts):
-            check_condition(part, f"{where}.{op}[{i}]", depth + 1, in_member)
-        return
-    if keys == {"not"}:
-        check_condition(cond["not"], f"{where}.not", depth + 1, in_member)
-        return
-    if "has_finding" in keys:
-        if not keys <= {"has_finding", "scope"}:
-            raise RuleError(f"{where}: kunci tidak dikenal {sorted(keys - {'has_finding', 'scope'})}.")
-        if in_member:
-            raise RuleError(f"{where}: has_finding tidak boleh di dalam any_member.")
-        code = cond["has_finding"]
-        if not isinstance(code, str) or not CODE.fullmatch(code):
-            raise RuleError(f"{where}: kode temuan {code!r} tidak sah (huruf besar, angka, garis bawah).")
-        if cond.get("scope", "anggota") not in SCOPES:
-            raise RuleError(f"{where}: scope harus salah satu dari {', '.join(SCOPES)}.")
-        return
-    if "any_member" in keys:
-        if keys != {"any_member", "when"}:
-            raise RuleError(f"{where}: any_member membutuhkan tepat kunci 'any_member' dan 'when'.")
-        if in_member:
-            raise RuleError(f"{where}: any_member tidak boleh bersarang.")
-        if cond["any_member"] not in MEMBER_SCOPES:
-            raise RuleError(f"{where}: any_member harus salah satu dari {', '.join(MEMBER_SCOPES)}.")
-        check_condition(cond["when"], f"{where}.when", depth + 1, True)
-        return
-    if "field" in keys:
-        if not keys <= {"field", "op", "value"}:
-            raise RuleError(f"{where}: kunci tidak dikenal {sorted(keys - {'field', 'op', 'value'})}.")
-        name, op = cond["field"], cond.get("op")
-        if name not in FIELDS:
-            raise RuleError(f"{where}: field {name!r} tidak dikenal (lihat daftar field aturan).")
-        if op not in OPS:
-            raise RuleError(f"{where}: operator {op!r} tidak dikenal (pilihan: {', '.join(OPS)}).")
-        ftype = FIELDS[name][0]  # type: ignore[index]
+class FieldCondition(Strict):
+    """`{"field": F, "op": OP, "value": V}`: compare one field of the person (or of their ruta)."""
+
+    field: str
+    op: Literal["=", "!=", "<", "<=", ">", ">=", "in", "not_in", "is_null", "not_null"]
+    value: Any = None
+
+    @field_validator("field")
+    @classmethod
+    def _known(cls, name: str, info: ValidationInfo) -> str:
+        if name not in _catalog(info):
+            raise ValueError(f"field {name!r} tidak dikenal (lihat daftar field aturan).")
+        return name
+
+    @model_validator(mode="after")
+    def _value_fits(self, info: ValidationInfo) -> FieldCondition:
+        ftype, op, given = _catalog(info)[self.field][0], self.op, "value" in self.model_fields_set
         if op in ("is_null", "not_null"):
-            if "value" in keys:
-                raise RuleError(f"{where}: operator {op} tidak memakai 'value'.")
-            return
-        if "value" not in keys:
-            raise RuleError(f"{where}: operator {op} membutuhkan 'value'.")
-        value = cond["value"]
-        if op in ("in", "not_in"):
-            if not isinstance(value, list) or not value or len(value) > MAX_LIST:
-                raise RuleError(f"{where}: {op} membutuhkan daftar berisi 1–{MAX_LIST} nilai.")
-            for i, v in enumerate(value):
-                _check_value(v, ftype, f"{where}.value[{i}]")
-            return
-        if op not in ("=", "!=") and ftype not in ORDERED_TYPES:
-            raise RuleError(f"{where}: operator {op} hanya untuk field angka, bukan {name} ({ftype}).")
-        _check_value(value, ftype, f"{where}.value")
-        return
-    raise RuleError(f"{where}: kondisi tidak dikenal dengan kunci {sorted(keys)}.")
+            if given:
+                raise ValueError(f"operator {op} tidak memakai 'value'.")
+        elif not given:
+            raise ValueError(f"operator {op} membutuhkan 'value'.")
+        elif op in ("in", "not_in"):
+            if not isinstance(self.value, list) or not self.value or len(self.value) > MAX_LIST:
+                raise ValueError(f"{op} membutuhkan daftar berisi 1–{MAX_LIST} nilai.")
+            for i, v in enumerate(self.value):
+                _check_value(v, ftype, f"value[{i}]")
+        else:
+            if op not in ("=", "!=") and ftype not in ORDERED_TYPES:
+                raise ValueError(f"operator {op} hanya untuk field angka, bukan {self.field} ({ftype}).")
+            _check_value(self.value, ftype, "value")
+        return self
 
 
-def rule_from_dict(raw: Mapping[str, object]) -> Rule:
-    if not isinstance(raw, Mapping):
-        raise RuleError("Setiap aturan harus berupa objek.")
-    code = raw.get("code")
-    if not isinstance(code, str) or not CODE.fullmatch(code):
-        raise RuleError(f"Kode aturan {code!r} tidak sah (huruf besar, angka, garis bawah; 2–60 karakter).")
-    unknown = set(raw) - {"code", "when", "explanation", "title"}
-    if unknown:
-        raise RuleError(f"Aturan {code}: kunci tidak dikenal {sorted(unknown)}.")
-    explanation = raw.get("explanation")
-    if not isinstance(explanation, str) or not explanation.strip():
-        raise RuleError(f"Aturan {code}: 'explanation' (penjelasan) wajib diisi.")
-    bad = [p for p in PLACEHOLDER.findall(explanation) if p not in FIELDS]
-    if bad:
-        raise RuleError(f"Aturan {code}: penjelasan memakai field tidak dikenal {bad}.")
-    check_condition(raw.get("when"), f"aturan {code}")
-    return Rule(code, raw["when"], explanation, str(raw.get("title") or ""))  # type: ignore[arg-type]
+class HasFinding(Strict):
+    """`{"has_finding": CODE, "scope": ...}`: a verval finding on the person, their keluarga or ruta."""
+
+    has_finding: str
+    scope: Literal["anggota", "keluarga", "ruta"] = "anggota"
+
+    @field_validator("has_finding")
+    @classmethod
+    def _code(cls, code: str) -> str:
+        if not CODE.fullmatch(code):
+            raise ValueError(f"kode temuan {code!r} tidak sah (huruf besar, angka, garis bawah).")
+        return code
 
 
-def ruleset_from_dict(data: Mapping[str, object]) -> RuleSet:
-    if not isinstance(data, Mapping):
-        raise RuleError("Kumpulan aturan harus berupa objek JSON.")
-    if data.get("format") != FORMAT:
-        raise RuleError(f"Format aturan tidak dikenal: {data.get('format')!r} (harus {FORMAT!r}).")
-    for key in ("name", "version", "rules"):
-        if key not in data:
-            raise RuleError(f"Kumpulan aturan tidak lengkap: {key!r} tidak ada.")
-    raw_rules = data["rules"]
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise RuleError("Kumpulan aturan harus berisi paling sedikit satu aturan.")
-    rules = tuple(rule_from_dict(r) for r in raw_rules)
-    codes = [r.code for r in rules]
-    if len(set(codes)) != len(codes):
-        raise RuleError("Kode aturan harus unik dalam satu kumpulan aturan.")
-    return RuleSet(
-        name=str(data["name"]),
-        version=str(data["version"]),
-        rules=rules,
-        description=str(data.get("description") or ""),
-        provenance=dict(data.get("provenance") or {}),  # type: ignore[arg-type]
+class AnyMember(Strict):
+    """`{"any_member": "keluarga" | "ruta", "when": C}`: someone of the same keluarga / ruta meets C."""
+
+    any_member: Literal["keluarga", "ruta"]
+    when: Condition
+
+    @model_validator(mode="after")
+    def _about_people_only(self) -> AnyMember:
+        member_only(self.when)
+        return self
+
+
+class AllOf(Strict):
+    all_of: list[Condition] = Field(alias="and", min_length=1)
+
+
+class AnyOf(Strict):
+    any_of: list[Condition] = Field(alias="or", min_length=1)
+
+
+class NoneOf(Strict):
+    none_of: Condition = Field(alias="not")
+
+
+_KINDS = ("and", "or", "not", "has_finding", "any_member", "field")
+
+
+def _kind(value: object) -> str | None:
+    if isinstance(value, Mapping):
+        return next((TAG + k for k in _KINDS if k in value), None)
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag(TAG + "and")]
+    | Annotated[AnyOf, Tag(TAG + "or")]
+    | Annotated[NoneOf, Tag(TAG + "not")]
+    | Annotated[HasFinding, Tag(TAG + "has_finding")]
+    | Annotated[AnyMember, Tag(TAG + "any_member")]
+    | Annotated[FieldCondition, Tag(TAG + "field")],
+    Discriminator(
+        _kind,
+        custom_error_type="kondisi",
+        custom_error_message="kondisi harus berupa objek dengan salah satu kunci " + ", ".join(_KINDS),
+    ),
+]
+AnyMember.model_rebuild()
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NoneOf.model_rebuild()
+CONDITION: TypeAdapter[Any] = TypeAdapter(Condition)
+
+
+def member_only(cond: object) -> None:
+    """Inside `any_member` (and in program components) a condition speaks of one person: no findings of
+    the keluarga, no second `any_member`."""
+    if isinstance(cond, HasFinding):
+        raise ValueError("has_finding tidak boleh di dalam any_member atau kondisi per anggota.")
+    if isinstance(cond, AnyMember):
+        raise ValueError("any_member tidak boleh bersarang.")
+    for part in (
+        getattr(cond, "all_of", None) or getattr(cond, "any_of", None) or [getattr(cond, "none_of", None)]
+    ):
+        if part is not None:
+            member_only(part)
+
+
+def too_deep(cond: object, room: int = MAX_DEPTH) -> bool:
+    """More than `room` levels of nesting (checked on the raw data, before pydantic recurses into it)."""
+    if room < 0:
+        return True
+    if isinstance(cond, Mapping):
+        return any(too_deep(v, room - 1) for v in cond.values() if isinstance(v, Mapping | list))
+    if isinstance(cond, list):
+        return any(too_deep(v, room) for v in cond)
+    return False
+
+
+class RuleDoc(Strict):
+    """One rule of a file: a code, the condition under which an anggota is excluded, and why."""
+
+    code: str
+    when: Condition
+    explanation: str
+    title: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shallow(cls, data: object) -> object:
+        if isinstance(data, Mapping) and too_deep(data.get("when")):
+            raise ValueError(f"kondisi terlalu dalam (maksimal {MAX_DEPTH} tingkat).")
+        return data
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, code: str) -> str:
+        if not CODE.fullmatch(code):
+            raise ValueError(
+                f"Kode aturan {code!r} tidak sah (huruf besar, angka, garis bawah; 2–60 karakter)."
+            )
+        return code
+
+    @field_validator("explanation")
+    @classmethod
+    def _explained(cls, text: str, info: ValidationInfo) -> str:
+        if not text.strip():
+            raise ValueError("'explanation' (penjelasan) wajib diisi.")
+        bad = [p for p in PLACEHOLDER.findall(text) if p not in _catalog(info)]
+        if bad:
+            raise ValueError(f"penjelasan memakai field tidak dikenal {bad}.")
+        return text
+
+
+def unique_codes(codes: Sequence[str], what: str = "aturan") -> None:
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise ValueError(f"Kode {what} harus unik dalam satu berkas; tercantum dua kali: {', '.join(twice)}.")
+
+
+class RuleSetDoc(Strict):
+    """A `siks-rules/1` file."""
+
+    format: Literal[FORMAT]
+    name: str
+    version: str
+    rules: list[RuleDoc] = Field(min_length=1)
+    description: str = ""
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique(self) -> RuleSetDoc:
+        unique_codes([r.code for r in self.rules])
+        return self
+
+
+def read_json(path: str | Path, error: type[ValueError], what: str) -> object:
+    """A rule or model file as JSON, or `error` naming the file."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{what} {path} tidak dapat dibaca: {exc}") from exc
+
+
+def check_condition(
+    cond: object, where: str = "when", depth: int = 0, in_member: bool = False, fields=None
+) -> None:
+    """Raise RuleError unless `cond` is a well-formed condition over known fields and operators."""
+    if too_deep(cond, MAX_DEPTH - depth):
+        raise RuleError(f"{where}: kondisi terlalu dalam (maksimal {MAX_DEPTH} tingkat).")
+    try:
+        checked = CONDITION.validate_python(cond, context={"fields": fields or FIELDS})
+        if in_member:
+            member_only(checked)
+    except ValidationError as exc:
+        raise RuleError(explain_errors(exc, cond, where=where)) from None
+    except ValueError as exc:
+        raise RuleError(f"{where}: {exc}") from None
+
+
+def rule_from_dict(raw: Mapping[str, object], where: str = "") -> Rule:
+    try:
+        doc = RuleDoc.model_validate(raw, context={"fields": FIELDS})
+    except ValidationError as exc:
+        raise RuleError(explain_errors(exc, raw, where=where or "aturan")) from None
+    return Rule(doc.code, raw["when"], doc.explanation, doc.title)  # type: ignore[arg-type]
+
+
+def ruleset_from_dict(data: Mapping[str, object], source: str | None = None) -> RuleSet:
+    """Check a `siks-rules/1` document (errors name `source`, the path in it and the rule) and build it."""
+    try:
+        doc = RuleSetDoc.model_validate(data, context={"fields": FIELDS})
+    except ValidationError as exc:
+        raise RuleError(explain_errors(exc, data, source or "aturan kelayakan")) from None
+    rules = tuple(
+        Rule(r.code, raw["when"], r.explanation, r.title)
+        for r, raw in zip(doc.rules, data["rules"], strict=True)
     )
+    return RuleSet(doc.name, doc.version, rules, doc.description, doc.provenance)
 
 
 def load(path: str | Path) -> RuleSet:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RuleError(f"Aturan {path} tidak dapat dibaca: {exc}") from exc
-    return ruleset_from_dict(data)
+    return ruleset_from_dict(read_json(path, RuleError, "Aturan"), str(path))  # type: ignore[arg-type]
 
 
 def default_rules() -> RuleSet:
     """The DTKS eligibility rules shipped with siks (`data/eligibility_dtks.json`)."""
     text = resources.files("siks.domain").joinpath("data/eligibility_dtks.json").read_text(encoding="utf-8")
-    return ruleset_from_dict(json.loads(text))
+    return ruleset_from_dict(json.loads(text), "eligibility_dtks.json")
 
 
 def finding_codes(cond: Mapping[str, object]) -> set[str]:

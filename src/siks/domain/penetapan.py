@@ -14,9 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
 
 from siks.domain import eligibility
 from siks.domain.eligibility import Rule, RuleError, Subject
+from siks.domain.schema import Strict, explain_errors
 
 FORMAT = "siks-penetapan/1"
 
@@ -54,30 +58,37 @@ class Criteria:
         return f"{self.name}@{self.version}"
 
 
-def criteria_from_dict(data: Mapping[str, object]) -> Criteria:
-    """Check a `siks-penetapan/1` document (Indonesian errors) and build the criteria."""
-    if data.get("format") != FORMAT:
-        raise RuleError(f"Format kriteria tidak dikenal: {data.get('format')!r} (harus {FORMAT!r}).")
-    unknown = set(data) - {"format", "name", "version", "desil_max", "exclusions", "description"}
-    if unknown:
-        raise RuleError(f"Kriteria penetapan: kunci tidak dikenal {sorted(unknown)}.")
-    desil_max = data.get("desil_max", 5)
-    if not isinstance(desil_max, int) or isinstance(desil_max, bool) or not 1 <= desil_max <= 10:
-        raise RuleError("desil_max harus bilangan bulat 1–10.")
-    raw = data.get("exclusions") or []
-    if not isinstance(raw, list):
-        raise RuleError("exclusions harus berupa daftar aturan.")
-    rules = tuple(eligibility.rule_from_dict(r) for r in raw)
-    codes = [r.code for r in rules]
-    if len(set(codes)) != len(codes) or set(codes) & set(REASONS):
-        raise RuleError("Kode aturan pengecualian harus unik dan tidak sama dengan kode alasan bawaan.")
-    return Criteria(
-        name=str(data.get("name") or "dtks"),
-        version=str(data.get("version") or "1"),
-        desil_max=desil_max,
-        exclusions=rules,
-        description=str(data.get("description") or ""),
+class CriteriaDoc(Strict):
+    """A `siks-penetapan/1` file: the desil ceiling and the exclusion rules."""
+
+    format: Literal[FORMAT]
+    name: str = "dtks"
+    version: str = "1"
+    desil_max: int = Field(5, ge=1, le=10)
+    exclusions: list[eligibility.RuleDoc] = Field(default_factory=list)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _codes(self) -> CriteriaDoc:
+        codes = [r.code for r in self.exclusions]
+        eligibility.unique_codes(codes)
+        taken = sorted(set(codes) & set(REASONS))
+        if taken:
+            raise ValueError(f"kode aturan pengecualian sama dengan kode alasan bawaan: {', '.join(taken)}.")
+        return self
+
+
+def criteria_from_dict(data: Mapping[str, object], source: str | None = None) -> Criteria:
+    """Check a `siks-penetapan/1` document (Indonesian errors naming `source`, the path and the rule)."""
+    try:
+        doc = CriteriaDoc.model_validate(data, context={"fields": eligibility.FIELDS})
+    except ValidationError as exc:
+        raise RuleError(explain_errors(exc, data, source or "kriteria penetapan")) from None
+    raw = data.get("exclusions") or []  # conditions kept as written, like eligibility rule sets
+    rules = tuple(
+        Rule(r.code, w["when"], r.explanation, r.title) for r, w in zip(doc.exclusions, raw, strict=True)
     )
+    return Criteria(doc.name or "dtks", doc.version or "1", doc.desil_max, rules, doc.description)
 
 
 def criteria_to_dict(c: Criteria) -> dict[str, object]:
@@ -96,17 +107,13 @@ def criteria_to_dict(c: Criteria) -> dict[str, object]:
 
 
 def load_criteria(path: str | Path) -> Criteria:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RuleError(f"Kriteria {path} tidak dapat dibaca: {exc}") from exc
-    return criteria_from_dict(data)
+    return criteria_from_dict(eligibility.read_json(path, RuleError, "Kriteria"), str(path))  # type: ignore[arg-type]
 
 
 def default_criteria() -> Criteria:
     """The shipped DTKS criteria (`data/penetapan_dtks.json`)."""
     text = resources.files("siks.domain").joinpath("data/penetapan_dtks.json").read_text(encoding="utf-8")
-    return criteria_from_dict(json.loads(text))
+    return criteria_from_dict(json.loads(text), "penetapan_dtks.json")
 
 
 # -- facts and the decision ---------------------------------------------------------------------------------

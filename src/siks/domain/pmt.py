@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from statistics import NormalDist
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from siks.domain.pmt_features import FEATURES_BY_NAME, HOUSEHOLD_CODES, Kind
+from siks.domain.schema import Strict, explain_errors
 
 FORMAT = "siks-pmt/1"
 REGION_LEVELS = {"kecamatan": 6, "kabupaten": 4, "provinsi": 2}  # digits of the Kemendagri code
@@ -253,96 +257,143 @@ def to_dict(model: PmtModel) -> dict[str, object]:
     }
 
 
-def from_dict(data: Mapping[str, object]) -> PmtModel:
-    """Check and read a model; unknown variables or kinds are refused, not ignored."""
-    try:
-        return _from_dict(data)
-    except ModelError:
-        raise
-    except (TypeError, ValueError, AttributeError) as exc:  # a number that is not one, a list for an object
-        raise ModelError(f"Model tidak sah: {exc}") from exc
+_Number = Annotated[float, Field(allow_inf_nan=False)]
 
 
-def _from_dict(data: Mapping[str, object]) -> PmtModel:
-    if not isinstance(data, Mapping):
-        raise ModelError("Model harus berupa objek JSON.")
-    if data.get("format") != FORMAT:
-        raise ModelError(f"Format model tidak dikenal: {data.get('format')!r} (harus {FORMAT!r}).")
-    for key in ("name", "version", "created", "intercept", "variables"):
-        if key not in data:
-            raise ModelError(f"Model tidak lengkap: kolom {key!r} tidak ada.")
-    regions = data.get("regions") or {}
-    desil = data.get("desil") or {}
-    if not isinstance(regions, Mapping) or not isinstance(desil, Mapping):
-        raise ModelError("Kolom 'regions' dan 'desil' harus berupa objek.")
-    level = str(regions.get("level", "kecamatan"))
-    if level not in REGION_LEVELS:
-        raise ModelError(f"Tingkat wilayah {level!r} tidak dikenal (pilihan: {', '.join(REGION_LEVELS)}).")
-    variables = []
-    seen: set[str] = set()
-    for raw in data["variables"]:  # type: ignore[union-attr]
-        name = raw.get("name")
-        feature = FEATURES_BY_NAME.get(name)
+class VariableDoc(Strict):
+    """One term of a model file; its kind must be the catalog's (`pmt_features`)."""
+
+    name: str
+    kind: Kind | None = None
+    label: str = ""
+    coefficient: _Number = 0.0
+    coefficients: dict[str, _Number] = Field(default_factory=dict)
+    impute: _Number = 0.0
+
+    @model_validator(mode="after")
+    def _known(self) -> VariableDoc:
+        feature = FEATURES_BY_NAME.get(self.name)
         if feature is None:
-            raise ModelError(f"Variabel {name!r} tidak dikenal oleh siks.")
-        if raw.get("kind", feature.kind) != feature.kind or name in seen:
-            raise ModelError(f"Variabel {name!r}: jenis salah atau tercantum dua kali.")
-        seen.add(name)
-        variables.append(
-            Variable(
-                name=name,
-                kind=feature.kind,
-                coefficient=float(raw.get("coefficient", 0.0)),
-                coefficients={int(k): float(c) for k, c in (raw.get("coefficients") or {}).items()},
-                impute=float(raw.get("impute", 0.0)),
-                label=str(raw.get("label") or feature.label),
+            raise ValueError(f"Variabel {self.name!r} tidak dikenal oleh siks.")
+        if (self.kind or feature.kind) != feature.kind:
+            raise ValueError(f"Variabel {self.name!r}: jenis salah (harus {feature.kind!r}).")
+        bad = [k for k in self.coefficients if not k.lstrip("-").isdigit()]
+        if bad:
+            raise ValueError(f"Variabel {self.name!r}: kode jawaban harus bilangan bulat, bukan {bad}.")
+        return self
+
+
+class RegionsDoc(Strict):
+    level: Literal["kecamatan", "kabupaten", "provinsi"] = "kecamatan"
+    effects: dict[str, _Number] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _codes(self) -> RegionsDoc:
+        width = REGION_LEVELS[self.level]
+        if any(not k.isdigit() or len(k) != width for k in self.effects):
+            raise ValueError(
+                f"Kode wilayah pada efek wilayah harus {width} angka tanpa titik (tingkat {self.level})."
             )
+        return self
+
+
+class DesilDoc(Strict):
+    cutoffs: list[_Number] = Field(default_factory=list)
+    reference: str = ""
+
+    @field_validator("cutoffs")
+    @classmethod
+    def _nine_rising(cls, cutoffs: list[float]) -> list[float]:
+        if cutoffs and (len(cutoffs) != DESIL_COUNT - 1 or cutoffs != sorted(cutoffs)):
+            raise ValueError("Batas desil model harus 9 angka yang tidak menurun.")
+        return cutoffs
+
+
+class UncertaintyDoc(Strict):
+    residual_sd: _Number = Field(0.0, ge=0)  # σ of log consumption around the score; 0: unknown
+    catatan: str = ""  # where σ was measured (a note for people)
+
+
+class ModelDoc(Strict):
+    """A `siks-pmt/1` model file."""
+
+    format: Literal[FORMAT]
+    name: str
+    version: str
+    created: str
+    target: str = TARGET
+    provenance: dict[str, Any] = Field(default_factory=dict)
+    fit: dict[str, Any] = Field(default_factory=dict)
+    intercept: _Number
+    regions: RegionsDoc = RegionsDoc()
+    desil: DesilDoc = DesilDoc()
+    variables: list[VariableDoc]
+    wilayah: list[str] = Field(default_factory=list)
+    survey: str | None = None
+    fitted_on: dict[str, Any] | None = None
+    uncertainty: UncertaintyDoc = UncertaintyDoc()
+
+    @field_validator("wilayah")
+    @classmethod
+    def _wilayah(cls, codes: list[str]) -> list[str]:
+        digits = [w.replace(".", "") for w in codes]
+        if any(not WILAYAH_CODE.match(w) for w in digits):
+            raise ValueError("Wilayah model harus kode provinsi/kabupaten/kecamatan Kemendagri (mis. 35.09).")
+        return digits
+
+    @model_validator(mode="after")
+    def _once(self) -> ModelDoc:
+        names = [v.name for v in self.variables]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"Variabel tercantum dua kali: {', '.join(twice)}.")
+        return self
+
+
+def from_dict(data: Mapping[str, object], source: str | None = None) -> PmtModel:
+    """Check and read a model; unknown variables, kinds or keys are refused, not ignored. Errors name
+    `source` (the file), the path in it and the rule, in Indonesian."""
+    try:
+        doc = ModelDoc.model_validate(data)
+    except ValidationError as exc:
+        raise ModelError(explain_errors(exc, data, source or "model PMT")) from None
+    variables = tuple(
+        Variable(
+            name=v.name,
+            kind=FEATURES_BY_NAME[v.name].kind,
+            coefficient=v.coefficient,
+            coefficients={int(k): c for k, c in v.coefficients.items()},
+            impute=v.impute,
+            label=v.label or FEATURES_BY_NAME[v.name].label,
         )
-    effects = {str(k): float(v) for k, v in (regions.get("effects") or {}).items()}  # type: ignore[union-attr]
-    cutoffs = tuple(float(c) for c in desil.get("cutoffs") or ())  # type: ignore[union-attr]
-    if cutoffs and (len(cutoffs) != DESIL_COUNT - 1 or list(cutoffs) != sorted(cutoffs)):
-        raise ModelError("Batas desil model harus 9 angka yang tidak menurun.")
-    numbers = [float(data["intercept"]), *effects.values(), *cutoffs]  # type: ignore[arg-type]
-    numbers += [x for v in variables for x in (v.coefficient, v.impute, *v.coefficients.values())]
-    if not all(math.isfinite(x) for x in numbers):
-        raise ModelError("Model berisi angka tak hingga atau NaN.")
-    if any(not k.isdigit() or len(k) != REGION_LEVELS[level] for k in effects):
-        raise ModelError("Kode wilayah pada efek wilayah harus berupa angka tanpa titik sesuai tingkatnya.")
-    wilayah = tuple(str(w).replace(".", "") for w in data.get("wilayah") or ())  # type: ignore[union-attr]
-    if any(not WILAYAH_CODE.match(w) for w in wilayah):
-        raise ModelError("Wilayah model harus kode provinsi/kabupaten/kecamatan Kemendagri (mis. 35.09).")
-    uncertainty = data.get("uncertainty") or {}
-    if not isinstance(uncertainty, Mapping):
-        raise ModelError("Kolom 'uncertainty' harus berupa objek.")
-    residual_sd = float(uncertainty.get("residual_sd", 0.0))
-    if not math.isfinite(residual_sd) or residual_sd < 0:
-        raise ModelError("Simpangan baku sisaan model harus angka ≥ 0.")
+        for v in doc.variables
+    )
     return PmtModel(
-        name=str(data["name"]),
-        version=str(data["version"]),
-        created=str(data["created"]),
-        intercept=float(data["intercept"]),  # type: ignore[arg-type]
-        variables=tuple(variables),
-        region_level=level,
-        region_effects=effects,
-        target=str(data.get("target", TARGET)),
-        provenance=dict(data.get("provenance") or {}),  # type: ignore[arg-type]
-        fit=dict(data.get("fit") or {}),  # type: ignore[arg-type]
-        desil_cutoffs=cutoffs,
-        desil_reference=str(desil.get("reference") or ""),
-        wilayah=wilayah,
-        survey=str(data.get("survey") or ""),
-        fitted_on=dict(data.get("fitted_on") or {}),  # type: ignore[arg-type]
-        residual_sd=residual_sd,
+        name=doc.name,
+        version=doc.version,
+        created=doc.created,
+        intercept=doc.intercept,
+        variables=variables,
+        region_level=doc.regions.level,
+        region_effects=dict(doc.regions.effects),
+        target=doc.target,
+        provenance=doc.provenance,
+        fit=doc.fit,
+        desil_cutoffs=tuple(doc.desil.cutoffs),
+        desil_reference=doc.desil.reference,
+        wilayah=tuple(doc.wilayah),
+        survey=doc.survey or "",
+        fitted_on=doc.fitted_on or {},
+        residual_sd=doc.uncertainty.residual_sd,
     )
 
 
 def load(path: str | Path) -> PmtModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"Model {path} tidak dapat dibaca: {exc}") from exc
-    return from_dict(data)
+    return from_dict(data, str(path))
 
 
 def save(model: PmtModel, path: str | Path) -> None:
@@ -352,4 +403,4 @@ def save(model: PmtModel, path: str | Path) -> None:
 def default_model() -> PmtModel:
     """The model shipped with siks (`data/pmt_default.json`; its provenance is inside the file)."""
     text = resources.files("siks.domain").joinpath("data/pmt_default.json").read_text(encoding="utf-8")
-    return from_dict(json.loads(text))
+    return from_dict(json.loads(text), "pmt_default.json")

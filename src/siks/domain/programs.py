@@ -24,10 +24,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
 
 from siks.domain import eligibility, finding_catalog
 from siks.domain.eligibility import RuleError, Subject
 from siks.domain.penetapan import region_fields
+from siks.domain.schema import Strict, explain_errors
 
 FORMAT = "siks-program/1"
 UNITS = ("keluarga", "anggota")
@@ -39,9 +43,6 @@ EXTRA_FIELDS: dict[str, tuple[str, str]] = {
     "dtks": ("bool", "Termasuk DTKS dalam penetapan"),
     "meninggal": ("bool", "Tercatat meninggal (keberadaan 2 atau temuan Dukcapil)"),
 }
-# A field of the same type in eligibility.FIELDS: an extra-field leaf is checked as if it named this one,
-# so value and operator checks are the eligibility module's own.
-_SAME_TYPE = {"int": "umur", "float": "skor_pmt", "text": "kode_desa", "bool": "disabilitas"}
 
 # Regsosek 413 codes of the level being attended (docs/domain-facts.md §1.1).
 JENJANG = {**dict.fromkeys(range(1, 6), "SD"), **dict.fromkeys(range(6, 11), "SMP"),
@@ -111,97 +112,117 @@ def _fill(cond, params: Mapping[str, object], where: str):
     return cond
 
 
+def fields() -> dict[str, tuple[str, str]]:
+    """The fields a program condition may name: the eligibility fields and EXTRA_FIELDS."""
+    return {**eligibility.FIELDS, **EXTRA_FIELDS}
+
+
 def check_condition(cond: object, where: str, in_member: bool = False, depth: int = 0) -> None:
-    """The eligibility checker, extended with EXTRA_FIELDS (Indonesian RuleError on any fault)."""
-    if not isinstance(cond, Mapping) or not cond:
-        raise RuleError(f"{where}: kondisi harus berupa objek.")
-    if depth > eligibility.MAX_DEPTH:
-        raise RuleError(f"{where}: kondisi terlalu dalam.")
-    keys = set(cond)
-    if keys in ({"and"}, {"or"}):
-        (op,) = keys
-        if not isinstance(cond[op], list) or not cond[op]:
-            raise RuleError(f"{where}.{op}: harus berupa daftar kondisi yang tidak kosong.")
-        for i, part in enumerate(cond[op]):
-            check_condition(part, f"{where}.{op}[{i}]", in_member, depth + 1)
-    elif keys == {"not"}:
-        check_condition(cond["not"], f"{where}.not", in_member, depth + 1)
-    elif "any_member" in keys:
-        if keys != {"any_member", "when"} or in_member or cond["any_member"] not in eligibility.MEMBER_SCOPES:
-            raise RuleError(f"{where}: any_member membutuhkan 'any_member' (keluarga/ruta) dan 'when'.")
-        check_condition(cond["when"], f"{where}.when", True, depth + 1)
-    elif cond.get("field") in EXTRA_FIELDS:
-        stand_in = _SAME_TYPE[EXTRA_FIELDS[cond["field"]][0]]
-        eligibility.check_condition({**cond, "field": stand_in}, where, depth, in_member)
-    else:
-        eligibility.check_condition(cond, where, depth, in_member)
+    """The eligibility checker over the program fields (Indonesian RuleError on any fault)."""
+    eligibility.check_condition(cond, where, depth, in_member, fields())
 
 
-def _int_or_none(value, where: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RuleError(f"{where}: harus bilangan bulat ≥ 0.")
-    return value
+_Count = Annotated[int, Field(ge=0)]
 
 
-def program_from_dict(data: Mapping[str, object], overrides: Mapping[str, object] | None = None) -> Program:
-    """Check a `siks-program/1` document and build the program; `overrides` replace `params` values."""
-    if data.get("format") != FORMAT:
-        raise RuleError(f"Format program tidak dikenal: {data.get('format')!r} (harus {FORMAT!r}).")
-    code = str(data.get("code") or "")
-    if not code:
-        raise RuleError("Program harus punya 'code'.")
-    params = {**dict(data.get("params") or {}), **dict(overrides or {})}  # type: ignore[arg-type]
-    unknown_params = set(overrides or {}) - set(data.get("params") or {})  # type: ignore[arg-type]
+class ComponentDoc(Strict):
+    """One PKH-style component: who counts for it (one person), its yearly amount and its cap."""
+
+    code: str = Field(min_length=1)
+    label: str = ""
+    amount: _Count = 0
+    max: _Count | None = None
+    when: eligibility.Condition
+
+    @model_validator(mode="after")
+    def _one_person(self) -> ComponentDoc:
+        eligibility.member_only(self.when)
+        return self
+
+
+class PengurusDoc(Strict):
+    min_age: _Count = 17
+    invalid_findings: list[str] | None = None
+    prefer: list[eligibility.Condition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_person(self) -> PengurusDoc:
+        for cond in self.prefer:
+            eligibility.member_only(cond)
+        return self
+
+
+class ProgramDoc(Strict):
+    """A `siks-program/1` document, after its `{"param": NAME}` values are filled."""
+
+    format: Literal[FORMAT]
+    code: str = Field(min_length=1)
+    name: str = ""
+    title: str = ""
+    version: str = "1"
+    unit: Literal["keluarga", "anggota"] = "keluarga"
+    provenance: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)
+    eligible: eligibility.Condition
+    require_component: bool = False
+    max_components: _Count | None = None
+    components: list[ComponentDoc] = Field(default_factory=list)
+    amount_per_year: _Count | None = None
+    quota: dict[str, _Count] = Field(default_factory=dict)
+    pengurus: PengurusDoc = PengurusDoc()
+
+    @model_validator(mode="after")
+    def _unique(self) -> ProgramDoc:
+        eligibility.unique_codes([c.code for c in self.components], "komponen")
+        return self
+
+
+def program_from_dict(
+    data: Mapping[str, object], overrides: Mapping[str, object] | None = None, source: str | None = None
+) -> Program:
+    """Check a `siks-program/1` document and build the program; `overrides` replace `params` values.
+    Errors name `source` (the file), the path in the document and the rule, in Indonesian."""
+    code = str(data.get("code") or "") if isinstance(data, Mapping) else ""
+    source = source or f"program {code or '?'}"
+    if not isinstance(data, Mapping):
+        raise RuleError(f"{source}: program harus berupa objek JSON.")
+    declared = data.get("params") or {}
+    unknown_params = set(overrides or {}) - set(declared if isinstance(declared, Mapping) else {})
     if unknown_params:
-        raise RuleError(f"Program {code}: parameter tidak dikenal {sorted(unknown_params)}.")
-    unit = data.get("unit", "keluarga")
-    if unit not in UNITS:
-        raise RuleError(f"Program {code}: unit harus keluarga atau anggota.")
-    eligible = _fill(data.get("eligible"), params, f"{code}.eligible")
-    check_condition(eligible, f"program {code}.eligible")
-    components = []
-    for i, raw in enumerate(data.get("components") or []):  # type: ignore[union-attr]
-        where = f"program {code}.components[{i}]"
-        when = _fill(raw.get("when"), params, where)
-        check_condition(when, where, in_member=True)
-        amount = _int_or_none(_fill(raw.get("amount"), params, where), where)
-        components.append(
-            Component(
-                str(raw["code"]),
-                str(raw.get("label") or raw["code"]),
-                amount or 0,
-                when,
-                _int_or_none(_fill(raw.get("max"), params, where), where),
-            )  # fmt: skip
-        )
-    raw_p = dict(data.get("pengurus") or {})  # type: ignore[arg-type]
-    prefer = tuple(_fill(c, params, f"{code}.pengurus") for c in raw_p.get("prefer") or [])
-    for i, c in enumerate(prefer):
-        check_condition(c, f"program {code}.pengurus.prefer[{i}]", in_member=True)
-    quota = {str(k): int(v) for k, v in dict(data.get("quota") or {}).items()}  # type: ignore[arg-type]
+        raise RuleError(f"{source}: parameter tidak dikenal {sorted(unknown_params)}.")
+    params = {**(declared if isinstance(declared, Mapping) else {}), **dict(overrides or {})}
+    filled = {
+        k: (v if k in ("params", "provenance") else _fill(v, params, f"{source}: {k}"))
+        for k, v in data.items()
+    }
+    try:
+        doc = ProgramDoc.model_validate(filled, context={"fields": fields()})
+    except ValidationError as exc:
+        raise RuleError(explain_errors(exc, filled, source)) from None
+    components = tuple(
+        Component(c.code, c.label or c.code, c.amount, raw["when"], c.max)
+        for c, raw in zip(doc.components, filled.get("components") or [], strict=True)
+    )
+    pengurus = filled.get("pengurus") or {}
     return Program(
-        code=code,
-        name=str(data.get("name") or code.upper()),
-        version=str(data.get("version") or "1"),
-        unit=str(unit),
-        eligible=eligible,
-        components=tuple(components),
-        require_component=bool(data.get("require_component", False)),
-        max_components=_int_or_none(
-            _fill(data.get("max_components"), params, code), f"{code}.max_components"
-        ),
-        amount_per_year=_int_or_none(data.get("amount_per_year"), f"{code}.amount_per_year"),
+        code=doc.code,
+        name=doc.name or doc.code.upper(),
+        version=doc.version or "1",
+        unit=doc.unit,
+        eligible=filled["eligible"],
+        components=components,
+        require_component=doc.require_component,
+        max_components=doc.max_components,
+        amount_per_year=doc.amount_per_year,
         params=params,
-        quota=quota,
+        quota=dict(doc.quota),
         pengurus=PengurusRule(
-            min_age=int(raw_p.get("min_age", 17)),
-            invalid_findings=tuple(raw_p.get("invalid_findings") or INVALID_ADMINDUK),
-            prefer=prefer,
+            min_age=doc.pengurus.min_age,
+            invalid_findings=tuple(doc.pengurus.invalid_findings or INVALID_ADMINDUK),
+            prefer=tuple(pengurus.get("prefer") or ()),
         ),
-        title=str(data.get("title") or ""),
-        provenance=dict(data.get("provenance") or {}),  # type: ignore[arg-type]
+        title=doc.title,
+        provenance=doc.provenance,
     )
 
 
@@ -218,16 +239,13 @@ def default_program(code: str, overrides: Mapping[str, object] | None = None) ->
     """A shipped program (pkh, bpnt, pbi_jk) with optional parameter overrides."""
     for doc in _documents():
         if doc["code"] == code:
-            return program_from_dict(doc, overrides)
+            return program_from_dict(doc, overrides, f"programs.json: program {code}")
     raise RuleError(f"Program '{code}' tidak dikenal. Pilihan: {', '.join(program_codes())}.")
 
 
 def load_program(path: str | Path, overrides: Mapping[str, object] | None = None) -> Program:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RuleError(f"Program {path} tidak dapat dibaca: {exc}") from exc
-    return program_from_dict(data, overrides)
+    data = eligibility.read_json(path, RuleError, "Program")
+    return program_from_dict(data, overrides, str(path))  # type: ignore[arg-type]
 
 
 def parse_params(pairs: Iterable[str]) -> dict[str, object]:
