@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from siks.devtools.pgserver import TemporaryPostgres
 from siks.domain import template as T
+from siks.domain.status import ImportStatus
 from siks.registry import sample
 from siks.registry.importer import import_file
 from siks.store.db import make_engine, upgrade
@@ -203,7 +204,7 @@ def run_import(url: str, path: Path) -> tuple[float, dict]:
     t0 = time.perf_counter()
     result = import_file(engine, path, "bench")
     seconds = time.perf_counter() - t0
-    assert result.status == "imported", result.errors[:3]
+    assert result.status == ImportStatus.DIMUAT, result.errors[:3]
     with engine.connect() as conn:
         members = conn.execute(text("SELECT count(*) FROM member")).scalar_one()
     assert members == result.rows, (members, result.rows)

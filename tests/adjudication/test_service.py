@@ -104,7 +104,7 @@ def test_same_person_may_propose_dropping_one(wf_session, wf_seed, user, finding
         "35.09.15.2002",
         wf_seed.members["RB-2"],
     )
-    assert u.payload["duplicate_of"] == "R1-K1-2" and (u.status, u.channel) == ("draft", "verval")
+    assert u.payload["duplicate_of"] == "R1-K1-2" and (u.status, u.channel) == ("draf", "verval")
 
 
 @pytest.mark.parametrize("name", ["auditor", "pusat", "prov", "desa", "pengesah"])

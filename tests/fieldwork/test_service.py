@@ -88,7 +88,7 @@ def test_visit_writes_results_assessment_and_usulan(wf_session, wf_seed, user):
         "nonaktif",
         "pindah",
         "verval",
-        "draft",
+        "draf",
         m3,
     )
     assert wf_session.get(Member, m3).status == "aktif"  # only an accepted usulan changes the registry

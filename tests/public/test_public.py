@@ -138,7 +138,7 @@ def _member_id(session, p, ref):
 def test_sanggah_enters_the_workflow_at_desa(wf_session, wf_seed, p):
     row = _sanggah(wf_session, _member_id(wf_session, p, "R1-K1-1"))
     u = wf_session.get(Usulan, row.usulan_id)
-    assert (u.kind, u.subkind, u.status, u.level, u.channel) == ("sanggah", "mampu", "draft", "desa", "warga")
+    assert (u.kind, u.subkind, u.status, u.level, u.channel) == ("sanggah", "mampu", "draf", "desa", "warga")
     assert u.desa_code == DESA and u.target_entity == "household" and u.target_id == wf_seed.households["R1"]
     assert u.payload["lat"] == -8.16 and row.photo_id is not None and len(row.tracking_code) == 10
     died = _sanggah(wf_session, _member_id(wf_session, p, "R3-K1-2"), alasan_kode="meninggal")

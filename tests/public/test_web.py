@@ -122,7 +122,7 @@ def test_sanggah_from_a_search(web, in_force, sqlite_engine):
     code = re.search(r'id="kode">([A-Z0-9]+)<', ok.text).group(1)
     with Session(sqlite_engine) as s:
         u = s.query(Usulan).filter_by(kind="sanggah", channel="warga").order_by(Usulan.id.desc()).first()
-        assert (u.level, u.status, u.desa_code) == ("desa", "draft", DESA)
+        assert (u.level, u.status, u.desa_code) == ("desa", "draf", DESA)
     lacak = c.get("/cek/lacak")
     tracked = c.post("/cek/lacak", data={"kode": code, "csrf_token": token(lacak.text)})
     assert "Draf" in tracked.text

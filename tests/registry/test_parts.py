@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from siks.domain.instruments import DEFAULT_INSTRUMENT
+from siks.domain.status import ImportStatus
 from siks.registry import loader, parts, readers, sample
 from siks.registry.importer import _dictionary_columns, _merged, _PartChecker, import_file
 from siks.registry.validation import reference_validate
@@ -109,7 +110,7 @@ def test_import_in_parts_writes_every_record_once(engine, tmp_path, small_parts)
     path = sample.write_csv(table, tmp_path / "p.csv")
     before = table_counts(engine)
     result = import_file(engine, path, "tester")
-    assert result.status == "imported", result.errors[:3]
+    assert result.status == ImportStatus.DIMUAT, result.errors[:3]
     after = table_counts(engine)
     assert after["member"] - before["member"] == result.inserted == 300
     assert after["household"] - before["household"] == len(set(table.column("id_ruta").to_pylist()))
@@ -130,7 +131,7 @@ def test_import_in_parts_writes_every_record_once(engine, tmp_path, small_parts)
         ids = [r[0] for r in conn.execute(text("SELECT id FROM member ORDER BY id"))]
     assert tuple(batch) == (300, 300, len(result.warnings))
     assert len(ids) == len(set(ids))
-    assert import_file(engine, path, "tester", force=True).status == "unchanged"
+    assert import_file(engine, path, "tester", force=True).status == ImportStatus.TIDAK_BERUBAH
 
 
 def test_an_error_in_the_last_part_writes_nothing_and_reports_everything(engine, tmp_path, small_parts):
@@ -146,7 +147,7 @@ def test_an_error_in_the_last_part_writes_nothing_and_reports_everything(engine,
         w.writerows(records)
     before = table_counts(engine)
     result = import_file(engine, path, "tester")
-    assert result.status == "rejected"
+    assert result.status == ImportStatus.DITOLAK
     assert [(i.code, i.rows) for i in result.errors] == [("DATE_INVALID", (7,)), ("NIK_FORMAT", (301,))]
     assert result.warnings  # the warnings of every part are reported too
     assert table_counts(engine) == before
@@ -164,14 +165,14 @@ def test_an_error_in_the_last_part_writes_nothing_and_reports_everything(engine,
 def test_updates_in_parts_are_matched_and_audited(engine, tmp_path, small_parts):
     table = sample.rows(200, seed=33, prefix="P3")
     first = import_file(engine, sample.write_csv(table, tmp_path / "a.csv"), "tester")
-    assert first.status == "imported"
+    assert first.status == ImportStatus.DIMUAT
     names = table.column("nama").to_pylist()
     changed = [0, 77, 150, 199]  # rows in different parts
     for i in changed:
         names[i] = f"{names[i]} BARU"
     table = table.set_column(table.column_names.index("nama"), "nama", pa.array(names))
     result = import_file(engine, sample.write_csv(table, tmp_path / "b.csv"), "tester")
-    assert (result.status, result.inserted, result.updated) == ("imported", 0, len(changed))
+    assert (result.status, result.inserted, result.updated) == (ImportStatus.DIMUAT, 0, len(changed))
     with engine.connect() as conn:
         audited = conn.execute(
             text(
@@ -196,9 +197,9 @@ def test_only_empty_tables_lose_their_indexes_while_loading(engine, tmp_path, sm
     monkeypatch.setattr(loader.Bulk, "bulk_load", spy)
     small = sample.write_csv(sample.rows(60, seed=34, prefix="P4"), tmp_path / "s.csv")
     big = sample.write_csv(sample.rows(300, seed=35, prefix="P5"), tmp_path / "b.csv")
-    assert import_file(engine, small, "tester").status == "imported"
+    assert import_file(engine, small, "tester").status == ImportStatus.DIMUAT
     result = import_file(engine, big, "tester")  # five times the registry, but the registry is not empty
-    assert result.status == "imported" and result.inserted == 300
+    assert result.status == ImportStatus.DIMUAT and result.inserted == 300
     assert dropped == [
         sorted(["household", "family", "family_kk", "member", "assessment", "assessment_member"])
     ]

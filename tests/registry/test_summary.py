@@ -7,6 +7,7 @@ from collections import Counter
 
 from siks.domain.kk import check_kk
 from siks.domain.nik import check_nik
+from siks.domain.status import ImportStatus
 from siks.registry import sample
 from siks.registry.importer import import_file
 from siks.registry.summary import kecamatan_summary
@@ -17,7 +18,7 @@ def test_summary_matches_the_imported_file(engine, tmp_path):
     result = import_file(
         engine, sample.write_csv(sample.rows(80, seed=4, warning_rate=0.2), tmp_path / "d.csv"), "uji"
     )
-    assert result.status == "imported"
+    assert result.status == ImportStatus.DIMUAT
 
     expected_members = Counter(r["kode_desa"][:8] for r in rows)
     expected_households = Counter(

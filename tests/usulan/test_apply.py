@@ -194,7 +194,7 @@ def test_citizen_sanggah_through_the_channel(wf_session, wf_seed, user, tmp_path
         payload={"alasan": "Punya mobil dan toko", "lat": "-8.17", "lon": "113.65"},
     )  # fmt: skip
     u = service.create_from_channel(wf_session, **args)
-    assert (u.status, u.level, u.channel, u.created_by_id) == ("draft", "desa", "warga", None)
+    assert (u.status, u.level, u.channel, u.created_by_id) == ("draf", "desa", "warga", None)
     assert service.create_from_channel(wf_session, **args).id == u.id  # a retry is the same usulan
     with pytest.raises(NotFound):  # only someone in the same desa
         service.create_from_channel(

@@ -19,7 +19,7 @@ from workflow_support import BY_ROLE, USERS, forced_usulan
 
 WF = Workflow("pusat")
 LEVELS = ("desa", "kecamatan", "kabupaten", "provinsi", "pusat")
-ENTRY = {"desa": "draft", "kecamatan": "diajukan", "kabupaten": "diverifikasi", "provinsi": "disahkan",
+ENTRY = {"desa": "draf", "kecamatan": "diajukan", "kabupaten": "diverifikasi", "provinsi": "disahkan",
          "pusat": "diteruskan"}  # fmt: skip
 FORWARD = {"desa": ("ajukan", "diajukan"), "kecamatan": ("verifikasi", "diverifikasi"),
            "kabupaten": ("sahkan", "disahkan"), "provinsi": ("teruskan", "diteruskan"),
@@ -42,7 +42,7 @@ def expected(source: str, level: str, action: str, role: str):
     if action == FORWARD[level][0]:
         if role not in MAY_FORWARD[level]:
             return Forbidden, None
-        if source == "draft":  # a draft goes up only with its batch and berita acara
+        if source == "draf":  # a draft goes up only with its batch and berita acara
             return Invalid, None
         return None, (FORWARD[level][1], LEVELS[i + 1] if i + 1 < len(LEVELS) else None)
     if action == "tolak" or (action == "kembalikan" and i > 0):
@@ -87,7 +87,7 @@ def test_out_of_scope_is_not_found(wf_session, wf_seed, user, outsider, source, 
     assert u.id not in [x.id for x in service.search(wf_session, user(outsider)).items]
 
 
-@pytest.mark.parametrize(("source", "level"), [p for p in POSITIONS if p[0] != "draft"])
+@pytest.mark.parametrize(("source", "level"), [p for p in POSITIONS if p[0] != "draf"])
 def test_stale_version_is_a_conflict(wf_session, wf_seed, user, source, level):
     u = forced_usulan(wf_session, wf_seed, source, level)
     actor = user(BY_ROLE[sorted(MAY_FORWARD[level])[0]])

@@ -28,7 +28,7 @@ SPEC = {
     "pusat": ({"pusat"}, {"pusat"}),
 }
 ENTRY = {
-    "desa": "draft",
+    "desa": "draf",
     "kecamatan": "diajukan",
     "kabupaten": "diverifikasi",
     "provinsi": "disahkan",
@@ -87,7 +87,7 @@ def test_return_and_refusal_need_a_note(action):
 
 
 def test_forward_needs_no_note():
-    assert WF.step("draft", "desa", "ajukan", "operator_desa", None).target == Status.DIAJUKAN
+    assert WF.step("draf", "desa", "ajukan", "operator_desa", None).target == Status.DIAJUKAN
 
 
 @pytest.mark.parametrize("status", ["diterima", "ditolak"])
@@ -121,13 +121,13 @@ def test_every_open_state_has_a_way_forward_and_a_way_out():
 
 
 def test_only_the_desa_operator_edits_drafts_and_returned_usulan():
-    assert can_edit("draft", "desa", "operator_desa")
+    assert can_edit("draf", "desa", "operator_desa")
     assert can_edit("dikembalikan", "desa", "operator_desa")
     assert not can_edit("dikembalikan", "kecamatan", "operator_desa")
     assert not can_edit("diajukan", "kecamatan", "operator_kecamatan")
-    assert not can_edit("draft", "desa", "enumerator")
+    assert not can_edit("draf", "desa", "enumerator")
 
 
 def test_unknown_action():
     with pytest.raises(InvalidTransition):
-        WF.step("draft", "desa", "hapus", "operator_desa", None)
+        WF.step("draf", "desa", "hapus", "operator_desa", None)

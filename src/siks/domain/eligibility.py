@@ -36,9 +36,8 @@ from pydantic import (
     model_validator,
 )
 
-from siks.domain.schema import TAG, Strict, explain_errors
-
 from siks.domain import finding_catalog
+from siks.domain.schema import TAG, Strict, explain_errors
 
 FORMAT = "siks-rules/1"
 FieldType = Literal["int", "float", "text", "bool"]

@@ -31,9 +31,7 @@ MEMBER_NONAKTIF = {2: "meninggal", 3: "pindah", 4: "pindah", 6: "tidak_ditemukan
 MEMBER_SKIPS = frozenset({2, 3, 4, 6})
 HOUSEHOLD_ANSWERED = frozenset({1, 4})
 
-TASK_OPEN = "ditugaskan"
-TASK_DONE = "selesai"
-TASK_STATUS_LABEL = {TASK_OPEN: "Belum dikunjungi", TASK_DONE: "Selesai"}
+# A task's status is `siks.domain.status.TaskStatus` (ditugaskan → selesai).
 
 
 def check_visit(result: int, members: dict[int, int]) -> list[str]:

@@ -17,7 +17,7 @@ from siks.domain.roles import LEVEL_LABEL, LEVELS, Level
 
 
 class Status(StrEnum):
-    DRAFT = "draft"
+    DRAF = "draf"
     DIAJUKAN = "diajukan"
     DIVERIFIKASI = "diverifikasi"
     DISAHKAN = "disahkan"
@@ -28,7 +28,7 @@ class Status(StrEnum):
 
 
 STATUS_LABEL = {
-    Status.DRAFT: "Draf",
+    Status.DRAF: "Draf",
     Status.DIAJUKAN: "Diajukan desa",
     Status.DIVERIFIKASI: "Diverifikasi kecamatan",
     Status.DISAHKAN: "Disahkan kabupaten",
@@ -131,7 +131,7 @@ class NoteRequired(WorkflowError):
 def _entry_status(level: Level) -> Status:
     """The state in which an usulan arrives at `level` from below."""
     if level is Level.DESA:
-        return Status.DRAFT
+        return Status.DRAF
     return FORWARD[LEVELS[LEVELS.index(level) - 1]][1]
 
 
@@ -222,6 +222,6 @@ def can_edit(status: Status | str, level: Level | str | None, role: str) -> bool
     return (
         level is not None
         and Level(level) is Level.DESA
-        and Status(status) in (Status.DRAFT, Status.DIKEMBALIKAN)
+        and Status(status) in (Status.DRAF, Status.DIKEMBALIKAN)
         and role in DRAFT_ROLES
     )

@@ -27,14 +27,13 @@ from siks.domain.fieldwork import (
     HOUSEHOLD_NONAKTIF,
     MEMBER_NONAKTIF,
     MEMBER_SKIPS,
-    TASK_DONE,
-    TASK_OPEN,
     check_visit,
     clean_answers,
     household_fields,
     member_fields,
 )
 from siks.domain.instruments import REGSOSEK2022_K
+from siks.domain.status import TaskStatus
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.scope import Scope
 from siks.store.base import utcnow
@@ -107,8 +106,8 @@ def assign(
     if not ids:
         raise Invalid("Tidak ada rumah tangga aktif di wilayah yang dipilih.")
     tasks = session.scalars(select(FieldTask).where(FieldTask.household_id.in_(ids))).all()
-    open_by_household = {t.household_id: t for t in tasks if t.status == TASK_OPEN}
-    done = {t.household_id for t in tasks if t.status == TASK_DONE}
+    open_by_household = {t.household_id: t for t in tasks if t.status == TaskStatus.DITUGASKAN}
+    done = {t.household_id for t in tasks if t.status == TaskStatus.SELESAI}
     created = moved = 0
     for hid in ids:
         task = open_by_household.get(hid)
@@ -156,7 +155,9 @@ def _heads(session: Session, household_ids: list[int]) -> dict[int, str]:
     return heads
 
 
-def my_tasks(session: Session, user, status: str | None = TASK_OPEN, limit: int = 200) -> list[TaskRow]:
+def my_tasks(
+    session: Session, user, status: str | None = TaskStatus.DITUGASKAN, limit: int = 200
+) -> list[TaskRow]:
     """The enumerator's households, in walking order (dusun, RW, RT, address)."""
     stmt = (
         select(FieldTask, Household)
@@ -249,7 +250,7 @@ def record_visit(
         raise NotFound()
     if version is None or int(version) != task.version:
         raise Conflict()
-    if task.status != TASK_OPEN:
+    if task.status != TaskStatus.DITUGASKAN:
         raise Invalid("Kunjungan rumah tangga ini sudah dicatat.")
     household = session.get(Household, task.household_id)
     members = {m.id: m for m in active_members(household)}
@@ -281,7 +282,7 @@ def record_visit(
             session, user, task, household, clean, clean_members, keberadaan, visited_on
         )
     before = {"status": task.status, "result": task.result}
-    task.status, task.result, task.visited_on, task.note = TASK_DONE, result, visited_on, note
+    task.status, task.result, task.visited_on, task.note = TaskStatus.SELESAI, result, visited_on, note
     task.completed_at, task.assessment_id = utcnow(), assessment_id
     try:
         session.flush()

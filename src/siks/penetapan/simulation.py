@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from siks.domain import pmt, pmt_features, wilayah
 from siks.domain import programs as rules
 from siks.domain.penetapan import Criteria, criteria_to_dict, decide, member_status
+from siks.domain.status import TaskStatus
 from siks.errors import Forbidden, Invalid
 from siks.penetapan import service, sources
 from siks.penetapan.sources import ScoreTable
@@ -78,7 +79,7 @@ def truth_from_fieldwork(session: Session, scope: Scope, scores: ScoreTable) -> 
     latest = (
         select(func.max(FieldTask.id))
         .join(Household, Household.id == FieldTask.household_id)
-        .where(FieldTask.status == "selesai", scope.where(Household.desa_code))
+        .where(FieldTask.status == TaskStatus.SELESAI, scope.where(Household.desa_code))
         .group_by(FieldTask.household_id)
     )
     tasks = session.execute(

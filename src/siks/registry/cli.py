@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
+from siks.domain.status import ImportStatus
 
 console = Console()
 INSTRUMENT_HELP = f"Instrumen pendataan: {' atau '.join(INSTRUMENTS)}."
@@ -75,13 +76,13 @@ def import_cmd(
     if report is not None:
         write_report(report, result.issues)
         console.print(f"Laporan ditulis ke {report}.")
-    if result.status == "already_imported":
+    if result.status == ImportStatus.SUDAH_DIMUAT:
         console.print(
             f"Berkas {result.file_name} sudah pernah diimpor (batch {result.previous_batch_id}, "
             "sha256 sama); tidak ada yang diubah. Gunakan --force untuk memeriksa ulang."
         )
         return
-    if result.status == "rejected":
+    if result.status == ImportStatus.DITOLAK:
         print_issues(console, result.errors, title=f"Galat pada {result.file_name}")
         if result.warnings:
             console.print(f"Juga ada {len(result.warnings):,} peringatan.")
@@ -90,7 +91,7 @@ def import_cmd(
         )
         raise typer.Exit(1)
     print_issues(console, result.warnings, title=f"Peringatan pada {result.file_name}", limit=20)
-    if result.status == "unchanged":
+    if result.status == ImportStatus.TIDAK_BERUBAH:
         console.print(f"Tidak ada perubahan: {result.unchanged:,} baris sudah sama dengan registri.")
         return
     console.print(

@@ -27,7 +27,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -52,6 +51,7 @@ from siks.audit import jsonable, register_entity_scope
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.issues import Issue
+from siks.domain.status import ImportStatus
 from siks.registry import kk, parts, readers
 from siks.registry.entities import MEMBER_COLUMNS, build_plan
 from siks.registry.loader import BULK_MIN_ROWS, Bulk
@@ -69,7 +69,6 @@ from siks.store.models.registry import (
     ImportBatch,
 )
 
-Status = Literal["imported", "unchanged", "already_imported", "rejected"]
 DateOrder = Literal["hari-bulan", "bulan-hari"]
 DATE_ORDERS = ("hari-bulan", "bulan-hari")
 _MAX_VALUE_CHARS = 200  # an issue's value is cut to this: the report never copies an oversized cell whole
@@ -99,7 +98,7 @@ class ImportResult:
     file_name: str
     sha256: str
     instrument: str
-    status: Status
+    status: ImportStatus
     rows: int = 0
     inserted: int = 0
     updated: int = 0
@@ -120,7 +119,7 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != "rejected"
+        return self.status != ImportStatus.DITOLAK
 
 
 def default_actor() -> str:
@@ -248,16 +247,18 @@ def import_file(
         hint = header_hint(bad.preview, instrument) if bad.preview else None
         if hint:
             issues.insert(0, _header_issue(hint))
-        return ImportResult(path.name, digest, instrument, "rejected", issues=_short_values(issues))
+        return ImportResult(path.name, digest, instrument, ImportStatus.DITOLAK, issues=_short_values(issues))
     timings["read"] = time.perf_counter() - t0
-    result = ImportResult(raw.file_name, raw.sha256, instrument, "rejected", rows=raw.n_rows, timings=timings)
+    result = ImportResult(
+        raw.file_name, raw.sha256, instrument, ImportStatus.DITOLAK, rows=raw.n_rows, timings=timings
+    )
     _upper_case_ids(raw)
     date_issues = date_order_issues(raw, instrument, date_order)
 
     if not force:
         previous = _previous_batch(engine, raw.sha256)
         if previous is not None:
-            result.status, result.previous_batch_id = "already_imported", previous
+            result.status, result.previous_batch_id = ImportStatus.SUDAH_DIMUAT, previous
             return result
 
     header_issues = check_headers(raw, instrument) + date_issues
@@ -526,10 +527,10 @@ def _write(
             applied.finish([i for i in result.issues if not i.is_error], raw.n_rows)
             result.counts = applied.counts
             if applied.inserted == 0 and applied.updated == 0:
-                result.status = "unchanged"
+                result.status = ImportStatus.TIDAK_BERUBAH
                 result.unchanged = applied.unchanged
                 raise _NothingChanged
-            result.status = "imported"
+            result.status = ImportStatus.DIMUAT
             result.batch_id = applied.batch_id
             result.inserted, result.updated = applied.inserted, applied.updated
             result.unchanged = applied.unchanged

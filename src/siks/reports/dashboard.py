@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
+from siks.domain.status import TaskStatus
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs
@@ -123,7 +124,7 @@ def verval_progress(session: Session, scope: Scope) -> Series:
     open_: Counter[str] = Counter()
     for desa, status, n in rows:
         key = ".".join((desa or "-").split(".")[:depth])
-        (done if status == "selesai" else open_)[key] += n
+        (done if status == TaskStatus.SELESAI else open_)[key] += n
     keys = sorted(done.keys() | open_.keys())
     labels = [(wilayah.get(k).name if wilayah.get(k) else k) for k in keys]
     return Series("Kemajuan verval lapangan", labels, {"Selesai": [done[k] for k in keys],

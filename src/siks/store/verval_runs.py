@@ -10,10 +10,11 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from siks.domain.status import RunStatus
 from siks.errors import Invalid
 from siks.store.models.verval import VervalRun
 
-FINISHED = "selesai"
+FINISHED = RunStatus.SELESAI
 
 
 def _finished() -> Select:

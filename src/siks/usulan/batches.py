@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
+from siks.domain.status import BatchStatus
 from siks.domain.usulan import DRAFT_ROLES, Action, Status, Workflow
 from siks.domain.usulan_kinds import KIND_LABEL, Kind
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
@@ -54,12 +55,14 @@ def batch_usulan(session: Session, user, batch_id: int) -> tuple[UsulanBatch, li
 
 def loose_drafts(session: Session, user, batch: UsulanBatch) -> list[Usulan]:
     """The desa's drafts in no batch yet, which a desa operator may add to this (draft) batch."""
-    if batch.status != "draft" or user.role not in DRAFT_ROLES:
+    if batch.status != BatchStatus.DRAF or user.role not in DRAFT_ROLES:
         return []
     return list(
         session.scalars(
             select(Usulan)
-            .where(Usulan.desa_code == batch.desa_code, Usulan.status == "draft", Usulan.batch_id.is_(None))
+            .where(
+                Usulan.desa_code == batch.desa_code, Usulan.status == Status.DRAF, Usulan.batch_id.is_(None)
+            )
             .order_by(Usulan.id)
         )
     )
@@ -73,7 +76,7 @@ def list_batches(session: Session, user, page: int = 1, per_page: int = 20) -> P
 
 
 def require_draft(batch: UsulanBatch) -> None:
-    if batch.status != "draft":
+    if batch.status != BatchStatus.DRAF:
         raise Invalid("Paket usulan ini sudah diajukan dan tidak dapat diubah.")
 
 
@@ -105,7 +108,7 @@ def add_usulan(session: Session, user, batch_id: int, usulan_ids: list[int]) -> 
         u = session.get(Usulan, uid)
         if u is None or u.desa_code != batch.desa_code:
             raise NotFound()
-        if u.status != Status.DRAFT:
+        if u.status != Status.DRAF:
             raise Invalid(f"Usulan #{u.id} bukan draf.")
         u.batch_id = batch.id
     session.flush()
@@ -192,12 +195,12 @@ def submit_batch(
     require_draft(batch)
     if batch.berita_acara_id is None:
         raise Invalid("Unggah berita acara Musdes (PDF/JPEG/PNG) sebelum mengajukan paket usulan.")
-    drafts = [u for u in batch.usulan if u.status == Status.DRAFT]
+    drafts = [u for u in batch.usulan if u.status == Status.DRAF]
     if not drafts:
         raise Invalid("Paket usulan belum berisi usulan.")
     for u in drafts:
         step(session, u, user, Action.AJUKAN.value, None, workflow, in_batch=True)
     batch.bnba = bnba_rows(drafts)
-    batch.status, batch.submitted_at, batch.submitted_by_id = "diajukan", utcnow(), user.id
+    batch.status, batch.submitted_at, batch.submitted_by_id = BatchStatus.DIAJUKAN, utcnow(), user.id
     session.flush()
     return batch

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
 from siks.domain.roles import Level
+from siks.domain.status import BatchStatus
 from siks.domain.usulan import (
     DRAFT_ROLES,
     Action,
@@ -147,7 +148,7 @@ def _new(
         raise Invalid("Usulan harus berada di satu desa/kelurahan yang dikenal.")
     name, nik, address = _subject(session, kind, subkind, target, clean, desa_code)
     u = Usulan(
-        kind=kind.value, subkind=subkind, status=Status.DRAFT.value, level=Level.DESA.value,
+        kind=kind.value, subkind=subkind, status=Status.DRAF.value, level=Level.DESA.value,
         desa_code=desa_code, target_entity=target.entity if target else None,
         target_id=target.id if target else None, payload=clean, subject_name=name, subject_nik=nik,
         subject_address=address, description=describe(kind, subkind, clean), channel=channel,
@@ -185,7 +186,7 @@ def create(
         batch = session.get(UsulanBatch, batch_id)
         if batch is None or not scope.covers(batch.desa_code):
             raise NotFound()
-        if batch.status != "draft":
+        if batch.status != BatchStatus.DRAF:
             raise WrongState("Paket usulan ini sudah diajukan; buat paket baru.")
         desa_code = batch.desa_code
     return _new(
@@ -280,7 +281,7 @@ def search(
 def actions_for(user, u: Usulan, workflow: Workflow | None = None) -> list[Transition]:
     """The steps this user may take now (for buttons); drafts are sent up only in a batch."""
     found = _wf(workflow).available(u.status, u.level, user.role)
-    if u.status == Status.DRAFT:
+    if u.status == Status.DRAF:
         found = [t for t in found if t.action is not Action.AJUKAN]
     return found if Scope.of(user).covers(u.desa_code) else []
 
@@ -373,7 +374,7 @@ def step(
         raise Invalid(e.message) from None
     except InvalidTransition as e:
         raise WrongState(e.message) from None
-    if t.action is Action.AJUKAN and u.status == Status.DRAFT and not in_batch:
+    if t.action is Action.AJUKAN and u.status == Status.DRAF and not in_batch:
         raise Invalid("Draf usulan diajukan lewat paket usulan desa (dengan berita acara Musdes).")
     if t.action is Action.AJUKAN and (u.batch is None or u.batch.berita_acara_id is None):
         raise Invalid("Usulan diajukan bersama paket usulan desa yang memuat berita acara Musdes.")

@@ -14,6 +14,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from siks.domain.status import RunStatus
 from siks.store import verval_runs
 from siks.store.db import make_engine
 from siks.store.models.verval import (
@@ -68,7 +69,7 @@ def start_run(db: Engine, run_id: str, actor: str, snapshot_dir: Path, params: d
         conn.execute(
             insert(VervalRun).values(
                 id=run_id,
-                status="berjalan",
+                status=RunStatus.BERJALAN,
                 started_at=dt.datetime.now(dt.UTC),
                 actor=actor,
                 snapshot_dir=str(snapshot_dir),
@@ -106,7 +107,7 @@ def fail_run(db: Engine, run_id: str, error: str) -> None:
         conn.execute(
             update(VervalRun)
             .where(VervalRun.id == run_id)
-            .values(status="gagal", error=error[:4000], finished_at=dt.datetime.now(dt.UTC))
+            .values(status=RunStatus.GAGAL, error=error[:4000], finished_at=dt.datetime.now(dt.UTC))
         )
 
 
@@ -140,7 +141,7 @@ def finish_run(db: Engine, outcome: RunOutcome, batch_size: int = 20_000) -> int
             update(VervalRun)
             .where(VervalRun.id == outcome.run_id)
             .values(
-                status="selesai",
+                status=RunStatus.SELESAI,
                 finished_at=dt.datetime.now(dt.UTC),
                 inputs=outcome.inputs,
                 versions=outcome.versions,

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from siks.domain.masking import mask_nik
 from siks.domain.roles import ROLES, has_permission
+from siks.domain.status import label_of
 from siks.scope import wilayah_label
 from siks.web.security import CSRF_FIELD, csrf_token
 
@@ -122,6 +123,7 @@ templates.env.filters.update(
     entitas=entity_label,
 )
 templates.env.globals.update(has_permission=has_permission, role_label=role_label)
+templates.env.globals["status_label"] = label_of  # status_label("batch", b.status)
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):

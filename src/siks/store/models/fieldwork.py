@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from siks.domain.status import TaskStatus
 from siks.store.base import Base, utcnow
 from siks.store.models.registry import Code
 
@@ -28,7 +29,7 @@ class FieldTask(Base):
     enumerator_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(12), default="ditugaskan")
+    status: Mapped[str] = mapped_column(String(12), default=TaskStatus.DITUGASKAN.value)
     result: Mapped[int | None] = mapped_column(Integer)
     visited_on: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)

@@ -17,6 +17,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from siks.domain.status import BatchStatus
 from siks.store.base import Base, Json, utcnow
 
 
@@ -46,7 +47,7 @@ class UsulanBatch(Base):
     desa_code: Mapped[str] = mapped_column(String(13), index=True)
     title: Mapped[str] = mapped_column(Text)
     musdes_date: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft → diajukan
+    status: Mapped[str] = mapped_column(String(12), default=BatchStatus.DRAF.value)  # draf → diajukan
     berita_acara_id: Mapped[int | None] = mapped_column(ForeignKey("usulan_document.id"))
     bnba: Mapped[list | None] = mapped_column(Json)  # rows frozen when the batch is submitted
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

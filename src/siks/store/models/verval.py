@@ -43,7 +43,7 @@ class VervalRun(Base):
     __tablename__ = "verval_run"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    status: Mapped[str] = mapped_column(String(10))  # berjalan | selesai | gagal
+    status: Mapped[str] = mapped_column(String(10))  # siks.domain.status.RunStatus
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column()
     actor: Mapped[str] = mapped_column(String(100))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from siks.domain.fieldwork import TASK_OPEN
+from siks.domain.status import TaskStatus
 from siks.fieldwork import service
 from siks.web.deps import CurrentUser, Db
 
@@ -87,7 +87,7 @@ def task_out(task, household, head=None) -> TaskOut:
 
 
 @router.get("/tasks", response_model=list[TaskOut])
-def my_tasks(db: Db, user: CurrentUser, status: str | None = TASK_OPEN):
+def my_tasks(db: Db, user: CurrentUser, status: str | None = TaskStatus.DITUGASKAN):
     """Your own tasks (enumerator), in walking order."""
     return [task_out(r.task, r.household, r.head) for r in service.my_tasks(db, user, status)]
 

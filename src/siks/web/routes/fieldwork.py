@@ -13,8 +13,9 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from siks.domain import wilayah
-from siks.domain.fieldwork import HOUSEHOLD_RESULTS, KEBERADAAN, TASK_DONE, TASK_OPEN, TASK_STATUS_LABEL
+from siks.domain.fieldwork import HOUSEHOLD_RESULTS, KEBERADAAN
 from siks.domain.roles import VIEW_REGISTRY
+from siks.domain.status import LABEL, TaskStatus
 from siks.errors import Forbidden
 from siks.fieldwork import service
 from siks.scope import Scope
@@ -30,11 +31,11 @@ NAV = [
 
 
 @router.get("/verval-lapangan")
-def home(request: Request, db: Db, user: CurrentUser, status: str = TASK_OPEN):
+def home(request: Request, db: Db, user: CurrentUser, status: str = TaskStatus.DITUGASKAN):
     """Enumerators see their list; assigners and supervisors see progress."""
     if user.role == "enumerator":
-        rows = service.my_tasks(db, user, status if status in (TASK_OPEN, TASK_DONE) else TASK_OPEN)
-        context = {"rows": rows, "status": status, "labels": TASK_STATUS_LABEL, "results": HOUSEHOLD_RESULTS}
+        rows = service.my_tasks(db, user, status if status in tuple(TaskStatus) else TaskStatus.DITUGASKAN)
+        context = {"rows": rows, "status": status, "labels": LABEL, "results": HOUSEHOLD_RESULTS}
         return render(request, "fieldwork/tasks.html", context)
     if user.role not in service.VIEWER_ROLES:
         raise Forbidden("Verval lapangan dikerjakan enumerator dan diawasi kecamatan/kabupaten.")

@@ -17,7 +17,8 @@ from starlette.datastructures import FormData
 
 from siks.domain.instruments import regsosek2022
 from siks.domain.roles import VIEW_REGISTRY
-from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, can_edit
+from siks.domain.status import BatchStatus
+from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, Status, can_edit
 from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
 from siks.registry import lookup
 from siks.scope import Scope
@@ -118,7 +119,7 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         "events": list(u.events),
         "action_label": ACTION_LABEL,
         "accepted": wf.is_accepted(u.status, u.level),
-        "steps": ["draft", *(FORWARD[level][1].value for level in wf.levels)],
+        "steps": [Status.DRAF.value, *(FORWARD[level][1].value for level in wf.levels)],
     }
 
 
@@ -179,7 +180,7 @@ def _new_context(db, user, kind, subkind, household=None, values=None, error=Non
         "needs_target": bool(entities),
         "member_fields": MEMBER_FIELDS,
         "max_members": MAX_NEW_MEMBERS,
-        "batches": [b for b in drafts if b.status == "draft"],
+        "batches": [b for b in drafts if b.status == BatchStatus.DRAF],
         "batch_id": batch_id,
         "kind_title": present.kind_label(kind, subkind)
         if kind and subkind in SUBKINDS.get(Kind(kind), {})
@@ -380,7 +381,7 @@ def _batch_context(db: Session, user, batch: UsulanBatch, error: str | None = No
         "bnba": rows,
         "error": error,
         "present": present,
-        "editable": batch.status == "draft" and user.role in DRAFT_ROLES,
+        "editable": batch.status == BatchStatus.DRAF and user.role in DRAFT_ROLES,
         "max_mb": config.max_upload_bytes() // (1024 * 1024),
     }
 
