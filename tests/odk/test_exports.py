@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from migration_support import model_diffs
 from siks.domain.nik import make_nik
+from siks.domain.status import ImportStatus
 from siks.odk.exports import ExportError, import_export
 from siks.store.db import make_engine, upgrade
 from siks.store.models.odk import ODK_TABLES
@@ -121,7 +122,7 @@ def _kobo_xlsx(path, people, parent_index_of_second=1):
 def test_kobo_xlsx_export_with_a_mapping(engine, tmp_path):
     path = _kobo_xlsx(tmp_path / "kobo.xlsx", _people())
     result = import_export(engine, path, mapping=MAPPING)
-    assert result.status == "imported", [i.message for i in result.issues]
+    assert result.status == ImportStatus.DIMUAT, [i.message for i in result.issues]
     with Session(engine) as s:
         h = s.scalar(select(Household).where(Household.ref == "KOBO-RUTA-1"))  # ids are stored upper-case
         assert h.desa_code == DESA and h.dusun == "Krajan" and h.rt == "002"
@@ -134,7 +135,7 @@ def test_kobo_errors_name_the_export_row_and_nothing_is_written(engine, tmp_path
     people[1]["jenis_kelamin"] = 7  # not a code
     path = _kobo_xlsx(tmp_path / "kobo.xlsx", people)
     result = import_export(engine, path, mapping=MAPPING)
-    assert result.status == "rejected"
+    assert result.status == ImportStatus.DITOLAK
     messages = [i.message for i in result.errors]
     assert any(
         "[ekspor: anggota baris 3 (induk: Pendataan DTKS baris 2)]" in m and "jenis_kelamin" in m
@@ -217,7 +218,7 @@ def test_odk_central_csv_pair(engine, tmp_path):
         for i, p in enumerate(_people(), start=1):
             w.writerow([p[c] for c in cols] + ["uuid:ccc", f"uuid:ccc/anggota[{i}]"])
     result = import_export(engine, main, repeat_file=rep, mapping={"nama": "nama_lengkap"})
-    assert result.status == "imported", [i.message for i in result.issues]
+    assert result.status == ImportStatus.DIMUAT, [i.message for i in result.issues]
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Member)) == 2
         assert s.scalar(select(Household.alamat).where(Household.ref == "C-1")) == "Jl. Anggrek 4"

@@ -270,7 +270,7 @@ def test_usulan_baru_from_the_registration_form(odk_app, collect):
     assert r.status_code == 201, r.text
     with Session(odk_app.state.engine) as s:
         u = s.scalar(select(Usulan).where(Usulan.external_ref == iid))
-        assert (u.kind, u.subkind, u.status, u.channel, u.desa_code) == ("baru", "ruta", "draft", "odk", DESA)
+        assert (u.kind, u.subkind, u.status, u.channel, u.desa_code) == ("baru", "ruta", "draf", "odk", DESA)
         assert [m["nama"] for m in u.payload["members"]] == ["Slamet", "Siti"] and u.payload["rt"] == "004"
     # A NIK whose birth date disagrees: the server rule refuses it, and the submission waits for review.
     bad = [dict(members[0], nik=make_nik("35.09.15", dt.date(1970, 1, 1), 1, 1111))]

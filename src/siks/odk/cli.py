@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
+from siks.domain.status import ImportStatus
 
 console = Console()
 odk = typer.Typer(help="ODK Collect / KoBoToolbox: formulir, kredensial, impor ekspor.", no_args_is_help=True)
@@ -120,7 +121,7 @@ def import_cmd(
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
-    if result.status == "rejected":
+    if result.status == ImportStatus.DITOLAK:
         print_issues(console, result.errors, title=f"Galat pada {file.name}")
         console.print(
             f"[red]Berkas ditolak: {len(result.errors):,} galat. Tidak ada data yang disimpan.[/red]"

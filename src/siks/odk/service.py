@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from siks.audit import record_change, register_entity_scope
 from siks.domain import wilayah
-from siks.domain.fieldwork import TASK_OPEN
+from siks.domain.status import TaskStatus
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.fieldwork import service as fieldwork
 from siks.odk import digest
@@ -189,7 +189,7 @@ def media(session: Session, user, form_id: str, name: str) -> bytes:
     form = form_for(user, form_id)
     if name not in form.media:
         raise NotFound("Berkas formulir tidak ditemukan.")
-    rows = fieldwork.my_tasks(session, user, TASK_OPEN, limit=5000)
+    rows = fieldwork.my_tasks(session, user, TaskStatus.DITUGASKAN, limit=5000)
     if name == TASKS_CSV:
         return _csv(
             ["name", "label", "id_ruta", "dusun", "rw", "rt", "alamat", "kepala"],
@@ -357,7 +357,7 @@ def _apply_verval(session: Session, user, inst: Instance, sub: OdkSubmission) ->
         raise _Review("ODK_LUAR_WILAYAH", f"Rumah tangga tugas #{task_id} berada di luar wilayah Anda.")
     if task.enumerator_id != user.id:
         raise _Review("ODK_TIDAK_DITUGASKAN", f"Rumah tangga {household.ref} tidak ditugaskan kepada Anda.")
-    if task.status != TASK_OPEN:
+    if task.status != TaskStatus.DITUGASKAN:
         raise _Review(
             "ODK_SUDAH_DICATAT", f"Kunjungan rumah tangga {household.ref} sudah dicatat sebelumnya."
         )
