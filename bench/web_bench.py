@@ -141,6 +141,7 @@ def build(url: str, csv: Path, seed: int) -> dict[str, float]:
     from sqlalchemy import select
 
     from siks.accounts import service as accounts
+    from siks.domain.status import ImportStatus
     from siks.fieldwork import service as fieldwork
     from siks.registry.importer import import_file
     from siks.store.db import make_engine, transaction, upgrade
@@ -152,7 +153,7 @@ def build(url: str, csv: Path, seed: int) -> dict[str, float]:
     upgrade(url)
     engine = make_engine(url)
     result = import_file(engine, csv, actor="bench")
-    if result.status != "imported":
+    if result.status != ImportStatus.DIMUAT:
         raise SystemExit(f"import {result.status}: {[i.message for i in result.errors[:5]]}")
     timings["import"] = time.perf_counter() - t
     print(f"  import: {result.rows:,} baris, {timings['import']:.0f} s ({result.timings})", flush=True)
