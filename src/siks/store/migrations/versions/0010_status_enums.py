@@ -7,7 +7,7 @@ with a penetapan. The audit trail is left as written: it records what was true w
 Plain UPDATEs, the same on SQLite and PostgreSQL; the downgrade writes `draft` back.
 
 Revision ID: 0010_status_enums
-Revises: 0007_odk
+Revises: 0008_dci
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010_status_enums"
-down_revision = "0007_odk"  # re-chained on main after 0007_odk (the brief: "0006_web_speed")
+down_revision = "0008_dci"
 branch_labels = None
 depends_on = None
 
