@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from siks.domain.usulan import LEVELS, Level
+from siks.domain.roles import LEVELS, Level
 
 PREFIX = "SIKS_"
 
@@ -63,6 +63,23 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         False,
         description="Mark the session cookie Secure (behind HTTPS); `siks serve --secure-cookie` sets it.",
+    )
+
+    dci_id: str = Field(
+        "siks", description="This instance's sender/receiver id in DCI messages (docs/dci.md)."
+    )
+    dci_key_file: Path | None = Field(
+        None,
+        description="siks's own DCI signing key (a private JWK, mode 0600), created on first use; unset: "
+        "`~/.local/state/siks/dci_key.json`.",
+    )
+    dci_crvs_url: str | None = Field(
+        None, description="Base URL of the civil registry's DCI CRVS API for online padan (`siks dci padan`)."
+    )
+    dci_crvs_id: str = Field("crvs", description="The CRVS registry's id in DCI messages.")
+    dci_crvs_client_id: str = Field("", description="siks's client id at the CRVS registry.")
+    dci_crvs_secret: SecretStr = Field(
+        SecretStr(""), description="siks's client secret at the CRVS registry."
     )
 
     @field_validator("usulan_top_level", mode="before")

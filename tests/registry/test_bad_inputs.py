@@ -464,7 +464,7 @@ def test_xlsx_bomb_is_refused_untouched(registry, tmp_path):
     strings = _shared_strings(*[h.encode() for h in HEADERS], b"X" * 200_000)
     bomb = _with_member(src, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", strings)
     result = import_file(registry, bomb, "tester")
-    assert result.status == "rejected" and [i.code for i in result.errors] == ["XLSX_TOO_BIG"]
+    assert result.status == ImportStatus.DITOLAK and [i.code for i in result.errors] == ["XLSX_TOO_BIG"]
     assert table_counts(registry) == before
 
 

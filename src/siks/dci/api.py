@@ -12,7 +12,6 @@ result to the caller's callback (`{sender_uri}/registry/on-search`, …) after t
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Callable
 
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from siks.audit import record_change
 from siks.dci import service, trust
 from siks.dci.service import Envelope, Rejected, callback_header, timestamp
+from siks.settings import settings
 from siks.store.models.dci import DciClient
 
 SYNC = "sync"
@@ -63,7 +63,7 @@ def create_dci_app(
         title="siks DCI Social Registry", version="1.0.0", docs_url=None, redoc_url=None, openapi_url=None
     )
     state = {"key": key}
-    me = receiver_id or os.environ.get("SIKS_DCI_ID", "siks")
+    me = receiver_id or settings().dci_id
 
     def signing_key():
         if state["key"] is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import typer
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from siks.dci import service, trust
 from siks.dci.records import FIELDS
 from siks.errors import ServiceError
+from siks.settings import settings
 from siks.store.db import make_engine, session_factory, transaction
 
 console = Console(soft_wrap=True)
@@ -114,7 +114,7 @@ def notify_cmd(url: str | None = URL) -> None:
         sent = service.notify(
             session_factory(engine),
             trust.load_signing_key(),
-            os.environ.get("SIKS_DCI_ID", "siks"),
+            settings().dci_id,
             post_json,
         )
         console.print(f"{sent} langganan menerima notifikasi.")
@@ -134,17 +134,17 @@ def padan_cmd(
     """Padan online satu orang dengan registri sipil DCI ($SIKS_DCI_CRVS_URL, _CLIENT_ID, _SECRET)."""
     from siks.dci.crvs import CrvsClient, CrvsError, padan_online
 
-    base = os.environ.get("SIKS_DCI_CRVS_URL")
+    base = settings().dci_crvs_url
     if not base:
         console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
         raise typer.Exit(2)
     client = CrvsClient(
         base,
-        client_id=os.environ.get("SIKS_DCI_CRVS_CLIENT_ID", ""),
-        client_secret=os.environ.get("SIKS_DCI_CRVS_SECRET", ""),
+        client_id=settings().dci_crvs_client_id,
+        client_secret=settings().dci_crvs_secret.get_secret_value(),
         key=trust.load_signing_key(),
-        sender_id=os.environ.get("SIKS_DCI_ID", "siks"),
-        receiver_id=os.environ.get("SIKS_DCI_CRVS_ID", "crvs"),
+        sender_id=settings().dci_id,
+        receiver_id=settings().dci_crvs_id,
     )
     engine = make_engine(url)
     try:

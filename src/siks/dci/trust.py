@@ -28,6 +28,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, OKPKey, RSAKey
 
+from siks.settings import settings
+
 SIGNATURE_TTL = 300  # seconds a signed message stays valid
 CLOCK_SKEW = 60
 TOKEN_TTL = 3600
@@ -82,7 +84,7 @@ def default_key_file() -> Path:
 
 def load_signing_key(path: str | Path | None = None):
     """siks's own private key: `SIKS_DCI_KEY_FILE` (a private JWK), created on first use, mode 0600."""
-    file = Path(path or os.environ.get("SIKS_DCI_KEY_FILE") or default_key_file())
+    file = Path(path or settings().dci_key_file or default_key_file())
     if file.exists():
         return import_key(json.loads(file.read_text()))
     file.parent.mkdir(parents=True, exist_ok=True)
