@@ -62,6 +62,7 @@ AREAS: tuple[str, ...] = (
     "synth",
     "odk",
     "dci",
+    "ppks",
 )
 
 

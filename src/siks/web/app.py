@@ -40,6 +40,7 @@ ROUTERS: tuple[str, ...] = (
     "public",
     "dashboard",
     "odk",
+    "ppks",
 )
 # JSON API modules under siks.web.api, each with a `router` under `/api/v1`; matched after the pages.
 API_ROUTERS: tuple[str, ...] = (

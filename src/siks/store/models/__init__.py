@@ -6,6 +6,7 @@ import siks.store.models.verval  # noqa: F401 - the verval area registers its ta
 from siks.store.models import (  # noqa: F401 - the usulan area registers its tables
     fieldwork,
     odk,  # noqa: F401 - the odk area registers its tables
+    ppks,  # noqa: F401 - the ppks area registers its tables
     usulan,
 )
 from siks.store.models.accounts import LoginAttempt, User, UserSession

@@ -1,0 +1,1 @@
+"""PPKS and PSKS: DTKS beyond households (docs/ppks-psks.md)."""
