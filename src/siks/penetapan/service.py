@@ -27,6 +27,7 @@ from siks.domain.penetapan import Criteria, criteria_to_dict, decide, default_cr
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import sources
 from siks.penetapan.sources import ScoreTable
+from siks.ppks.penetapan import freeze as freeze_ppks
 from siks.scope import Scope
 from siks.store import verval_runs
 from siks.store.models.penetapan import (
@@ -141,6 +142,7 @@ def create(
     session.flush()
     counts = _freeze_registry(session, p, criteria, scores, run)
     counts["usulan"] = _freeze_usulan(session, p, code, previous)
+    counts["ppks"] = freeze_ppks(session, p)  # PPKS outside households, families, kelompok: their own list
     _complete(session, p, counts)
     record_change(
         session, user, "penetapan", p.id, None,

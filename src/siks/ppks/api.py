@@ -235,3 +235,25 @@ def rekap(db: Db, user: CurrentUser, tingkat: int = 3) -> list[dict]:
         {"jenis": c.jenis, "label": c.label, "wilayah": c.wilayah_code, "jumlah": c.count}
         for c in service.counts(db, user, level=tingkat)
     ]
+
+
+@api.get("/ppks/penetapan/{penetapan_id:int}")
+def penetapan_list(penetapan_id: int, db: Db, user: CurrentUser, jenis: str | None = None) -> list[dict]:
+    """The PPKS list a penetapan froze (subjects with their open kinds), in your scope; NIK masked."""
+    from siks.accounts.masking import mask_nik
+    from siks.accounts.roles import VIEW_FULL_NIK, has_permission
+    from siks.ppks.penetapan import listing
+
+    full = has_permission(user.role, VIEW_FULL_NIK)
+    return [
+        {
+            "subjek": r.subject,
+            "ref": r.subject_ref,
+            "nama": r.nama,
+            "desa_code": r.desa_code,
+            "lks_ref": r.lks_ref,
+            "nik": r.nik if full or r.nik is None else mask_nik(r.nik),
+            "jenis": r.jenis,
+        }
+        for r in listing(db, user, penetapan_id, jenis=jenis)
+    ]

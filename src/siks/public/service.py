@@ -27,6 +27,7 @@ from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
 from siks.errors import Invalid, ServiceError
 from siks.penetapan.service import in_force
+from siks.ppks.penetapan import persons_in_desa as ppks_persons
 from siks.programs import service as programs
 from siks.scope import wilayah_label
 from siks.settings import settings
@@ -124,6 +125,10 @@ class Found:
     terdaftar: bool
     programs: tuple[str, ...]
     keterangan: str
+    sanggah: bool = True  # False for PPKS outside households: their sanggah is not a household usulan
+
+
+PPKS_TEXT = "Terdaftar dalam DTKS sebagai PPKS (pemerlu pelayanan kesejahteraan sosial) di luar rumah tangga"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +183,20 @@ def search(
         return SearchResult(p, (), too_many=True)
     # the SQL match is a pre-filter; compare normalised names (accents, punctuation) here
     rows = [(m, h) for m, h in rows if any(w.startswith(query) for w in _words(m.nama, query))]
-    if len(rows) > MAX_RESULTS:
+    # PPKS outside households (LKS residents, street children) are in the penetapan's own PPKS list
+    others = [
+        r
+        for r in ppks_persons(session, p.id, code)
+        if any(w.startswith(query) for w in _words(r.nama, query))
+    ]
+    if len(rows) + len(others) > MAX_RESULTS:
         return SearchResult(p, (), too_many=True)
-    return SearchResult(p, tuple(_found(session, p, m, h, today) for m, h in rows))
+    found = [_found(session, p, m, h, today) for m, h in rows]
+    # the kinds are not shown: "orang dengan HIV/AIDS" or "korban NAPZA" must not be public
+    found += [
+        Found(0, mask_name(r.nama), wilayah_label(r.desa_code), True, (), PPKS_TEXT, False) for r in others
+    ]
+    return SearchResult(p, tuple(found))
 
 
 def _words(nama: str, query: str) -> list[str]:

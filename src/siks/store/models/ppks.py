@@ -19,7 +19,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from siks.store.base import Base, utcnow
+from siks.store.base import Base, Json, utcnow
 from siks.store.models.registry import Code, _Tracked
 
 
@@ -122,4 +122,28 @@ class PpksRegistration(Base):
     )
 
 
-PPKS_TABLES = ("psks", "ppks_person", "ppks_kelompok", "ppks_registration")  # 0012_ppks
+class PenetapanPpks(Base):
+    """A PPKS subject as a penetapan froze it: its open kinds on `berlaku_mulai`, in the penetapan's own list.
+
+    Households are frozen in `penetapan_household`/`penetapan_member`; PPKS outside households, families and
+    kelompok with PPKS kinds are frozen here, so a penetapan lists them too and the public cek status can
+    answer for an LKS resident. Written once with its penetapan and never changed.
+    """
+
+    __tablename__ = "penetapan_ppks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penetapan_id: Mapped[int] = mapped_column(ForeignKey("penetapan.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(10))  # anggota, ppks, keluarga, kelompok
+    subject_id: Mapped[int] = mapped_column(Integer)  # registry id, for links only
+    subject_ref: Mapped[str] = mapped_column(String(50))
+    nama: Mapped[str] = mapped_column(Text)
+    nik: Mapped[str | None] = mapped_column(String(16))
+    desa_code: Mapped[str] = mapped_column(String(13))
+    lks_ref: Mapped[str | None] = mapped_column(String(40))
+    jenis: Mapped[list] = mapped_column(Json)
+
+    __table_args__ = (Index("ix_penetapan_ppks_penetapan_desa", "penetapan_id", "desa_code"),)
+
+
+PPKS_TABLES = ("psks", "ppks_person", "ppks_kelompok", "ppks_registration", "penetapan_ppks")  # 0012_ppks

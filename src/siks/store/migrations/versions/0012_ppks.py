@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0012_ppks"
 down_revision = "0007_odk"
@@ -130,9 +131,29 @@ def upgrade() -> None:
     for col in ("member_id", "person_id", "family_id", "kelompok_id"):
         op.create_index(f"ix_ppks_registration_{col}", "ppks_registration", [col])
     op.create_index("ix_ppks_registration_desa_jenis", "ppks_registration", ["desa_code", "jenis"])
+    op.create_table(
+        "penetapan_ppks",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("penetapan_id", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(10), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("subject_ref", sa.String(50), nullable=False),
+        sa.Column("nama", sa.Text(), nullable=False),
+        sa.Column("nik", sa.String(16)),
+        sa.Column("desa_code", sa.String(13), nullable=False),
+        sa.Column("lks_ref", sa.String(40)),
+        sa.Column("jenis", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_penetapan_ppks"),
+        sa.ForeignKeyConstraint(
+            ["penetapan_id"], ["penetapan.id"], name="fk_penetapan_ppks_penetapan_id_penetapan"
+        ),
+    )
+    op.create_index("ix_penetapan_ppks_penetapan_id", "penetapan_ppks", ["penetapan_id"])
+    op.create_index("ix_penetapan_ppks_penetapan_desa", "penetapan_ppks", ["penetapan_id", "desa_code"])
 
 
 def downgrade() -> None:
+    op.drop_table("penetapan_ppks")
     op.drop_table("ppks_registration")
     op.drop_table("ppks_kelompok")
     op.drop_table("ppks_person")
