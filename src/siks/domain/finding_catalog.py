@@ -452,6 +452,55 @@ _add(
     "verifikasi lapangan di desa {kode_desa}.",
 )
 
+# --- ppks: PPKS outside households (LKS residents, people found on the street; docs/ppks-psks.md) ----------
+_CITIZEN_PPKS = (
+    "Data Anda sebagai penerima pelayanan kesejahteraan sosial perlu dicocokkan. Hubungi pengurus lembaga "
+    "atau kantor desa/kelurahan dengan membawa KTP atau surat keterangan yang ada."
+)
+for _code, _title, _desc, _sev, _action, _tpl in (
+    (
+        "PPKS_GANDA_ART",
+        "PPKS juga tercatat sebagai anggota ruta",
+        "NIK seorang PPKS di luar rumah tangga sama dengan NIK anggota rumah tangga DTKS yang aktif.",
+        "tinggi",
+        "Pastikan di mana orang ini tinggal sekarang; nonaktifkan salah satu catatan lewat usulan.",
+        "{nama} ({member_ref}, LKS {lks_ref}) memakai NIK {nik} yang juga tercatat pada anggota {related_ref}.",
+    ),
+    (
+        "PPKS_GANDA",
+        "PPKS tercatat dua kali",
+        "Dua catatan PPKS di luar rumah tangga memakai NIK yang sama.",
+        "tinggi",
+        "Periksa kedua catatan dan nonaktifkan yang keliru.",
+        "{nama} ({member_ref}) dan {related_ref} memakai NIK {nik} yang sama.",
+    ),
+    (
+        "PPKS_TANPA_NIK",
+        "PPKS belum memiliki NIK",
+        "Seorang PPKS di luar rumah tangga tercatat tanpa NIK; ia belum dapat dipadankan dengan Dukcapil.",
+        "rendah",
+        "Ajukan perekaman/penerbitan NIK ke Dukcapil (layanan jemput bola ke LKS atau penjangkauan).",
+        "{nama} ({member_ref}) belum memiliki NIK; ajukan perekaman ke Dukcapil.",
+    ),
+    (
+        "PPKS_TIDAK_PADAN",
+        "NIK PPKS tidak ditemukan di Dukcapil",
+        "NIK seorang PPKS di luar rumah tangga tidak ada dalam data Dukcapil.",
+        "sedang",
+        "Cocokkan NIK dengan dokumen yang ada (KTP, KK, surat LKS) dan perbaiki catatannya.",
+        "NIK {nik} milik {nama} ({member_ref}) tidak ditemukan di Dukcapil.",
+    ),
+    (
+        "PPKS_MENINGGAL",
+        "PPKS meninggal menurut Dukcapil",
+        "Menurut Dukcapil, seorang PPKS di luar rumah tangga telah meninggal, tetapi masih tercatat aktif.",
+        "tinggi",
+        "Periksa dengan pengurus LKS; bila benar, nonaktifkan catatan PPKS-nya.",
+        "Menurut Dukcapil, {nama} (NIK {related_nik}, {member_ref}) telah meninggal pada {tanggal_meninggal}.",
+    ),
+):
+    _add(_code, "anggota", "ppks", _title, _desc, _sev, _action, _CITIZEN_PPKS, _tpl)
+
 STATIC_CODES: frozenset[str] = frozenset(_ENTRIES)
 
 # An eligibility rule makes the anggota not eligible; how much that weighs depends on the rule.

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT
+from siks.ppks import snapshot as ppks_snapshot
 from siks.registry.entities import HOUSEHOLD_COLUMNS, household_answer_keys, per_family_keys
 from siks.registry.exporter import as_typed, read_chunks, registry_query, typed_columns
 from siks.store.db import make_engine
@@ -110,6 +111,7 @@ def write_snapshot(
                 )
                 hw.write_table(h_table.cast(h_schema))
                 households += h_table.num_rows
+        ppks_snapshot.write(engine, out, desa)  # PPKS outside households, for the verval step `ppks`
     finally:
         if own_engine:
             engine.dispose()

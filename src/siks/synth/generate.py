@@ -15,6 +15,7 @@ from . import (
     geography,
     identity,
     population,
+    ppks,
     references,
     registry,
     selection,
@@ -112,7 +113,13 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     errors = writer.errors_table(reg["errors"])
     writer.write_csv(errors, files["truth/errors.csv"])
 
+    made = ppks.build(world, geo, reg, seed)  # PPKS outside households and PSKS (docs/ppks-psks.md)
+    for name, path in (("psks", "ppks/psks.csv"), ("ppks", "ppks/ppks.csv"), ("truth", "truth/ppks.csv")):
+        files[path] = out / path
+        writer.write_csv(made[name], files[path])
+
     content = _manifest(params, world, reg, errors, n_dtks_rows, files, out)
+    content["counts"] |= {"psks": made["psks"].num_rows, "ppks_di_luar_ruta": made["ppks"].num_rows}
     writer.manifest(out / "manifest.json", content)
     done()
     return content

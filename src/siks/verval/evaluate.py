@@ -117,8 +117,32 @@ def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path) -> Evaluation:
         fp = int(engine.scalar(f"SELECT COUNT(*) FROM ({flagged}) AS x WHERE u NOT IN ({explained})"))
         scores.append(Score(kind, tp, fp, fn))
     scores.append(_ganda(engine))
+    if (t / "ppks.csv").exists():
+        scores.extend(_ppks(engine, t / "ppks.csv"))
     top, n = _suggestions(engine)
     return Evaluation(scores, top, n)
+
+
+#: PPKS outside households (truth/ppks.csv `fault`) → the codes of step `ppks` that detect it
+PPKS_FAULT_CODES: dict[str, str] = {
+    "ppks_ganda": "PPKS_GANDA_ART",
+    "ppks_meninggal": "PPKS_MENINGGAL",
+    "ppks_nik_typo": "PPKS_TIDAK_PADAN",
+}
+
+
+def _ppks(engine: BatchEngine, path: Path) -> list[Score]:
+    """Per planted fault of PPKS outside households, keyed by their `ref` (the findings' member_ref)."""
+    engine.register_csv("pt", path)
+    scores = []
+    for fault, code in PPKS_FAULT_CODES.items():
+        flagged = f"SELECT DISTINCT member_ref AS u FROM f WHERE code = '{code}'"
+        truth = f"SELECT DISTINCT CAST(ref AS VARCHAR) AS u FROM pt WHERE fault = '{fault}'"
+        tp = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u IN ({flagged})"))
+        fn = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u NOT IN ({flagged})"))
+        fp = int(engine.scalar(f"SELECT COUNT(*) FROM ({flagged}) AS x WHERE u NOT IN ({truth})"))
+        scores.append(Score(fault, tp, fp, fn))
+    return scores
 
 
 def _ganda(engine: BatchEngine) -> Score:

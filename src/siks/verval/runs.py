@@ -79,6 +79,8 @@ class RunInputs:
             "member": self.snapshot_dir / "member.parquet",
             "household": self.snapshot_dir / "household.parquet",
         }
+        if (self.snapshot_dir / "ppks_person.parquet").exists():  # PPKS outside households (step `ppks`)
+            out["ppks_person"] = self.snapshot_dir / "ppks_person.parquet"
         out.update({f"ref_{k}": Path(v) for k, v in self.references.items()})
         return out
 

@@ -22,6 +22,13 @@ def inputs_from_synth(d: Path, work: Path) -> tuple[Path, dict[str, Path]]:
             "SELECT id_ruta, ANY_VALUE(kode_desa) AS kode_desa FROM dtks GROUP BY id_ruta",
             snap / "household.parquet",
         )
+        if (d / "ppks" / "ppks.csv").exists():  # PPKS outside households, as the store snapshot writes them
+            engine.register_csv("ppks", d / "ppks" / "ppks.csv")
+            engine.export_parquet(
+                "SELECT CAST(ref AS VARCHAR) AS ref, CAST(nik AS VARCHAR) AS nik, nama, "
+                "CAST(desa_code AS VARCHAR) AS desa_code, CAST(lks_ref AS VARCHAR) AS lks_ref FROM ppks",
+                snap / "ppks_person.parquet",
+            )
     finally:
         engine.close()
     refs: dict[str, Path] = {}

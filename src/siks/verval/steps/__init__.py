@@ -6,7 +6,7 @@ silently skipped, and the finding codes each step declares (`Step.codes`) can be
 
 from __future__ import annotations
 
-from siks.verval.steps import eligibility, exclusions, ganda, kk, padan, pmt, prepare, structure
+from siks.verval.steps import eligibility, exclusions, ganda, kk, padan, pmt, ppks, prepare, structure
 
 DEFAULT_STEPS = (
     prepare.STEP,
@@ -15,6 +15,7 @@ DEFAULT_STEPS = (
     kk.STEP,
     ganda.STEP,
     exclusions.STEP,
+    ppks.STEP,
     pmt.STEP,
     eligibility.STEP,
 )
