@@ -464,7 +464,7 @@ for _code, _title, _desc, _sev, _action, _tpl in (
         "NIK seorang PPKS di luar rumah tangga sama dengan NIK anggota rumah tangga DTKS yang aktif.",
         "tinggi",
         "Pastikan di mana orang ini tinggal sekarang; nonaktifkan salah satu catatan lewat usulan.",
-        "{nama} ({member_ref}, LKS {lks_ref}) memakai NIK {nik} yang juga tercatat pada anggota {related_ref}.",
+        "{nama} ({member_ref}, LKS {lks_ref}) memakai NIK {nik}, yang juga NIK anggota {related_ref}.",
     ),
     (
         "PPKS_GANDA",
@@ -496,7 +496,7 @@ for _code, _title, _desc, _sev, _action, _tpl in (
         "Menurut Dukcapil, seorang PPKS di luar rumah tangga telah meninggal, tetapi masih tercatat aktif.",
         "tinggi",
         "Periksa dengan pengurus LKS; bila benar, nonaktifkan catatan PPKS-nya.",
-        "Menurut Dukcapil, {nama} (NIK {related_nik}, {member_ref}) telah meninggal pada {tanggal_meninggal}.",
+        "Menurut Dukcapil, {nama} ({member_ref}, NIK {related_nik}) meninggal pada {tanggal_meninggal}.",
     ),
 ):
     _add(_code, "anggota", "ppks", _title, _desc, _sev, _action, _CITIZEN_PPKS, _tpl)
