@@ -70,3 +70,45 @@ def test_penetapan_lists_ppks_and_cek_status_finds_an_lks_resident(
     assert [(f.nama, f.terdaftar, f.sanggah) for f in result.items] == [("SA***AH", True, False)]
     text = result.items[0].keterangan
     assert "PPKS" in text and "lansia" not in text.lower() and "disabilitas" not in text.lower()
+
+
+def test_a_program_targets_a_ppks_kind_of_a_member_or_of_their_keluarga(
+    wf_session, wf_seed, user, monkeypatch, tmp_path
+):
+    from siks.domain.programs import program_from_dict
+    from siks.programs import service as programs
+
+    monkeypatch.setenv("SIKS_DATA_DIR", str(tmp_path))
+    desa = user("desa")
+    service.register(wf_session, desa, "anggota", wf_seed.members["R1-1"], reg("lansia_terlantar"), today=DAY)
+    service.register(
+        wf_session, desa, "keluarga", wf_seed.families["R3"], reg("korban_bencana_alam"), today=DAY
+    )
+    p = penetapan.create(
+        wf_session,
+        user("supkab"),
+        title="DTKS Maret 2025",
+        periode="2025-03",
+        berlaku_mulai=dt.date(2025, 3, 1),
+        scores=SCORES,
+    )
+    atensi = program_from_dict(
+        {
+            "format": "siks-program/1",
+            "code": "atensi_uji",
+            "name": "ATENSI",
+            "title": "Asistensi rehabilitasi sosial",
+            "version": "uji",
+            "unit": "anggota",
+            "components": [],
+            "eligible": {
+                "or": [
+                    {"field": "ppks_lansia_terlantar", "op": "=", "value": True},
+                    {"field": "ppks_korban_bencana_alam", "op": "=", "value": True},
+                ]
+            },
+        }
+    )
+    result = programs.run(wf_session, user("opkab"), atensi, p.id)
+    refs = sorted(r.entitlement.unit_ref for r in result.rows)
+    assert refs == ["R1-K1-1", "R3-K1-1", "R3-K1-2", "R3-K1-3"]

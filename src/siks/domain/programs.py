@@ -32,6 +32,7 @@ from siks.domain import eligibility, finding_catalog
 from siks.domain.eligibility import RuleError, Subject
 from siks.domain.penetapan import region_fields
 from siks.domain.schema import Strict, explain_errors
+from siks.domain.ppks import PPKS_KINDS
 
 FORMAT = "siks-program/1"
 UNITS = ("keluarga", "anggota")
@@ -42,6 +43,9 @@ EXTRA_FIELDS: dict[str, tuple[str, str]] = {
     "jenjang_sekolah": ("text", "Jenjang yang sedang ditempuh: SD, SMP, SMA, PT (dari 412/413)"),
     "dtks": ("bool", "Termasuk DTKS dalam penetapan"),
     "meninggal": ("bool", "Tercatat meninggal (keberadaan 2 atau temuan Dukcapil)"),
+    # one flag per PPKS kind (docs/ppks-psks.md): the person's own kinds and their keluarga's, open on the
+    # penetapan date, e.g. {"field": "ppks_lansia_terlantar", "op": "==", "value": true}
+    **{f"ppks_{code}": ("bool", f"PPKS: {kind.label}") for code, kind in PPKS_KINDS.items()},
 }
 
 # Regsosek 413 codes of the level being attended (docs/domain-facts.md §1.1).
@@ -306,6 +310,8 @@ def person_record(row: Mapping[str, object], on: dt.date) -> dict[str, object]:
         meninggal=row.get("keberadaan") == 2 or "DECEASED" in findings,
         dtks=bool(row.get("dtks")),
     )
+    kinds = set(row.get("ppks") or ())
+    rec.update({f"ppks_{code}": code in kinds for code in PPKS_KINDS})
     return rec
 
 
@@ -324,10 +330,13 @@ class FamilyFacts:
 # -- facts from frozen rows --------------------------------------------------------------------------------
 
 
-def frozen_person(m, on: dt.date) -> Person:
-    """A `Person` from one frozen anggota: any object with the `penetapan_member` columns as attributes."""
+def frozen_person(m, on: dt.date, ppks: Sequence[str] = ()) -> Person:
+    """A `Person` from one frozen anggota: any object with the `penetapan_member` columns as attributes.
+
+    `ppks`: the PPKS kinds open for them (their own and their keluarga's) in the penetapan."""
     answers = m.answers or {}
     row = {
+        "ppks": ppks,
         "nik": m.nik if m.nik and len(m.nik) == 16 else None,
         "jenis_kelamin": m.sex,
         "hubungan_kk": m.hubungan_kk,
@@ -341,9 +350,17 @@ def frozen_person(m, on: dt.date) -> Person:
     return Person(m.member_ref, m.nama, person_record(row, on), frozenset(m.findings or ()), m.nik)
 
 
-def family_facts(h, family_ref: str, members: Sequence, on: dt.date) -> FamilyFacts:
-    """The rule facts of one keluarga: `h` has the `penetapan_household` columns, `members` its anggota."""
-    people = [frozen_person(m, on) for m in members]
+def family_facts(
+    h, family_ref: str, members: Sequence, on: dt.date, ppks: Mapping | None = None
+) -> FamilyFacts:
+    """The rule facts of one keluarga: `h` has the `penetapan_household` columns, `members` its anggota.
+
+    `ppks`: (subject, ref) → PPKS kinds of the penetapan's PPKS list; a keluarga's count for each member."""
+    ppks = ppks or {}
+    family_kinds = tuple(ppks.get(("keluarga", family_ref), ()))
+    people = [
+        frozen_person(m, on, family_kinds + tuple(ppks.get(("anggota", m.member_ref), ()))) for m in members
+    ]
     record = {
         "desil": h.desil,
         "skor_pmt": h.skor_pmt,

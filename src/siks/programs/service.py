@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.scope import Scope
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, ProgramPengurus
+from siks.store.models.ppks import PenetapanPpks
 
 CHUNK = 1000
 PENGURUS_ROLES = frozenset({"operator_kabupaten", "supervisor_kabupaten", "pusat"})
@@ -95,13 +96,36 @@ def families(
             .order_by(PenetapanMember.family_ref, PenetapanMember.no_urut)
         ):
             by_house[m.household_ref][m.family_ref].append(m)
+        family_refs = [ref for fams in by_house.values() for ref in fams]
+        member_refs = [m.member_ref for fams in by_house.values() for ms in fams.values() for m in ms]
+        kinds = ppks_kinds(session, p.id, family_refs, member_refs)
         for h in houses:
             for family_ref, members in by_house[h.household_ref].items():
-                yield _family(h, family_ref, members, on)
+                yield _family(h, family_ref, members, on, kinds)
 
 
-def _family(h: PenetapanHousehold, family_ref: str, members: list[PenetapanMember], on: dt.date) -> Family:
-    return Family(h, members, rules.family_facts(h, family_ref, members, on))
+def _family(
+    h: PenetapanHousehold,
+    family_ref: str,
+    members: list[PenetapanMember],
+    on: dt.date,
+    ppks: Mapping | None = None,
+) -> Family:
+    return Family(h, members, rules.family_facts(h, family_ref, members, on, ppks))
+
+
+def ppks_kinds(session: Session, penetapan_id: int, family_refs: list[str], member_refs: list[str]) -> dict:
+    """(subject, ref) → the PPKS kinds the penetapan froze for these keluarga and anggota."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for subject, refs in (("keluarga", family_refs), ("anggota", member_refs)):
+        for i in range(0, len(refs), 1000):
+            stmt = select(PenetapanPpks.subject_ref, PenetapanPpks.jenis).where(
+                PenetapanPpks.penetapan_id == penetapan_id,
+                PenetapanPpks.subject == subject,
+                PenetapanPpks.subject_ref.in_(refs[i : i + 1000]),
+            )
+            out.update({(subject, ref): list(kinds) for ref, kinds in session.execute(stmt)})
+    return out
 
 
 # -- the list ------------------------------------------------------------------------------------------------
@@ -337,7 +361,8 @@ def load_family(session: Session, p: Penetapan, family_ref: str, on: dt.date | N
             PenetapanHousehold.penetapan_id == p.id, PenetapanHousehold.household_ref == ref
         )
     )
-    return _family(house, family_ref, members, on or p.berlaku_mulai)
+    kinds = ppks_kinds(session, p.id, [family_ref], [m.member_ref for m in members])
+    return _family(house, family_ref, members, on or p.berlaku_mulai, kinds)
 
 
 def family(session: Session, user, penetapan_id: int, family_ref: str, on: dt.date | None = None) -> Family:
