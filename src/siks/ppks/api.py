@@ -140,8 +140,7 @@ def psks_kinds() -> list[dict]:
 @api.post("/psks", status_code=201)
 async def create_psks(request: Request, db: Db, user: CurrentUser):
     try:
-        with db.begin_nested():
-            p = service.create_psks(db, user, await request.json())
+        p = service.create_psks(db, user, await request.json())
     except RecordInvalid as exc:
         return invalid_response(exc)
     return JSONResponse(PsksOut.of(p).model_dump(mode="json"), status_code=201)
@@ -160,8 +159,7 @@ def get_psks(psks_id: int, db: Db, user: CurrentUser) -> PsksOut:
 @api.patch("/psks/{psks_id:int}")
 async def update_psks(psks_id: int, request: Request, db: Db, user: CurrentUser):
     try:
-        with db.begin_nested():
-            p = service.update_psks(db, user, psks_id, await request.json())
+        p = service.update_psks(db, user, psks_id, await request.json())
     except RecordInvalid as exc:
         return invalid_response(exc)
     return PsksOut.of(p).model_dump(mode="json")
@@ -185,8 +183,7 @@ def residents(psks_id: int, db: Db, user: CurrentUser) -> list[PersonOut]:
 @api.post("/ppks/orang", status_code=201)
 async def add_person(request: Request, db: Db, user: CurrentUser):
     try:
-        with db.begin_nested():
-            p = service.add_person(db, user, await request.json())
+        p = service.add_person(db, user, await request.json())
     except RecordInvalid as exc:
         return invalid_response(exc)
     return JSONResponse(PersonOut.of(p).model_dump(mode="json"), status_code=201)
@@ -200,8 +197,7 @@ def get_person(person_id: int, db: Db, user: CurrentUser) -> PersonOut:
 @api.post("/ppks/kelompok", status_code=201)
 async def add_kelompok(request: Request, db: Db, user: CurrentUser):
     try:
-        with db.begin_nested():
-            k = service.add_kelompok(db, user, await request.json())
+        k = service.add_kelompok(db, user, await request.json())
     except RecordInvalid as exc:
         return invalid_response(exc)
     return JSONResponse({"id": k.id, "ref": k.ref, "nama": k.nama, "desa_code": k.desa_code}, status_code=201)
@@ -211,8 +207,7 @@ async def add_kelompok(request: Request, db: Db, user: CurrentUser):
 async def register(subject_type: str, subject_id: int, request: Request, db: Db, user: CurrentUser):
     """Record a PPKS kind for an `anggota`, a `ppks` person, a `keluarga` or a `kelompok`."""
     try:
-        with db.begin_nested():
-            r = service.register(db, user, subject_type, subject_id, await request.json())
+        r = service.register(db, user, subject_type, subject_id, await request.json())
     except RecordInvalid as exc:
         return invalid_response(exc)
     return JSONResponse(RegistrationOut.of(r).model_dump(mode="json"), status_code=201)

@@ -16,6 +16,11 @@ URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 OLEH_HELP = "Nama pengguna yang bertindak (cakupan wilayah dan jejak audit)."
 
 
+def _n(number: int) -> str:
+    """12.345: thousands as Indonesians write them."""
+    return f"{number:,}".replace(",", ".")
+
+
 def _actor(session, username: str):
     from sqlalchemy import select
 
@@ -88,7 +93,7 @@ def import_cmd(
                 _actor(session, oleh),
                 file,
                 jenis,
-                progress=lambda d, n: console.print(f"{d:,}/{n:,} baris…".replace(",", ".")),
+                progress=lambda d, n: console.print(f"{_n(d)}/{_n(n)} baris…"),
             )
     except (ImportRejected, ReadError) as e:
         print_issues(console, e.issues, title=f"Galat pada {file.name}")
@@ -100,8 +105,8 @@ def import_cmd(
     finally:
         engine.dispose()
     console.print(
-        f"[green]Impor selesai[/green]: {result.rows:,} baris, {result.created:,} baru, "
-        f"{result.registrations:,} pencatatan PPKS.".replace(",", ".")
+        f"[green]Impor selesai[/green]: {_n(result.rows)} baris, {_n(result.created)} baru, "
+        f"{_n(result.registrations)} pencatatan PPKS."
     )
 
 
@@ -130,10 +135,10 @@ def counts_cmd(
     for h in ("Wilayah", "Jenis", "Jumlah"):
         t.add_column(h)
     for r in rows:
-        t.add_row(r.wilayah_code, r.label, f"{r.count:,}".replace(",", "."))
+        t.add_row(r.wilayah_code, r.label, _n(r.count))
     console.print(t)
     for code, n in sorted(psks.items()):
-        console.print(f"PSKS {rules.psks_label(code)}: {n:,}".replace(",", "."))
+        console.print(f"PSKS {rules.psks_label(code)}: {_n(n)}")
 
 
 @ppks.command("tautkan-akun")

@@ -126,6 +126,8 @@ def import_file(
 ) -> ImportResult:
     """Apply a `psks` or `ppks` file in the caller's transaction; raise ImportRejected if any row fails.
 
+    The caller must roll back on ImportRejected (the CLI does): rows before the bad one are in the session.
+
     `progress(done, total)` is called every 500 rows (long files show progress).
     """
     if kind not in TEMPLATES:
@@ -147,12 +149,11 @@ def import_file(
     for i in range(table.n_rows):
         row_no = int(table.row_numbers[i])
         raw = {k: (v or None) for k, v in table.row_dict(i).items()}
-        try:
-            with session.begin_nested():
-                if kind == "psks":
-                    service.create_psks(session, actor, raw, today=today, reason=f"impor {table.file_name}")
-                else:
-                    result.registrations += _ppks_row(session, actor, raw, table.file_name, today)
+        try:  # no savepoint: on SQLite (pysqlite) a first SAVEPOINT's RELEASE commits; the caller rolls back
+            if kind == "psks":
+                service.create_psks(session, actor, raw, today=today, reason=f"impor {table.file_name}")
+            else:
+                result.registrations += _ppks_row(session, actor, raw, table.file_name, today)
             result.created += 1
         except RecordInvalid as exc:
             issues.extend(_row_issue(row_no, i.code, i.message, i.field, i.value) for i in exc.issues)
@@ -177,15 +178,14 @@ def _ppks_row(session: Session, actor, raw: dict, file_name: str, today: dt.date
     problems: list = []
     for code in kinds:
         try:
-            with session.begin_nested():
-                service.register(
-                    session,
-                    actor,
-                    "ppks",
-                    person.id,
-                    {"jenis": code, "tanggal": recorded, "bukti": evidence},
-                    today=today,
-                )
+            service.register(
+                session,
+                actor,
+                "ppks",
+                person.id,
+                {"jenis": code, "tanggal": recorded, "bukti": evidence},
+                today=today,
+            )
         except RecordInvalid as exc:
             problems.extend(exc.issues)
     if problems:
