@@ -70,7 +70,7 @@ def build(world: World, geo, reg: dict, seed: int) -> dict[str, pa.Table]:
     ref_day = world.reference_date
     alive = np.isnat(p["death"])
     ages = world.age()
-    names = p["name"].to_pylist() if hasattr(p["name"], "to_pylist") else list(p["name"])
+    names = p["name"]  # Arrow strings: only the chosen people's names are read
     in_dtks = np.zeros(world.n_per, dtype=bool)
     in_dtks[np.asarray(reg["table"]["person"])] = True
     desa_used = np.unique(world.ruta["desa"])
@@ -88,7 +88,7 @@ def build(world: World, geo, reg: dict, seed: int) -> dict[str, pa.Table]:
             psks.append({"ref": f"PSM-{i:04d}-{j + 1}", "jenis": "psm", "nama": f"PSM {code} {j + 1}",
                          "wilayah_code": code, "nik": _nik_of(rng, p, alive, ages, (20, 60))})  # fmt: skip
 
-    taken: set[int] = set()
+    pools = _Pools(rng)
     n_lks = max(2, world.n_per // PERSONS_PER_LKS)
     for i in range(n_lks):
         kind, (lo, hi) = LKS_TYPES[i % len(LKS_TYPES)]
@@ -97,13 +97,14 @@ def build(world: World, geo, reg: dict, seed: int) -> dict[str, pa.Table]:
         psks.append({"ref": ref, "jenis": "lks", "nama": f"{kind} {i + 1}", "wilayah_code": where,
                      "nomor_tanda_daftar": f"460/{i + 1}/{ref_day.year - int(rng.integers(1, 10))}",
                      "akreditasi": ("A", "B", "C", "belum")[int(rng.integers(4))]})  # fmt: skip
-        fit = (ages >= lo) & (ages <= hi)
         for n in range(int(rng.integers(*RESIDENTS))):
             fault = _fault(rng)
-            pool = {"ppks_ganda": fit & alive & in_dtks, "ppks_meninggal": fit & ~alive & ~in_dtks}.get(
-                fault, fit & alive & ~in_dtks
-            )
-            person = _pick(rng, pool, taken)
+            masks = {  # evaluated once per (kind, fault), when that pool is first drawn from
+                "ppks_ganda": lambda lo=lo, hi=hi: (ages >= lo) & (ages <= hi) & alive & in_dtks,
+                "ppks_meninggal": lambda lo=lo, hi=hi: (ages >= lo) & (ages <= hi) & ~alive & ~in_dtks,
+                None: lambda lo=lo, hi=hi: (ages >= lo) & (ages <= hi) & alive & ~in_dtks,
+            }
+            person = pools.take((kind, fault), masks.get(fault, masks[None]))
             if person is None:
                 continue
             nik = p["nik"][person].decode()
@@ -119,7 +120,9 @@ def build(world: World, geo, reg: dict, seed: int) -> dict[str, pa.Table]:
     for n in range(max(1, int(world.n_per * STREET_PER_PERSON))):
         kind = kinds[int(rng.integers(len(kinds)))]
         lo, hi = street[kind]
-        person = _pick(rng, (ages >= lo) & (ages <= hi) & alive & ~in_dtks, taken)
+        person = pools.take(
+            ("jalan", kind), lambda lo=lo, hi=hi: (ages >= lo) & (ages <= hi) & alive & ~in_dtks
+        )
         if person is None:
             continue
         nik = p["nik"][person].decode() if rng.random() < STREET_NIK_SHARE else ""
@@ -146,16 +149,24 @@ def _fault(rng) -> str | None:
     return None
 
 
-def _pick(rng, mask: np.ndarray, taken: set[int]) -> int | None:
-    rows = np.flatnonzero(mask)
-    for _ in range(20):
-        if len(rows) == 0:
-            return None
-        person = int(rows[int(rng.integers(len(rows)))])
-        if person not in taken:
-            taken.add(person)
-            return person
-    return None
+class _Pools:
+    """People to draw from, per kind of pool: each shuffled once, then taken in turn (nobody twice)."""
+
+    def __init__(self, rng) -> None:
+        self.rng, self.rows, self.next, self.taken = rng, {}, {}, set()
+
+    def take(self, key, mask) -> int | None:
+        if key not in self.rows:
+            self.rows[key] = self.rng.permutation(np.flatnonzero(mask()))
+            self.next[key] = 0
+        rows = self.rows[key]
+        while self.next[key] < len(rows):
+            person = int(rows[self.next[key]])
+            self.next[key] += 1
+            if person not in self.taken:
+                self.taken.add(person)
+                return person
+        return None
 
 
 def _nik_of(rng, p, alive, ages, span) -> str:
@@ -168,7 +179,7 @@ def _person(p, names, person, ref, nik, desa, kinds, ref_day, rng, *, lks_ref=""
     born = p["birth"][person]
     return {
         "ref": ref,
-        "nama": str(names[person]).title(),
+        "nama": str(names[person].as_py() if hasattr(names, "to_pylist") else names[person]).title(),
         "nik": nik,
         "sex": int(p["sex"][person]),
         "tanggal_lahir": "" if np.isnat(born) else str(born),
