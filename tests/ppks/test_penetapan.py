@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from siks.penetapan import ppks as ppks_lists
 from siks.penetapan import service as penetapan
 from siks.penetapan.sources import Score, ScoreTable
-from siks.ppks import penetapan as ppks_lists
 from siks.ppks import service
 from siks.public import service as public
 from workflow_support import DESA

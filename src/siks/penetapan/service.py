@@ -26,8 +26,8 @@ from siks.domain import wilayah
 from siks.domain.penetapan import Criteria, criteria_to_dict, decide, default_criteria, member_status
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import sources
+from siks.penetapan.ppks import freeze as freeze_ppks
 from siks.penetapan.sources import ScoreTable
-from siks.ppks.penetapan import freeze as freeze_ppks
 from siks.scope import Scope
 from siks.store import verval_runs
 from siks.store.models.penetapan import (

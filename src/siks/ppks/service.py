@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
-from siks.accounts.scope import Scope
 from siks.audit import record_change, register_entity_scope
 from siks.domain import ppks as rules
 from siks.domain.issues import Issue
+from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
+from siks.scope import Scope
 from siks.store.models.accounts import User
 from siks.store.models.ppks import PpksKelompok, PpksPerson, PpksRegistration, Psks
 from siks.store.models.registry import STATUS_ACTIVE, STATUS_INACTIVE, Family, Household, Member
 
-TKSK_ROLE = "operator_kecamatan"  # labelled "Operator kecamatan (TKSK)" in siks.accounts.roles
+TKSK_ROLE = "operator_kecamatan"  # labelled "Operator kecamatan (TKSK)" in siks.domain.roles
 
 register_entity_scope("psks", lambda: select(Psks.id, Psks.wilayah_code))
 register_entity_scope("ppks_person", lambda: select(PpksPerson.id, PpksPerson.desa_code))

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
 from siks.errors import Invalid, ServiceError
+from siks.penetapan.ppks import persons_in_desa as ppks_persons
 from siks.penetapan.service import in_force
-from siks.ppks.penetapan import persons_in_desa as ppks_persons
 from siks.programs import service as programs
 from siks.scope import wilayah_label
 from siks.settings import settings

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT
-from siks.ppks import snapshot as ppks_snapshot
+from siks.registry import ppks_snapshot
 from siks.registry.entities import HOUSEHOLD_COLUMNS, household_answer_keys, per_family_keys
 from siks.registry.exporter import as_typed, read_chunks, registry_query, typed_columns
 from siks.store.db import make_engine

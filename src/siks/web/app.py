@@ -51,6 +51,7 @@ API_ROUTERS: tuple[str, ...] = (
     "fieldwork",
     "adjudication",
     "odk",
+    "ppks",
 )
 
 API_PREFIX = "/api/v1"

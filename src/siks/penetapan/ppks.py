@@ -13,7 +13,7 @@ from collections import defaultdict
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
+from siks.scope import Scope
 from siks.store.models.ppks import PenetapanPpks, PpksKelompok, PpksPerson, PpksRegistration, Psks
 from siks.store.models.registry import STATUS_ACTIVE, Family, FamilyKK, Household, Member
 

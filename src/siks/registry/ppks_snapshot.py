@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from siks.accounts.scope import Scope
+from siks.scope import Scope
 from siks.store.models.ppks import PpksPerson, Psks
 from siks.store.models.registry import STATUS_ACTIVE
 

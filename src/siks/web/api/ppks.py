@@ -1,4 +1,5 @@
-"""The JSON API of PPKS and PSKS under `/api/v1/ppks` and `/api/v1/psks`, over `siks.ppks.service`.
+"""The JSON API of PPKS and PSKS under `/api/v1/ppks` and `/api/v1/psks`, over `siks.ppks.service`; the
+pages are in `siks/web/routes/ppks.py`.
 
 Bad input answers 422 with `issues` (code, field, message) so a client can show each rule that failed.
 """
@@ -16,7 +17,7 @@ from siks.ppks import service
 from siks.ppks.service import RecordInvalid
 from siks.web.deps import CurrentUser, Db
 
-api = APIRouter(prefix="/api/v1", tags=["PPKS dan PSKS"])
+router = APIRouter(prefix="/api/v1", tags=["PPKS dan PSKS"])
 
 
 def invalid_response(exc: RecordInvalid) -> JSONResponse:
@@ -123,7 +124,7 @@ class DeactivateIn(BaseModel):
     alasan: str
 
 
-@api.get("/ppks/jenis")
+@router.get("/ppks/jenis")
 def kinds() -> list[dict]:
     """The 26 PPKS kinds with their labels and the subjects each attaches to."""
     return [
@@ -132,12 +133,12 @@ def kinds() -> list[dict]:
     ]
 
 
-@api.get("/psks/jenis")
+@router.get("/psks/jenis")
 def psks_kinds() -> list[dict]:
     return [{"code": k.code, "label": k.label, "form": k.form.value} for k in rules.PSKS_KINDS.values()]
 
 
-@api.post("/psks", status_code=201)
+@router.post("/psks", status_code=201)
 async def create_psks(request: Request, db: Db, user: CurrentUser):
     try:
         p = service.create_psks(db, user, await request.json())
@@ -146,17 +147,17 @@ async def create_psks(request: Request, db: Db, user: CurrentUser):
     return JSONResponse(PsksOut.of(p).model_dump(mode="json"), status_code=201)
 
 
-@api.get("/psks")
+@router.get("/psks")
 def list_psks(db: Db, user: CurrentUser, jenis: str | None = None) -> list[PsksOut]:
     return [PsksOut.of(p) for p in service.list_psks(db, user, jenis=jenis)]
 
 
-@api.get("/psks/{psks_id:int}")
+@router.get("/psks/{psks_id:int}")
 def get_psks(psks_id: int, db: Db, user: CurrentUser) -> PsksOut:
     return PsksOut.of(service.get_psks(db, user, psks_id))
 
 
-@api.patch("/psks/{psks_id:int}")
+@router.patch("/psks/{psks_id:int}")
 async def update_psks(psks_id: int, request: Request, db: Db, user: CurrentUser):
     try:
         p = service.update_psks(db, user, psks_id, await request.json())
@@ -165,22 +166,22 @@ async def update_psks(psks_id: int, request: Request, db: Db, user: CurrentUser)
     return PsksOut.of(p).model_dump(mode="json")
 
 
-@api.post("/psks/{psks_id:int}/nonaktif")
+@router.post("/psks/{psks_id:int}/nonaktif")
 def deactivate_psks(psks_id: int, body: DeactivateIn, db: Db, user: CurrentUser) -> PsksOut:
     return PsksOut.of(service.deactivate_psks(db, user, psks_id, body.alasan))
 
 
-@api.post("/psks/{psks_id:int}/akun")
+@router.post("/psks/{psks_id:int}/akun")
 def link_account(psks_id: int, body: LinkIn, db: Db, user: CurrentUser) -> PsksOut:
     return PsksOut.of(service.link_account(db, user, psks_id, body.username))
 
 
-@api.get("/psks/{psks_id:int}/penghuni")
+@router.get("/psks/{psks_id:int}/penghuni")
 def residents(psks_id: int, db: Db, user: CurrentUser) -> list[PersonOut]:
     return [PersonOut.of(p) for p in service.lks_residents(db, user, psks_id)]
 
 
-@api.post("/ppks/orang", status_code=201)
+@router.post("/ppks/orang", status_code=201)
 async def add_person(request: Request, db: Db, user: CurrentUser):
     try:
         p = service.add_person(db, user, await request.json())
@@ -189,12 +190,12 @@ async def add_person(request: Request, db: Db, user: CurrentUser):
     return JSONResponse(PersonOut.of(p).model_dump(mode="json"), status_code=201)
 
 
-@api.get("/ppks/orang/{person_id:int}")
+@router.get("/ppks/orang/{person_id:int}")
 def get_person(person_id: int, db: Db, user: CurrentUser) -> PersonOut:
     return PersonOut.of(service.get_person(db, user, person_id))
 
 
-@api.post("/ppks/kelompok", status_code=201)
+@router.post("/ppks/kelompok", status_code=201)
 async def add_kelompok(request: Request, db: Db, user: CurrentUser):
     try:
         k = service.add_kelompok(db, user, await request.json())
@@ -203,7 +204,7 @@ async def add_kelompok(request: Request, db: Db, user: CurrentUser):
     return JSONResponse({"id": k.id, "ref": k.ref, "nama": k.nama, "desa_code": k.desa_code}, status_code=201)
 
 
-@api.post("/ppks/{subject_type}/{subject_id:int}/jenis", status_code=201)
+@router.post("/ppks/{subject_type}/{subject_id:int}/jenis", status_code=201)
 async def register(subject_type: str, subject_id: int, request: Request, db: Db, user: CurrentUser):
     """Record a PPKS kind for an `anggota`, a `ppks` person, a `keluarga` or a `kelompok`."""
     try:
@@ -213,17 +214,17 @@ async def register(subject_type: str, subject_id: int, request: Request, db: Db,
     return JSONResponse(RegistrationOut.of(r).model_dump(mode="json"), status_code=201)
 
 
-@api.get("/ppks/{subject_type}/{subject_id:int}/jenis")
+@router.get("/ppks/{subject_type}/{subject_id:int}/jenis")
 def registrations(subject_type: str, subject_id: int, db: Db, user: CurrentUser) -> list[RegistrationOut]:
     return [RegistrationOut.of(r) for r in service.registrations_of(db, user, subject_type, subject_id)]
 
 
-@api.post("/ppks/pencatatan/{reg_id:int}/akhiri")
+@router.post("/ppks/pencatatan/{reg_id:int}/akhiri")
 def end(reg_id: int, body: EndIn, db: Db, user: CurrentUser) -> RegistrationOut:
     return RegistrationOut.of(service.end_registration(db, user, reg_id, body.alasan, on=body.tanggal))
 
 
-@api.get("/ppks/rekap")
+@router.get("/ppks/rekap")
 def rekap(db: Db, user: CurrentUser, tingkat: int = 3) -> list[dict]:
     """Open PPKS registrations per kind and wilayah (tingkat 1 provinsi … 4 desa) in your scope."""
     return [
@@ -232,12 +233,12 @@ def rekap(db: Db, user: CurrentUser, tingkat: int = 3) -> list[dict]:
     ]
 
 
-@api.get("/ppks/penetapan/{penetapan_id:int}")
+@router.get("/ppks/penetapan/{penetapan_id:int}")
 def penetapan_list(penetapan_id: int, db: Db, user: CurrentUser, jenis: str | None = None) -> list[dict]:
     """The PPKS list a penetapan froze (subjects with their open kinds), in your scope; NIK masked."""
-    from siks.accounts.masking import mask_nik
-    from siks.accounts.roles import VIEW_FULL_NIK, has_permission
-    from siks.ppks.penetapan import listing
+    from siks.domain.masking import mask_nik
+    from siks.domain.roles import VIEW_FULL_NIK, has_permission
+    from siks.penetapan.ppks import listing
 
     full = has_permission(user.role, VIEW_FULL_NIK)
     return [
