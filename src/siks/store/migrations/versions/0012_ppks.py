@@ -2,7 +2,7 @@
 registrations of members, persons, families and kelompok (docs/ppks-psks.md).
 
 Revision ID: 0012_ppks
-Revises: 0008_dci
+Revises: 0010_status_enums
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0012_ppks"
-down_revision = "0008_dci"
+down_revision = "0010_status_enums"
 branch_labels = None
 depends_on = None
 
