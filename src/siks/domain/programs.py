@@ -31,8 +31,8 @@ from pydantic import Field, ValidationError, model_validator
 from siks.domain import eligibility, finding_catalog
 from siks.domain.eligibility import RuleError, Subject
 from siks.domain.penetapan import region_fields
-from siks.domain.schema import Strict, explain_errors
 from siks.domain.ppks import PPKS_KINDS
+from siks.domain.schema import Strict, explain_errors
 
 FORMAT = "siks-program/1"
 UNITS = ("keluarga", "anggota")
