@@ -196,6 +196,20 @@ def test_usul_enters_the_workflow_at_desa(wf_session, p):
         submissions.usul(wf_session, submissions.UsulForm(**{**form.__dict__, "nik": "12"}), "3.3.3.3")
 
 
+@pytest.mark.parametrize(
+    "field, value",
+    [("nama", "=cmd|' /C calc'!A0"), ("nama", "Tu\u202emini"), ("alamat", "@SUM(A1)"), ("pelapor", "+Sri()")],
+)
+def test_usul_refuses_what_import_refuses(wf_session, p, field, value):
+    """A formula or invisible character typed by an anonymous citizen never reaches the BNBA (#17.1)."""
+    form = submissions.UsulForm(desa_code=DESA, pelapor="Sri", hubungan="orang_lain", alasan="Janda",
+                                alamat="Dusun Krajan", nama="Tumini", nik="3509154107650003", sex="2",
+                                tanggal_lahir="1965-07-01")  # fmt: skip
+    with pytest.raises(Invalid, match="rumus|tak terlihat"):
+        submissions.usul(wf_session, submissions.UsulForm(**{**form.__dict__, field: value}), "3.3.3.3")
+    assert wf_session.query(Usulan).count() == 0
+
+
 def test_sanggah_kedaluwarsa_is_computed_on_read(wf_session, p):
     row = _sanggah(wf_session, _member_id(wf_session, p, "R1-K1-1"))
     u = wf_session.get(Usulan, row.usulan_id)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, event, false, or_, select
 from sqlalchemy.orm import Session
 
+from siks.domain.cells import safe_row
 from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.roles import EXPORT_AUDIT, VIEW_AUDIT, has_permission
 from siks.errors import Forbidden
@@ -299,13 +300,6 @@ def export_csv(
     return _csv_chunks(session, user, stmt)
 
 
-def _cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv_chunks(session: Session, user, stmt) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -315,7 +309,7 @@ def _csv_chunks(session: Session, user, stmt) -> Iterator[str]:
         for key in ("before", "after"):
             if d[key] is not None:
                 d[key] = json.dumps(d[key], ensure_ascii=False)
-        writer.writerow([_cell(d[c]) for c in CSV_COLUMNS])
+        writer.writerow(safe_row(d[c] for c in CSV_COLUMNS))
         if buf.tell() > 64_000:
             yield buf.getvalue()
             buf.seek(0)

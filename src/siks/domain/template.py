@@ -22,6 +22,13 @@ from types import MappingProxyType
 from siks.domain import kk as kk_rules
 from siks.domain import nik as nik_rules
 from siks.domain import wilayah
+from siks.domain.cells import (  # noqa: F401 (FORMULA_PREFIXES, escape_for_export re-exported)
+    BAD_CHARS,
+    FORMULA_PREFIXES,
+    INVISIBLE,
+    escape_for_export,
+    is_formula,
+)
 from siks.domain.instruments import (
     DEFAULT_INSTRUMENT,
     INSTRUMENTS,
@@ -372,16 +379,12 @@ class InvalidCell(Exception):
         self.code, self.rule = code, rule
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+(?:\.0+)?")  # "3.0" is what a spreadsheet makes of the number 3
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
 _DMY_DATE = re.compile(r"(\d{1,2})([-/])(\d{1,2})\2(\d{4})")
 _DESA_CODE = re.compile(r"\d{10}|\d{2}\.\d{2}\.\d{2}\.\d{4}")
-_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # control chars, U+FFFD = bad decoding
-# Characters that show nothing, or reorder what is shown (Unicode bidi overrides, "Trojan Source"): two names
-# that look the same would differ, and a name could display as another. Refused, naming the character.
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_BAD_CHARS, _INVISIBLE = BAD_CHARS, INVISIBLE  # one definition, shared with the typed inputs
 _SPACES = re.compile(r"\s+")
 _EMPTY_MARKS = frozenset({"", "-"})  # a lone "-" is how many spreadsheets say "nothing here"
 
@@ -397,28 +400,6 @@ def _parse_date(text: str) -> date | None:
         return date(y, mo, d)
     except ValueError:
         return None
-
-
-def _is_plain(text: str) -> bool:
-    return _PLAIN_NUMBER.fullmatch(text) is not None or _parse_date(text) is not None
-
-
-def is_formula(value: str) -> bool:
-    """True when a spreadsheet could run this cell as a formula (OWASP CSV injection).
-
-    A cell starting with = + - @ tab or CR is a formula unless it is a plain number ("-5", "+62812…") or a
-    date. Leading ordinary spaces are ignored: some readers trim them before interpreting the cell.
-    """
-    text = value.lstrip(" \u00a0")
-    return bool(text) and text.startswith(FORMULA_PREFIXES) and not _is_plain(text.strip())
-
-
-def escape_for_export(value: str) -> str:
-    """Make a string inert in CSV/XLSX: a would-be formula gets a leading single quote (OWASP advice).
-
-    Plain numbers and dates are left alone; so is everything else. The CSV writer still does the quoting.
-    """
-    return "'" + value if is_formula(value) else value
 
 
 def _show(text: str) -> str:

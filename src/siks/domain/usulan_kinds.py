@@ -13,6 +13,7 @@ import re
 from enum import StrEnum
 
 from siks.domain import wilayah
+from siks.domain.cells import text_problem
 from siks.domain.issues import Issue
 from siks.domain.kk import check_kk
 from siks.domain.nik import check_nik
@@ -82,6 +83,15 @@ def _text(value) -> str | None:
     return text or None
 
 
+def _typed(value, field: str, issues: list[Issue]) -> str | None:
+    """Free text typed by a person (names, places, addresses): the same rules as an imported cell."""
+    text = _text(value)
+    if text is not None and (why := text_problem(text)):
+        issues.append(_err("USULAN_TEXT", f"{field}: '{text[:60]}' {why}", field, text[:60]))
+        return None
+    return text
+
+
 def _date(value, field: str, issues: list[Issue], today: dt.date) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -145,8 +155,8 @@ def _kk(value, issues: list[Issue], required: bool) -> str | None:
 
 def clean_member(raw: dict, issues: list[Issue], today: dt.date) -> dict:
     """A new person: name, sex and birth date are required, and the NIK is checked strictly."""
-    nama = _text(raw.get("nama"))
-    if nama is None:
+    nama = _typed(raw.get("nama"), "nama", issues)
+    if nama is None and not any(i.field == "nama" for i in issues):
         issues.append(_err("USULAN_NAMA", "Nama wajib diisi.", "nama"))
     sex = _code(raw.get("sex"), "sex", issues)
     if sex is None and not any(i.field == "sex" for i in issues):
@@ -158,7 +168,7 @@ def clean_member(raw: dict, issues: list[Issue], today: dt.date) -> dict:
         "nama": nama,
         "nik": _nik(raw.get("nik"), sex, born, issues, today),
         "sex": sex,
-        "tempat_lahir": _text(raw.get("tempat_lahir")),
+        "tempat_lahir": _typed(raw.get("tempat_lahir"), "tempat_lahir", issues),
         "tanggal_lahir": born.isoformat() if born else None,
         "status_kawin": _code(raw.get("status_kawin"), "status_kawin", issues),
         "hubungan_kk": _code(raw.get("hubungan_kk"), "hubungan_kk", issues),
@@ -181,20 +191,20 @@ def _changes(raw: dict, entity: str, issues: list[Issue], today: dt.date) -> dic
         elif field in ("rw", "rt"):
             changes[field] = _rwrt(value, field, issues)
         else:
-            changes[field] = _text(value)
+            changes[field] = _typed(value, field, issues)
     if not changes and not issues:
         issues.append(_err("USULAN_NO_CHANGE", "Tidak ada isian yang diubah."))
-    if entity == "member" and "nama" in changes and changes["nama"] is None:
+    if entity == "member" and "nama" in changes and changes["nama"] is None and not issues:
         issues.append(_err("USULAN_NAMA", "Nama tidak boleh dikosongkan.", "nama"))
     return changes
 
 
 def _place(raw: dict, issues: list[Issue]) -> dict:
     return {
-        "dusun": _text(raw.get("dusun")),
+        "dusun": _typed(raw.get("dusun"), "dusun", issues),
         "rw": _rwrt(raw.get("rw"), "rw", issues),
         "rt": _rwrt(raw.get("rt"), "rt", issues),
-        "alamat": _text(raw.get("alamat")),
+        "alamat": _typed(raw.get("alamat"), "alamat", issues),
     }
 
 
@@ -252,10 +262,10 @@ def validate(
         if subkind == "ganda":
             clean["duplicate_of"] = _text(payload.get("duplicate_of"))
         if kind is Kind.SANGGAH:
-            clean["alasan"] = _text(payload.get("alasan"))
-            if clean["alasan"] is None:
+            clean["alasan"] = _typed(payload.get("alasan"), "alasan", issues)
+            if clean["alasan"] is None and not any(i.field == "alasan" for i in issues):
                 issues.append(_err("USULAN_ALASAN", "Sanggah wajib disertai alasan.", "alasan"))
-            clean["pelapor"] = _text(payload.get("pelapor"))
+            clean["pelapor"] = _typed(payload.get("pelapor"), "pelapor", issues)
             for field in ("lat", "lon"):
                 value = payload.get(field)
                 try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
+from siks.domain.cells import safe_cell, safe_row
 from siks.programs.service import Beneficiary, ProgramList
 
 FAMILY_COLUMNS = (
@@ -25,13 +27,6 @@ PERSON_COLUMNS = (
     "kode_wilayah", "desa", "alamat", "id_ruta", "id_keluarga", "no_kk", "id_art", "nama", "nik",
     "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "hubungan_kk", "desil", "program", "status_program",
 )  # fmt: skip
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA):
-        return "'" + value
-    return "" if value is None else value
 
 
 def _desa_name(code: str | None) -> str:
@@ -111,7 +106,12 @@ def columns(plist: ProgramList) -> tuple[str, ...]:
 def rows(plist: ProgramList) -> Iterator[dict]:
     make = person_row if plist.program.unit == "anggota" else family_row
     for r in plist.rows:
-        yield {k: _safe(v) for k, v in make(plist, r).items()}
+        yield {k: safe_cell(v) for k, v in make(plist, r).items()}
+
+
+def _sheet_title(name: str) -> str:
+    """Excel refuses []:*?/\\ in a sheet title and more than 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Daftar"
 
 
 def to_csv(plist: ProgramList) -> str:
@@ -126,11 +126,11 @@ def to_xlsx(plist: ProgramList) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(plist.program.name[:31])
+    ws = wb.create_sheet(_sheet_title(plist.program.name))
     cols = columns(plist)
-    ws.append([f"{plist.program.name} — {plist.penetapan.title} (penetapan #{plist.penetapan.id}), "
-               f"acuan umur {plist.on.isoformat()}, aturan {plist.program.key}"])  # fmt: skip
-    ws.append(list(cols))
+    ws.append([safe_cell(f"{plist.program.name} — {plist.penetapan.title} (penetapan #{plist.penetapan.id}), "
+               f"acuan umur {plist.on.isoformat()}, aturan {plist.program.key}")])  # fmt: skip
+    ws.append(safe_row(cols))
     for row in rows(plist):
         ws.append([row[c] for c in cols])
     buf = io.BytesIO()

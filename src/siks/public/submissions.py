@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from siks.domain import wilayah
+from siks.domain.cells import text_problem
 from siks.domain.nik import check_nik
 from siks.domain.roles import ROLE_LEVEL, Level
 from siks.domain.usulan import STATUS_LABEL
@@ -61,6 +62,8 @@ def _text(value: str | None, field: str, required: bool = True, limit: int = 500
         raise Invalid(f"{field} wajib diisi.")
     if len(text) > limit:
         raise Invalid(f"{field} terlalu panjang (maksimal {limit} karakter).")
+    if text and (why := text_problem(text)):
+        raise Invalid(f"{field} {why}")
     return text or None
 
 

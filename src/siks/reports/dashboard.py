@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
 from siks.domain.status import TaskStatus
+from siks.domain.cells import safe_row
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs
@@ -183,5 +184,5 @@ def to_csv(figs: dict[str, Series]) -> str:
     for s in figs.values():
         for name, values in s.values.items():
             for label, v in zip(s.labels, values, strict=True):
-                w.writerow([s.title, label, name, v])
+                w.writerow(safe_row([s.title, label, name, v]))
     return buf.getvalue()

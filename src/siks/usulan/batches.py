@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
 from siks.domain.status import BatchStatus
+from siks.domain.cells import safe_cell
 from siks.domain.usulan import DRAFT_ROLES, Action, Status, Workflow
 from siks.domain.usulan_kinds import KIND_LABEL, Kind
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
@@ -180,7 +181,7 @@ def bnba_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=BNBA_COLUMNS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)
     return buf.getvalue()
 
 
