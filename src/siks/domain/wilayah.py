@@ -47,19 +47,23 @@ _PLAIN = re.compile(r"\d{2}|\d{4}|\d{6}|\d{10}")
 _SPACE = re.compile(r"\s+")
 
 
+class InvalidCode(ValueError):
+    """A wilayah code of the wrong shape; the message is Indonesian and shown as it is (a 422 on the web)."""
+
+
 def normalize(code: str) -> str:
     """`3509152001`, `35.09.15.2001`, `350915`, with stray whitespace → dotted `35.09.15.2001`.
 
     Only the shape is checked (2/4/6/10 digits); `get` says whether the region exists.
-    Raises ValueError (Indonesian message) on anything else.
+    Raises InvalidCode (a ValueError, Indonesian message) on anything else.
     """
     text = _SPACE.sub("", str(code)) if code is not None else ""
     if _DOTTED.fullmatch(text) and "." in text:
         return text
     if _PLAIN.fullmatch(text):
         return ".".join(p for p in (text[0:2], text[2:4], text[4:6], text[6:10]) if p)
-    raise ValueError(
-        f"Kode wilayah '{code}' tidak valid: gunakan 2, 4, 6 atau 10 digit angka "
+    raise InvalidCode(
+        f"Kode wilayah '{str(code)[:40]}' tidak valid: gunakan 2, 4, 6 atau 10 digit angka "
         "(mis. 3509152001 atau 35.09.15.2001)."
     )
 

@@ -15,11 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from siks.accounts.service import SESSION_LIFETIME
 from siks.dci.api import create_dci_app
+from siks.domain import wilayah
 from siks.errors import ServiceError
 from siks.settings import settings
 from siks.store.db import make_engine, session_factory
@@ -149,11 +151,34 @@ def _install_handlers(app: FastAPI) -> None:
             request, exc.status_code, message or _DEFAULT_MESSAGES.get(exc.status_code, "Galat.")
         )
 
+    # Hostile input that slips past the route's types (#17.5): a malformed wilayah code deep in a service, an
+    # integer beyond the database's 64 bits in a path, query or body. Both are the user's to fix: 422.
+    @app.exception_handler(wilayah.InvalidCode)
+    async def _bad_wilayah(request: Request, exc: wilayah.InvalidCode):
+        return _invalid_input(request, str(exc))
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError):
+        return _invalid_input(request, TOO_LARGE)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError):
+        return _invalid_input(request, TOO_LARGE)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _is_api(request):
             return JSONResponse({"detail": _DEFAULT_MESSAGES[422], "errors": _plain(exc.errors())}, 422)
         return _error_page(request, 422, _DEFAULT_MESSAGES[422])
+
+
+TOO_LARGE = "Angka di luar batas yang dapat disimpan (terlalu besar)."
+
+
+def _invalid_input(request: Request, message: str):
+    if _is_api(request):
+        return JSONResponse({"detail": message, "code": "tidak_valid"}, status_code=422)
+    return _error_page(request, 422, message)
 
 
 def _plain(errors) -> list[dict]:
