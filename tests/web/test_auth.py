@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from siks.accounts import service as accounts
 from siks.errors import Invalid
-from siks.store.db import transaction
+from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.accounts import LoginAttempt, User
 from siks.web.app import create_app
 from web.support import PASSWORD, login, make_client
@@ -75,29 +76,81 @@ def test_open_redirect_is_refused(app):
         assert r.headers["location"] == "/"
 
 
-def test_rate_limit_per_username(sqlite_engine, app):
+def test_failures_block_the_pair_not_the_owner(sqlite_engine, app):
+    """5 failures from one address block that username there only; the owner elsewhere logs in (#17.2)."""
     with transaction(sqlite_engine) as s:
         accounts.create_user(s, "korban", PASSWORD, "operator_desa", "35.09.15.2001")
     with make_client(app, "10.2.0.1") as c:
-        codes = [_try(c, "korban", "salah-terus").status_code for _ in range(accounts.USERNAME_LIMIT)]
-        assert codes == [401] * accounts.USERNAME_LIMIT
-        assert _try(c, "korban", PASSWORD).status_code == 429  # right password, still refused
-    with make_client(app, "10.2.0.2") as other_ip:  # per username: another IP is refused too
-        r = _try(other_ip, "korban", PASSWORD)
+        codes = [_try(c, "korban", "salah-terus").status_code for _ in range(accounts.PAIR_LIMIT)]
+        assert codes == [401] * accounts.PAIR_LIMIT
+        assert _try(c, "korban", PASSWORD).status_code == 429  # right password, still refused here
+        r = _try(c, "korban", PASSWORD)
         assert r.status_code == 429 and "15 menit" in r.json()["detail"]
+    with make_client(app, "10.2.0.2") as other_ip:  # the owner, from another address
+        assert _try(other_ip, "korban", PASSWORD).status_code == 200
     restarted = create_app(sqlite_engine, secret_key="uji-" + "x" * 40)  # stored in the database
-    with make_client(restarted, "10.2.0.3") as c:
+    with make_client(restarted, "10.2.0.1") as c:
         assert _try(c, "korban", PASSWORD).status_code == 429
     with transaction(sqlite_engine) as s:
-        assert s.scalar(select(LoginAttempt).where(LoginAttempt.username == "korban")) is not None
+        failures = select(LoginAttempt).where(
+            LoginAttempt.username == "korban", LoginAttempt.success.is_(False)
+        )
+        assert len(s.scalars(failures).all()) == accounts.PAIR_LIMIT  # refused tries are not counted
+        assert accounts.unlock(s, "admin", "korban") == accounts.PAIR_LIMIT
+    with make_client(app, "10.2.0.1") as c:
+        assert _try(c, "korban", PASSWORD).status_code == 200  # the admin lifted it
+
+
+def test_refused_tries_do_not_keep_the_block_alive(db_url):
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    t0 = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=14)
+    with transaction(engine) as s:
+        accounts.create_user(s, "sasaran", PASSWORD, "pusat", None)
+        s.add_all(LoginAttempt(username="sasaran", ip="9.9.9.9", success=False, at=t0) for _ in range(5))
+    for _ in range(5):  # refused while blocked: nothing is written
+        with pytest.raises(accounts.TooManyAttempts), transaction(engine) as s:
+            accounts.authenticate(s, "sasaran", PASSWORD, "9.9.9.9")
+    with transaction(engine) as s:  # 16 minutes after the failures the timed reset has lifted it
+        assert not accounts.is_blocked(s, "sasaran", "9.9.9.9", now=t0 + dt.timedelta(minutes=16))
+    engine.dispose()
+
+
+def test_account_wide_failures_slow_strangers_not_the_owner(db_url):
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    now = dt.datetime.now(dt.UTC)
+    with transaction(engine) as s:
+        accounts.create_user(s, "pejabat", PASSWORD, "pusat", None)
+        s.add(LoginAttempt(username="pejabat", ip="10.0.0.5", success=True, at=now - dt.timedelta(days=2)))
+        s.add_all(  # a botnet: one failure from each of many addresses
+            LoginAttempt(
+                username="pejabat", ip=f"172.16.0.{i}", success=False, at=now - dt.timedelta(seconds=1)
+            )
+            for i in range(accounts.ACCOUNT_SLOWDOWN + 3)
+        )
+    with transaction(engine) as s:
+        assert accounts.is_blocked(s, "pejabat", "172.16.1.1", now=now)  # a new stranger waits 8 s
+        assert not accounts.is_blocked(s, "pejabat", "172.16.1.1", now=now + dt.timedelta(seconds=10))
+        assert not accounts.is_blocked(s, "pejabat", "10.0.0.5", now=now)  # the owner's own address
+    engine.dispose()
 
 
 def test_rate_limit_per_ip(app):
     with make_client(app, "10.3.0.1") as c:
         for i in range(accounts.IP_LIMIT):
             assert _try(c, f"tebakan{i}", "salah").status_code == 401
-        assert _try(c, "kec", PASSWORD).status_code == 429  # this IP is blocked, for every name
+        assert _try(c, "kec", PASSWORD).status_code == 429  # this IP is blocked for names never used here
     with make_client(app, "10.3.0.2") as c:
+        assert _try(c, "kec", PASSWORD).status_code == 200
+
+
+def test_an_office_behind_nat_keeps_working(app):
+    """20 failures from a shared address do not lock out a colleague who has logged in there (#17.2)."""
+    with make_client(app, "10.3.1.1") as c:
+        assert _try(c, "kec", PASSWORD).status_code == 200
+        for i in range(accounts.IP_LIMIT + 5):
+            _try(c, f"salah{i}", "salah")
         assert _try(c, "kec", PASSWORD).status_code == 200
 
 

@@ -5,8 +5,12 @@ Why these choices:
   which usernames exist. One verification costs ≈150 ms of CPU on all cores (4 lanes), on purpose; so a
   worker process runs only one at a time (`_VERIFY_SLOTS`): a burst of logins queues among itself instead
   of taking the CPU from every other request (docs/benchmarks.md, "Web").
-- Failed logins are rows in `login_attempt`; the limit (5 failures per username, 20 per IP, in 15 minutes)
-  therefore holds across restarts and workers. A blocked login is refused before the password is checked.
+- Failed logins are rows in `login_attempt`, so the limits hold across restarts and workers. They slow an
+  attacker without locking the owner out (docs/web.md, "login rate limit"): 5 failures of one
+  username from one address block that pair for 15 minutes; 20 failures from one address block that address,
+  and 20 failures of one username from anywhere start a delay that doubles with each further failure — but
+  an address the user has logged in from before is exempt from both. A refused try is not counted (it would
+  keep the block alive for ever); `unlock` lets an admin lift a block at once.
 - A session is a random token in a signed cookie; the database keeps only its SHA-256.
 """
 
@@ -32,8 +36,9 @@ from siks.store.base import utcnow
 from siks.store.models.accounts import LoginAttempt, User, UserSession
 
 WINDOW = dt.timedelta(minutes=15)
-USERNAME_LIMIT = 5
-IP_LIMIT = 20
+PAIR_LIMIT = 5  # failures of one username from one address
+IP_LIMIT = 20  # failures from one address, any username
+ACCOUNT_SLOWDOWN = 20  # failures of one username from all addresses before the delay starts
 SESSION_LIFETIME = dt.timedelta(hours=8)
 MIN_PASSWORD = 8
 ATTEMPT_RETENTION = dt.timedelta(days=30)
@@ -174,38 +179,72 @@ def get_user(session: Session, username: str) -> User | None:
 # --- login and rate limit ---------------------------------------------------------------------------------
 
 
-def _failures_since(session: Session, column, value: str, since: dt.datetime) -> int:
+def _failures_since(session: Session, column, value: str, since: dt.datetime, ip: str | None = None) -> int:
     stmt = select(func.count()).where(
         column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
     )
+    if ip is not None:
+        stmt = stmt.where(LoginAttempt.ip == ip)
     return session.scalar(stmt) or 0
 
 
+def _last_success(session: Session, name: str, ip: str | None = None) -> dt.datetime | None:
+    stmt = select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == name, LoginAttempt.success.is_(True)
+    )
+    if ip is not None:
+        stmt = stmt.where(LoginAttempt.ip == ip)
+    found = session.scalar(stmt)
+    return _aware(found) if found else None
+
+
 def is_blocked(session: Session, username: str, ip: str, now: dt.datetime | None = None) -> bool:
-    """True when either the username or the IP has too many recent failures."""
+    """True when this username may not try from this address now (see the module docstring)."""
     now = now or utcnow()
     since = now - WINDOW
     name = normalize_username(username)
-    last_ok = session.scalar(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == name, LoginAttempt.success.is_(True))
+    known = _last_success(session, name, ip)
+    if _failures_since(session, LoginAttempt.username, name, max(since, known or since), ip=ip) >= PAIR_LIMIT:
+        return True
+    if known is not None and known >= now - ATTEMPT_RETENTION:
+        return False  # the owner's own address: what others do elsewhere or on other accounts does not count
+    if _failures_since(session, LoginAttempt.ip, ip, since) >= IP_LIMIT:
+        return True
+    account_since = max(since, _last_success(session, name) or since)
+    failures = _failures_since(session, LoginAttempt.username, name, account_since)
+    if failures < ACCOUNT_SLOWDOWN:
+        return False
+    delay = min(dt.timedelta(seconds=2 ** min(failures - ACCOUNT_SLOWDOWN, 20)), WINDOW)
+    last = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == name, LoginAttempt.success.is_(False)
+        )
     )
-    user_since = max(since, _aware(last_ok)) if last_ok else since
-    return (
-        _failures_since(session, LoginAttempt.username, name, user_since) >= USERNAME_LIMIT
-        or _failures_since(session, LoginAttempt.ip, ip, since) >= IP_LIMIT
-    )
+    return last is not None and now - _aware(last) < delay
+
+
+def unlock(session: Session, actor: object, username: str) -> int:
+    """An admin lifts every login block on this username at once (its recorded failures go); audited."""
+    name = normalize_username(username)
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise Invalid(f"Pengguna '{name}' tidak ada.")
+    gone = session.execute(
+        delete(LoginAttempt).where(LoginAttempt.username == name, LoginAttempt.success.is_(False))
+    ).rowcount
+    record_change(session, actor, "user", user.id, None, {"blokir_masuk": "dibuka"}, "buka blokir masuk")
+    return gone or 0
 
 
 def authenticate(session: Session, username: str, password: str, ip: str) -> User:
-    """The user for these credentials, or AuthenticationFailed / TooManyAttempts. Every try is recorded.
+    """The user for these credentials, or AuthenticationFailed / TooManyAttempts. Every checked try is recorded.
 
     The caller must commit even when this raises, or the failure is not counted: use a session of its own.
     """
     name = normalize_username(username)[:64]
     ip = (ip or "-")[:45]
     if is_blocked(session, name, ip):
-        session.add(LoginAttempt(username=name, ip=ip, success=False))
-        raise TooManyAttempts()
+        raise TooManyAttempts()  # not recorded: a refused try must not keep the block alive
     user = session.scalar(select(User).where(User.username == name)) if name else None
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     ok = ok and user is not None and user.active
