@@ -1,13 +1,16 @@
-"""`siks user add/list/disable`, `siks serve --help`, and the demo's account set."""
+"""`siks user add/list/unlock/disable`, `siks serve --help`, and the demo's account set."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from siks.accounts.service import check_assignment
+from siks.accounts.service import check_assignment, is_blocked
 from siks.cli import app
 from siks.domain.roles import ROLE_CODES
 from siks.store.db import make_engine, transaction, upgrade
+from siks.store.models.accounts import LoginAttempt
+from siks.store.models.registry import AuditEntry
 from siks.web.demo import demo_accounts
 
 runner = CliRunner()
@@ -31,6 +34,18 @@ def test_user_add_list_disable(tmp_path):
     assert bad.exit_code == 1 and "desa/kelurahan" in bad.output
     listed = runner.invoke(app, ["user", "list", "--db", url])
     assert "sari" in listed.output and "Jubung" in listed.output
+    engine = make_engine(url)
+    with transaction(engine) as s:
+        s.add_all(LoginAttempt(username="sari", ip="10.1.1.1", success=False) for _ in range(5))
+    with transaction(engine) as s:
+        assert is_blocked(s, "sari", "10.1.1.1")
+    unlocked = runner.invoke(app, ["user", "unlock", "sari", "--db", url])
+    assert unlocked.exit_code == 0 and "5 percobaan" in unlocked.output, unlocked.output
+    with transaction(engine) as s:
+        assert not is_blocked(s, "sari", "10.1.1.1")
+        assert s.scalar(select(AuditEntry).where(AuditEntry.reason == "buka blokir masuk")) is not None
+    engine.dispose()
+    assert runner.invoke(app, ["user", "unlock", "tidakada", "--db", url]).exit_code == 1
     assert runner.invoke(app, ["user", "disable", "sari", "--db", url]).exit_code == 0
     from siks.accounts.service import get_user
 

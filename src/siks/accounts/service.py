@@ -237,7 +237,7 @@ def unlock(session: Session, actor: object, username: str) -> int:
 
 
 def authenticate(session: Session, username: str, password: str, ip: str) -> User:
-    """The user for these credentials, or AuthenticationFailed / TooManyAttempts. Every checked try is recorded.
+    """The user for these credentials, or AuthenticationFailed / TooManyAttempts; each checked try is kept.
 
     The caller must commit even when this raises, or the failure is not counted: use a session of its own.
     """

@@ -189,6 +189,30 @@ def user_disable(
     console.print(f"Akun {username} dinonaktifkan.")
 
 
+@user_app.command("unlock")
+def user_unlock(
+    username: str = typer.Argument(...),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Membuka blokir masuk akun (percobaan gagal yang tercatat dihapus); tercatat di jejak audit."""
+    import getpass
+
+    from siks.accounts import service
+    from siks.errors import Invalid
+    from siks.store.db import make_engine, transaction
+
+    engine = make_engine(db)
+    try:
+        with transaction(engine) as session:
+            gone = service.unlock(session, f"cli:{getpass.getuser()}", username)
+    except Invalid as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    console.print(f"Blokir masuk akun {username} dibuka ({gone} percobaan gagal dihapus).")
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("demo")(demo)
