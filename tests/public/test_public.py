@@ -143,8 +143,10 @@ def test_sanggah_enters_the_workflow_at_desa(wf_session, wf_seed, p):
     assert u.payload["lat"] == -8.16 and row.photo_id is not None and len(row.tracking_code) == 10
     died = _sanggah(wf_session, _member_id(wf_session, p, "R3-K1-2"), alasan_kode="meninggal")
     assert wf_session.get(Usulan, died.usulan_id).target_entity == "member"
-    with pytest.raises(Invalid, match="masih berjalan"):
-        _sanggah(wf_session, _member_id(wf_session, p, "R1-K1-2"))  # same household, already disputed
+    # A squatter's open sanggah (unregistered NIK) does not block a genuine one on the same household (#17.4)
+    again = _sanggah(wf_session, _member_id(wf_session, p, "R1-K1-2"), pelapor_nik="3509154107900002")
+    second = wf_session.get(Usulan, again.usulan_id)
+    assert (second.target_entity, second.target_id, second.status) == ("household", u.target_id, "draft")
 
 
 def test_sanggah_rules(wf_session, p):

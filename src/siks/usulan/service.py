@@ -136,7 +136,10 @@ def _new(
         if desa_code is not None and household.desa_code != desa_code:
             raise NotFound()
         desa_code = household.desa_code
-        open_same = session.scalar(
+        # One open usulan of a kind per record, except sanggah: any citizen may file one, so an open sanggah
+        # (perhaps with a made-up reporter NIK) must not block a genuine one on the same person (#17.4);
+        # the desa operator sees them side by side and the Musdes weighs them.
+        open_same = None if kind is Kind.SANGGAH else session.scalar(
             select(Usulan.id).where(
                 Usulan.target_entity == target.entity, Usulan.target_id == target.id,
                 Usulan.kind == kind.value, Usulan.level.is_not(None),
