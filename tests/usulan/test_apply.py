@@ -280,3 +280,37 @@ def test_apply_fails_whole_step_when_target_already_inactive(wf_session, wf_seed
     wf_session.flush()
     with pytest.raises(Invalid):
         service.act(wf_session, user("pengesah"), u.id, "sahkan", u.version, None, KAB)
+
+
+def test_a_nik_already_active_or_proposed_is_a_conflict(wf_session, wf_seed, user, tmp_path):
+    """No second active person with one NIK through usulan: at creation and at each step up (#17.3)."""
+    from siks.errors import Conflict
+
+    taken = wf_session.get(Member, wf_seed.members["R1-1"])
+    taken.nik = make_nik("35.09.15", dt.date(1970, 1, 1), 1, 7)
+    wf_session.flush()
+    place = {"dusun": "Krajan", "rw": "1", "rt": "4", "alamat": "Jl. Baru 1"}
+    clash = person("Orang Lain", taken.nik, 1, "1970-01-01", 1)
+    with pytest.raises(Conflict, match="sudah terdaftar aktif"):
+        service.create(
+            wf_session, user("desa"), kind="baru", subkind="ruta", payload={**place, "members": [clash]}
+        )
+    first = service.create(
+        wf_session, user("desa"), kind="baru", subkind="ruta",
+        payload={**place, "members": [person("Sumarni", NEW_NIK, 2, "1990-02-03", 1)]},
+    )  # fmt: skip
+    with pytest.raises(Conflict, match=f"usulan #{first.id}"):  # the same NIK pending in another usulan
+        service.create(
+            wf_session, user("desa"), kind="baru", subkind="anggota",
+            target=Target("family", wf_seed.families["R1"]),
+            payload={"member": person("Sumarni Lain", NEW_NIK, 2, "1990-02-03", 3)},
+        )  # fmt: skip
+    send_up(wf_session, user, [first], tmp_path, through=("kec",))
+    # meanwhile the NIK arrives in the registry by another way (an import): the next level refuses to go on
+    taken.nik = NEW_NIK
+    wf_session.flush()
+    with pytest.raises(Conflict, match="sudah terdaftar aktif"):
+        service.act(wf_session, user("pengesah"), first.id, "sahkan", first.version, None, KAB)
+    assert first.applied_at is None
+    active = wf_session.scalars(select(Member).where(Member.nik == NEW_NIK, Member.status == "aktif")).all()
+    assert len(active) == 1

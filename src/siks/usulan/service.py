@@ -121,6 +121,45 @@ def _subject(session: Session, kind: Kind, subkind: str, target: Target | None, 
 # --- creating ---------------------------------------------------------------------------------------------
 
 
+def new_niks(kind: str, subkind: str, payload: dict) -> set[str]:
+    """The NIKs an usulan would bring into the registry (new people, or a repaired NIK)."""
+    if kind == Kind.BARU:
+        people = payload.get("members") or ([payload["member"]] if payload.get("member") else [])
+        return {m["nik"] for m in people if m.get("nik")}
+    if kind == Kind.PERBAIKAN and subkind == "nik" and payload.get("nik"):
+        return {payload["nik"]}
+    return set()
+
+
+def check_nik_conflicts(session: Session, niks: set[str], own_id: int | None = None) -> None:
+    """Conflict when a NIK is already active in the registry or proposed by another open usulan (#17.3).
+
+    Checked at creation and again at every step up, since the registry changes in between; the operator
+    resolves the person first (perbaikan NIK, nonaktif ganda, or the ganda adjudication of verval).
+    """
+    if not niks:
+        return
+    active = session.scalar(
+        select(Member.nik).where(Member.nik.in_(sorted(niks)), Member.status == STATUS_ACTIVE).limit(1)
+    )
+    if active is not None:
+        raise Conflict(
+            f"NIK {active} sudah terdaftar aktif di DTKS; satu NIK hanya untuk satu orang. Periksa data "
+            "orang itu (perbaikan NIK, nonaktif ganda, atau adjudikasi data ganda) sebelum mengusulkan."
+        )
+    stmt = select(Usulan).where(
+        Usulan.level.is_not(None), Usulan.kind.in_([Kind.BARU.value, Kind.PERBAIKAN.value])
+    )
+    if own_id is not None:
+        stmt = stmt.where(Usulan.id != own_id)
+    for other in session.scalars(stmt.execution_options(yield_per=500)):
+        if found := niks & new_niks(other.kind, other.subkind, other.payload or {}):
+            raise Conflict(
+                f"NIK {min(found)} sudah diusulkan dalam usulan #{other.id} yang masih berjalan; "
+                "selesaikan usulan itu lebih dahulu."
+            )
+
+
 def _new(
     session: Session, *, kind, subkind, payload, desa_code, target: Target | None, channel, actor, role,
     created_by_id, note, external_ref, batch_id=None,
@@ -149,6 +188,7 @@ def _new(
             raise Invalid(f"Sudah ada usulan {kind.value} yang masih berjalan untuk data ini (#{open_same}).")
     if desa_code is None or wilayah.level(desa_code) != 4 or wilayah.get(desa_code) is None:
         raise Invalid("Usulan harus berada di satu desa/kelurahan yang dikenal.")
+    check_nik_conflicts(session, new_niks(kind, subkind, clean))
     name, nik, address = _subject(session, kind, subkind, target, clean, desa_code)
     u = Usulan(
         kind=kind.value, subkind=subkind, status=Status.DRAF.value, level=Level.DESA.value,
@@ -381,6 +421,8 @@ def step(
         raise Invalid("Draf usulan diajukan lewat paket usulan desa (dengan berita acara Musdes).")
     if t.action is Action.AJUKAN and (u.batch is None or u.batch.berita_acara_id is None):
         raise Invalid("Usulan diajukan bersama paket usulan desa yang memuat berita acara Musdes.")
+    if t.action not in (Action.KEMBALIKAN, Action.TOLAK):  # every step up checks the NIK again
+        check_nik_conflicts(session, new_niks(u.kind, u.subkind, u.payload or {}), own_id=u.id)
     before = (u.status, u.level)
     u.status, u.level = t.target.value, t.target_level.value if t.target_level else None
     if note:
