@@ -87,3 +87,38 @@ def test_demo_accounts_are_created_once_and_work(tmp_path, _cheap_argon2):
             service.authenticate(s, desa["username"], desa["password"], "127.0.0.1").role == "operator_desa"
         )
     engine.dispose()
+
+
+def _client_seen(options: dict, peer: str) -> str:
+    """What address the app sees behind uvicorn's real middleware stack, for a request from `peer`."""
+    import asyncio
+
+    import uvicorn
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen["client"] = scope["client"][0]
+
+    config = uvicorn.Config(app, **{k: v for k, v in options.items() if k != "workers"})
+    config.load()
+    scope = {"type": "http", "client": (peer, 5000), "headers": [(b"x-forwarded-for", b"6.6.6.6")],
+             "scheme": "http", "path": "/", "query_string": b"", "method": "GET"}  # fmt: skip
+    asyncio.run(config.loaded_app(scope, None, None))
+    return seen["client"]
+
+
+def test_forwarded_for_is_believed_only_from_configured_proxies():
+    """uvicorn trusts 127.0.0.1 by default; siks trusts no proxy unless told (#17.6)."""
+    from siks.web.cli import uvicorn_options
+
+    assert _client_seen(uvicorn_options("127.0.0.1", 8000), "127.0.0.1") == "127.0.0.1"
+    assert (
+        _client_seen(uvicorn_options("127.0.0.1", 8000, trusted_proxies="10.0.0.2"), "10.0.0.2") == "6.6.6.6"
+    )
+    assert (
+        _client_seen(uvicorn_options("127.0.0.1", 8000, trusted_proxies="10.0.0.2"), "127.0.0.1")
+        == "127.0.0.1"
+    )
+    help_text = runner.invoke(app, ["serve", "--help"]).output
+    assert "--proxy-tepercaya" in help_text

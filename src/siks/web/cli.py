@@ -25,14 +25,34 @@ def serve(
     secure_cookie: bool = typer.Option(
         False, "--secure-cookie", help="Tandai cookie sesi Secure (wajib bila dilayani lewat HTTPS)."
     ),
+    trusted_proxies: str = typer.Option(
+        "",
+        "--proxy-tepercaya",
+        envvar="SIKS_TRUSTED_PROXIES",
+        help="Alamat reverse proxy (dipisah koma) yang boleh mengirim X-Forwarded-For. Kosong: tidak ada.",
+    ),  # fmt: skip
 ) -> None:
     """Menjalankan aplikasi web (halaman dan API JSON /api/v1)."""
-    run_server(host, port, db, workers=workers, secure_cookie=secure_cookie)
+    run_server(host, port, db, workers=workers, secure_cookie=secure_cookie, trusted_proxies=trusted_proxies)
+
+
+def uvicorn_options(host: str, port: int, workers: int = 1, trusted_proxies: str = "") -> dict:
+    """X-Forwarded-For is believed only from the proxies named in configuration (#17.6).
+
+    uvicorn's own default trusts 127.0.0.1: then anyone who reaches the app through a local process could
+    rotate the header and escape the login and public rate limits, which count per client address.
+    """
+    trusted = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
+    return {
+        "host": host, "port": port, "workers": workers, "server_header": False,
+        "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or "",
+    }  # fmt: skip
 
 
 def run_server(
-    host: str, port: int, db: str | None, *, workers: int = 1, secure_cookie: bool = False
-) -> None:
+    host: str, port: int, db: str | None, *, workers: int = 1, secure_cookie: bool = False,
+    trusted_proxies: str = "",
+) -> None:  # fmt: skip
     import uvicorn
 
     from siks.web.logfilter import uvicorn_log_config
@@ -47,11 +67,8 @@ def run_server(
     uvicorn.run(
         "siks.web.app:app_from_env",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
         log_config=uvicorn_log_config(),
-        server_header=False,
+        **uvicorn_options(host, port, workers, trusted_proxies),
     )
 
 
