@@ -58,15 +58,20 @@ class RateLimited(ServiceError):
 
 
 def mask_word(word: str) -> str:
-    """`SUPARNI` → `SU***NI`; short words keep only their first letter."""
+    """`SUPARNI` → `SU***NI`, `BUDI` → `B***I`: never more than half the letters (#17.6).
+
+    2+2 letters of a 4-letter name would show it whole; words of 4–6 letters keep one letter at each end,
+    words of up to 3 letters only their first.
+    """
     word = word.upper()
     if len(word) <= 3:
         return word[:1] + "*" * max(len(word) - 1, 1)
-    return word[:2] + "***" + word[-2:]
+    keep = 2 if len(word) >= 7 else 1
+    return word[:keep] + "***" + word[-keep:]
 
 
 def mask_name(nama: str | None) -> str:
-    """Every word masked: `Budi Santoso` → `BU***DI SA***SO`."""
+    """Every word masked: `Budi Santoso` → `B***I SA***SO`."""
     return " ".join(mask_word(w) for w in (nama or "").split()) or "-"
 
 
