@@ -27,7 +27,7 @@ from siks.settings import settings
 from siks.store.db import make_engine, session_factory
 from siks.web import logfilter, templating
 from siks.web.deps import NotLoggedIn
-from siks.web.security import SESSION_COOKIE, SecurityHeaders, load_secret_key, verify_csrf
+from siks.web.security import SESSION_COOKIE, BodyLimit, SecurityHeaders, load_secret_key, verify_csrf
 
 # Page modules under siks.web.routes, each with a `router`. Order = order of matching.
 ROUTERS: tuple[str, ...] = (
@@ -114,6 +114,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
         https_only=cookie_secure,
     )
     app.add_middleware(SecurityHeaders, docs_path=f"{API_PREFIX}/docs")
+    app.add_middleware(BodyLimit)  # outermost after the headers: nothing reads an oversized body
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     templating.NAV.clear()
