@@ -65,6 +65,17 @@ class Settings(BaseSettings):
         description="Mark the session cookie Secure (behind HTTPS); `siks serve --secure-cookie` sets it.",
     )
 
+    max_body_mb: float = Field(
+        64.0,
+        gt=0,
+        description="Largest request body accepted outside the public pages, in MB; a larger one gets 413 "
+        "before it is read (the anonymous `/cek` pages have their own 6 MB limit).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses of reverse proxies whose `X-Forwarded-For`/`-Proto` are "
+        "believed; empty (the default) trusts none. `siks serve --proxy-tepercaya` sets it.",
+    )
     dci_id: str = Field(
         "siks", description="This instance's sender/receiver id in DCI messages (docs/dci.md)."
     )

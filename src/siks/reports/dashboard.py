@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from siks.domain import finding_catalog, wilayah
 from siks.domain import programs as rules
-from siks.domain.status import TaskStatus
 from siks.domain.cells import safe_row
+from siks.domain.status import TaskStatus
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.programs import service as programs

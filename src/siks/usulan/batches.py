@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from siks.audit import register_entity_scope
 from siks.domain import wilayah
-from siks.domain.status import BatchStatus
 from siks.domain.cells import safe_cell
+from siks.domain.status import BatchStatus
 from siks.domain.usulan import DRAFT_ROLES, Action, Status, Workflow
 from siks.domain.usulan_kinds import KIND_LABEL, Kind
 from siks.errors import Conflict, Forbidden, Invalid, NotFound

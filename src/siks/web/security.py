@@ -130,7 +130,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 PUBLIC_BODY_LIMIT = 6 * 1024 * 1024  # the anonymous forms: one photo of at most 5 MB and a few fields
-DEFAULT_BODY_LIMIT = 64 * 1024 * 1024  # berita acara, penetapan score files, ODK submissions
+# other bodies: `SIKS_MAX_BODY_MB` (64 MB by default: berita acara, penetapan score files, ODK submissions)
 
 
 class BodyLimit:
@@ -142,13 +142,11 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, public_limit: int = PUBLIC_BODY_LIMIT, limit: int | None = None):
-        import os
+        from siks.settings import settings
 
         self.app = app
         self.public_limit = public_limit
-        self.limit = (
-            limit or int(float(os.environ.get("SIKS_MAX_BODY_MB", "0")) * 1024 * 1024) or DEFAULT_BODY_LIMIT
-        )
+        self.limit = limit or int(settings().max_body_mb * 1024 * 1024)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
