@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from argon2 import PasswordHasher
 
+from siks.accounts import service as accounts
 from siks.accounts.service import hash_password, verify_password
+
+
+@pytest.fixture(autouse=True)
+def _production_hasher(monkeypatch):
+    """Other test modules swap in a cheap hasher for the whole worker session; this module checks the real one."""
+    monkeypatch.setattr(accounts, "_hasher", accounts.production_hasher())
 
 
 def test_hash_is_argon2id_at_owasp_cost():

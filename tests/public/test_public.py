@@ -149,7 +149,7 @@ def test_sanggah_enters_the_workflow_at_desa(wf_session, wf_seed, p):
     # A squatter's open sanggah (unregistered NIK) does not block a genuine one on the same household (#17.4)
     again = _sanggah(wf_session, _member_id(wf_session, p, "R1-K1-2"), pelapor_nik="3509154107900002")
     second = wf_session.get(Usulan, again.usulan_id)
-    assert (second.target_entity, second.target_id, second.status) == ("household", u.target_id, "draft")
+    assert (second.target_entity, second.target_id, second.status) == ("household", u.target_id, "draf")
 
 
 def test_sanggah_rules(wf_session, p):
