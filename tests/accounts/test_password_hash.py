@@ -13,7 +13,7 @@ from siks.accounts.service import hash_password, verify_password
 
 @pytest.fixture(autouse=True)
 def _production_hasher(monkeypatch):
-    """Other test modules swap in a cheap hasher for the whole worker session; this module checks the real one."""
+    """Other modules swap in a cheap hasher for the whole worker session; this one checks the real one."""
     monkeypatch.setattr(accounts, "_hasher", accounts.production_hasher())
 
 
