@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from siks.domain.cells import safe_row
 from siks.domain.issues import Issue
 from siks.domain.template import RowIssue
 from siks.errors import ServiceError
@@ -111,7 +112,7 @@ def write_template(kind: str, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(TEMPLATES[kind])
-        w.writerow(EXAMPLES[kind])
+        w.writerow(safe_row(EXAMPLES[kind]))
 
 
 def _row_issue(
