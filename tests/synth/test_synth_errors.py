@@ -74,7 +74,7 @@ def test_recorded_values_are_in_the_registry_and_differ_from_the_truth(world, in
 def test_household_faults_are_on_every_row(world, index):
     _, by_ruta, errors_by_art, _ = index
     for e in world.errors:
-        if e["kind"] in ("moved", "not_found"):
+        if e["kind"] in ("moved", "domisili", "not_found"):
             assert all(
                 e["kind"] in errors_by_art[f"{r['id_keluarga']}-{r['no_urut']}"]
                 for r in by_ruta[e["id_ruta"]]
@@ -97,9 +97,11 @@ def test_every_difference_from_the_truth_is_listed(world, index):
         assert (r["nik"] == m["true_nik"]) != bool(kinds & nik_kinds), (art, kinds)
         assert (r["nama"] == p["nama"]) != ("name_variant" in kinds), art
         assert (int(r["jenis_kelamin"]) == p["jenis_kelamin"]) != ("nik_sex_mismatch" in kinds), art
-        assert (r["tanggal_lahir"] == p["tanggal_lahir"].isoformat()) != ("nik_birthdate_mismatch" in kinds)
+        wrong_date = {"nik_birthdate_mismatch", "birthdate_default"}
+        assert (r["tanggal_lahir"] == p["tanggal_lahir"].isoformat()) != bool(kinds & wrong_date), art
         assert (r["no_kk"] == m["true_no_kk"]) != (r["id_keluarga"] in stale_families), art
-        assert (r["kode_desa"] == p["kode_desa"]) != ("moved" in ruta_errors[r["id_ruta"]]), art
+        away = {"moved", "domisili"}
+        assert (r["kode_desa"] == p["kode_desa"]) != bool(ruta_errors[r["id_ruta"]] & away), art
         assert (p["status_hidup"] == "MATI") == ("deceased_active" in kinds), art
         assert (p["asn"] is not None) == ("asn_member" in kinds), art
 
@@ -128,3 +130,8 @@ def test_references_show_what_the_ground_truth_says(world, index):
             assert e["recorded_value"] in duk  # someone else's real NIK
         elif e["kind"] == "moved":
             assert desa[duk[world.members[e["id_art"]]["true_nik"]]] == e["true_value"]
+        elif e["kind"] == "domisili":  # Dukcapil keeps the KK address, and the KK is the recorded one
+            i = duk[world.members[e["id_art"]]["true_nik"]]
+            assert desa[i] == e["true_value"] and kk[i] == rows[e["id_art"]]["no_kk"]
+        elif e["kind"] == "birthdate_default":
+            assert e["recorded_value"][5:] in ("01-01", "12-31", "07-01") and rows[e["id_art"]]["nik"] == ""

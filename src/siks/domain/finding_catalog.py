@@ -247,12 +247,13 @@ _add(
     "anggota",
     "padan",
     "NIK milik orang lain",
-    "Menurut Dukcapil, NIK yang tercatat milik orang lain; data orang ini cocok dengan NIK lain.",
+    "Menurut Dukcapil, NIK yang tercatat milik orang lain: nama, tanggal lahir atau jenis kelamin tidak "
+    "cocok dengan pemiliknya. Bila ada NIK lain yang jelas lebih cocok, NIK itu disarankan.",
     "tinggi",
     "Ganti NIK dengan NIK yang disarankan setelah dicocokkan dengan KTP/KK.",
     _CITIZEN_KTP,
-    "NIK {nik} milik orang lain menurut Dukcapil ({nama_dukcapil}, lahir {tanggal_lahir_dukcapil}). "
-    "Data {nama} lebih cocok dengan NIK {related_nik} (bobot {bobot}).",
+    "NIK {nik} milik orang lain menurut Dukcapil ({nama_dukcapil}, lahir {tanggal_lahir_dukcapil}; berbeda: "
+    "{fields}). Data {nama} lebih cocok dengan NIK {related_nik} (bobot {bobot}).",
 )
 _add(
     "NIK_SUGGESTION",
@@ -292,8 +293,23 @@ _add(
     "keberadaannya.",
     "Menurut data kependudukan, Anda tercatat berdomisili di desa/kelurahan lain. Bila masih tinggal di "
     "alamat ini, sampaikan ke kantor desa/kelurahan.",
-    "Menurut Dukcapil, {nama} berdomisili di desa {kode_desa_dukcapil}, bukan {kode_desa}. "
-    "Periksa apakah masih tinggal bersama keluarga.",
+    "Menurut Dukcapil, {nama} berdomisili di desa {kode_desa_dukcapil}, bukan {kode_desa}, dengan "
+    "No. KK baru {no_kk_dukcapil}. Periksa apakah masih tinggal bersama keluarga.",
+)
+_add(
+    "DOMISILI_BERBEDA",
+    "anggota",
+    "kk",
+    "Domisili berbeda dengan alamat KK",
+    "Orang ini didata di desa lain daripada alamat KK-nya di Dukcapil, dengan No. KK yang sama: tinggal "
+    "jauh dari alamat KK (merantau, mengontrak, menumpang), bukan pindah. Tidak mengecualikan siapa pun.",
+    "rendah",
+    "Tidak perlu tindakan bila keluarga memang tinggal di sini; catat domisilinya. Bila sudah pindah "
+    "tetap, sarankan mengurus surat pindah di Dukcapil.",
+    "Alamat Kartu Keluarga Anda berada di desa/kelurahan lain daripada tempat Anda didata. Ini tidak "
+    "mengubah hak Anda atas bantuan.",
+    "{nama} didata di desa {kode_desa}, sedangkan alamat KK-nya di Dukcapil di desa {kode_desa_dukcapil} "
+    "(No. KK sama). Domisili berbeda, bukan pindah.",
 )
 
 # --- ganda: the same person recorded more than once --------------------------------------------------------

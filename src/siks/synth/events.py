@@ -111,7 +111,7 @@ def moves(world: World, geo: geography.Geography, seed: int) -> None:
         shift = 1 + rng.integers(0, geo.n_desa - 1, len(current))
         return ((current + shift) % geo.n_desa).astype(np.int32)
 
-    natural = (rng.random(n) < 0.06) & ~r["err_moved"]
+    natural = (rng.random(n) < 0.06) & ~r["err_moved"] & ~r["err_domisili"]
     start = ref - np.timedelta64(int(MOVE_WINDOW_YEARS * YEAR), "D")
     moved_on = np.where(natural, _between(rng, np.full(n, start), r["upper"]), NAT)
     origin = np.where(natural, other_desa(r["desa"]), -1).astype(np.int32)
@@ -127,6 +127,12 @@ def moves(world: World, geo: geography.Geography, seed: int) -> None:
         r["sls"][idx] = geography.assign_sls(rng, geo, new_desa)
     r["origin_desa"] = origin
     r["moved_on"] = moved_on
+    # domisili: DTKS surveyed the household where it lives; Dukcapil keeps it at its KK address.
+    idx = np.flatnonzero(r["err_domisili"])
+    if len(idx):
+        lives = other_desa(r["desa"][idx])
+        r["dtks_desa"][idx] = lives
+        r["dtks_sls"][idx] = geography.assign_sls(rng, geo, lives)
 
 
 def kk_history(world: World, geo: geography.Geography, params: SynthParams, takeover: np.ndarray) -> None:

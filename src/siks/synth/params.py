@@ -6,7 +6,7 @@ Every rate is a share of a stated unit, so that the ground truth can be checked 
 - per DTKS anggota row (before duplicates are added): the NIK, name, sex/birth-date, deceased, ASN and
   duplicate kinds;
 - per DTKS keluarga: `kk_stale`;
-- per DTKS ruta: `moved`, `not_found`, `inconsistent_answers`.
+- per DTKS ruta: `moved`, `not_found`, `inconsistent_answers`, `domisili`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ RATE_UNIT: dict[str, str] = {
     "inconsistent_answers": "ruta",
     "nik_sex_mismatch": "anggota",
     "nik_birthdate_mismatch": "anggota",
+    "domisili": "ruta",
+    "birthdate_default": "anggota",
 }
 
 
@@ -53,6 +55,12 @@ class ErrorRates:
     inconsistent_answers: float = 0.02
     nik_sex_mismatch: float = 0.003
     nik_birthdate_mismatch: float = 0.005
+    # surveyed in one desa while their KK (same number, no move) is registered in another: merantau,
+    # renting, living with relatives; not a fault of the record, a hard negative for `moved`
+    domisili: float = 0.02
+    # a member without NIK recorded with a default birth date (1 Jan, 31 Dec, 1 Jul of the right year),
+    # drawn among the `nik_missing` rows: weak evidence that must not resolve them to a stranger
+    birthdate_default: float = 0.006
 
     def __post_init__(self) -> None:
         for f in fields(self):

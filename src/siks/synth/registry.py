@@ -186,6 +186,15 @@ def build(world: World, geo, params: SynthParams) -> dict[str, object]:
         _s(p["birth"][rows][idx]),
     )
 
+    # --- default birth dates on members without NIK (their own stream: other draws stay as they were) -------
+    drng = arrays.stream(seed, "default-birth")
+    pool = chosen["nik_missing"][age[chosen["nik_missing"]] >= 1]
+    k = min(arrays.count_for(e.birthdate_default, n), len(pool))
+    idx = np.sort(drng.choice(pool, k, replace=False)) if k else pool[:0]
+    written = default_dates(drng, birth[idx])
+    errors.add("birthdate_default", "tanggal_lahir", art(idx), _s(id_ruta[idx]), _s(written), _s(birth[idx]))
+    birth[idx] = written
+
     # --- names ------------------------------------------------------------------------------------------
     k = arrays.count_for(e.name_variant, n)
     idx = arrays.pick(rng, np.ones(n, dtype=bool), k)
@@ -296,7 +305,8 @@ _HOST_COLUMNS = ("id_ruta", "kode_desa", "sls", "ruta", "fam", "id_keluarga", "n
 
 def _per_row_faults(world: World, geo, table: dict, errors: Errors, ruta_faults: list) -> None:
     """Faults of a whole ruta or keluarga, listed on every row that carries the wrong value (duplicates
-    hosted there included): `moved`, `not_found`, `kk_stale` and household-level `inconsistent_answers`."""
+    hosted there included): `moved`, `domisili`, `not_found`, `kk_stale` and household-level
+    `inconsistent_answers`."""
     r, f = world.ruta, world.fam
     ruta, fam = table["ruta"], table["fam"]
 
@@ -310,6 +320,15 @@ def _per_row_faults(world: World, geo, table: dict, errors: Errors, ruta_faults:
     i = np.flatnonzero(r["err_moved"][ruta])
     errors.add(
         "moved",
+        "kode_desa",
+        art(i),
+        rid(i),
+        desa_text[r["dtks_desa"][ruta[i]]],
+        desa_text[r["desa"][ruta[i]]],
+    )
+    i = np.flatnonzero(r["err_domisili"][ruta])
+    errors.add(
+        "domisili",
         "kode_desa",
         art(i),
         rid(i),
@@ -394,6 +413,25 @@ def _wrong_birthdates(rng, born: np.ndarray, pendataan: np.ndarray) -> np.ndarra
     out = np.where(np.isnat(out) | (out == born), days_off, out)
     out = np.minimum(out, pendataan - 1).astype("datetime64[D]")
     return np.where(out == born, born - 1, out)
+
+
+def default_dates(rng, born: np.ndarray) -> np.ndarray:
+    """The date written when the real one is unknown: 1 January, 31 December or 1 July of the birth year
+    (another of them when the real date already is one)."""
+    year = born.astype("datetime64[Y]")
+    jan1 = year.astype("datetime64[D]")
+    options = np.stack([jan1, jan1 + 364 + _leap(year), jan1 + 181 + _leap(year)], axis=1)
+    pick = np.searchsorted([0.7, 0.9], rng.random(len(born)), side="right")
+    out = options[np.arange(len(born)), pick]
+    same = out == born
+    out[same] = options[np.arange(len(born)), (pick + 1) % 3][same]
+    return out.astype("datetime64[D]")
+
+
+def _leap(year: np.ndarray) -> np.ndarray:
+    """1 in a leap year, else 0 (so 31 December and 1 July land on the right day)."""
+    y = year.astype(np.int64) + 1970
+    return (((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)).astype(np.int64)
 
 
 def _inconsistent(rng, table, errors: Errors, rate: float, art, age: np.ndarray) -> list:

@@ -62,6 +62,14 @@ def select(world: World, params: SynthParams) -> None:
     stale[arrays.pick(rng, eligible, rest)] = True
     f["err_stale"] = stale
 
+    # domisili: DTKS ruta surveyed away from their KK address (same KK, no move, KK not stale).
+    stale_ruta = np.zeros(n, dtype=bool)
+    stale_ruta[f["ruta"][stale]] = True
+    domisili = np.zeros(n, dtype=bool)
+    eligible = in_dtks & ~moved & ~not_found & ~stale_ruta
+    domisili[arrays.pick(rng, eligible, arrays.count_for(e.domisili, len(dtks_idx)))] = True
+    r["err_domisili"] = domisili
+
 
 def _every_desa(in_dtks: np.ndarray, score: np.ndarray, desa: np.ndarray) -> None:
     """Every desa has DTKS households: a desa left out gets its poorest ruta, in place of the best-off

@@ -28,13 +28,14 @@ KIND_CODES: dict[str, tuple[str, ...]] = {
     "deceased_active": ("DECEASED",),
     "asn_member": ("ASN",),
     "moved": ("MOVED",),
+    "domisili": ("DOMISILI_BERBEDA",),
     "nik_sex_mismatch": ("NIK_SEX_MISMATCH",),
     "nik_birthdate_mismatch": ("NIK_BIRTHDATE_MISMATCH",),
 }
 #: kinds a ganda cluster member is explained by (pairs are scored separately)
 DUPLICATE_KINDS = ("duplicate_same_desa", "duplicate_other_desa")
 #: the unit a kind is a fault of: its findings and its truth rows are compared per that unit
-KIND_UNIT: dict[str, str] = {"kk_stale": "keluarga", "moved": "ruta"}
+KIND_UNIT: dict[str, str] = {"kk_stale": "keluarga", "moved": "ruta", "domisili": "ruta"}
 #: other kinds that legitimately raise a code (a borrowed or mistyped NIK encodes another birth date/sex)
 ALSO_EXPLAINED_BY: dict[str, tuple[str, ...]] = {
     "NIK_SEX_MISMATCH": ("nik_typo", "nik_transposed", "nik_other_person"),

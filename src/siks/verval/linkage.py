@@ -75,6 +75,25 @@ def name_key(expr: str) -> str:
     return f"NULLIF(TRIM({k}), '')"
 
 
+#: Birth dates written when the real one is unknown (1 January, 31 December, 1 July): an exact match on
+#: one is weak evidence, shared by a large part of the people born in that year (docs/verval.md §4).
+DEFAULT_DATES = ((1, 1), (12, 31), (7, 1))
+
+
+def default_date(expr: str) -> str:
+    """Neutral SQL: TRUE when the date `expr` is one of the DEFAULT_DATES (NULL stays FALSE)."""
+    parts = " OR ".join(
+        f"(EXTRACT(MONTH FROM {expr}) = {m} AND EXTRACT(DAY FROM {expr}) = {d})" for m, d in DEFAULT_DATES
+    )
+    return f"COALESCE({parts}, FALSE)"
+
+
+def default_date_text(expr: str) -> str:
+    """Neutral SQL: the same test on an ISO date text ('1970-01-01'), as Splink's `tgl` columns hold it."""
+    days = ", ".join(f"'{m:02d}-{d:02d}'" for m, d in DEFAULT_DATES)
+    return f"COALESCE(SUBSTRING({expr}, 6, 5) IN ({days}), FALSE)"
+
+
 def identity_sql(source: str, unique_id: str, extra: str = "", where: str = "", alias: str = "") -> str:
     """Neutral SQL selecting the identity columns from `source` (which has the cleaned columns)."""
     a = f"{alias}." if alias else ""

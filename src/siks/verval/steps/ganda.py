@@ -20,6 +20,7 @@ from siks.verval.pipeline import Step, StepContext
 PARAMS = {
     "ganda_bobot_atas": 12.0,  # match weight at or above: ganda
     "ganda_bobot_bawah": 1.0,  # at or above (and below the upper): mungkin ganda, for adjudication
+    "tanggal_baku_penalti": 5.0,  # bits off a pair whose dates agree only on a default date (see padan)
 }
 
 
@@ -39,6 +40,9 @@ def run(ctx: StepContext) -> None:
     decisions = ctx.engine.query(
         "SELECT member_ref_a, member_ref_b, same_person, decided_at FROM duplicate_decision"
     ).to_pylist()
+    if has_padan:
+        # After the human decisions: a person's later decision (it has a date) still wins.
+        decisions += borrowed_pairs(ctx)
     previous = ctx.engine.query("SELECT member_ref, cluster_id FROM previous_cluster").to_pylist()
     result = clustering.cluster(edges, decisions, previous, upper=upper, lower=lower)
     ctx.engine.register_arrow(
@@ -66,6 +70,27 @@ def run(ctx: StepContext) -> None:
     emit(ctx)
 
 
+def borrowed_pairs(ctx: StepContext) -> list[dict[str, Any]]:
+    """Records sharing a NIK of which one is its owner and the other borrowed it (padan OTHER_PERSON), or
+    two borrowers resolved to two different people: "different person" constraints, so a borrowed NIK
+    never puts its owner and the borrower into one cluster, not even through a third record."""
+    n = ctx.create(
+        "ganda_borrowed",
+        """
+        SELECT a.member_ref AS member_ref_a, b.member_ref AS member_ref_b
+        FROM person AS a JOIN person AS b ON a.nik = b.nik AND a.member_ref < b.member_ref
+        JOIN padan AS pa ON pa.member_ref = a.member_ref
+        JOIN padan AS pb ON pb.member_ref = b.member_ref
+        WHERE (COALESCE(pa.reason, '') = 'OTHER_PERSON') <> (COALESCE(pb.reason, '') = 'OTHER_PERSON')
+           OR (pa.reason = 'OTHER_PERSON' AND pb.reason = 'OTHER_PERSON'
+               AND pa.dukcapil_nik <> pb.dukcapil_nik)
+        """,
+    )
+    ctx.stats["borrowed_nik_pairs"] = n
+    rows = ctx.engine.query("SELECT member_ref_a, member_ref_b FROM ganda_borrowed").to_pylist()
+    return [r | {"same_person": False, "decided_at": None} for r in rows]
+
+
 def predict(ctx: StepContext, lower: float) -> list[tuple[str, str, float]]:
     api = ctx.engine.splink_api()
     sdf = api.register("ganda_input", table_name="ganda_dtks")
@@ -85,9 +110,14 @@ def predict(ctx: StepContext, lower: float) -> list[tuple[str, str, float]]:
     linker = linkage.model_linker(ctx, "ganda", [sdf], make_settings, n, fit)
     linker.table_management.compute_tf_table("nama_norm")
     pred = linker.inference.predict(threshold_match_weight=lower, warning_mode="never")
+    # Two records sharing a default birth date (1 Jan, 31 Dec, 1 Jul) have weaker date evidence than the
+    # model's exact-date level assumes: the same bits off as in padan.
+    penalty = float(ctx.param("tanggal_baku_penalti", PARAMS["tanggal_baku_penalti"]))
     ctx.create(
         "ganda_pairs",
-        f"""SELECT unique_id_l AS member_ref_a, unique_id_r AS member_ref_b, match_weight AS weight
+        f"""SELECT unique_id_l AS member_ref_a, unique_id_r AS member_ref_b,
+                   match_weight - CASE WHEN tgl_l = tgl_r AND {linkage.default_date_text("tgl_l")}
+                                       THEN {penalty} ELSE 0 END AS weight
             FROM {pred.physical_name}""",
     )
     linker.table_management.delete_tables_created_by_splink_from_db()

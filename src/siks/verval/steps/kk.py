@@ -51,12 +51,26 @@ def run(ctx: StepContext) -> None:
         {base} AND d.no_kk IS NOT NULL AND (p.no_kk IS NULL OR p.no_kk <> d.no_kk)
         """
     )
+    # A different desa at Dukcapil is a move only with evidence of one: the person is on a KK other than
+    # the one DTKS recorded (a move issues a new KK, docs/domain-facts.md §3.2). Living away from the KK
+    # address on the same KK (domisili: renting, working, living with relatives) is no move, and its
+    # milder finding excludes nobody.
+    moved = "d.no_kk IS NOT NULL AND p.no_kk IS NOT NULL AND p.no_kk <> d.no_kk"
+    other_desa = "d.kode_desa IS NOT NULL AND p.kode_desa IS NOT NULL AND d.kode_desa <> p.kode_desa"
     ctx.emit_findings(
         f"""
         SELECT 'MOVED' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
                COALESCE(p.nik, p.nik_raw) AS nik, a.dukcapil_nik AS related_nik, p.nama,
+               d.kode_desa AS kode_desa_dukcapil, d.no_kk AS no_kk_dukcapil
+        {base} AND {other_desa} AND {moved}
+        """
+    )
+    ctx.emit_findings(
+        f"""
+        SELECT 'DOMISILI_BERBEDA' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+               COALESCE(p.nik, p.nik_raw) AS nik, a.dukcapil_nik AS related_nik, p.nama,
                d.kode_desa AS kode_desa_dukcapil
-        {base} AND d.kode_desa IS NOT NULL AND p.kode_desa IS NOT NULL AND d.kode_desa <> p.kode_desa
+        {base} AND {other_desa} AND NOT ({moved})
         """
     )
 
@@ -64,9 +78,9 @@ def run(ctx: StepContext) -> None:
 STEP = Step(
     name="kk",
     title="No. KK terkini dan domisili",
-    version="2",
+    version="3",
     inputs=("person", "padan", "dukcapil"),
     outputs=("kk_identity", "findings_kk"),
-    codes=("KK_CHANGED", "MOVED"),
+    codes=("KK_CHANGED", "MOVED", "DOMISILI_BERBEDA"),
     run=run,
 )

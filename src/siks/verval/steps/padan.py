@@ -23,6 +23,9 @@ PARAMS = {
     "saran_bobot_yakin": -6.0,  # top suggestion at or above this (and clearly ahead) is the identity
     "saran_jumlah": 3,
     "saran_selisih": 3.0,  # ... and at least this far ahead of the runner-up (or of the recorded NIK)
+    # bits taken off a candidate whose only date evidence is a shared default date (1 Jan, 31 Dec, 1 Jul):
+    # about log2(share of a birth year written on that date), see linkage.DEFAULT_DATES
+    "tanggal_baku_penalti": 5.0,
 }
 
 EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS status,
@@ -57,7 +60,12 @@ def exact_match(ctx: StepContext) -> None:
                COALESCE(p.tanggal_lahir = d.tanggal_lahir, FALSE) AS dob_eq,
                COALESCE(p.jenis_kelamin = d.jenis_kelamin, FALSE) AS sex_eq,
                COALESCE({linkage.name_key("p.nama_norm")} = {linkage.name_key("d.nama_norm")}, FALSE)
-                 AS key_eq
+                 AS key_eq,
+               COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir)) <= 3
+                        OR (EXTRACT(MONTH FROM p.tanggal_lahir) = EXTRACT(MONTH FROM d.tanggal_lahir)
+                            AND EXTRACT(DAY FROM p.tanggal_lahir) = EXTRACT(DAY FROM d.tanggal_lahir)),
+                        FALSE) AS dob_close,
+               {linkage.default_date("p.tanggal_lahir")} AS dob_default
         FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik
         """,
     )
@@ -149,25 +157,45 @@ def run(ctx: StepContext) -> None:
     prepare_dukcapil(ctx)
     exact_match(ctx)
     link(ctx)
-    # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded.
+    # A default birth date shared with the candidate is weak evidence: the model weighs every exact date
+    # alike, so the candidate loses the bits that date overstates.
+    penalty = float(ctx.param("tanggal_baku_penalti", PARAMS["tanggal_baku_penalti"]))
+    ctx.create(
+        "padan_pred",
+        f"""SELECT s.member_ref, s.nik,
+                   s.weight - CASE WHEN {linkage.default_date("p.tanggal_lahir")}
+                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END AS weight
+            FROM padan_pred AS s
+            JOIN person AS p ON p.member_ref = s.member_ref
+            JOIN dukcapil AS d ON d.nik = s.nik""",
+    )
+    # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
+    # ranks without the recorded NIK: when its owner is someone else, the owner is no candidate.
     ctx.create(
         "padan_ranked",
         """SELECT s.member_ref, s.nik, s.weight,
-                  ROW_NUMBER() OVER (PARTITION BY s.member_ref ORDER BY s.weight DESC, s.nik) AS rank
-           FROM padan_pred AS s""",
+                  ROW_NUMBER() OVER (PARTITION BY s.member_ref ORDER BY s.weight DESC, s.nik) AS rank,
+                  ROW_NUMBER() OVER (PARTITION BY s.member_ref
+                                     ORDER BY CASE WHEN s.nik = p.nik THEN 1 ELSE 0 END, s.weight DESC,
+                                              s.nik) AS other_rank,
+                  COALESCE(s.nik = p.nik, FALSE) AS recorded
+           FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref""",
     )
-    # The recorded NIK is this person's when at most one of name/birth date/sex disagrees (a nickname, a
-    # miswritten date, a sex slip) and no other Dukcapil person fits clearly better; a clearly better
-    # person makes it a borrowed NIK. A suggestion becomes the identity only when it is confident and
-    # clearly ahead of the runner-up (two SAKIMAN born 1 July 1956 are not resolved by name alone).
+    # The recorded NIK is this person's when name, sex and birth date agree well enough with its owner
+    # (a nickname, a miswritten date, a sex slip: at most one field clearly off, a date within a few years
+    # or with the same day and month), and no other Dukcapil person fits clearly better. Otherwise the NIK
+    # belongs to another person (OTHER_PERSON: a child with her father's NIK, a father and son with one
+    # name decades apart), and the owner's identity, death, ASN status and KK never pass to this record.
+    # A default birth date is no evidence of the owner (a stranger born 1 January of that year) unless no
+    # one else fits at all. Another Dukcapil person becomes the identity only when confident and clearly
+    # ahead of the runner-up; weaker candidates stay suggestions for a person to decide.
     ctx.create(
         "padan",
         f"""
         SELECT x.member_ref, x.status, x.reason,
                CASE WHEN x.status = 'PADAN' OR x.own THEN x.nik
-                    WHEN x.sure OR x.reason = 'OTHER_PERSON' THEN x.top_nik END AS dukcapil_nik,
-               CASE WHEN x.status = 'PADAN' OR x.own THEN 'nik'
-                    WHEN x.sure OR x.reason = 'OTHER_PERSON' THEN 'saran' END AS resolved_by,
+                    WHEN x.sure THEN x.top_nik END AS dukcapil_nik,
+               CASE WHEN x.status = 'PADAN' OR x.own THEN 'nik' WHEN x.sure THEN 'saran' END AS resolved_by,
                CASE WHEN x.status = 'PADAN' THEN NULL ELSE x.top_weight END AS weight
         FROM (
           SELECT y.*,
@@ -176,22 +204,29 @@ def run(ctx: StepContext) -> None:
                  CASE WHEN y.found AND y.name_eq AND y.dob_eq AND y.sex_eq THEN NULL
                       WHEN y.nik IS NULL THEN 'NO_NIK'
                       WHEN NOT y.found THEN 'NIK_UNKNOWN'
-                      WHEN y.better THEN 'OTHER_PERSON'
+                      WHEN NOT y.own THEN 'OTHER_PERSON'
                       WHEN y.dob_eq AND y.sex_eq THEN 'NAME_MISMATCH'
-                      ELSE 'IDENTITY_MISMATCH' END AS reason,
-                 y.found AND NOT y.better AND ((y.dob_eq AND y.sex_eq)
-                   OR ((y.name_eq OR y.key_eq) AND (y.dob_eq OR y.sex_eq))) AS own
+                      ELSE 'IDENTITY_MISMATCH' END AS reason
           FROM (
-            SELECT e.member_ref, e.nik, e.found, e.name_eq, e.dob_eq, e.sex_eq, e.key_eq,
-                   t.nik AS top_nik, t.weight AS top_weight,
-                   COALESCE(t.weight >= {sure} AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE)
-                     AS sure,
-                   COALESCE(t.nik <> e.nik AND t.weight >= {sure}
-                            AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE) AS better
-            FROM padan_exact AS e
-            LEFT JOIN padan_ranked AS t ON t.member_ref = e.member_ref AND t.rank = 1
-            LEFT JOIN padan_ranked AS t2 ON t2.member_ref = e.member_ref AND t2.rank = 2
-            LEFT JOIN padan_pred AS o ON o.member_ref = e.member_ref AND o.nik = e.nik
+            SELECT z.*,
+                   z.found AND NOT z.better AND (
+                     (z.dob_eq AND z.sex_eq AND (NOT z.dob_default OR z.top_nik IS NULL
+                                                 OR COALESCE(z.own_weight >= z.top_weight, FALSE)))
+                     OR ((z.name_eq OR z.key_eq) AND (z.dob_eq OR (z.sex_eq AND z.dob_close)))) AS own
+            FROM (
+              SELECT e.member_ref, e.nik, e.found, e.name_eq, e.dob_eq, e.sex_eq, e.key_eq, e.dob_close,
+                     e.dob_default, t.nik AS top_nik, t.weight AS top_weight, o.weight AS own_weight,
+                     COALESCE(t.weight >= {sure} AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE)
+                       AS sure,
+                     COALESCE(t.weight >= {sure} AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE)
+                       AS better
+              FROM padan_exact AS e
+              LEFT JOIN padan_ranked AS t ON t.member_ref = e.member_ref AND t.other_rank = 1
+                AND NOT t.recorded
+              LEFT JOIN padan_ranked AS t2 ON t2.member_ref = e.member_ref AND t2.other_rank = 2
+                AND NOT t2.recorded
+              LEFT JOIN padan_pred AS o ON o.member_ref = e.member_ref AND o.nik = e.nik
+            ) AS z
           ) AS y
         ) AS x
         """,
