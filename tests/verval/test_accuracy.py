@@ -73,10 +73,13 @@ def test_borrower_and_owner_are_never_one_cluster(kab, outcome):
 
 @pytest.fixture(scope="module")
 def owners_dead(kab, tmp_path_factory):
-    """The same kabupaten, with every owner of a borrowed NIK dead at Dukcapil and on the ASN list."""
+    """The same kabupaten, with every owner of a borrowed NIK dead at Dukcapil and on the ASN list, and
+    the borrowers themselves missing from Dukcapil (a child never registered): only the owner fits."""
     work = tmp_path_factory.mktemp("owners_dead")
     owner_niks = sorted({e["recorded_value"] for e in _borrowers(kab)})
+    unregistered = sorted({e["true_value"] for e in _borrowers(kab)} - set(owner_niks))
     duk = pq.read_table(kab["refs"]["dukcapil"])
+    duk = duk.filter(pc.invert(pc.is_in(duk["nik"], pa.array(unregistered))))
     owned = pc.is_in(duk["nik"], pa.array(owner_niks))
     duk = duk.set_column(
         duk.schema.get_field_index("status_hidup"),
@@ -116,7 +119,8 @@ def test_borrowed_nik_never_transfers_death_or_asn(kab, owners_dead):
     assert len(checked) >= 20
     for e in checked:
         codes = _codes(out, e["id_art"])
-        assert not codes & {"DECEASED", "ASN"}, (e, codes)
+        pad = out.engine.query(f"SELECT * FROM padan WHERE member_ref = '{e['id_art']}'").to_pylist()
+        assert not codes & {"DECEASED", "ASN"}, f"{e} {codes} {pad}"
     # ... while the owners recorded in DTKS under their own NIK are flagged
     flagged = out.engine.query(
         "SELECT DISTINCT related_nik FROM findings WHERE code = 'DECEASED'"
@@ -171,3 +175,36 @@ def test_nik_less_member_with_default_date_is_not_resolved_to_a_stranger(kab, ou
             f"SELECT dukcapil_nik FROM padan WHERE member_ref = '{e['id_art']}'"
         ).to_pylist()[0]["dukcapil_nik"]
         assert got in (None, true_nik[e["id_art"]]), e
+
+
+def test_asn_rows_without_nik_are_matched_by_nip_name_and_wilayah(kab, outcome):
+    rows = outcome.engine.query(
+        "SELECT member_ref, evidence, explanation FROM findings WHERE code = 'ASN' AND evidence LIKE '%NIP %'"
+    ).to_pylist()
+    assert len(rows) >= 5, "the synthetic ASN list has rows without NIK"
+    asn = {e["id_art"] for e in _errors(kab, "asn_member")}
+    for r in rows:
+        assert r["member_ref"] in asn, r
+        assert "dicocokkan lewat NIP" in r["explanation"], r
+
+
+def test_reference_load_accepts_asn_rows_without_nik_only_with_nip_and_name(tmp_path):
+    from siks.verval import reference
+
+    good = tmp_path / "asn.csv"
+    good.write_text(
+        "nik,nip,nama,instansi,jenis,kode_wilayah\n"
+        "3509222206820001,,HOSNAN,PEMKAB,ASN,35.09\n"
+        ',198206222005091675,"MUHAMMAD HOSNAN, S.Kom.",PEMKAB,ASN,35.09\n'
+    )
+    loaded = reference.load("asn", good, out_dir=tmp_path / "out")
+    assert loaded.rows == 2
+    got = pq.read_table(loaded.path).to_pylist()
+    assert got[1]["nik"] is None and got[1]["nip"] == "198206222005091675"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nik,nip,nama,instansi,jenis\n3509222206820001,,A,B,ASN\n,,TANPA NIK,PEMKAB,ASN\n")
+    with pytest.raises(reference.ReferenceError, match=r"baris 2, kolom 'nik'.*NIP"):
+        reference.load("asn", bad, out_dir=tmp_path / "out")
+    old = tmp_path / "old.csv"  # an extract of the earlier layout (NIK, nama, instansi, jenis) still loads
+    old.write_text("nik,nama,instansi,jenis\n3509222206820001,A,B,TNI\n")
+    assert reference.load("asn", old, out_dir=tmp_path / "out").rows == 1

@@ -374,7 +374,7 @@ _add(
     "Pastikan dengan data kepegawaian; keluarga ASN/TNI/Polri dikeluarkan dari DTKS untuk bansos.",
     "Menurut data kepegawaian, anggota keluarga ini tercatat sebagai ASN/TNI/Polri. Bila keliru, datangi "
     "kantor desa/kelurahan.",
-    "{nama} (NIK {related_nik}) tercatat sebagai {jenis} di {instansi}.",
+    "{nama} (NIK {related_nik}) tercatat sebagai {jenis} di {instansi}; dicocokkan lewat {cocok}.",
 )
 _add(
     "HOUSEHOLD_ASN",

@@ -105,14 +105,36 @@ def asn(world: World, geo, seed: int) -> pa.Table:
     titled = (kind == 1) & (rng.random(len(idx)) < 0.55)
     titles = np.array(_TITLES, dtype=object)[rng.integers(0, len(_TITLES), len(idx))]
     suffix = pa.array(np.where(titled, ", " + titles, ""), type=pa.string())
+    instansi = _instansi(geo, kind, rng)
+    # NIP (PNS): birth date YYYYMMDD, TMT YYYYMM, sex (1/2), serial. TNI/Polri have an NRP instead.
+    # Some ASN lists come without NIK (only NIP, name and the kabupaten): matched by those in verval.
+    nrng = arrays.stream(seed, "ref-asn-nip")
+    born = p["birth"][idx]
+    year = born.astype("datetime64[Y]").astype(np.int64) + 1970
+    ymd = np.char.replace(np.datetime_as_string(born, unit="D").astype("U10"), "-", "")
+    tmt = (year + 20 + nrng.integers(2, 10, len(idx))) * 100 + nrng.integers(1, 13, len(idx))
+    serial = nrng.integers(1, 1000, len(idx))
+    nip = np.char.add(
+        np.char.add(ymd, tmt.astype("U6")),
+        np.char.add(p["sex"][idx].astype("U1"), np.char.zfill(serial.astype("U3"), 3)),
+    )
+    is_pns = kind == 1
+    no_nik = is_pns & (nrng.random(len(idx)) < 0.2)
+    nik = np.where(no_nik, "", _text(p["nik"][idx]))
     return pa.table(
         {
-            "nik": arrays.to_arrow(p["nik"][idx]),
+            "nik": pa.array(nik.tolist(), type=pa.string(), mask=no_nik),
+            "nip": pa.array(np.where(is_pns, nip, "").tolist(), type=pa.string(), mask=~is_pns),
             "nama": pc.binary_join_element_wise(nama, suffix, ""),
-            "instansi": pa.array(_instansi(geo, kind, rng), type=pa.string()),
+            "instansi": pa.array(instansi, type=pa.string()),
             "jenis": pa.array(np.array(["", "ASN", "TNI", "POLRI"], dtype=object)[kind], type=pa.string()),
+            "kode_wilayah": pa.array([geo.kabupaten_code] * len(idx), type=pa.string()),
         }
     )
+
+
+def _text(values: np.ndarray) -> np.ndarray:
+    return np.char.decode(values, "ascii") if values.dtype.kind == "S" else values.astype(str)
 
 
 def _someone_in_desa(rng, world: World, persons_desa: np.ndarray, desa: np.ndarray) -> np.ndarray:

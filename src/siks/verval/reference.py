@@ -33,11 +33,14 @@ SPECS: dict[str, list[tuple[str, bool, str | None, str]]] = {
         ("status_hidup", True, r"^(HIDUP|MATI)$", "VARCHAR"),
         ("tanggal_meninggal", False, DATE, "DATE"),
     ],
+    # A row without NIK is matched by NIP (birth date and sex), name and wilayah (kabupaten/kota code).
     "asn": [
-        ("nik", True, NIK, "VARCHAR"),
+        ("nik", False, NIK, "VARCHAR"),
+        ("nip", False, r"^[0-9]{8}[0-9]{6}[12][0-9]{3}$", "VARCHAR"),
         ("nama", False, None, "VARCHAR"),
         ("instansi", False, None, "VARCHAR"),
         ("jenis", True, r"^(ASN|TNI|POLRI)$", "VARCHAR"),
+        ("kode_wilayah", False, r"^[0-9]{2}(\.?[0-9]{2}(\.?[0-9]{2}(\.?[0-9]{4})?)?)?$", "VARCHAR"),
     ],
     "pln": [
         ("id_pelanggan", True, None, "VARCHAR"),
@@ -52,6 +55,16 @@ SPECS: dict[str, list[tuple[str, bool, str | None, str]]] = {
     ],
 }
 KINDS = tuple(SPECS)
+#: kind → [(column named in the error, message, SQL condition on the cleaned text that marks a bad row)]
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    "asn": [
+        (
+            "nik",
+            "kosong, dan NIP atau nama juga kosong (baris tanpa NIK dicocokkan lewat NIP dan nama)",
+            "{nik} IS NULL AND ({nip} IS NULL OR {nama} IS NULL)",
+        )
+    ],
+}
 
 
 class ReferenceError(ValueError):
@@ -105,11 +118,13 @@ def validate(engine: BatchEngine, kind: str, path: Path) -> None:
         raise ReferenceError(f"jenis rujukan '{kind}' tidak dikenal; pilih salah satu: {', '.join(KINDS)}")
     _register(engine, path)
     cols = {c.lower() for c in engine.columns("src")}
-    missing = [c for c, *_ in SPECS[kind] if c not in cols]
+    missing = [c for c, required, *_ in SPECS[kind] if c not in cols and required]
     if missing:
         raise ReferenceError(f"{path.name}: kolom wajib tidak ada: {', '.join(missing)}")
     problems = []
     for col, required, regex, typ in SPECS[kind]:
+        if col not in cols:
+            continue  # an optional column the extract does not have: NULL in the copy
         text = _text(col)
         conds = []
         if required:
@@ -129,6 +144,13 @@ def validate(engine: BatchEngine, kind: str, path: Path) -> None:
             row, value = rows[0]["row_no"], rows[0]["value"]
             what = "kosong" if value is None else f"'{value}' tidak sah"
             problems.append(f"baris {row}, kolom '{col}': {what}")
+    for col, message, cond in ROW_RULES.get(kind, []):
+        texts = {c: (_text(c) if c in cols else "CAST(NULL AS VARCHAR)") for c, *_ in SPECS[kind]}
+        rows = engine.query(
+            f"SELECT _row AS row_no FROM src WHERE {cond.format(**texts)} ORDER BY _row LIMIT 1"
+        ).to_pylist()
+        if rows:
+            problems.append(f"baris {rows[0]['row_no']}, kolom '{col}': {message}")
     if problems:
         raise ReferenceError(f"{path.name}: " + "; ".join(problems))
 
@@ -145,7 +167,10 @@ def load(kind: str, file: Path, *, out_dir: Path | None = None) -> Loaded:
         target_dir = (out_dir or data_dir()) / "reference"
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / f"{kind}-{digest[:12]}.parquet"
-        select = ", ".join(f"{_typed(c)} AS {c}" for c, *_ in SPECS[kind])
+        cols = {c.lower() for c in engine.columns("src")}
+        select = ", ".join(
+            f"{_typed(c) if c in cols else f'CAST(NULL AS {t})'} AS {c}" for c, _, _, t in SPECS[kind]
+        )
         engine.export_parquet(f"SELECT {select} FROM src ORDER BY _row", target)
         rows = engine.count("src")
     finally:

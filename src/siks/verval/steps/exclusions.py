@@ -8,7 +8,9 @@ excluded from bansos (docs/domain-facts.md §5.4), once more on the household.
 
 from __future__ import annotations
 
+from siks.verval import linkage
 from siks.verval.pipeline import Step, StepContext
+from siks.verval.steps.prepare import name_norm
 
 #: PLN tariffs that are subsidised (R1-450 and R1-900-S); any other tariff at ≥ 900 VA is a flag.
 SUBSIDISED = ("R1-450", "R1-900-S")
@@ -37,15 +39,10 @@ def run(ctx: StepContext) -> None:
         )
         emitted = True
     if ctx.has("ref_asn"):
-        asn = f"""SELECT {cols}, UPPER(x.jenis) AS jenis, x.instansi AS instansi,
-                         ROW_NUMBER() OVER (PARTITION BY p.household_ref ORDER BY p.member_ref) AS rn
-                  FROM exclusion_person AS p
-                  JOIN (SELECT CAST(nik AS VARCHAR) AS nik, MIN(jenis) AS jenis, MIN(instansi) AS instansi
-                        FROM ref_asn GROUP BY CAST(nik AS VARCHAR)) AS x ON x.nik = p.id_nik"""
-        ctx.create("exclusion_asn", asn)
+        asn_tables(ctx)
         ctx.emit_findings(
             """SELECT 'ASN' AS code, member_ref, family_ref, household_ref, kode_desa, nik, related_nik, nama,
-                      jenis, instansi FROM exclusion_asn"""
+                      jenis, instansi, cocok FROM exclusion_asn"""
         )
         ctx.emit_findings(
             """SELECT 'HOUSEHOLD_ASN' AS code, household_ref, kode_desa, related_nik, nama, jenis, instansi,
@@ -86,10 +83,93 @@ def run(ctx: StepContext) -> None:
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
 
 
+def asn_tables(ctx: StepContext) -> None:
+    """`exclusion_asn`: DTKS members on the ASN/TNI/Polri list, by NIK, or (rows without NIK) by NIP.
+
+    A NIP holds the birth date (digits 1–8) and sex (digit 15) of its holder (PP 17/2020 numbering of
+    PNS, docs/verval.md §3): a row without NIK matches the member whose name key, birth date and sex are
+    those (as recorded in DTKS, or of the Dukcapil identity padan resolved) inside the row's wilayah,
+    and only when exactly one person fits; two candidates are left for a person to decide.
+    """
+    cols = set(ctx.engine.columns("ref_asn"))
+    nip = "CAST(x.nip AS VARCHAR)"
+    # academic titles follow the name after a comma ('MOCH. ROSYID, A.Md.'): not part of the name
+    before_comma = (
+        "CASE WHEN STRPOS(x.nama, ',') > 0 THEN SUBSTRING(x.nama, 1, STRPOS(x.nama, ',') - 1) ELSE x.nama END"
+    )
+    resolved = ctx.has("padan") and ctx.engine.count("dukcapil") > 0
+    by_nip = ""
+    if {"nip", "kode_wilayah"} <= cols:
+        ctx.create(
+            "asn_nip",
+            f"""SELECT {nip} AS nip, UPPER(x.jenis) AS jenis, x.instansi AS instansi,
+                       {linkage.name_key(name_norm(before_comma))} AS kunci,
+                       CAST(SUBSTRING({nip}, 1, 4) || '-' || SUBSTRING({nip}, 5, 2) || '-'
+                            || SUBSTRING({nip}, 7, 2) AS DATE) AS lahir,
+                       CAST(SUBSTRING({nip}, 15, 1) AS INT) AS jk,
+                       COALESCE(REPLACE(CAST(x.kode_wilayah AS VARCHAR), '.', ''), '') AS wilayah
+                FROM ref_asn AS x WHERE x.nik IS NULL AND x.nip IS NOT NULL AND x.nama IS NOT NULL""",
+        )
+        # Each member as recorded, and as the Dukcapil person it was resolved to.
+        who = "a.dukcapil_nik" if resolved else "p.nik"
+        join = "LEFT JOIN padan AS a ON a.member_ref = p.member_ref" if resolved else ""
+        ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci, p.tanggal_lahir AS lahir,
+                           p.jenis_kelamin AS jk, p.kode_desa AS kode_desa, {who} AS who
+                    FROM person AS p {join}"""
+        if resolved:
+            ident += f"""
+                    UNION ALL
+                    SELECT p.member_ref, {linkage.name_key("d.nama_norm")}, d.tanggal_lahir, d.jenis_kelamin,
+                           p.kode_desa, d.nik
+                    FROM person AS p JOIN padan AS a ON a.member_ref = p.member_ref
+                    JOIN dukcapil AS d ON d.nik = a.dukcapil_nik"""
+        ctx.create(
+            "asn_nip_match",
+            f"""SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi
+                FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
+                             COALESCE(i.who, i.member_ref) AS who,
+                             COUNT(DISTINCT COALESCE(i.who, i.member_ref)) OVER (PARTITION BY x.nip) AS n
+                      FROM asn_nip AS x JOIN ({ident}) AS i
+                        ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
+                       AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS m
+                WHERE m.n = 1""",
+        )
+        ctx.stats["asn_nip_cocok"] = ctx.engine.count("asn_nip_match")
+        by_nip = """
+            UNION ALL
+            SELECT p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+                   COALESCE(p.nik, p.nik_raw) AS nik,
+                   CASE WHEN m.who = p.member_ref THEN p.nik ELSE m.who END AS related_nik, p.nama,
+                   m.jenis, m.instansi,
+                   'NIP ' || m.nip || ' (nama, tanggal lahir, jenis kelamin, wilayah)' AS cocok, 1 AS pri
+            FROM asn_nip_match AS m JOIN person AS p ON p.member_ref = m.member_ref"""
+    ctx.create(
+        "exclusion_asn",
+        f"""
+        SELECT k.*, ROW_NUMBER() OVER (PARTITION BY k.household_ref ORDER BY k.member_ref) AS rn
+        FROM (
+          SELECT u.member_ref, u.family_ref, u.household_ref, u.kode_desa, u.nik, u.related_nik, u.nama,
+                 u.jenis, u.instansi, u.cocok,
+                 ROW_NUMBER() OVER (PARTITION BY u.member_ref ORDER BY u.pri) AS one
+          FROM (
+            SELECT p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+                   COALESCE(p.nik, p.nik_raw) AS nik, p.id_nik AS related_nik, p.nama, x.jenis,
+                   x.instansi, 'NIK' AS cocok, 0 AS pri
+            FROM exclusion_person AS p
+            JOIN (SELECT CAST(nik AS VARCHAR) AS nik, MIN(UPPER(jenis)) AS jenis, MIN(instansi) AS instansi
+                  FROM ref_asn WHERE nik IS NOT NULL GROUP BY CAST(nik AS VARCHAR)) AS x ON x.nik = p.id_nik
+            {by_nip}
+          ) AS u
+        ) AS k
+        WHERE k.one = 1
+        """,
+    )
+
+
 STEP = Step(
     name="exclusions",
     title="Pengecualian: meninggal, ASN/TNI/Polri, PLN, mobil",
-    version="1",
+    version="2",
     inputs=("person", "padan", "dukcapil"),
     optional_inputs=("ref_asn", "ref_pln", "ref_kendaraan"),
     outputs=("exclusion_person", "findings_exclusions"),

@@ -20,7 +20,9 @@ from siks.verval.steps.prepare import name_norm
 #: Defaults; override with run parameters of the same name.
 PARAMS = {
     "saran_bobot_min": -8.0,  # lowest match weight still shown as a suggestion
-    "saran_bobot_yakin": -6.0,  # top suggestion at or above this (and clearly ahead) is the identity
+    # top suggestion at or above this (and clearly ahead) is the identity: 0 bits = more likely the same
+    # person than not (was -6: a weak match then passed a stranger's death on to a NIK-less child)
+    "saran_bobot_yakin": 0.0,
     "saran_jumlah": 3,
     "saran_selisih": 3.0,  # ... and at least this far ahead of the runner-up (or of the recorded NIK)
     # bits taken off a candidate whose only date evidence is a shared default date (1 Jan, 31 Dec, 1 Jul):
