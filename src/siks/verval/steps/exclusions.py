@@ -86,8 +86,8 @@ def run(ctx: StepContext) -> None:
 def asn_tables(ctx: StepContext) -> None:
     """`exclusion_asn`: DTKS members on the ASN/TNI/Polri list, by NIK, or (rows without NIK) by NIP.
 
-    A NIP holds the birth date (digits 1–8) and sex (digit 15) of its holder (PP 17/2020 numbering of
-    PNS, docs/verval.md §3): a row without NIK matches the member whose name key, birth date and sex are
+    The 18-digit NIP of a PNS (BKN numbering) holds its holder's birth date (digits 1–8) and sex (digit
+    15, docs/verval.md §3b): a row without NIK matches the member whose name key, birth date and sex are
     those (as recorded in DTKS, or of the Dukcapil identity padan resolved) inside the row's wilayah,
     and only when exactly one person fits; two candidates are left for a person to decide.
     """
