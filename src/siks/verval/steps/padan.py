@@ -54,6 +54,9 @@ def prepare_dukcapil(ctx: StepContext) -> int:
 
 
 def exact_match(ctx: StepContext) -> None:
+    # name_close: the name keys one letter apart (SMIATUN/SUMIATUN) or one inside the other (HOSNAN /
+    # HOSNAN FAUZI): with a second field agreeing, the same person written differently
+    kp, kd = linkage.name_key("p.nama_norm"), linkage.name_key("d.nama_norm")
     ctx.create(
         "padan_exact",
         f"""
@@ -67,7 +70,10 @@ def exact_match(ctx: StepContext) -> None:
                         OR (EXTRACT(MONTH FROM p.tanggal_lahir) = EXTRACT(MONTH FROM d.tanggal_lahir)
                             AND EXTRACT(DAY FROM p.tanggal_lahir) = EXTRACT(DAY FROM d.tanggal_lahir)),
                         FALSE) AS dob_close,
-               {linkage.default_date("p.tanggal_lahir")} AS dob_default
+               {linkage.default_date("p.tanggal_lahir")} AS dob_default,
+               COALESCE(LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
+                        OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
+                        OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0, FALSE) AS name_close
         FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik
         """,
     )
@@ -214,10 +220,12 @@ def run(ctx: StepContext) -> None:
                    z.found AND NOT z.better AND (
                      (z.dob_eq AND z.sex_eq AND (NOT z.dob_default OR z.top_nik IS NULL
                                                  OR COALESCE(z.own_weight >= z.top_weight, FALSE)))
-                     OR ((z.name_eq OR z.key_eq) AND (z.dob_eq OR (z.sex_eq AND z.dob_close)))) AS own
+                     OR ((z.name_eq OR z.key_eq OR z.name_close)
+                         AND (z.dob_eq OR (z.sex_eq AND z.dob_close)))) AS own
             FROM (
               SELECT e.member_ref, e.nik, e.found, e.name_eq, e.dob_eq, e.sex_eq, e.key_eq, e.dob_close,
-                     e.dob_default, t.nik AS top_nik, t.weight AS top_weight, o.weight AS own_weight,
+                     e.dob_default, e.name_close, t.nik AS top_nik, t.weight AS top_weight,
+                     o.weight AS own_weight,
                      COALESCE(t.weight >= {sure} AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE)
                        AS sure,
                      COALESCE(t.weight >= {sure} AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE)
