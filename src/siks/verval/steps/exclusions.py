@@ -110,19 +110,19 @@ def asn_tables(ctx: StepContext) -> None:
                        COALESCE(REPLACE(CAST(x.kode_wilayah AS VARCHAR), '.', ''), '') AS wilayah
                 FROM ref_asn AS x WHERE x.nik IS NULL AND x.nip IS NOT NULL AND x.nama IS NOT NULL""",
         )
-        # Each member as recorded, and as the Dukcapil person it was resolved to.
-        who = "a.dukcapil_nik" if resolved else "p.nik"
-        join = "LEFT JOIN padan AS a ON a.member_ref = p.member_ref" if resolved else ""
-        ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci, p.tanggal_lahir AS lahir,
-                           p.jenis_kelamin AS jk, p.kode_desa AS kode_desa, {who} AS who
-                    FROM person AS p {join}"""
+        # With Dukcapil, the NIP must fit exactly one person of the whole population (most ASN are not
+        # in DTKS: a namesake born the same day must not take their place), and the DTKS members resolved
+        # to that person are matched; without it, the DTKS members as recorded.
         if resolved:
-            ident += f"""
-                    UNION ALL
-                    SELECT p.member_ref, {linkage.name_key("d.nama_norm")}, d.tanggal_lahir, d.jenis_kelamin,
-                           p.kode_desa, d.nik
-                    FROM person AS p JOIN padan AS a ON a.member_ref = p.member_ref
-                    JOIN dukcapil AS d ON d.nik = a.dukcapil_nik"""
+            ident = f"""SELECT a.member_ref, {linkage.name_key("d.nama_norm")} AS kunci,
+                               d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk, d.kode_desa AS kode_desa,
+                               d.nik AS who
+                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik"""
+        else:
+            ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci,
+                               p.tanggal_lahir AS lahir, p.jenis_kelamin AS jk, p.kode_desa AS kode_desa,
+                               p.nik AS who
+                        FROM person AS p"""
         ctx.create(
             "asn_nip_match",
             f"""SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi
@@ -132,7 +132,7 @@ def asn_tables(ctx: StepContext) -> None:
                       FROM asn_nip AS x JOIN ({ident}) AS i
                         ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
                        AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS m
-                WHERE m.n = 1""",
+                WHERE m.n = 1 AND m.member_ref IS NOT NULL""",
         )
         ctx.stats["asn_nip_cocok"] = ctx.engine.count("asn_nip_match")
         by_nip = """
