@@ -42,7 +42,18 @@ def _parse_rates(items: list[str], none: bool) -> ErrorRates:
 def synth(
     out: Path = typer.Option(..., "--out", "-o", help="Folder tujuan (dibuat bila belum ada)."),
     kabupaten: str = typer.Option(
-        "35.09", "--kabupaten", help="Kode kabupaten/kota Kemendagri (bawaan: Jember)."
+        "35.09",
+        "--kabupaten",
+        help="Kode kabupaten/kota Kemendagri (bawaan: Jember); beberapa dipisah koma menulis tata letak "
+        "nasional (Parquet per provinsi/kabupaten).",
+    ),
+    provinsi: str | None = typer.Option(
+        None, "--provinsi", help="Kode provinsi: semua kabupaten/kotanya, dalam tata letak nasional."
+    ),
+    cross_share: float = typer.Option(
+        0.002,
+        "--porsi-ganda-antar-kab",
+        help="Tata letak nasional: porsi ART yang didaftarkan lagi di kabupaten berikutnya.",
     ),
     persons: int = typer.Option(
         20_000, "--persons", "-n", help="Jumlah seluruh penduduk (1.000–10.000.000)."
@@ -94,6 +105,10 @@ def synth(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
+    kabs = [k.strip() for k in kabupaten.split(",") if k.strip()]
+    if provinsi or len(kabs) > 1:
+        _national(console, kabs, provinsi, params, out, cross_share)
+        return
     started = time.perf_counter()
     columns = (TextColumn("{task.description:<36}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
@@ -115,6 +130,32 @@ def synth(
         + f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
         f"DTKS {_id(counts['dtks_baris'])} baris dari {_id(counts['dtks_ruta'])} rumah tangga. "
         f"Berkas di {out}/ (lihat manifest.json)."
+    )
+
+
+def _national(
+    console: Console, kabs: list[str], provinsi: str | None, params: SynthParams, out: Path, share: float
+) -> None:
+    """Several kabupaten in the national layout (docs/scale.md); --persons is per kabupaten."""
+    from siks.verval.national import generate_national, kabupaten_of
+
+    if provinsi:
+        kabs = kabupaten_of(provinsi)
+        if not kabs:
+            raise typer.BadParameter(f"Provinsi '{provinsi}' tidak dikenal.")
+    started = time.perf_counter()
+    try:
+        manifest = generate_national(
+            kabs, params, out, cross_share=share, progress=lambda msg: console.print(f"… {msg}")
+        )
+    except ValueError as exc:
+        console.print(f"[red]Gagal:[/red] {exc}")
+        raise typer.Exit(1) from None
+    seconds = time.perf_counter() - started
+    console.print(
+        f"Selesai dalam {_id(seconds)} detik: {len(kabs)} kabupaten, {_id(manifest['dtks_art'])} ART DTKS, "
+        f"{_id(manifest['dukcapil'])} penduduk Dukcapil, {_id(manifest['cross_duplicates'])} ganda "
+        f"antar-kabupaten. Berkas di {out}/ (snapshot/, reference/, truth/)."
     )
 
 

@@ -91,11 +91,23 @@ def run(
         "--retrain",
         help="perkirakan ulang model Splink (λ, u) dari data ini dan simpan sebagai model baru",
     ),
+    engine_kind: str = typer.Option(
+        "duckdb",
+        "--engine",
+        envvar="SIKS_VERVAL_ENGINE",
+        help="mesin pemroses: duckdb (satu mesin) atau spark (klaster; master dari SIKS_SPARK_MASTER)",
+    ),
     actor: str | None = typer.Option(None, help="nama petugas"),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Menjalankan seluruh langkah verval atas snapshot DTKS dan menyimpan temuannya."""
+    from siks.verval.engines import ENGINES, open_engine
     from siks.verval.pipeline import default_steps
+
+    if engine_kind not in ENGINES:
+        raise typer.BadParameter(
+            f"mesin '{engine_kind}' tidak dikenal; pilih salah satu: {', '.join(ENGINES)}"
+        )
 
     engine = storage.engine(db)
     run_id = new_run_id()
@@ -136,6 +148,7 @@ def run(
                 params=params,
                 work_dir=work,
                 steps=steps,
+                engine=open_engine(engine_kind, temp_dir=work / "tmp"),
                 on_start=on_start,
                 on_done=on_done,
             )

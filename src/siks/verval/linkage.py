@@ -16,7 +16,9 @@ Why these choices (Fellegi–Sunter as Splink recommends it, docs/sources.md §2
   on the data, and the model is stored as Splink model JSON. A run reuses the stored model (λ rescaled
   to the size of its data) unless asked to re-estimate (`retrain`); every run keeps a copy of the model
   it used in its run directory.
-- Blocking rules are equi-joins on selective keys, so the number of pairs grows about linearly.
+- Blocking rules are equi-joins on selective keys, so the number of pairs grows about linearly; the two
+  broad rules (birth date and sex, for records without an identity) stay within one kabupaten, so the
+  national registry costs the sum of its kabupaten plus the identity-keyed rules (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -144,21 +146,40 @@ def _nik(m: dict) -> cl.CustomComparison:
     )
 
 
-def _name(m: dict) -> cl.CustomComparison:
-    contained = (
+def contained_sql(dialect: str) -> str:
+    """Every word of one name key is a word of the other (a dropped or added name part)."""
+    if dialect == "spark":
+        return (
+            "(size(array_except(split(nama_kunci_r, ' '), split(nama_kunci_l, ' '))) = 0 OR "
+            "size(array_except(split(nama_kunci_l, ' '), split(nama_kunci_r, ' '))) = 0)"
+        )
+    return (
         "(list_has_all(string_split(nama_kunci_l, ' '), string_split(nama_kunci_r, ' ')) OR "
         "list_has_all(string_split(nama_kunci_r, ' '), string_split(nama_kunci_l, ' ')))"
     )
-    # A panggilan is one word: the end of a longer word (WAWAN/HERMAWAN keeps 'WAN', TONO/SUTONO) or its
-    # head (FATHOR/FATHORRAHMAN).
-    nickname = (
-        "((length(nama_kunci_l) >= 4 AND strpos(nama_kunci_l, ' ') = 0 AND length(nama_kunci_r) > "
-        "length(nama_kunci_l) AND regexp_matches(nama_kunci_r, '(^| )' || substr(nama_kunci_l, 1, 4) || "
-        "'|' || right(nama_kunci_l, 3) || '( |$)')) OR (length(nama_kunci_r) >= 4 AND "
-        "strpos(nama_kunci_r, ' ') = 0 AND length(nama_kunci_l) > length(nama_kunci_r) AND "
-        "regexp_matches(nama_kunci_l, '(^| )' || substr(nama_kunci_r, 1, 4) || '|' || "
-        "right(nama_kunci_r, 3) || '( |$)')))"
-    )
+
+
+def nickname_sql(dialect: str) -> str:
+    """A panggilan is one word: the end of a longer word (WAWAN/HERMAWAN keeps 'WAN', TONO/SUTONO) or its
+    head (FATHOR/FATHORRAHMAN)."""
+    if dialect == "spark":
+        pos, match = "instr({a}, ' ')", "{b} RLIKE ({p})"
+    else:
+        pos, match = "strpos({a}, ' ')", "regexp_matches({b}, {p})"
+
+    def one(a: str, b: str) -> str:
+        pattern = f"'(^| )' || substr({a}, 1, 4) || '|' || right({a}, 3) || '( |$)'"
+        return (
+            f"(length({a}) >= 4 AND {pos.format(a=a)} = 0 AND length({b}) > length({a}) AND "
+            f"{match.format(b=b, p=pattern)})"
+        )
+
+    return f"({one('nama_kunci_l', 'nama_kunci_r')} OR {one('nama_kunci_r', 'nama_kunci_l')})"
+
+
+def _name(m: dict, dialect: str) -> cl.CustomComparison:
+    contained = contained_sql(dialect)
+    nickname = nickname_sql(dialect)
     return _levels(
         "nama",
         [
@@ -166,9 +187,9 @@ def _name(m: dict) -> cl.CustomComparison:
             cll.ExactMatchLevel("nama_norm").configure(tf_adjustment_column="nama_norm"),
             cll.ExactMatchLevel("nama_kunci").configure(label_for_charts="Kunci nama sama"),
             cll.JaroWinklerLevel("nama_kunci", 0.92),
-            cll.CustomLevel(contained, "Satu nama memuat yang lain", base_dialect_str="duckdb"),
+            cll.CustomLevel(contained, "Satu nama memuat yang lain", base_dialect_str=dialect),
             cll.JaroWinklerLevel("nama_kunci", 0.85),
-            cll.CustomLevel(nickname, "Nama panggilan", base_dialect_str="duckdb"),
+            cll.CustomLevel(nickname, "Nama panggilan", base_dialect_str=dialect),
             cll.JaroWinklerLevel("nama_kunci", 0.7),
             cll.ElseLevel(),
         ],
@@ -239,9 +260,10 @@ def _identity() -> cl.CustomComparison:
     )
 
 
-def comparisons(ganda: bool = False) -> list[Any]:
+def comparisons(ganda: bool = False, dialect: str = "duckdb") -> list[Any]:
+    """The comparisons; `dialect` picks the SQL of the two name levels Splink cannot express portably."""
     m = M_GANDA if ganda else M_PADAN
-    out = [_nik(m), _name(m), _dob(m), _exact("jenis_kelamin", m), _desa(m)]
+    out = [_nik(m), _name(m, dialect), _dob(m), _exact("jenis_kelamin", m), _desa(m)]
     if ganda:
         out.append(_identity())
     return out
@@ -259,8 +281,10 @@ def link_blocking_rules() -> list[Any]:
         block_on("nama_kunci", "tanggal_lahir"),
         block_on("tanggal_lahir", "jenis_kelamin", "kode_kecamatan"),
         block_on("no_kk", "jenis_kelamin"),
-        # no NIK at all: birth date and sex, for those records only
-        "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin AND l.nik IS NULL",
+        # no NIK at all: birth date and sex, for those records only, within the kabupaten (nationally a
+        # birth date and sex is ~5,000 people: pairs would grow with the square of the registry)
+        "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin AND l.nik IS NULL "
+        "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
     ]
 
 
@@ -274,14 +298,17 @@ def dedupe_blocking_rules() -> list[Any]:
         # another desa, NIK missing or unresolved, name written differently: birth date and sex only,
         # for the few records without a Dukcapil identity
         "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin "
-        "AND (l.dukcapil_nik IS NULL OR r.dukcapil_nik IS NULL)",
+        "AND (l.dukcapil_nik IS NULL OR r.dukcapil_nik IS NULL) "
+        "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
     ]
 
 
-def settings(link_type: str, rules: list[Any], ganda: bool = False) -> SettingsCreator:
+def settings(
+    link_type: str, rules: list[Any], ganda: bool = False, dialect: str = "duckdb"
+) -> SettingsCreator:
     return SettingsCreator(
         link_type=link_type,
-        comparisons=comparisons(ganda),
+        comparisons=comparisons(ganda, dialect),
         blocking_rules_to_generate_predictions=rules,
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=False,
@@ -326,6 +353,35 @@ def model_summary(linker: Linker) -> dict[str, Any]:
     return out
 
 
+#: What a stored model contributes to a comparison level; its SQL comes from today's code.
+LEVEL_PARAMETERS = (
+    "m_probability",
+    "u_probability",
+    "fix_m_probability",
+    "fix_u_probability",
+    "tf_adjustment_weight",
+)
+
+
+def with_parameters(model: dict[str, Any], stored: dict[str, Any]) -> None:
+    """Copy m and u of every level from a stored model into `model` (same comparisons, level by level).
+
+    Why: a model estimated on DuckDB is used on Spark unchanged; only the SQL of its levels is dialect
+    specific, and that is regenerated. A stored model with other comparisons is refused, not half-used.
+    """
+    old = {c["output_column_name"]: c for c in stored["comparisons"]}
+    for comp in model["comparisons"]:
+        levels = old.get(comp["output_column_name"], {}).get("comparison_levels", [])
+        if len(levels) != len(comp["comparison_levels"]):
+            raise ValueError(
+                f"model tersimpan tidak cocok dengan perbandingan '{comp['output_column_name']}'"
+            )
+        for lvl, was in zip(comp["comparison_levels"], levels, strict=True):
+            for key in LEVEL_PARAMETERS:
+                if key in was:
+                    lvl[key] = was[key]
+
+
 def model_linker(
     ctx: Any,
     name: str,
@@ -353,14 +409,13 @@ def model_linker(
                     break
     if found:
         path, stored = found
-        model = dict(stored["splink"])
         ratio = float(stored["siks"]["size"]) / max(size, 1.0)
-        lam = min(float(model["probability_two_random_records_match"]) * ratio, 0.5)
-        model["probability_two_random_records_match"] = lam
+        lam = min(float(stored["splink"]["probability_two_random_records_match"]) * ratio, 0.5)
+        # blocking and comparison SQL are code, in this engine's dialect; the model is its parameters
+        model = Linker(inputs, make_settings(), log_level=None).misc.save_model_to_json()
         model.pop("linker_uid", None)
-        # blocking is code, not a parameter: always today's rules
-        current = Linker(inputs, make_settings(), log_level=None).misc.save_model_to_json()
-        model["blocking_rules_to_generate_predictions"] = current["blocking_rules_to_generate_predictions"]
+        model["probability_two_random_records_match"] = lam
+        with_parameters(model, stored["splink"])
         linker = Linker(inputs, model, log_level=None)
         source = {"sumber": "tersimpan", "berkas": str(path), "skala_lambda": round(ratio, 6)}
     else:

@@ -60,10 +60,15 @@ def new_run_id() -> str:
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The file's digest; for a partitioned directory, one digest over its files' paths and contents."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
+    files = sorted(p for p in Path(path).rglob("*") if p.is_file()) if Path(path).is_dir() else [Path(path)]
+    for file in files:
+        if Path(path).is_dir():
+            h.update(file.relative_to(path).as_posix().encode())
+        with open(file, "rb") as f:
+            while block := f.read(chunk):
+                h.update(block)
     return h.hexdigest()
 
 

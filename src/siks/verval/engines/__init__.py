@@ -11,7 +11,7 @@ from pathlib import Path
 
 from siks.verval.engines.base import BatchEngine
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 
 
 def open_engine(
@@ -26,6 +26,12 @@ def open_engine(
         from siks.verval.engines.duckdb import DuckDBEngine
 
         return DuckDBEngine(temp_dir=temp_dir, threads=threads, ordered=ordered)
+    if kind == "spark":
+        try:
+            from siks.verval.engines.spark import SparkEngine
+        except ImportError as e:  # the optional extra is not installed
+            raise ValueError("mesin 'spark' membutuhkan PySpark: pip install 'siks[spark]'") from e
+        return SparkEngine(temp_dir=temp_dir, ordered=ordered)
     raise ValueError(f"engine '{kind}' tidak dikenal; pilih salah satu: {', '.join(ENGINES)}")
 
 

@@ -41,7 +41,8 @@ class BatchEngine(ABC):
     # -- tables -----------------------------------------------------------------------------------------
     @abstractmethod
     def register_parquet(self, name: str, paths: Path | Sequence[Path]) -> None:
-        """Expose Parquet file(s) as table `name` without loading rows into Python."""
+        """Expose Parquet file(s) as table `name` without loading rows into Python. A directory is a
+        partitioned dataset (`provinsi=35/kabupaten=3509/…`): its partition keys become text columns."""
 
     @abstractmethod
     def register_csv(self, name: str, path: Path, *, row_number: str | None = None) -> None:
@@ -94,6 +95,11 @@ class BatchEngine(ABC):
     @abstractmethod
     def export_parquet(self, select_sql: str, path: Path) -> None:
         """Write the rows of a neutral SELECT to one Parquet file, in its ORDER BY when it has one."""
+
+    @abstractmethod
+    def write_partitioned(self, select_sql: str, path: Path, by: Sequence[str]) -> None:
+        """Write the rows of a neutral SELECT under directory `path`, one Parquet directory per value of
+        the `by` columns (the national layout: provinsi=…/kabupaten=…)."""
 
     def versions(self) -> dict[str, str]:
         """Library versions recorded with every run (e.g. {"duckdb": "1.1.3"})."""

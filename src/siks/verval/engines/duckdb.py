@@ -44,9 +44,12 @@ class DuckDBEngine(BatchEngine):
 
     def register_parquet(self, name: str, paths: Path | Sequence[Path]) -> None:
         files = [paths] if isinstance(paths, str | Path) else list(paths)
+        partitioned = any(Path(p).is_dir() for p in files)
+        files = [Path(p) / "**" / "*.parquet" if Path(p).is_dir() else Path(p) for p in files]
         lst = ", ".join("'" + Path(p).as_posix().replace("'", "''") + "'" for p in files)
+        hive = ", hive_partitioning = true, hive_types_autocast = false" if partitioned else ""
         self.drop(name)
-        self._run(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}])")
+        self._run(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{lst}]{hive})")
 
     def register_csv(self, name: str, path: Path, *, row_number: str | None = None) -> None:
         src = f"read_csv({_literal(path)}, all_varchar = true, header = true)"
@@ -117,6 +120,13 @@ class DuckDBEngine(BatchEngine):
     def export_parquet(self, select_sql: str, path: Path) -> None:
         self._run(
             f"COPY ({self.transpile(select_sql)}) TO {_literal(path)} (FORMAT PARQUET, COMPRESSION ZSTD)"
+        )
+
+    def write_partitioned(self, select_sql: str, path: Path, by: Sequence[str]) -> None:
+        cols = ", ".join(by)
+        self._run(
+            f"COPY ({self.transpile(select_sql)}) TO {_literal(path)} "
+            f"(FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY ({cols}), OVERWRITE_OR_IGNORE true)"
         )
 
     def versions(self) -> dict[str, str]:

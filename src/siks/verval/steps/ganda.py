@@ -104,7 +104,9 @@ def predict(ctx: StepContext, lower: float) -> list[tuple[str, str, float]]:
         )
 
     def make_settings():
-        return linkage.settings("dedupe_only", linkage.dedupe_blocking_rules(), ganda=True)
+        return linkage.settings(
+            "dedupe_only", linkage.dedupe_blocking_rules(), ganda=True, dialect=ctx.engine.dialect
+        )
 
     n = ctx.engine.count("ganda_input")
     linker = linkage.model_linker(ctx, "ganda", [sdf], make_settings, n, fit)

@@ -109,7 +109,7 @@ def link(ctx: StepContext) -> None:
         )
 
     def make_settings():
-        return linkage.settings("link_only", linkage.link_blocking_rules())
+        return linkage.settings("link_only", linkage.link_blocking_rules(), dialect=e.dialect)
 
     n_right = e.count("padan_r")
     if linkage_needs_training(ctx, "padan"):

@@ -1,0 +1,269 @@
+"""Scale benchmark: the verval pipeline on DuckDB and on Spark at growing registry sizes (issue #11).
+
+For each size (DTKS ART; the Dukcapil extract is about 2.6× that, as in a kabupaten where DTKS holds the
+poorer 40 %) it writes the national layout with `siks synth --kabupaten a,b,…` (one kabupaten per ~1M
+ART, so 10M is ten kabupaten and ganda runs across them), then runs every verval step but pmt/eligibility
+on each engine and records:
+  - wall time per step and in total, and the floor (a bare exact-NIK join of the same files, same engine);
+  - peak memory: the largest resident set of this process plus all its children (the Spark JVM), sampled
+    every 0.2 s;
+  - candidate pairs Splink compares (padan: unmatched ART × Dukcapil; ganda: ART × ART) and pairs per ART,
+    counted after the run by Splink's blocking analysis (untimed);
+  - ganda across kabupaten: how many injected cross-kabupaten duplicates were found.
+Writes results.json and a PNG (time against size, both engines) to --out.
+
+Usage:
+  python bench/scale_bench.py --sizes 1000000,3000000,10000000 --engines duckdb,spark --out bench-out/
+  python bench/scale_bench.py --sizes 20000,60000 --out /tmp/scale     # a quick look (docs/scale.md)
+Figures are noisy when other work shares the machine; `uptime` is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from siks.synth.params import SynthParams  # noqa: E402
+from siks.verval.engines import open_engine  # noqa: E402
+from siks.verval.national import generate_national, kabupaten_of, national_inputs  # noqa: E402
+from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.runs import execute  # noqa: E402
+
+#: Population per DTKS ART in the synthetic world (DTKS holds ~40 % of households, the larger ones).
+POPULATION_PER_ART = 2.6
+ART_PER_KABUPATEN = 1_000_000
+
+
+class PeakMemory:
+    """Largest RSS of this process and its descendants (the Spark JVM is a child), sampled in a thread."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.every, self.peak, self._stop = every, 0, threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @staticmethod
+    def _rss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return 0
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        out = []
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    out += [int(x) for x in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+        return out
+
+    def sample(self) -> int:
+        total, todo = 0, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            total += self._rss(pid)
+            todo += self._children(pid)
+        return total
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.sample())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def national(size: int, root: Path, kabupaten: list[str]) -> Path:
+    """The national layout for `size` DTKS ART (reused when already written)."""
+    out = root / f"n{size}"
+    if (out / "truth" / "cross_duplicates.csv").exists():
+        return out
+    k = max(2, math.ceil(size / ART_PER_KABUPATEN))
+    per_kab = max(1_000, round(size * POPULATION_PER_ART / k))
+    t = time.perf_counter()
+    manifest = generate_national(
+        kabupaten[:k],
+        SynthParams(persons=per_kab, seed=7, reference_date=date(2026, 10, 1)),
+        out,
+        progress=lambda msg: print(f"  synth: {msg}", flush=True),
+    )
+    print(f"  synth {size:,}: {time.perf_counter() - t:.0f} s, {manifest}", flush=True)
+    return out
+
+
+def floor(kind: str, d: Path, work: Path) -> float:
+    """The bare exact-NIK join of DTKS and Dukcapil on this engine: the least any padan can cost."""
+    engine = open_engine(kind, temp_dir=work)
+    try:
+        engine.register_parquet("m", d / "snapshot" / "member.parquet")
+        engine.register_parquet("d", d / "reference" / "dukcapil.parquet")
+        t = time.perf_counter()
+        engine.scalar("SELECT COUNT(*) FROM m JOIN d ON d.nik = m.nik")
+        return time.perf_counter() - t
+    finally:
+        engine.close()
+
+
+def candidate_pairs(engine) -> dict[str, int]:
+    """How many pairs Splink's blocking rules generate (before scoring), per probabilistic step: exact
+    counts (record_sample_proportion 1.0) from Splink's blocking analysis, which builds the pairs."""
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    from siks.verval import linkage
+
+    out = {}
+    api = engine.splink_api()
+    if engine.has_table("padan_l") and engine.count("padan_l"):
+        recs = count_comparisons_from_blocking_rules(
+            [api.register("padan_l"), api.register("padan_r")],
+            blocking_rules=linkage.link_blocking_rules(),
+            link_type="link_only",
+            record_sample_proportion=1.0,
+        )
+        out["padan"] = int(recs[-1]["cumulative_comparison_count"])
+    if engine.has_table("ganda_input"):
+        recs = count_comparisons_from_blocking_rules(
+            api.register("ganda_input"),
+            blocking_rules=linkage.dedupe_blocking_rules(),
+            link_type="dedupe_only",
+            record_sample_proportion=1.0,
+        )
+        out["ganda"] = int(recs[-1]["cumulative_comparison_count"])
+    return out
+
+
+def cross_found(engine, d: Path) -> tuple[int, int]:
+    """(found, injected): cross-kabupaten duplicates that ended in one ganda cluster."""
+    with open(d / "truth" / "cross_duplicates.csv", newline="") as fh:
+        pairs = [(r["member_ref_a"], r["member_ref_b"]) for r in csv.DictReader(fh)]
+    cid = {
+        r["member_ref"]: r["cluster_id"]
+        for r in engine.query("SELECT member_ref, cluster_id FROM duplicate_cluster").to_pylist()
+    }
+    found = sum(1 for a, b in pairs if a in cid and cid.get(a) == cid.get(b))
+    return found, len(pairs)
+
+
+def run_one(kind: str, size: int, d: Path, work: Path) -> dict:
+    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    base = floor(kind, d, work / "floor")
+    with PeakMemory() as mem:
+        t = time.perf_counter()
+        out = execute(
+            national_inputs(d),
+            work_dir=work / "run",
+            steps=steps,
+            hash_files=False,
+            engine=open_engine(kind, temp_dir=work / "tmp"),
+        )
+        total = time.perf_counter() - t
+    try:
+        art = out.inputs["member"]["rows"]
+        pairs = candidate_pairs(out.engine)
+        found, injected = cross_found(out.engine, d)
+        row = {
+            "engine": kind,
+            "size": size,
+            "art": art,
+            "dukcapil": out.inputs["ref_dukcapil"]["rows"],
+            "seconds": round(total, 2),
+            "floor_seconds": round(base, 3),
+            "times_floor": round(total / base, 1),
+            "steps": out.timings,
+            "peak_gb": round(mem.peak / 2**30, 2),
+            "candidate_pairs": pairs,
+            "pairs_per_art": {k: round(v / art, 2) for k, v in pairs.items()},
+            "findings": out.engine.count("findings"),
+            "cross_kabupaten_found": found,
+            "cross_kabupaten_injected": injected,
+            "load": os.getloadavg()[0],
+        }
+    finally:
+        out.engine.close()
+    if kind == "spark":
+        from siks.verval.engines.spark import stop_session
+
+        stop_session()  # the next size starts a fresh JVM: its peak is its own
+    return row
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for kind in sorted({r["engine"] for r in rows}):
+        pts = sorted((r["art"], r["seconds"]) for r in rows if r["engine"] == kind)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=kind)
+        fl = sorted((r["art"], r["floor_seconds"]) for r in rows if r["engine"] == kind)
+        ax.plot([p[0] for p in fl], [p[1] for p in fl], linestyle=":", label=f"{kind}: lantai (join NIK)")
+    ax.set_xlabel("ART DTKS")
+    ax.set_ylabel("detik (verval tanpa pmt/eligibility)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    ax.set_title(f"siks verval: waktu terhadap ukuran (load {os.getloadavg()[0]:.1f})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000000,3000000,10000000", help="DTKS ART, comma separated")
+    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--provinsi", default="35", help="the kabupaten are taken from this provinsi, in order")
+    ap.add_argument("--data", type=Path, help="where the national layouts are kept (reused)")
+    ap.add_argument("--out", type=Path, default=Path("bench-out"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    engines = [e.strip() for e in args.engines.split(",")]
+    data = args.data or Path(tempfile.mkdtemp(prefix="scale-data-"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    kabupaten = kabupaten_of(args.provinsi)
+    rows: list[dict] = []
+    for size in sizes:
+        print(f"== {size:,} ART (load {os.getloadavg()[0]:.1f})", flush=True)
+        d = national(size, data, kabupaten)
+        for kind in engines:
+            row = run_one(kind, size, d, Path(tempfile.mkdtemp(prefix=f"scale-{kind}-")))
+            rows.append(row)
+            print(
+                f"  {kind:6s} {row['seconds']:8.1f} dtk = {row['times_floor']:6.1f}× lantai "
+                f"({row['floor_seconds']:.2f} dtk); puncak {row['peak_gb']:.2f} GB; "
+                f"pasangan/ART {row['pairs_per_art']}; ganda antar-kab "
+                f"{row['cross_kabupaten_found']}/{row['cross_kabupaten_injected']}",
+                flush=True,
+            )
+            for step, sec in row["steps"].items():
+                print(f"      {step:10s} {sec:8.2f} dtk", flush=True)
+            (args.out / "results.json").write_text(json.dumps(rows, indent=1))
+    plot(rows, args.out / "scale.png")
+    print(f"hasil: {args.out / 'results.json'}, grafik: {args.out / 'scale.png'}")
+
+
+if __name__ == "__main__":
+    main()
