@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs from Debian: a PostgreSQL server, Chromium, and a JRE (ODK Validate, and the Spark engine: PySpark itself comes from PyPI).
+# Installs what the test suite needs from Debian: a PostgreSQL server, Chromium, and a JRE (ODK Validate;
+# the Spark engine, whose PySpark comes from PyPI).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
