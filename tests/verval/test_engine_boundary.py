@@ -1,4 +1,4 @@
-"""Only the engine layer talks to DuckDB, so a Spark engine needs one adapter and nothing else changes."""
+"""Only the engine layer talks to DuckDB or Spark, so an engine is one adapter and nothing else changes."""
 
 from __future__ import annotations
 
@@ -23,14 +23,15 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_no_module_outside_the_engine_layer_imports_duckdb():
-    offenders = sorted(
-        str(p.relative_to(SRC))
-        for p in SRC.rglob("*.py")
-        if ENGINE_LAYER not in p.parents and "duckdb" in _imports(p)
-    )
-    assert offenders == [], offenders
-    assert "duckdb" in _imports(ENGINE_LAYER / "duckdb.py")  # the check does see imports
+def test_no_module_outside_the_engine_layer_imports_an_engine():
+    for library, adapter in (("duckdb", "duckdb.py"), ("pyspark", "spark.py")):
+        offenders = sorted(
+            str(p.relative_to(SRC))
+            for p in SRC.rglob("*.py")
+            if ENGINE_LAYER not in p.parents and library in _imports(p)
+        )
+        assert offenders == [], (library, offenders)
+        assert library in _imports(ENGINE_LAYER / adapter)  # the check does see imports
 
 
 def test_csv_rows_are_numbered_in_file_order_and_queries_export_in_order(tmp_path):
