@@ -38,12 +38,18 @@ _SESSION: SparkSession | None = None
 DEFAULTS = {
     "SIKS_SPARK_MASTER": "local[2]",
     "SIKS_SPARK_SHUFFLE_PARTITIONS": "4",
-    "SIKS_SPARK_DRIVER_MEMORY": "2g",
+    "SIKS_SPARK_DRIVER_MEMORY": "3g",
+    "SIKS_SPARK_BROADCAST_MB": "0",
 }
 
 
 def _setting(key: str) -> str:
     return os.environ.get(key) or DEFAULTS[key]
+
+
+def _broadcast() -> str:
+    mb = int(_setting("SIKS_SPARK_BROADCAST_MB"))
+    return f"{mb}m" if mb > 0 else "-1"
 
 
 def spark_session() -> SparkSession:
@@ -69,6 +75,11 @@ def spark_session() -> SparkSession:
         # DuckDB's casts and division: a value that does not fit is NULL via TRY_CAST, x / 0 is NULL
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.adaptive.enabled", "true")
+        # Broadcast joins off by default: Spark's size estimate of a cached table or a Splink term-frequency
+        # table can be far below its real size, and in local mode the broadcast then exhausts the driver
+        # ("Not enough memory to build and broadcast the table", seen at 20,000 persons in 3 GB).
+        .config("spark.sql.autoBroadcastJoinThreshold", _broadcast())
+        .config("spark.sql.adaptive.autoBroadcastJoinThreshold", _broadcast())
         # partition keys stay text (provinsi=35 is the code '35', as on DuckDB), never numbers
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
