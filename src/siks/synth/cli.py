@@ -6,6 +6,7 @@ import time
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -133,12 +134,17 @@ def synth(
     )
 
 
+#: The national layout writer (`siks.verval.national`), set when the verval area registers its commands.
+NATIONAL: Any = None
+
+
 def _national(
     console: Console, kabs: list[str], provinsi: str | None, params: SynthParams, out: Path, share: float
 ) -> None:
     """Several kabupaten in the national layout (docs/scale.md); --persons is per kabupaten."""
-    from siks.verval.national import generate_national, kabupaten_of
-
+    if NATIONAL is None:
+        raise typer.BadParameter("Tata letak nasional membutuhkan area verval (siks.verval.national).")
+    generate_national, kabupaten_of = NATIONAL.generate_national, NATIONAL.kabupaten_of
     if provinsi:
         kabs = kabupaten_of(provinsi)
         if not kabs:

@@ -278,3 +278,9 @@ def decide_cmd(
 def register(app: typer.Typer) -> None:
     app.add_typer(verval_app, name="verval")
     app.add_typer(reference_app, name="reference")
+    # `siks synth --kabupaten a,b` writes the national layout verval reads; synth cannot import verval
+    # (verval imports synth), so verval hands it the writer.
+    from siks.synth import cli as synth_cli
+    from siks.verval import national
+
+    synth_cli.NATIONAL = national
