@@ -1,6 +1,5 @@
-"""One small synthetic kabupaten from the real generator (`siks synth`) and one pipeline run per engine,
-shared by the verval tests. A test taking `outcome` runs on DuckDB and on Spark (`-m spark` selects the
-Spark half; the Spark runs share one xdist group, so one worker starts the JVM once)."""
+"""One small synthetic kabupaten from the real generator (`siks synth`) and one pipeline run, shared by the
+verval tests."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import pytest
 
 from siks.synth.generate import generate
 from siks.synth.params import SynthParams
-from siks.verval.engines import open_engine
 from siks.verval.pipeline import default_steps
 from siks.verval.runs import RunInputs, execute
 from siks.verval.synthdata import inputs_from_synth
@@ -21,19 +19,13 @@ PERSONS = 20_000
 SEED = 11
 
 
-#: The engines every `outcome` test runs on.
-SPARK = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
-ENGINES = ["duckdb", pytest.param("spark", marks=SPARK)]
-
-
-def run(kab: dict, work: Path, params: dict | None = None, engine: str = "duckdb", **kw):
+def run(kab: dict, work: Path, params: dict | None = None, **kw):
     return execute(
         RunInputs(kab["snapshot"], kab["refs"], **kw),
         work_dir=work,
         steps=[s for s in default_steps() if s.name in MY_STEPS],
         hash_files=False,
         params=params,
-        engine=open_engine(engine, temp_dir=work / "tmp"),
     )
 
 
@@ -45,31 +37,10 @@ def kab(tmp_path_factory) -> dict:
     return {"dir": out, "truth": out / "truth", "snapshot": snapshot, "refs": refs}
 
 
-def _outcome(kab, tmp_path_factory, engine: str):
-    work = tmp_path_factory.mktemp(f"run-{engine}")
-    out = run(kab, work, engine=engine)
+@pytest.fixture(scope="session")
+def outcome(kab, tmp_path_factory):
+    work = tmp_path_factory.mktemp("run")
+    out = run(kab, work)
     out.work_dir = work  # where the run keeps its model copies
-    return out
-
-
-@pytest.fixture(scope="session")
-def duckdb_outcome(kab, tmp_path_factory):
-    out = _outcome(kab, tmp_path_factory, "duckdb")
     yield out
     out.engine.close()
-
-
-@pytest.fixture(scope="session")
-def spark_outcome(kab, tmp_path_factory):
-    from siks.verval.engines.spark import stop_session
-
-    out = _outcome(kab, tmp_path_factory, "spark")
-    yield out
-    out.engine.close()
-    stop_session()
-
-
-@pytest.fixture(params=ENGINES)
-def outcome(request):
-    """The pipeline run on each engine in turn."""
-    return request.getfixturevalue(f"{request.param}_outcome")

@@ -112,8 +112,7 @@ def test_every_finding_is_explained(outcome):
     assert n == 0
 
 
-def test_identical_between_runs(kab, duckdb_outcome, tmp_path):
-    outcome = duckdb_outcome
+def test_identical_between_runs(kab, outcome, tmp_path):
     again = run(kab, tmp_path)
     q = (
         "SELECT code, member_ref, household_ref, nik, related_nik, related_ref, cluster_id, "
@@ -143,8 +142,7 @@ def test_retrain_estimates_and_stores(kab, tmp_path):
     assert (tmp_path / "run" / "model_ganda.json").exists()
 
 
-def test_every_statement_transpiles_to_spark(duckdb_outcome):
-    outcome = duckdb_outcome
+def test_every_statement_transpiles_to_spark(outcome):
     assert outcome.engine.sql_log
     for sql in outcome.engine.sql_log:
         sqlglot.transpile(sql, read="", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
