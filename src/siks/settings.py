@@ -76,6 +76,24 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of reverse proxies whose `X-Forwarded-For`/`-Proto` are "
         "believed; empty (the default) trusts none. `siks serve --proxy-tepercaya` sets it.",
     )
+    verval_engine: str = Field(
+        "duckdb",
+        pattern=r"^(duckdb|spark)$",
+        description="Batch engine of `siks verval run`: `duckdb` (one machine) or `spark` (docs/scale.md); "
+        "`--engine` wins over it.",
+    )
+    spark_master: str = Field(
+        "local[2]", description="Spark master URL of the spark engine; under `spark-submit` its own master."
+    )
+    spark_driver_memory: str = Field("3g", description="Spark driver memory (not under `spark-submit`).")
+    spark_shuffle_partitions: int = Field(4, gt=0, description="Spark shuffle partitions and parallelism.")
+    spark_broadcast_mb: int = Field(
+        0, ge=0, description="Spark broadcast-join threshold in MB; 0 turns broadcast joins off."
+    )
+    spark_materialise: str = Field(
+        "cache",
+        description="How the spark engine keeps intermediate tables: `cache` (memory and disk) or `parquet`.",
+    )
     dci_id: str = Field(
         "siks", description="This instance's sender/receiver id in DCI messages (docs/dci.md)."
     )

@@ -30,21 +30,15 @@ import pyspark
 from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 
+from siks.settings import settings
 from siks.verval.engines.base import BatchEngine
 
 _SESSION: SparkSession | None = None
 
-#: Defaults for one machine; every one can be set in the environment (and in spark-submit --conf).
-DEFAULTS = {
-    "SIKS_SPARK_MASTER": "local[2]",
-    "SIKS_SPARK_SHUFFLE_PARTITIONS": "4",
-    "SIKS_SPARK_DRIVER_MEMORY": "3g",
-    "SIKS_SPARK_BROADCAST_MB": "0",
-}
-
 
 def _setting(key: str) -> str:
-    return os.environ.get(key) or DEFAULTS[key]
+    """`SIKS_SPARK_<NAME>` from the one settings class (docs/settings.md)."""
+    return str(getattr(settings(), key.removeprefix("SIKS_").lower()))
 
 
 def _broadcast() -> str:
@@ -61,7 +55,7 @@ def spark_session() -> SparkSession:
 
     builder = SparkSession.builder.appName("siks-verval")
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit: it set master and memory
-    if not submitted or os.environ.get("SIKS_SPARK_MASTER"):
+    if not submitted or "spark_master" in settings().model_fields_set:
         builder = builder.master(_setting("SIKS_SPARK_MASTER"))
     if not submitted:
         builder = builder.config("spark.driver.memory", _setting("SIKS_SPARK_DRIVER_MEMORY"))
@@ -112,7 +106,7 @@ class SparkEngine(BatchEngine):
         self._seq = itertools.count()
         self._paths: dict[str, Path] = {}  # table → the Parquet directory it was materialised in
         self._frames: dict[str, Any] = {}  # table → its cached DataFrame
-        self.materialise = os.environ.get("SIKS_SPARK_MATERIALISE", "cache")
+        self.materialise = settings().spark_materialise
 
     # -- tables -----------------------------------------------------------------------------------------
     def _materialise(self, name: str, df: Any) -> int:
