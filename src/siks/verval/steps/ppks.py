@@ -17,6 +17,13 @@ COLS = "q.ref AS member_ref, q.kode_desa, q.nik, q.nama, q.lks_ref"
 def run(ctx: StepContext) -> None:
     if not ctx.has("ppks_person"):
         ctx.stats["skipped"] = "snapshot tanpa ppks_person"
+        ctx.create(  # an empty identity table: later steps and the pipeline's output check still find it
+            "ppks_identity",
+            """SELECT CAST(NULL AS VARCHAR) AS ref, CAST(NULL AS VARCHAR) AS nik,
+                      CAST(NULL AS VARCHAR) AS nama, CAST(NULL AS VARCHAR) AS kode_desa,
+                      CAST(NULL AS VARCHAR) AS lks_ref
+               WHERE 1 = 0""",
+        )
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
         return
     ctx.create(
