@@ -63,6 +63,7 @@ AREAS: tuple[str, ...] = (
     "odk",
     "dci",
     "ppks",
+    "sync",
 )
 
 

@@ -124,6 +124,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
         templating.NAV.extend(getattr(module, "NAV", ()))
     for name in API_ROUTERS:
         app.include_router(importlib.import_module(f"siks.web.api.{name}").router)
+    importlib.import_module("siks.sync.web").install(app)  # pages + the signed instance API (docs/sync.md)
 
     app.mount("/dci", create_dci_app(app.state.session_factory))  # DCI Social Registry API, docs/dci.md
     _install_handlers(app)

@@ -1,0 +1,1 @@
+"""Sync between siks instances (kabupaten, provinsi, pusat): signed change sets by file or HTTP. docs/sync.md"""
