@@ -133,6 +133,9 @@ def apply_cmd(
 def push_cmd(
     peer: str = typer.Argument(..., help="ID instansi tujuan (harus punya alamat HTTP)."),
     file: Path | None = typer.Option(None, "--berkas", help="Kirim change set yang sudah ada, bukan yang baru."),
+    attempts: int = typer.Option(8, "--coba", min=1, help="Berapa kali mencoba lagi bila sambungan putus."),
+    piece: int = typer.Option(64 * 1024, "--potongan", min=1024, help="Ukuran potongan unggahan (byte); "
+                              "kecilkan untuk sambungan yang sering putus."),
     url: str | None = URL,
 ) -> None:
     """Mengirim change set ke mitra lewat HTTP; sambungan yang putus dilanjutkan dari byte terakhir."""
@@ -150,7 +153,7 @@ def push_cmd(
     set_id = changeset.peek(data)["set_id"]
     client = transport.Client(peer_url, instance_id, signing.load(key_path))
     try:
-        result = client.upload(set_id, data, progress=_progress("terkirim (byte)"))
+        result = client.upload(set_id, data, attempts=attempts, piece=piece, progress=_progress("terkirim (byte)"))
     except transport.TransferError as exc:
         _fail(str(exc))
 

@@ -125,43 +125,89 @@ def apply_state(session: Session, state: dict, actor: str, reason: str) -> dict:
     """Make ruta `state["ref"]` here equal to `state`: create, update, or set nonaktif; every change audited.
 
     Returns counts of what changed. The caller has already decided that this state may be applied.
+    Audit entries are written after one flush (new rows need their ids), in the same transaction.
     """
-    counts = {"dibuat": 0, "diubah": 0, "dinonaktifkan": 0}
+    with session.no_autoflush:  # one flush per ruta, in `finish`
+        return _apply(session, state, actor, reason)
+
+
+def _apply(session: Session, state: dict, actor: str, reason: str) -> dict:
+    w = _Writer(session, actor, reason)
     h = _load(session, state["ref"])
-    if h is None:
+    new_household = h is None
+    if new_household:
         h = Household(ref=state["ref"], **{k: state.get(k) for k in HOUSEHOLD_FIELDS})
         session.add(h)
-        session.flush()
-        record_change(session, actor, "household", h.id, None, {"ref": h.ref, **_pick(h, HOUSEHOLD_FIELDS)}, reason)
-        counts["dibuat"] += 1
+        w.created("household", h, {"ref": h.ref, **_pick(h, HOUSEHOLD_FIELDS)})
     else:
-        _update(session, h, "household", {k: state.get(k) for k in HOUSEHOLD_FIELDS}, actor, reason, counts)
+        w.update(h, "household", {k: state.get(k) for k in HOUSEHOLD_FIELDS})
 
-    seen_families: set[str] = set()
     families = {f.ref: f for f in h.families}
+    elsewhere_f, elsewhere_m = _elsewhere(session, state, families)
+    seen_families: set[str] = set()
     for fs in state.get("families", []):
         seen_families.add(fs["ref"])
-        f = families.get(fs["ref"]) or session.scalar(select(Family).where(Family.ref == fs["ref"]))
+        f = families.get(fs["ref"]) or elsewhere_f.get(fs["ref"])
         if f is None:
             f = Family(ref=fs["ref"], household=h, **{k: fs.get(k) for k in FAMILY_FIELDS})
             session.add(f)
-            session.flush()
-            record_change(session, actor, "family", f.id, None, {"ref": f.ref, **_pick(f, FAMILY_FIELDS)}, reason)
-            counts["dibuat"] += 1
+            w.created("family", f, {"ref": f.ref, **_pick(f, FAMILY_FIELDS)})
         else:
             values = {k: fs.get(k) for k in FAMILY_FIELDS}
-            if f.household_id != h.id:
-                values["household_id"] = h.id
-            _update(session, f, "family", values, actor, reason, counts)
-        _apply_kk(session, f, fs.get("no_kk"), actor, reason, counts)
-        _apply_members(session, f, fs.get("members", []), actor, reason, counts)
+            if f.household is not h:
+                values["household"] = h
+            w.update(f, "family", values)
+        _apply_kk(w, f, fs.get("no_kk"))
+        _apply_members(w, f, fs.get("members", []), elsewhere_m)
     for ref, f in families.items():
         if ref not in seen_families and f.status != STATUS_INACTIVE:
-            _update(session, f, "family", _inactive(actor), actor, reason, counts, key="dinonaktifkan")
-    session.flush()
-    _apply_assessment(session, h, state.get("assessment"), actor, reason, counts)
-    session.flush()
-    return counts
+            w.update(f, "family", _inactive(actor), key="dinonaktifkan")
+    here = None if new_household else (state_of(session, h.ref) or {}).get("assessment")
+    _apply_assessment(w, h, state.get("assessment"), here)
+    w.finish()
+    return w.counts
+
+
+class _Writer:
+    """Collects the audit entries of one ruta and writes them after a single flush."""
+
+    def __init__(self, session: Session, actor: str, reason: str):
+        self.session, self.actor, self.reason = session, actor, reason
+        self.counts = {"dibuat": 0, "diubah": 0, "dinonaktifkan": 0}
+        self.entries: list[tuple[str, object, dict | None, dict, str | None]] = []
+
+    def created(self, entity: str, obj, after: dict) -> None:
+        self.entries.append((entity, obj, None, after, None))
+        self.counts["dibuat"] += 1
+
+    def changed(self, entity: str, obj, before: dict | None, after: dict, action: str | None = None) -> None:
+        self.entries.append((entity, obj, before, after, action))
+
+    def update(self, obj, entity: str, values: dict, key: str = "diubah") -> None:
+        before = {k: getattr(obj, k) for k in values}
+        changed = {k: v for k, v in values.items() if before[k] is not v and before[k] != v}
+        if not changed:
+            return
+        for k, v in changed.items():
+            setattr(obj, k, v)
+        shown = {k: (v.ref if k == "household" else v) for k, v in changed.items()}
+        was = {k: (before[k].ref if k == "household" and before[k] is not None else before[k]) for k in changed}
+        self.changed(entity, obj, was, shown)
+        self.counts[key] += 1
+
+    def finish(self) -> None:
+        self.session.flush()
+        for entity, obj, before, after, action in self.entries:
+            record_change(self.session, self.actor, entity, obj.id, before, after, self.reason, action=action)
+
+
+def _elsewhere(session: Session, state: dict, families: dict) -> tuple[dict, dict]:
+    """Keluarga and anggota of the incoming state that exist here under another ruta (moved), in two queries."""
+    f_refs = [fs["ref"] for fs in state.get("families", []) if fs["ref"] not in families]
+    m_refs = [ms["ref"] for fs in state.get("families", []) for ms in fs.get("members", [])]
+    moved_f = {f.ref: f for f in session.scalars(select(Family).where(Family.ref.in_(f_refs)))} if f_refs else {}
+    moved_m = {m.ref: m for m in session.scalars(select(Member).where(Member.ref.in_(m_refs)))} if m_refs else {}
+    return moved_f, moved_m
 
 
 def _pick(obj, fields) -> dict:
@@ -172,19 +218,7 @@ def _inactive(actor: str) -> dict:
     return {"status": STATUS_INACTIVE, "status_reason": f"tidak ada lagi pada kiriman {actor}"}
 
 
-def _update(session, obj, entity: str, values: dict, actor, reason, counts, key: str = "diubah") -> None:
-    before = {k: getattr(obj, k) for k in values}
-    changed = {k: v for k, v in values.items() if before[k] != v}
-    if not changed:
-        return
-    for k, v in changed.items():
-        setattr(obj, k, v)
-    session.flush()
-    record_change(session, actor, entity, obj.id, {k: before[k] for k in changed}, changed, reason)
-    counts[key] += 1
-
-
-def _apply_kk(session, f: Family, no_kk: str | None, actor, reason, counts) -> None:
+def _apply_kk(w: _Writer, f: Family, no_kk: str | None) -> None:
     current = f.kk_number
     if current == no_kk:
         return
@@ -193,58 +227,51 @@ def _apply_kk(session, f: Family, no_kk: str | None, actor, reason, counts) -> N
         if k.valid_to is None:
             k.valid_to = now
     if no_kk:
-        f.kk_history.append(FamilyKK(kk_number=no_kk, valid_from=now, source=actor[:100]))
-    session.flush()
-    record_change(session, actor, "family", f.id, {"no_kk": current}, {"no_kk": no_kk}, reason)
-    counts["diubah"] += 1
+        f.kk_history.append(FamilyKK(kk_number=no_kk, valid_from=now, source=w.actor[:100]))
+    if f.id is not None:  # a new keluarga's KK is part of its creation
+        w.changed("family", f, {"no_kk": current}, {"no_kk": no_kk})
+        w.counts["diubah"] += 1
 
 
-def _apply_members(session, f: Family, members: list[dict], actor, reason, counts) -> None:
-    existing = {m.ref: m for m in f.members}
+def _apply_members(w: _Writer, f: Family, members: list[dict], elsewhere: dict) -> None:
+    existing = {m.ref: m for m in f.members} if f.id is not None else {}
     seen: set[str] = set()
     for ms in members:
         seen.add(ms["ref"])
-        m = existing.get(ms["ref"]) or session.scalar(select(Member).where(Member.ref == ms["ref"]))
+        m = existing.get(ms["ref"]) or elsewhere.get(ms["ref"])
         values = _member_values(ms)
         if m is None:
             m = Member(ref=ms["ref"], family=f, **values)
-            session.add(m)
-            session.flush()
-            record_change(session, actor, "member", m.id, None, {"ref": m.ref, **values}, reason)
-            counts["dibuat"] += 1
+            w.session.add(m)
+            w.created("member", m, {"ref": m.ref, **values})
             continue
-        if m.family_id != f.id:
-            values["family_id"] = f.id
-        _update(session, m, "member", values, actor, reason, counts)
+        if m.family is not f:
+            values["family"] = f
+        w.update(m, "member", values)
     for ref, m in existing.items():
         if ref not in seen and m.status != STATUS_INACTIVE:
-            _update(session, m, "member", _inactive(actor), actor, reason, counts, key="dinonaktifkan")
+            w.update(m, "member", _inactive(w.actor), key="dinonaktifkan")
 
 
-def _apply_assessment(session, h: Household, incoming: dict | None, actor, reason, counts) -> None:
+def _apply_assessment(w: _Writer, h: Household, incoming: dict | None, here: dict | None) -> None:
     """A different latest pendataan is added as a new assessment; the old ones stay as history."""
-    if incoming is None:
-        return
-    here = state_of(session, h.ref)["assessment"]
-    if here == incoming:
+    if incoming is None or here == incoming:
         return
     a = Assessment(
-        household_id=h.id,
+        household=h,
         instrument=incoming["instrument"],
         assessed_on=_date(incoming.get("assessed_on")),
         assessed_by=incoming.get("assessed_by"),
         answers=incoming.get("answers") or {},
     )
-    session.add(a)
-    session.flush()
+    w.session.add(a)
     refs = incoming.get("members") or {}
-    if refs:
-        ids = dict(session.execute(select(Member.ref, Member.id).where(Member.ref.in_(list(refs)))).all())
-        for ref, answers in refs.items():
-            session.add(AssessmentMember(assessment_id=a.id, member_id=ids[ref], answers=answers))
-    session.flush()
-    record_change(
-        session, actor, "household", h.id, None, {"assessment": a.id, "instrument": a.instrument}, reason,
-        action="pendataan",
-    )  # fmt: skip
-    counts["diubah"] += 1
+    by_ref = {m.ref: m for f in h.families for m in f.members}
+    missing = [r for r in refs if r not in by_ref]
+    if missing:
+        by_ref.update({m.ref: m for m in w.session.scalars(select(Member).where(Member.ref.in_(missing)))})
+    for ref, answers in refs.items():
+        a.members.append(AssessmentMember(member=by_ref[ref], answers=answers))
+    w.changed("household", h, None, {"instrument": a.instrument, "assessed_on": incoming.get("assessed_on")},
+              action="pendataan")  # fmt: skip
+    w.counts["diubah"] += 1

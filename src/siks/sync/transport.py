@@ -82,7 +82,7 @@ class Client:
                 return {"conflict": True, "detail": detail}
             raise TransferError(f"{exc.code}: {detail or exc.reason}") from exc
 
-    def upload(self, set_id: str, data: bytes, *, attempts: int = 8, wait: float = 0.5,
+    def upload(self, set_id: str, data: bytes, *, attempts: int = 8, wait: float = 0.5, piece: int = CHUNK,
                progress: Callable[[int, int], None] | None = None) -> dict:  # fmt: skip
         """Send `data` in pieces, resuming after a cut link; returns the receiver's apply result."""
         path = f"/api/v1/sync/unggah/{set_id}"
@@ -93,8 +93,8 @@ class Client:
                 state = self.request("GET", f"{path}?total={total}")
                 offset = int(state.get("received", 0))
                 while True:
-                    piece = data[offset : offset + CHUNK]
-                    answer = self.request("PUT", f"{path}?offset={offset}&total={total}", piece)
+                    chunk = data[offset : offset + piece]
+                    answer = self.request("PUT", f"{path}?offset={offset}&total={total}", chunk)
                     if answer.get("conflict"):
                         break  # the receiver holds a different offset: ask again
                     offset = int(answer["received"])
