@@ -83,8 +83,8 @@ def load_registry(inst: Instance, csv: Path) -> None:
         engine.dispose()
 
 
-def export(src: Instance, to: str) -> bytes:
-    return src.run(lambda s: service.export(s, to).data)
+def export(src: Instance, to: str, full: bool = False) -> bytes:
+    return src.run(lambda s: service.export(s, to, full=full).data)
 
 
 def apply(dst: Instance, data: bytes) -> service.ApplyResult:

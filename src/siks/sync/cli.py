@@ -104,12 +104,13 @@ def pin_cmd(
 def export_cmd(
     peer: str = typer.Argument(..., help="ID instansi tujuan."),
     out: Path = typer.Option(..., "--keluar", help="Berkas change set (.zip) yang ditulis."),
+    full: bool = typer.Option(False, "--semua", help="Semua ruta (sinkronisasi pertama), bukan hanya yang berubah."),
     url: str | None = URL,
 ) -> None:
     """Menulis perubahan sejak posisi yang terakhir diakui mitra sebagai change set bertanda tangan."""
     from siks.sync import service
 
-    ex = _run(url, lambda s: service.export(s, peer, progress=_progress("diekspor")))
+    ex = _run(url, lambda s: service.export(s, peer, full=full, progress=_progress("diekspor")))
     out.write_bytes(ex.data)
     m = ex.manifest
     console.print(f"Change set {m['set_id']} (urutan {m['seq']}, log {m['from']}–{m['upto']}): "

@@ -176,12 +176,20 @@ class Export:
     manifest: dict
 
 
-def export(session: Session, to: str, *, progress: Callable[[int, int], None] | None = None) -> Export:
-    """A signed change set for peer `to`: every ruta changed since its acknowledged position."""
+def export(session: Session, to: str, *, full: bool = False,
+           progress: Callable[[int, int], None] | None = None) -> Export:  # fmt: skip
+    """A signed change set for peer `to`: every ruta changed since its acknowledged position.
+
+    `full` sends every ruta this instance holds (first sync of a database whose rows predate the audit
+    trail, or a re-baseline); applying it is as idempotent as any other set.
+    """
     me = identity(session)
     p = peer(session, to)
     upto = session.scalar(select(func.max(AuditEntry.id))) or 0
-    ids = _touched_households(session, me, p, p.acked_upto, upto)
+    if full and RANK[p.level] > RANK[me.level]:
+        ids = set(session.scalars(select(Household.id)))
+    else:
+        ids = _touched_households(session, me, p, p.acked_upto, upto)
     refs = sorted(session.scalars(select(Household.ref).where(Household.id.in_(ids)))) if ids else []
     items = []
     for n, ref in enumerate(refs, start=1):
@@ -372,7 +380,8 @@ def resolve(session: Session, conflict_id: int, choice: str, actor: str) -> Sync
     if choice == "kiriman":
         records.apply_state(session, c.incoming, actor, f"konflik sinkronisasi #{c.id}: versi {c.peer} diterima")
     _remember(session, c.gid, hashes)  # both histories are now ancestors of what we hold
-    c.status, c.resolution, c.resolved_by, c.resolved_at = CLOSED, choice, str(actor)[:100], utcnow()
+    name = getattr(actor, "username", None) or str(actor)
+    c.status, c.resolution, c.resolved_by, c.resolved_at = CLOSED, choice, name[:100], utcnow()
     session.flush()
     return c
 
