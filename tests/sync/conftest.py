@@ -15,8 +15,12 @@ RUTA = 40  # enough for several upload pieces and a kill mid-apply, small enough
 @pytest.fixture(scope="session")
 def dtks_csv(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    subprocess.run([SIKS, "synth", "--persons", "1000", "--seed", "7", "--out", str(out)], check=True,
-                   capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [SIKS, "synth", "--persons", "1000", "--seed", "7", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     with open(out / "dtks.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     keep = list(dict.fromkeys(r["id_ruta"] for r in rows))[:RUTA]

@@ -50,16 +50,22 @@ class Instance:
             engine.dispose()
 
     def conflicts(self) -> list[SyncConflict]:
-        return self.run(lambda s: [(c.id, c.kind, c.gid, c.peer, c.status) for c in service.conflicts(s, status=None)])
+        return self.run(
+            lambda s: [(c.id, c.kind, c.gid, c.peer, c.status) for c in service.conflicts(s, status=None)]
+        )
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([SIKS, "sync", *args, "--url", self.url], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [SIKS, "sync", *args, "--url", self.url], capture_output=True, text=True, timeout=120
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"siks sync {' '.join(args)} gagal:\n{proc.stdout}\n{proc.stderr}")
         return proc
 
 
-def make_instance(url: str, instance_id: str, level: str, wilayah_code: str | None, directory: Path) -> Instance:
+def make_instance(
+    url: str, instance_id: str, level: str, wilayah_code: str | None, directory: Path
+) -> Instance:
     upgrade(url)
     key = directory / f"{instance_id}.key"
     inst = Instance(instance_id, url, key)

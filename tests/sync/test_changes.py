@@ -1,4 +1,4 @@
-"""Change sets between two instances on each backend: export, apply, replay, reorder, tamper, conflicts, levels.
+"""Change sets between instances on each backend: export, apply, replay, reorder, tamper, conflicts, levels.
 
 Each test uses two or three real databases of the same backend (`db_url` runs it on SQLite and on
 PostgreSQL), in one process; test_processes.py does the same across processes and HTTP.
@@ -40,10 +40,15 @@ def test_a_set_makes_both_sides_equal_and_applying_it_again_changes_nothing(kab_
     first = apply(pusat, data)
     assert first.counts["diterapkan"] == len(kab.states()) == 40
     assert pusat.states() == kab.states()
-    audit_before = pusat.run(lambda s: s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)))
+    audit_before = pusat.run(
+        lambda s: s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
+    )
     again = apply(pusat, data)
     assert again.already and "sudah pernah diterapkan" in again.message()
-    assert pusat.run(lambda s: s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))) == audit_before
+    assert (
+        pusat.run(lambda s: s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)))
+        == audit_before
+    )
     # every applied change went through the audit trail, named after the sending instance
     actors = pusat.run(lambda s: set(s.scalars(select(AuditEntry.actor))))
     assert actors == {"sync:kab-jember"}
@@ -89,7 +94,9 @@ def test_both_sides_changed_the_same_person_is_kept_as_a_conflict_never_overwrit
     assert name_at_pusat == "VERSI PUSAT"
     [(cid, kind, gid, peer, status)] = pusat.conflicts()
     assert (kind, peer, status) == ("konflik", "kab-jember", "terbuka")
-    both = pusat.run(lambda s: (s.get(service.SyncConflict, cid).local, s.get(service.SyncConflict, cid).incoming))
+    both = pusat.run(
+        lambda s: (s.get(service.SyncConflict, cid).local, s.get(service.SyncConflict, cid).incoming)
+    )
     names = [{m["nama"] for f in doc["families"] for m in f["members"]} for doc in both]
     assert "VERSI PUSAT" in names[0] and "VERSI KABUPATEN" in names[1]
     # the same conflicting set again is not a second conflict
@@ -170,7 +177,9 @@ def test_a_person_leaving_is_an_audited_nonaktif_never_a_deletion(kab_pusat):
         m = s.scalar(select(Member).where(Member.ref == ref))
         m.status, m.status_reason = "nonaktif", "meninggal"
         s.flush()
-        service.records.record_change(s, "operator", "member", m.id, {"status": "aktif"}, {"status": "nonaktif"}, "x")
+        service.records.record_change(
+            s, "operator", "member", m.id, {"status": "aktif"}, {"status": "nonaktif"}, "x"
+        )
 
     kab.run(leave)
     apply(pusat, export(kab, "pusat"))

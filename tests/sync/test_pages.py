@@ -45,7 +45,9 @@ def test_an_operator_sees_both_versions_and_accepts_the_change(kab_with_a_change
         row.get_by_role("link").click()
         differs = page.locator("#versi tr.differs")
         assert differs.count() == 1
-        assert "Siti Aminah R1" in differs.inner_text() and "Siti Aminah (koreksi pusat)" in differs.inner_text()
+        assert (
+            "Siti Aminah R1" in differs.inner_text() and "Siti Aminah (koreksi pusat)" in differs.inner_text()
+        )
         assert "3509151403751102" in page.content()  # an operator kabupaten sees full NIK to decide
         page.get_by_role("button", name="Terima versi kiriman").click()
         assert "versi kiriman diterima oleh opkab" in page.locator("#status").inner_text()
@@ -61,5 +63,7 @@ def test_an_operator_sees_both_versions_and_accepts_the_change(kab_with_a_change
 
     nama = kab.run(lambda s: s.scalar(select(Member.nama).where(Member.ref == "R1-K1-2")))
     assert nama == "Siti Aminah (koreksi pusat)"
-    entry = kab.run(lambda s: s.scalars(select(AuditEntry).where(AuditEntry.actor == "opkab")).all()[-1].after)
+    entry = kab.run(
+        lambda s: s.scalars(select(AuditEntry).where(AuditEntry.actor == "opkab")).all()[-1].after
+    )
     assert entry == {"nama": "Siti Aminah (koreksi pusat)"}

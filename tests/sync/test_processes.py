@@ -6,6 +6,7 @@ and every conflict is listed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -65,10 +66,8 @@ class CuttingProxy:
                 pass
             finally:
                 for s in (client, upstream):
-                    try:
+                    with contextlib.suppress(OSError):
                         s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     s.close()
 
         threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
@@ -81,8 +80,12 @@ class CuttingProxy:
 def _serve(url: str, tmp: Path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {**os.environ, "SIKS_SECRET_KEY": "x" * 48}
-    proc = subprocess.Popen([SIKS, "serve", "--port", str(port), "--db", url], env=env,
-                            stdout=open(tmp / f"serve-{port}.log", "w"), stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        [SIKS, "serve", "--port", str(port), "--db", url],
+        env=env,
+        stdout=(tmp / f"serve-{port}.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -106,7 +109,9 @@ def servers():
             p.kill()
 
 
-def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(tmp_path, pg_server, dtks_csv, servers):
+def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
+    tmp_path, pg_server, dtks_csv, servers
+):
     kab = make_instance(f"sqlite:///{tmp_path / 'kab.db'}", "kab-jember", "kabupaten", "35.09", tmp_path)
     prov = make_instance(pg_server.create_database(), "prov-jatim", "provinsi", "35", tmp_path)
     pusat = make_instance(f"sqlite:///{tmp_path / 'pusat.db'}", "pusat", "pusat", None, tmp_path)
@@ -131,8 +136,12 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(tmp_pat
     # 2. kab → pusat by file; `siks sync apply` killed mid-apply leaves nothing, the rerun applies all
     usb = tmp_path / "ke-pusat.zip"
     kab.cli("export", "pusat", "--keluar", str(usb))
-    proc = subprocess.Popen([SIKS, "sync", "apply", str(usb), "--url", pusat.url], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [SIKS, "sync", "apply", str(usb), "--url", pusat.url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     first = proc.stdout.readline()
     assert first.startswith("diterapkan 1/"), first
     os.kill(proc.pid, signal.SIGKILL)
@@ -155,8 +164,10 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(tmp_pat
     assert "1 konflik" in kab.cli("push", "prov-jatim").stdout
     conflicts = json.loads(prov.cli("conflicts", "--json").stdout)
     assert [(c["kind"], c["peer"], c["status"]) for c in conflicts] == [("konflik", "kab-jember", "terbuka")]
-    names = [{m["nama"] for f in c["families"] for m in f["members"]}
-             for c in (conflicts[0]["local"], conflicts[0]["incoming"])]  # fmt: skip
+    names = [
+        {m["nama"] for f in c["families"] for m in f["members"]}
+        for c in (conflicts[0]["local"], conflicts[0]["incoming"])
+    ]
     assert "NAMA DARI PROVINSI" in names[0] and "NAMA DARI KABUPATEN" in names[1]
 
     # 4. tampered requests and sets are refused over HTTP too

@@ -1,1 +1,4 @@
-"""Sync between siks instances (kabupaten, provinsi, pusat): signed change sets by file or HTTP. docs/sync.md"""
+"""Sync between siks instances (kabupaten, provinsi, pusat): signed change sets, by file or HTTP.
+
+See docs/sync.md.
+"""

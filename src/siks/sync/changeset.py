@@ -49,8 +49,12 @@ def build(manifest: dict, items: Iterable[dict], key) -> bytes:
         json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
         for item in items
     )
-    manifest = {**manifest, "format": FORMAT, "count": lines.count(b"\n"),
-                "changes_sha256": hashlib.sha256(lines).hexdigest()}  # fmt: skip
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "count": lines.count(b"\n"),
+        "changes_sha256": hashlib.sha256(lines).hexdigest(),
+    }
     manifest_bytes = json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False).encode()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -79,7 +83,9 @@ def read(data: bytes, public_key: str) -> ChangeSet:
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ChangeSetError(f"Berkas bukan change set siks yang utuh ({exc}).") from exc
     if not signing.verify(public_key, manifest_bytes, signature):
-        raise ChangeSetError("Tanda tangan change set tidak sah untuk kunci yang disematkan; ditolak seluruhnya.")
+        raise ChangeSetError(
+            "Tanda tangan change set tidak sah untuk kunci yang disematkan; ditolak seluruhnya."
+        )
     manifest = json.loads(manifest_bytes)
     if manifest.get("format") != FORMAT:
         raise ChangeSetError(f"Format change set tidak dikenal: {manifest.get('format')!r}.")

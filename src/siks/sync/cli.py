@@ -13,8 +13,9 @@ from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
 
 console = Console(soft_wrap=True)
-sync_app = typer.Typer(help="Sinkronisasi berjenjang antarinstansi (kabupaten, provinsi, pusat).",
-                       no_args_is_help=True)  # fmt: skip
+sync_app = typer.Typer(
+    help="Sinkronisasi berjenjang antarinstansi (kabupaten, provinsi, pusat).", no_args_is_help=True
+)
 URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
 
 
@@ -47,8 +48,12 @@ def _progress(label: str):
 def keygen_cmd(
     instance_id: str = typer.Option(..., "--id", help="ID instansi ini, mis. kab-jember."),
     level: str = typer.Option(..., "--tingkat", help="kabupaten, provinsi atau pusat."),
-    wilayah_code: str | None = typer.Option(None, "--wilayah", help="Kode kabupaten/provinsi (pusat: kosong)."),
-    key: Path = typer.Option(Path("siks-sync.key"), "--kunci", help="Berkas kunci privat yang dibuat (0600)."),
+    wilayah_code: str | None = typer.Option(
+        None, "--wilayah", help="Kode kabupaten/provinsi (pusat: kosong)."
+    ),
+    key: Path = typer.Option(
+        Path("siks-sync.key"), "--kunci", help="Berkas kunci privat yang dibuat (0600)."
+    ),
     url: str | None = URL,
 ) -> None:
     """Membuat identitas dan kunci Ed25519 instansi ini (sekali saja)."""
@@ -86,7 +91,9 @@ def publish_cmd(
 @sync_app.command("pin")
 def pin_cmd(
     card: Path = typer.Argument(..., help="Kartu identitas mitra (JSON dari `siks sync publish`)."),
-    peer_url: str | None = typer.Option(None, "--alamat", help="Alamat HTTP mitra, mis. http://10.0.0.2:8000."),
+    peer_url: str | None = typer.Option(
+        None, "--alamat", help="Alamat HTTP mitra, mis. http://10.0.0.2:8000."
+    ),
     url: str | None = URL,
 ) -> None:
     """Menyematkan mitra: kunci publiknya dipercaya untuk change set dan permintaan HTTP."""
@@ -96,15 +103,21 @@ def pin_cmd(
         data = json.loads(card.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         _fail(f"Kartu identitas {card} tidak dapat dibaca: {exc}")
-    peer = _run(url, lambda s: (p := service.pin(s, data, peer_url)) and (p.instance_id, p.level, p.public_key))
-    console.print(f"Mitra [bold]{peer[0]}[/bold] ({peer[1]}) disematkan; sidik kunci {signing.fingerprint(peer[2])}.")
+    peer = _run(
+        url, lambda s: (p := service.pin(s, data, peer_url)) and (p.instance_id, p.level, p.public_key)
+    )
+    console.print(
+        f"Mitra [bold]{peer[0]}[/bold] ({peer[1]}) disematkan; sidik kunci {signing.fingerprint(peer[2])}."
+    )
 
 
 @sync_app.command("export")
 def export_cmd(
     peer: str = typer.Argument(..., help="ID instansi tujuan."),
     out: Path = typer.Option(..., "--keluar", help="Berkas change set (.zip) yang ditulis."),
-    full: bool = typer.Option(False, "--semua", help="Semua ruta (sinkronisasi pertama), bukan hanya yang berubah."),
+    full: bool = typer.Option(
+        False, "--semua", help="Semua ruta (sinkronisasi pertama), bukan hanya yang berubah."
+    ),
     url: str | None = URL,
 ) -> None:
     """Menulis perubahan sejak posisi yang terakhir diakui mitra sebagai change set bertanda tangan."""
@@ -113,8 +126,10 @@ def export_cmd(
     ex = _run(url, lambda s: service.export(s, peer, full=full, progress=_progress("diekspor")))
     out.write_bytes(ex.data)
     m = ex.manifest
-    console.print(f"Change set {m['set_id']} (urutan {m['seq']}, log {m['from']}–{m['upto']}): "
-                  f"{m['count']} ruta untuk {peer} ditulis ke {out}.")  # fmt: skip
+    console.print(
+        f"Change set {m['set_id']} (urutan {m['seq']}, log {m['from']}–{m['upto']}): "
+        f"{m['count']} ruta untuk {peer} ditulis ke {out}."
+    )
 
 
 @sync_app.command("apply")
@@ -133,10 +148,16 @@ def apply_cmd(
 @sync_app.command("push")
 def push_cmd(
     peer: str = typer.Argument(..., help="ID instansi tujuan (harus punya alamat HTTP)."),
-    file: Path | None = typer.Option(None, "--berkas", help="Kirim change set yang sudah ada, bukan yang baru."),
+    file: Path | None = typer.Option(
+        None, "--berkas", help="Kirim change set yang sudah ada, bukan yang baru."
+    ),
     attempts: int = typer.Option(8, "--coba", min=1, help="Berapa kali mencoba lagi bila sambungan putus."),
-    piece: int = typer.Option(64 * 1024, "--potongan", min=1024, help="Ukuran potongan unggahan (byte); "
-                              "kecilkan untuk sambungan yang sering putus."),
+    piece: int = typer.Option(
+        64 * 1024,
+        "--potongan",
+        min=1024,
+        help="Ukuran potongan unggahan (byte); kecilkan untuk sambungan yang sering putus.",
+    ),
     url: str | None = URL,
 ) -> None:
     """Mengirim change set ke mitra lewat HTTP; sambungan yang putus dilanjutkan dari byte terakhir."""
@@ -154,7 +175,9 @@ def push_cmd(
     set_id = changeset.peek(data)["set_id"]
     client = transport.Client(peer_url, instance_id, signing.load(key_path))
     try:
-        result = client.upload(set_id, data, attempts=attempts, piece=piece, progress=_progress("terkirim (byte)"))
+        result = client.upload(
+            set_id, data, attempts=attempts, piece=piece, progress=_progress("terkirim (byte)")
+        )
     except transport.TransferError as exc:
         _fail(str(exc))
 
@@ -176,10 +199,12 @@ def status_cmd(url: str | None = URL) -> None:
     if not rows:
         console.print("Belum ada mitra yang disematkan.")
     for r in rows:
-        print(f"{r.instance_id} ({r.level}, {r.wilayah_code or 'nasional'}): "
-              f"keluar {r.pending_out} ruta menunggu dikirim (log diakui {r.acked_upto} dari {r.log_upto}); "
-              f"masuk: diterima sampai posisi {r.received_upto}, {r.uploads_in_progress} unggahan belum selesai, "
-              f"{r.open_conflicts} konflik terbuka")  # fmt: skip
+        print(
+            f"{r.instance_id} ({r.level}, {r.wilayah_code or 'nasional'}): "
+            f"keluar {r.pending_out} ruta menunggu dikirim (log diakui {r.acked_upto} dari {r.log_upto}); "
+            f"masuk: diterima sampai posisi {r.received_upto}, "
+            f"{r.uploads_in_progress} unggahan belum selesai, {r.open_conflicts} konflik terbuka"
+        )
 
 
 @sync_app.command("conflicts")
@@ -194,10 +219,19 @@ def conflicts_cmd(
 
     def work(session):
         return [
-            {"id": c.id, "kind": c.kind, "peer": c.peer, "gid": c.gid, "reason": c.reason, "status": c.status,
-             "resolution": c.resolution, "local": c.local, "incoming": c.incoming}
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "peer": c.peer,
+                "gid": c.gid,
+                "reason": c.reason,
+                "status": c.status,
+                "resolution": c.resolution,
+                "local": c.local,
+                "incoming": c.incoming,
+            }
             for c in service.conflicts(session, status=None if all_ else service.OPEN)
-        ]  # fmt: skip
+        ]
 
     rows = _run(url, work)
     if as_json:
@@ -215,7 +249,9 @@ def conflicts_cmd(
 @sync_app.command("resolve")
 def resolve_cmd(
     conflict_id: int = typer.Argument(..., help="Nomor konflik."),
-    choice: str = typer.Option(..., "--pakai", help="kiriman (terima versi kiriman) atau lokal (pertahankan)."),
+    choice: str = typer.Option(
+        ..., "--pakai", help="kiriman (terima versi kiriman) atau lokal (pertahankan)."
+    ),
     actor: str | None = typer.Option(None, "--oleh", help="Nama yang dicatat di jejak audit."),
     url: str | None = URL,
 ) -> None:
@@ -224,7 +260,8 @@ def resolve_cmd(
 
     who = actor or getpass.getuser()
     c = _run(url, lambda s: (r := service.resolve(s, conflict_id, choice, who)) and (r.id, r.resolution))
-    console.print(f"Konflik #{c[0]} diselesaikan: {'versi kiriman diterima' if c[1] == 'kiriman' else 'versi lokal dipertahankan'}.")
+    decided = "versi kiriman diterima" if c[1] == "kiriman" else "versi lokal dipertahankan"
+    console.print(f"Konflik #{c[0]} diselesaikan: {decided}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -33,8 +33,19 @@ from siks.store.models.registry import (
 KIND_RUTA = "ruta"
 HOUSEHOLD_FIELDS = ("desa_code", "dusun", "rw", "rt", "alamat", "status", "status_reason")
 FAMILY_FIELDS = ("status", "status_reason")
-MEMBER_FIELDS = ("no_urut", "nama", "nik", "sex", "tempat_lahir", "tanggal_lahir", "status_kawin",
-                 "hubungan_kk", "keberadaan", "status", "status_reason")  # fmt: skip
+MEMBER_FIELDS = (
+    "no_urut",
+    "nama",
+    "nik",
+    "sex",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "status_kawin",
+    "hubungan_kk",
+    "keberadaan",
+    "status",
+    "status_reason",
+)
 
 
 def gid_of(ref: str) -> str:
@@ -87,7 +98,12 @@ def state_of(session: Session, ref: str) -> dict | None:
             for m in sorted(f.members, key=lambda m: m.ref)
         ]
         families.append(
-            {"ref": f.ref, **{k: getattr(f, k) for k in FAMILY_FIELDS}, "no_kk": f.kk_number, "members": members}
+            {
+                "ref": f.ref,
+                **{k: getattr(f, k) for k in FAMILY_FIELDS},
+                "no_kk": f.kk_number,
+                "members": members,
+            }
         )
     a = _latest_assessment(session, h.id)
     assessment = None
@@ -97,7 +113,9 @@ def state_of(session: Session, ref: str) -> dict | None:
             "assessed_on": jsonable(a.assessed_on),
             "assessed_by": a.assessed_by,
             "answers": jsonable(a.answers),
-            "members": {am.member.ref: jsonable(am.answers) for am in sorted(a.members, key=lambda x: x.member.ref)},
+            "members": {
+                am.member.ref: jsonable(am.answers) for am in sorted(a.members, key=lambda x: x.member.ref)
+            },
         }
     return {
         "ref": h.ref,
@@ -191,7 +209,9 @@ class _Writer:
         for k, v in changed.items():
             setattr(obj, k, v)
         shown = {k: (v.ref if k == "household" else v) for k, v in changed.items()}
-        was = {k: (before[k].ref if k == "household" and before[k] is not None else before[k]) for k in changed}
+        was = {
+            k: (before[k].ref if k == "household" and before[k] is not None else before[k]) for k in changed
+        }
         self.changed(entity, obj, was, shown)
         self.counts[key] += 1
 
@@ -202,11 +222,15 @@ class _Writer:
 
 
 def _elsewhere(session: Session, state: dict, families: dict) -> tuple[dict, dict]:
-    """Keluarga and anggota of the incoming state that exist here under another ruta (moved), in two queries."""
+    """Keluarga and anggota of the incoming state held here under another ruta (moved): two queries."""
     f_refs = [fs["ref"] for fs in state.get("families", []) if fs["ref"] not in families]
     m_refs = [ms["ref"] for fs in state.get("families", []) for ms in fs.get("members", [])]
-    moved_f = {f.ref: f for f in session.scalars(select(Family).where(Family.ref.in_(f_refs)))} if f_refs else {}
-    moved_m = {m.ref: m for m in session.scalars(select(Member).where(Member.ref.in_(m_refs)))} if m_refs else {}
+    moved_f = (
+        {f.ref: f for f in session.scalars(select(Family).where(Family.ref.in_(f_refs)))} if f_refs else {}
+    )
+    moved_m = (
+        {m.ref: m for m in session.scalars(select(Member).where(Member.ref.in_(m_refs)))} if m_refs else {}
+    )
     return moved_f, moved_m
 
 
@@ -272,6 +296,11 @@ def _apply_assessment(w: _Writer, h: Household, incoming: dict | None, here: dic
         by_ref.update({m.ref: m for m in w.session.scalars(select(Member).where(Member.ref.in_(missing)))})
     for ref, answers in refs.items():
         a.members.append(AssessmentMember(member=by_ref[ref], answers=answers))
-    w.changed("household", h, None, {"instrument": a.instrument, "assessed_on": incoming.get("assessed_on")},
-              action="pendataan")  # fmt: skip
+    w.changed(
+        "household",
+        h,
+        None,
+        {"instrument": a.instrument, "assessed_on": incoming.get("assessed_on")},
+        action="pendataan",
+    )
     w.counts["diubah"] += 1

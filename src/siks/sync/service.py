@@ -73,7 +73,9 @@ def identity(session: Session) -> SyncIdentity:
     return me
 
 
-def keygen(session: Session, instance_id: str, level: str, wilayah_code: str | None, key_path: Path) -> SyncIdentity:
+def keygen(
+    session: Session, instance_id: str, level: str, wilayah_code: str | None, key_path: Path
+) -> SyncIdentity:
     """Create this instance's identity and Ed25519 key file (once; a second keygen is refused)."""
     if session.scalar(select(SyncIdentity)) is not None:
         raise Conflict("Instansi ini sudah punya identitas sinkronisasi; kunci tidak dibuat ulang.")
@@ -81,8 +83,13 @@ def keygen(session: Session, instance_id: str, level: str, wilayah_code: str | N
     if not instance_id or len(instance_id) > 40 or ":" in instance_id:
         raise Invalid("ID instansi wajib diisi, paling panjang 40 karakter, tanpa titik dua.")
     public = signing.generate(key_path)
-    me = SyncIdentity(instance_id=instance_id, level=level, wilayah_code=code, public_key=public,
-                      key_path=str(key_path.resolve()))  # fmt: skip
+    me = SyncIdentity(
+        instance_id=instance_id,
+        level=level,
+        wilayah_code=code,
+        public_key=public,
+        key_path=str(key_path.resolve()),
+    )
     session.add(me)
     session.flush()
     return me
@@ -90,8 +97,14 @@ def keygen(session: Session, instance_id: str, level: str, wilayah_code: str | N
 
 def card(me: SyncIdentity, url: str | None = None) -> dict:
     """The identity card to publish: what a peer pins (id, level, wilayah, public key, fingerprint)."""
-    return {"instance_id": me.instance_id, "level": me.level, "wilayah_code": me.wilayah_code,
-            "public_key": me.public_key, "fingerprint": signing.fingerprint(me.public_key), "url": url}  # fmt: skip
+    return {
+        "instance_id": me.instance_id,
+        "level": me.level,
+        "wilayah_code": me.wilayah_code,
+        "public_key": me.public_key,
+        "fingerprint": signing.fingerprint(me.public_key),
+        "url": url,
+    }
 
 
 def pin(session: Session, card_: dict, url: str | None = None) -> SyncPeer:
@@ -107,11 +120,21 @@ def pin(session: Session, card_: dict, url: str | None = None) -> SyncPeer:
     peer = session.scalar(select(SyncPeer).where(SyncPeer.instance_id == instance_id))
     if peer is not None:
         if peer.public_key != public:
-            raise Conflict(f"Instansi {instance_id} sudah disematkan dengan kunci lain; tidak diganti diam-diam.")
+            raise Conflict(
+                f"Instansi {instance_id} sudah disematkan dengan kunci lain; tidak diganti diam-diam."
+            )
         peer.url = url or card_.get("url") or peer.url
         return peer
-    peer = SyncPeer(instance_id=instance_id, level=level, wilayah_code=code, public_key=public,
-                    url=url or card_.get("url"), acked_upto=0, received_upto=0, export_seq=0)  # fmt: skip
+    peer = SyncPeer(
+        instance_id=instance_id,
+        level=level,
+        wilayah_code=code,
+        public_key=public,
+        url=url or card_.get("url"),
+        acked_upto=0,
+        received_upto=0,
+        export_seq=0,
+    )
     session.add(peer)
     session.flush()
     return peer
@@ -135,7 +158,9 @@ def _touched_households(session: Session, me: SyncIdentity, to: SyncPeer, after:
     """
     if RANK[to.level] == RANK[me.level]:
         return set()
-    entries = select(AuditEntry.entity, AuditEntry.entity_id).where(AuditEntry.id > after, AuditEntry.id <= upto)
+    entries = select(AuditEntry.entity, AuditEntry.entity_id).where(
+        AuditEntry.id > after, AuditEntry.id <= upto
+    )
     if RANK[to.level] > RANK[me.level]:
         entries = entries.where(AuditEntry.actor != sync_actor(to.instance_id))
     else:
@@ -149,12 +174,17 @@ def _touched_households(session: Session, me: SyncIdentity, to: SyncPeer, after:
         ids |= set(session.scalars(select(Family.household_id).where(Family.id.in_(fam))))
     if mem := by_kind.get("member"):
         ids |= set(
-            session.scalars(select(Family.household_id).join(Member, Member.family_id == Family.id)
-                            .where(Member.id.in_(mem)))
-        )  # fmt: skip
+            session.scalars(
+                select(Family.household_id)
+                .join(Member, Member.family_id == Family.id)
+                .where(Member.id.in_(mem))
+            )
+        )
     if batches := by_kind.get("import_batch"):
         ids |= set(session.scalars(select(Household.id).where(Household.created_by_batch_id.in_(batches))))
-        ids |= set(session.scalars(select(Family.household_id).where(Family.created_by_batch_id.in_(batches))))
+        ids |= set(
+            session.scalars(select(Family.household_id).where(Family.created_by_batch_id.in_(batches)))
+        )
     return ids
 
 
@@ -176,8 +206,9 @@ class Export:
     manifest: dict
 
 
-def export(session: Session, to: str, *, full: bool = False,
-           progress: Callable[[int, int], None] | None = None) -> Export:  # fmt: skip
+def export(
+    session: Session, to: str, *, full: bool = False, progress: Callable[[int, int], None] | None = None
+) -> Export:
     """A signed change set for peer `to`: every ruta changed since its acknowledged position.
 
     `full` sends every ruta this instance holds (first sync of a database whose rows predate the audit
@@ -232,7 +263,9 @@ class ApplyResult:
 
     def message(self) -> str:
         if self.already:
-            return f"Change set {self.set_id} dari {self.origin} sudah pernah diterapkan; tidak ada yang berubah."
+            return (
+                f"Change set {self.set_id} dari {self.origin} sudah pernah diterapkan; tak ada yang berubah."
+            )
         c = self.counts
         return (
             f"Change set {self.set_id} dari {self.origin}: {c.get('diterapkan', 0)} ruta diterapkan, "
@@ -242,8 +275,14 @@ class ApplyResult:
         )
 
     def as_dict(self) -> dict:
-        return {"origin": self.origin, "set_id": self.set_id, "already": self.already, "counts": self.counts,
-                "ack": self.ack, "message": self.message()}  # fmt: skip
+        return {
+            "origin": self.origin,
+            "set_id": self.set_id,
+            "already": self.already,
+            "counts": self.counts,
+            "ack": self.ack,
+            "message": self.message(),
+        }
 
 
 def verify(session: Session, data: bytes) -> tuple[SyncIdentity, SyncPeer, changeset.ChangeSet]:
@@ -259,7 +298,9 @@ def verify(session: Session, data: bytes) -> tuple[SyncIdentity, SyncPeer, chang
     except changeset.ChangeSetError as exc:
         raise Forbidden(str(exc)) from exc
     if cs.manifest.get("recipient") != me.instance_id:
-        raise Forbidden(f"Change set ini untuk instansi {cs.manifest.get('recipient')}, bukan {me.instance_id}.")
+        raise Forbidden(
+            f"Change set ini untuk instansi {cs.manifest.get('recipient')}, bukan {me.instance_id}."
+        )
     return me, p, cs
 
 
@@ -269,8 +310,9 @@ def _authority(me: SyncIdentity, p: SyncPeer, incoming: dict, local: dict | None
     if any(me.wilayah_code and not wilayah.contains(me.wilayah_code, d) for d in desas):
         return KIND_REFUSED, f"ruta di desa {desas[0]} di luar wilayah instansi ini ({me.wilayah_code})"
     if RANK[p.level] > RANK[me.level]:
-        return KIND_FROM_ABOVE, (f"perubahan dari tingkat {p.level} atas ruta desa; hanya diterapkan bila "
-                                 "operator menyetujuinya")  # fmt: skip
+        return KIND_FROM_ABOVE, (
+            f"perubahan dari tingkat {p.level} atas ruta desa; hanya diterapkan bila operator menyetujuinya"
+        )
     if RANK[p.level] == RANK[me.level]:
         return KIND_REFUSED, f"instansi setingkat ({p.level}) tidak boleh mengubah ruta instansi lain"
     outside = [d for d in desas if p.wilayah_code and not wilayah.contains(p.wilayah_code, d)]
@@ -282,26 +324,43 @@ def _authority(me: SyncIdentity, p: SyncPeer, incoming: dict, local: dict | None
 def _keep(session, kind, p: SyncPeer, cs, item, local, reason) -> bool:
     """Record a not-applied change once (the same incoming version again is not a new conflict)."""
     exists = session.scalar(
-        select(SyncConflict.id).where(SyncConflict.peer == p.instance_id, SyncConflict.gid == item["gid"],
-                                      SyncConflict.incoming_hash == item["hash"])  # fmt: skip
+        select(SyncConflict.id).where(
+            SyncConflict.peer == p.instance_id,
+            SyncConflict.gid == item["gid"],
+            SyncConflict.incoming_hash == item["hash"],
+        )
     )
     if exists:
         return False
-    session.add(SyncConflict(kind=kind, peer=p.instance_id, gid=item["gid"], reason=reason, local=local,
-                             incoming=item["state"], incoming_hash=item["hash"], lineage=item["lineage"],
-                             set_id=cs.set_id, status=OPEN))  # fmt: skip
+    session.add(
+        SyncConflict(
+            kind=kind,
+            peer=p.instance_id,
+            gid=item["gid"],
+            reason=reason,
+            local=local,
+            incoming=item["state"],
+            incoming_hash=item["hash"],
+            lineage=item["lineage"],
+            set_id=cs.set_id,
+            status=OPEN,
+        )
+    )
     return True
 
 
-def apply(session: Session, data: bytes, *, progress: Callable[[int, int], None] | None = None) -> ApplyResult:
+def apply(
+    session: Session, data: bytes, *, progress: Callable[[int, int], None] | None = None
+) -> ApplyResult:
     """Verify and apply one change set, idempotently. Runs inside the caller's transaction."""
     me, p, cs = verify(session, data)
     result = ApplyResult(cs.origin, cs.set_id)
     m = cs.manifest
     p.last_contact_at = utcnow()
     p.acked_upto = max(p.acked_upto, int(m.get("ack") or 0))
-    if session.scalar(select(SyncApplied.id).where(SyncApplied.origin == p.instance_id,
-                                                   SyncApplied.set_id == cs.set_id)):  # fmt: skip
+    if session.scalar(
+        select(SyncApplied.id).where(SyncApplied.origin == p.instance_id, SyncApplied.set_id == cs.set_id)
+    ):
         result.already = True
         result.ack = p.received_upto
         return result
@@ -314,8 +373,17 @@ def apply(session: Session, data: bytes, *, progress: Callable[[int, int], None]
             progress(n, total)
     if int(m["from"]) <= p.received_upto:
         p.received_upto = max(p.received_upto, int(m["upto"]))
-    session.add(SyncApplied(origin=p.instance_id, set_id=cs.set_id, seq=int(m["seq"]), from_pos=int(m["from"]),
-                            upto=int(m["upto"]), sha256=hashlib.sha256(data).hexdigest(), counts=counts))  # fmt: skip
+    session.add(
+        SyncApplied(
+            origin=p.instance_id,
+            set_id=cs.set_id,
+            seq=int(m["seq"]),
+            from_pos=int(m["from"]),
+            upto=int(m["upto"]),
+            sha256=hashlib.sha256(data).hexdigest(),
+            counts=counts,
+        )
+    )
     session.flush()
     result.counts, result.ack = counts, p.received_upto
     return result
@@ -378,7 +446,9 @@ def resolve(session: Session, conflict_id: int, choice: str, actor: str) -> Sync
     if local_now is not None:
         hashes.append(records.state_hash(local_now))
     if choice == "kiriman":
-        records.apply_state(session, c.incoming, actor, f"konflik sinkronisasi #{c.id}: versi {c.peer} diterima")
+        records.apply_state(
+            session, c.incoming, actor, f"konflik sinkronisasi #{c.id}: versi {c.peer} diterima"
+        )
     _remember(session, c.gid, hashes)  # both histories are now ancestors of what we hold
     name = getattr(actor, "username", None) or str(actor)
     c.status, c.resolution, c.resolved_by, c.resolved_at = CLOSED, choice, name[:100], utcnow()
@@ -411,15 +481,30 @@ def status(session: Session) -> list[PeerStatus]:
     for p in session.scalars(select(SyncPeer).order_by(SyncPeer.instance_id)):
         pending = len(_touched_households(session, me, p, p.acked_upto, upto))
         uploads = session.scalar(
-            select(func.count()).select_from(SyncUpload)
+            select(func.count())
+            .select_from(SyncUpload)
             .where(SyncUpload.origin == p.instance_id, SyncUpload.received < SyncUpload.total)
-        )  # fmt: skip
+        )
         open_ = session.scalar(
-            select(func.count()).select_from(SyncConflict)
+            select(func.count())
+            .select_from(SyncConflict)
             .where(SyncConflict.peer == p.instance_id, SyncConflict.status == OPEN)
-        )  # fmt: skip
-        out.append(PeerStatus(p.instance_id, p.level, p.wilayah_code, p.url, p.acked_upto, upto, pending,
-                              p.received_upto, uploads or 0, open_ or 0, p.last_contact_at))  # fmt: skip
+        )
+        out.append(
+            PeerStatus(
+                p.instance_id,
+                p.level,
+                p.wilayah_code,
+                p.url,
+                p.acked_upto,
+                upto,
+                pending,
+                p.received_upto,
+                uploads or 0,
+                open_ or 0,
+                p.last_contact_at,
+            )
+        )
     return out
 
 
@@ -427,4 +512,3 @@ def outgoing_pending(session: Session, to: str) -> int:
     me, p = identity(session), peer(session, to)
     upto = session.scalar(select(func.max(AuditEntry.id))) or 0
     return len(_touched_households(session, me, p, p.acked_upto, upto))
-

@@ -39,7 +39,9 @@ def headers(instance_id: str, key, method: str, path: str, body: bytes) -> dict:
     }
 
 
-def check(public_key: str, method: str, path: str, stamp: str | None, signature: str | None, body: bytes) -> str:
+def check(
+    public_key: str, method: str, path: str, stamp: str | None, signature: str | None, body: bytes
+) -> str:
     """'' when the request is authentic and fresh; else the reason (Indonesian) it is refused."""
     if not stamp or not signature:
         return "Permintaan tanpa tanda tangan instansi."
@@ -67,8 +69,12 @@ class Client:
 
     def request(self, method: str, path: str, body: bytes = b"") -> dict:
         full = self.base_url.rstrip("/") + path
-        req = urllib.request.Request(full, data=body if method != "GET" else None, method=method,
-                                     headers=headers(self.instance_id, self.key, method, path, body))  # fmt: skip
+        req = urllib.request.Request(
+            full,
+            data=body if method != "GET" else None,
+            method=method,
+            headers=headers(self.instance_id, self.key, method, path, body),
+        )
         req.add_header("Content-Type", "application/octet-stream")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
@@ -82,8 +88,16 @@ class Client:
                 return {"conflict": True, "detail": detail}
             raise TransferError(f"{exc.code}: {detail or exc.reason}") from exc
 
-    def upload(self, set_id: str, data: bytes, *, attempts: int = 8, wait: float = 0.5, piece: int = CHUNK,
-               progress: Callable[[int, int], None] | None = None) -> dict:  # fmt: skip
+    def upload(
+        self,
+        set_id: str,
+        data: bytes,
+        *,
+        attempts: int = 8,
+        wait: float = 0.5,
+        piece: int = CHUNK,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict:
         """Send `data` in pieces, resuming after a cut link; returns the receiver's apply result."""
         path = f"/api/v1/sync/unggah/{set_id}"
         total = len(data)
@@ -107,5 +121,7 @@ class Client:
                     raise
                 failures += 1
                 if failures >= attempts:
-                    raise TransferError(f"Sambungan ke {self.base_url} terputus {failures} kali: {exc}") from exc
+                    raise TransferError(
+                        f"Sambungan ke {self.base_url} terputus {failures} kali: {exc}"
+                    ) from exc
                 time.sleep(wait * failures)

@@ -59,8 +59,14 @@ async def _authenticated(request: Request, session) -> tuple[SyncPeer, bytes]:
     path = request.scope.get("raw_path", b"").decode() or request.url.path  # the full path, as signed
     if request.url.query:
         path += "?" + request.url.query
-    why = transport.check(peer.public_key, request.method, path, request.headers.get("X-Siks-Time"),
-                          request.headers.get("X-Siks-Signature"), body)  # fmt: skip
+    why = transport.check(
+        peer.public_key,
+        request.method,
+        path,
+        request.headers.get("X-Siks-Time"),
+        request.headers.get("X-Siks-Signature"),
+        body,
+    )
     if why:
         raise Forbidden(why)
     return peer, body
@@ -77,8 +83,11 @@ async def peer_status(request: Request):
     """What this instance holds from the caller, and what it has pending for it."""
     with request.app.state.session_factory() as session:
         peer, _ = await _authenticated(request, session)
-        return {"received_upto": peer.received_upto, "acked_upto": peer.acked_upto,
-                "pending_for_you": service.outgoing_pending(session, peer.instance_id)}  # fmt: skip
+        return {
+            "received_upto": peer.received_upto,
+            "acked_upto": peer.acked_upto,
+            "pending_for_you": service.outgoing_pending(session, peer.instance_id),
+        }
 
 
 def _upload(session, origin: str, set_id: str, total: int) -> SyncUpload:
@@ -115,7 +124,9 @@ async def upload_piece(request: Request, set_id: str, offset: int, total: int):
         if up.received < up.total:
             return {"received": up.received, "selesai": False}
         parts = session.scalars(
-            select(SyncUploadPart.data).where(SyncUploadPart.upload_id == up.id).order_by(SyncUploadPart.offset)
+            select(SyncUploadPart.data)
+            .where(SyncUploadPart.upload_id == up.id)
+            .order_by(SyncUploadPart.offset)
         )
         data = b"".join(parts)
         result = service.apply(session, data)
@@ -130,7 +141,9 @@ async def upload_piece(request: Request, set_id: str, offset: int, total: int):
 def _visible(user, c: SyncConflict) -> bool:
     scope = Scope.of(user)
     desa = (c.incoming or {}).get("desa_code") or (c.local or {}).get("desa_code")
-    return scope.is_national or (desa is not None and scope.code != "-" and wilayah.contains(scope.code, desa))
+    return scope.is_national or (
+        desa is not None and scope.code != "-" and wilayah.contains(scope.code, desa)
+    )
 
 
 def _shown(user, doc):

@@ -2,8 +2,8 @@
 
 import siks.store.models.dci  # noqa: F401 - the dci area registers its tables
 import siks.store.models.penetapan  # noqa: F401 - the penetapan area registers its tables
-import siks.store.models.verval  # noqa: F401 - the verval area registers its tables
 import siks.store.models.sync  # noqa: F401 - the sync area registers its tables
+import siks.store.models.verval  # noqa: F401 - the verval area registers its tables
 from siks.store.models import (  # noqa: F401 - the usulan area registers its tables
     fieldwork,
     odk,  # noqa: F401 - the odk area registers its tables
