@@ -11,7 +11,7 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from siks.errors import Forbidden
 from siks.store.models.registry import AuditEntry, Member
@@ -188,3 +188,48 @@ def test_a_person_leaving_is_an_audited_nonaktif_never_a_deletion(kab_pusat):
     assert pusat.states() == kab.states()
     deleted = pusat.run(lambda s: s.scalar(select(AuditEntry.id).where(AuditEntry.action == "hapus")))
     assert deleted is None
+
+
+def test_pusat_sends_a_penetapan_down_cut_to_the_kabupaten(kab_pusat):
+    """A penetapan made at pusat arrives once, cut to Jember's ruta; the same set again changes nothing."""
+    import datetime as dt
+
+    from siks.accounts import service as accounts
+    from siks.penetapan import service as penetapan
+    from siks.penetapan.sources import ScoreTable
+    from siks.store.models.penetapan import Penetapan, PenetapanHousehold
+    from siks.sync import documents
+
+    kab, pusat = kab_pusat
+    apply(pusat, export(kab, "pusat"))
+
+    def determine(s):
+        user = accounts.create_user(s, "pusdatin", "rahasia-uji-123", "pusat", None)
+        return penetapan.create(
+            s,
+            user,
+            title="DTKS Januari",
+            periode="2026-01",
+            berlaku_mulai=dt.date(2026, 1, 1),
+            scores=ScoreTable(),
+        ).id
+
+    pid = pusat.run(determine)
+    data = export(pusat, "kab-jember")
+    first = apply(kab, data)
+    assert first.counts["diterapkan"] == 1 and first.counts["ditolak"] == 0
+    sent = pusat.run(lambda s: documents.state_of(s, "pusat", pid, "35.09"))
+    gid = f"penetapan:pusat:{pid}"
+    held = kab.run(
+        lambda s: documents.state_of(s, "kab-jember", documents.local_id(s, "kab-jember", gid), None)
+    )
+    assert held == sent and len(held["households"]) == 40
+    # the links point at the kabupaten's own rows
+    linked = kab.run(lambda s: s.scalars(select(PenetapanHousehold.household_id)).all())
+    assert None not in linked and len(linked) == 40
+    assert apply(kab, export(pusat, "kab-jember")).counts["sama"] == 1  # a newer set carrying it again
+    assert apply(kab, data).already
+    assert kab.run(lambda s: s.scalar(select(func.count()).select_from(Penetapan))) == 1
+    # a kabupaten never sends penetapan up
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(export(kab, "pusat"))).read("manifest.json"))
+    assert manifest["count"] == 0

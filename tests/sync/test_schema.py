@@ -5,8 +5,16 @@ from __future__ import annotations
 from migration_support import model_diffs
 from siks.store.db import make_engine, upgrade
 
-SYNC_TABLES = ("sync_identity", "sync_peer", "sync_applied", "sync_lineage", "sync_conflict", "sync_upload",
-               "sync_upload_part")  # fmt: skip
+SYNC_TABLES = (
+    "sync_identity",
+    "sync_peer",
+    "sync_applied",
+    "sync_lineage",
+    "sync_conflict",
+    "sync_document",
+    "sync_upload",
+    "sync_upload_part",
+)
 
 
 def test_migration_matches_the_sync_models(db_url):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from siks.domain import wilayah
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.store.base import utcnow
+from siks.store.models.penetapan import Penetapan
 from siks.store.models.registry import AuditEntry, Family, Household, Member
 from siks.store.models.sync import (
     SyncApplied,
@@ -37,7 +38,7 @@ from siks.store.models.sync import (
     SyncPeer,
     SyncUpload,
 )
-from siks.sync import changeset, records, signing
+from siks.sync import changeset, documents, records, signing
 
 LEVELS = ("kabupaten", "provinsi", "pusat")
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -232,6 +233,8 @@ def export(
         items.append({"gid": gid, "hash": h, "lineage": _lineage(session, gid), "state": state})
         if progress:
             progress(n, len(refs))
+    if RANK[p.level] < RANK[me.level]:
+        items += _penetapan_items(session, me, p, upto, full)
     p.export_seq += 1
     manifest = {
         "origin": me.instance_id,
@@ -248,6 +251,31 @@ def export(
     data = changeset.build(manifest, items, signing.load(me.key_path))
     session.flush()
     return Export(data, changeset.peek(data))
+
+
+def _penetapan_items(session: Session, me: SyncIdentity, to: SyncPeer, upto: int, full: bool) -> list[dict]:
+    """Penetapan versions made or received here since `to`'s acknowledged position, cut to its wilayah."""
+    if full:
+        ids = set(session.scalars(select(Penetapan.id)))
+    else:
+        ids = set(
+            session.scalars(
+                select(AuditEntry.entity_id).where(
+                    AuditEntry.entity == documents.KIND,
+                    AuditEntry.id > to.acked_upto,
+                    AuditEntry.id <= upto,
+                    AuditEntry.actor != sync_actor(to.instance_id),
+                )
+            )
+        )
+    items = []
+    for pid in sorted(i for i in ids if i is not None):
+        state = documents.state_of(session, me.instance_id, pid, to.wilayah_code)
+        h = records.state_hash(state)
+        items.append(
+            {"gid": documents.gid_of(session, me.instance_id, pid), "hash": h, "lineage": [h], "state": state}
+        )
+    return items
 
 
 # --- apply ------------------------------------------------------------------------------------------------
@@ -392,6 +420,9 @@ def apply(
 def _apply_item(session, me, p, cs, item, actor, reason, counts) -> None:
     gid, incoming_hash = item["gid"], item["hash"]
     state = item["state"]
+    if gid.startswith(documents.KIND + ":"):
+        _apply_penetapan(session, me, p, cs, item, actor, reason, counts)
+        return
     if records.gid_of(state.get("ref", "")) != gid or records.state_hash(state) != incoming_hash:
         raise Invalid(f"Rekaman {gid}: hash tidak cocok dengan isinya.")
     lineage = set(item.get("lineage") or ()) | {incoming_hash}
@@ -415,6 +446,20 @@ def _apply_item(session, me, p, cs, item, actor, reason, counts) -> None:
     records.apply_state(session, state, actor, reason)
     _remember(session, gid, sorted(lineage))
     counts["diterapkan"] += 1
+
+
+def _apply_penetapan(session, me, p, cs, item, actor, reason, counts) -> None:
+    """A penetapan is accepted only from a higher level; it is frozen, so it is new here or already held."""
+    if records.state_hash(item["state"]) != item["hash"]:
+        raise Invalid(f"Dokumen {item['gid']}: hash tidak cocok dengan isinya.")
+    if RANK[p.level] <= RANK[me.level]:
+        why = f"penetapan hanya diterima dari tingkat di atas; {p.instance_id} setingkat {p.level}"
+        counts[KIND_REFUSED] += _keep(session, KIND_REFUSED, p, cs, item, None, why)
+        return
+    applied = documents.apply(
+        session, me.instance_id, p.instance_id, item["gid"], item["state"], actor, reason
+    )
+    counts["diterapkan" if applied else "sama"] += 1
 
 
 # --- conflicts --------------------------------------------------------------------------------------------
@@ -441,6 +486,10 @@ def resolve(session: Session, conflict_id: int, choice: str, actor: str) -> Sync
         raise Invalid("Pilihan penyelesaian: 'kiriman' (terima versi kiriman) atau 'lokal' (pertahankan).")
     if choice == "kiriman" and c.kind == KIND_REFUSED:
         raise Forbidden("Perubahan di luar kewenangan pengirim tidak dapat diterima.")
+    if not c.gid.startswith(records.KIND_RUTA + ":"):  # a refused document: nothing here to keep or change
+        name = getattr(actor, "username", None) or str(actor)
+        c.status, c.resolution, c.resolved_by, c.resolved_at = CLOSED, choice, name[:100], utcnow()
+        return c
     local_now = records.state_of(session, records.ref_of(c.gid))
     hashes = [*c.lineage, c.incoming_hash]
     if local_now is not None:

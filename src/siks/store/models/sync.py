@@ -84,6 +84,21 @@ class SyncLineage(Base):
     __table_args__ = (UniqueConstraint("gid", "hash", name="uq_sync_lineage_gid_hash"),)
 
 
+class SyncDocument(Base):
+    """A document received by sync (a penetapan from above): its global id and the local row it became."""
+
+    __tablename__ = "sync_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gid: Mapped[str] = mapped_column(String(80), unique=True)
+    entity: Mapped[str] = mapped_column(String(30))
+    local_id: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_sync_document_local", "entity", "local_id", unique=True),)
+
+
 class SyncConflict(Base):
     """A received change that was not applied: a conflict, a change from above awaiting approval, or refused.
 

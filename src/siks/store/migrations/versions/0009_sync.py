@@ -74,6 +74,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("gid", "hash", name="uq_sync_lineage_gid_hash"),
     )
     op.create_table(
+        "sync_document",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("gid", sa.String(80), nullable=False),
+        sa.Column("entity", sa.String(30), nullable=False),
+        sa.Column("local_id", sa.Integer(), nullable=False),
+        sa.Column("origin", sa.String(40), nullable=False),
+        sa.Column("received_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_sync_document"),
+        sa.UniqueConstraint("gid", name="uq_sync_document_gid"),
+    )
+    op.create_index("ix_sync_document_local", "sync_document", ["entity", "local_id"], unique=True)
+    op.create_table(
         "sync_conflict",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(10), nullable=False),
@@ -121,6 +133,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("sync_upload_part", "sync_upload", "sync_conflict", "sync_lineage", "sync_applied",
-                  "sync_peer", "sync_identity"):  # fmt: skip
+    for table in (
+        "sync_upload_part",
+        "sync_upload",
+        "sync_conflict",
+        "sync_document",
+        "sync_lineage",
+        "sync_applied",
+        "sync_peer",
+        "sync_identity",
+    ):
         op.drop_table(table)
