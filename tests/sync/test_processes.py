@@ -159,8 +159,10 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     rename_member(prov, ref, "NAMA DARI PROVINSI")  # the same person, changed at the provinsi meanwhile
     down = kab.cli("push", "prov-jatim", "--coba", "2", check=False)
     assert down.returncode == 1 and "terputus" in down.stdout
-    assert "keluar 1 ruta menunggu" in kab.cli("status").stdout  # what is pending, per peer
+    offline = kab.cli("status", "--tanya").stdout  # what is pending, per peer, both ways
+    assert "keluar 1 ruta menunggu" in offline and "tidak terjangkau" in offline
     link_.open = True
+    assert "1 ruta menunggu dikirim ke sini" in kab.cli("status", "--tanya").stdout  # prov's own edit
     assert "1 konflik" in kab.cli("push", "prov-jatim").stdout
     conflicts = json.loads(prov.cli("conflicts", "--json").stdout)
     assert [(c["kind"], c["peer"], c["status"]) for c in conflicts] == [("konflik", "kab-jember", "terbuka")]

@@ -191,19 +191,44 @@ def push_cmd(
 
 
 @sync_app.command("status")
-def status_cmd(url: str | None = URL) -> None:
-    """Per mitra: ruta yang menunggu dikirim, posisi yang diakui dan diterima, unggahan, konflik terbuka."""
-    from siks.sync import service
+def status_cmd(
+    ask: bool = typer.Option(
+        False, "--tanya", help="Tanyakan juga ke mitra (lewat HTTP) apa yang menunggu dikirim ke sini."
+    ),
+    url: str | None = URL,
+) -> None:
+    """Per mitra, dua arah: ruta yang menunggu dikirim, posisi yang diakui dan diterima, konflik terbuka."""
+    from siks.sync import service, signing, transport
 
     rows = _run(url, service.status)
     if not rows:
         console.print("Belum ada mitra yang disematkan.")
+    client_for = None
+    if ask and rows:
+        instance_id, key_path = _run(
+            url, lambda s: (service.identity(s).instance_id, service.identity(s).key_path)
+        )
+        key = signing.load(key_path)
+
+        def client_for(peer_url: str) -> transport.Client:
+            return transport.Client(peer_url, instance_id, key, timeout=10)
+
     for r in rows:
+        incoming = ""
+        if client_for is not None:
+            if not r.url:
+                incoming = "; di mitra: alamat HTTP belum diketahui"
+            else:
+                try:
+                    there = client_for(r.url).request("GET", "/api/v1/sync/status")
+                    incoming = f"; di mitra: {there['pending_for_you']} ruta menunggu dikirim ke sini"
+                except (transport.TransferError, OSError) as exc:
+                    incoming = f"; di mitra: tidak terjangkau ({exc})"
         print(
             f"{r.instance_id} ({r.level}, {r.wilayah_code or 'nasional'}): "
             f"keluar {r.pending_out} ruta menunggu dikirim (log diakui {r.acked_upto} dari {r.log_upto}); "
             f"masuk: diterima sampai posisi {r.received_upto}, "
-            f"{r.uploads_in_progress} unggahan belum selesai, {r.open_conflicts} konflik terbuka"
+            f"{r.uploads_in_progress} unggahan belum selesai, {r.open_conflicts} konflik terbuka{incoming}"
         )
 
 
