@@ -240,7 +240,6 @@ def conflicts_cmd(
 ) -> None:
     """Konflik dan kiriman yang tidak diterapkan, dengan kedua versi."""
     from siks.sync import service
-    from siks.sync.web import _compare
 
     def work(session):
         return [
@@ -266,7 +265,7 @@ def conflicts_cmd(
         console.print("Tidak ada konflik sinkronisasi.")
     for c in rows:
         print(f"#{c['id']} {c['kind']} {c['gid']} dari {c['peer']} — {c['reason']} [{c['status']}]")
-        for name, here, there, differs in _compare(c["local"], c["incoming"]):
+        for name, here, there, differs in service.compare(c["local"], c["incoming"]):
             if differs:
                 print(f"    {name}: lokal={here!r}  kiriman={there!r}")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from siks.domain import wilayah
+from siks.domain.roles import VIEW_AUDIT, VIEW_FULL_NIK, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
+from siks.scope import Scope
 from siks.store.base import utcnow
 from siks.store.models.penetapan import Penetapan
 from siks.store.models.registry import AuditEntry, Family, Household, Member
@@ -505,6 +508,81 @@ def resolve(session: Session, conflict_id: int, choice: str, actor: str) -> Sync
     return c
 
 
+# --- conflicts for an operator (the pages) ----------------------------------------------------------------
+
+
+def may_view(user) -> bool:
+    """Conflicts are read by roles that read the audit trail."""
+    return has_permission(user.role, VIEW_AUDIT)
+
+
+def may_resolve(user) -> bool:
+    """Deciding needs both versions in full: audit view and unmasked NIK (kabupaten, provinsi, pusat)."""
+    return may_view(user) and has_permission(user.role, VIEW_FULL_NIK)
+
+
+def _visible(user, c: SyncConflict) -> bool:
+    """In the user's wilayah: the ruta's desa lies in it; a conflict without a desa is for national users."""
+    scope = Scope.of(user)
+    desa = records.desa_of(c.incoming) or records.desa_of(c.local)
+    if scope.is_national:
+        return True
+    return desa is not None and scope.code != "-" and wilayah.contains(scope.code, desa)
+
+
+def _check_view(user) -> None:
+    if not may_view(user):
+        raise Forbidden("Peran Anda tidak dapat melihat sinkronisasi.")
+
+
+def conflicts_for(session: Session, user, *, status: str | None = OPEN) -> list[SyncConflict]:
+    """The conflicts `user` may read: open ones (or all with `status=None`), in the user's wilayah."""
+    _check_view(user)
+    return [c for c in conflicts(session, status=status) if _visible(user, c)]
+
+
+def conflict_for(session: Session, user, conflict_id: int) -> SyncConflict:
+    """One conflict in the user's wilayah; outside it, NotFound (a 403 would confirm that it exists)."""
+    _check_view(user)
+    c = session.get(SyncConflict, conflict_id)
+    if c is None or not _visible(user, c):
+        raise NotFound("Konflik tidak ditemukan.")
+    return c
+
+
+def resolve_as(session: Session, user, conflict_id: int, choice: str) -> SyncConflict:
+    """`resolve` for a logged-in user: only in their wilayah, only by roles that may decide."""
+    conflict_for(session, user, conflict_id)
+    if not may_resolve(user):
+        raise Forbidden("Peran Anda tidak dapat memutuskan konflik sinkronisasi.")
+    return resolve(session, conflict_id, choice, user)
+
+
+def _flatten(doc, prefix="") -> dict:
+    """`{"families": [{"ref": "K1", "members": [...]}]}` → `{"keluarga K1 / anggota K1-1 / nama": …}`."""
+    out: dict = {}
+    if doc is None:
+        return out
+    for k, v in doc.items():
+        if k == "families":
+            for f in v:
+                out.update(_flatten(f, f"{prefix}keluarga {f['ref']} / "))
+        elif k == "members" and isinstance(v, list):
+            for m in v:
+                out.update(_flatten(m, f"{prefix}anggota {m['ref']} / "))
+        elif k == "assessment":
+            out[f"{prefix}pendataan"] = json.dumps(v, ensure_ascii=False, sort_keys=True) if v else None
+        elif k != "ref":
+            out[prefix + k] = v
+    return out
+
+
+def compare(local: dict | None, incoming: dict | None) -> list[tuple[str, object, object, bool]]:
+    """Both versions field by field: (field, here, received, differs), for the page and the CLI."""
+    a, b = _flatten(local), _flatten(incoming)
+    return [(k, a.get(k), b.get(k), a.get(k) != b.get(k)) for k in dict.fromkeys([*a, *b])]
+
+
 # --- status -----------------------------------------------------------------------------------------------
 
 
@@ -561,3 +639,12 @@ def outgoing_pending(session: Session, to: str) -> int:
     me, p = identity(session), peer(session, to)
     upto = session.scalar(select(func.max(AuditEntry.id))) or 0
     return len(_touched_households(session, me, p, p.acked_upto, upto))
+
+
+def overview(session: Session) -> list[PeerStatus]:
+    """`status`, or nothing when this instance has no sync identity or no peers yet (the page shows none)."""
+    if session.scalar(select(SyncIdentity.id)) is None:
+        return []
+    if session.scalar(select(SyncPeer.id).limit(1)) is None:
+        return []
+    return status(session)

@@ -28,6 +28,8 @@ from siks.store.db import make_engine, session_factory
 from siks.web import logfilter, templating
 from siks.web.deps import NotLoggedIn
 from siks.web.security import SESSION_COOKIE, BodyLimit, SecurityHeaders, load_secret_key, verify_csrf
+from siks.web.syncapi import PREFIX as SYNC_PREFIX
+from siks.web.syncapi import create_sync_app
 
 # Page modules under siks.web.routes, each with a `router`. Order = order of matching.
 ROUTERS: tuple[str, ...] = (
@@ -43,6 +45,7 @@ ROUTERS: tuple[str, ...] = (
     "dashboard",
     "odk",
     "ppks",
+    "sync",
 )
 # JSON API modules under siks.web.api, each with a `router` under `/api/v1`; matched after the pages.
 API_ROUTERS: tuple[str, ...] = (
@@ -124,7 +127,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
         templating.NAV.extend(getattr(module, "NAV", ()))
     for name in API_ROUTERS:
         app.include_router(importlib.import_module(f"siks.web.api.{name}").router)
-    importlib.import_module("siks.sync.web").install(app)  # pages + the signed instance API (docs/sync.md)
+    app.mount(SYNC_PREFIX, create_sync_app(app.state.session_factory))  # instance to instance, docs/sync.md
 
     app.mount("/dci", create_dci_app(app.state.session_factory))  # DCI Social Registry API, docs/dci.md
     _install_handlers(app)
