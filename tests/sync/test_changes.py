@@ -9,13 +9,19 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from siks.errors import Forbidden
+from siks.errors import Forbidden, NotFound
+from siks.store.db import make_engine, session_factory
 from siks.store.models.registry import AuditEntry, Member
-from siks.sync import service
+from siks.store.models.sync import SyncUpload
+from siks.sync import service, signing, transport
+from siks.web.syncapi import PREFIX, create_sync_app
 from sync.support import apply, export, first_member_ref, link, load_registry, make_instance, rename_member
 
 
@@ -233,3 +239,58 @@ def test_pusat_sends_a_penetapan_down_cut_to_the_kabupaten(kab_pusat):
     # a kabupaten never sends penetapan up
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(export(kab, "pusat"))).read("manifest.json"))
     assert manifest["count"] == 0
+
+
+def _user(role: str, wilayah_code: str | None, username: str = "petugas"):
+    return SimpleNamespace(role=role, wilayah_code=wilayah_code, active=True, username=username)
+
+
+def test_operators_see_and_decide_only_conflicts_in_their_wilayah(kab_pusat):
+    kab, pusat = kab_pusat
+    apply(pusat, export(kab, "pusat"))
+    ref = first_member_ref(kab)
+    rename_member(pusat, ref, "DIUBAH PUSAT")
+    apply(kab, export(pusat, "kab-jember"))
+    [(cid, *_)] = kab.conflicts()
+    jember, banyuwangi = _user("operator_kabupaten", "35.09"), _user("operator_kabupaten", "35.10")
+    assert [c.id for c in kab.run(lambda s: service.conflicts_for(s, jember))] == [cid]
+    assert kab.run(lambda s: service.conflicts_for(s, banyuwangi)) == []
+    with pytest.raises(NotFound):  # outside the wilayah it does not exist, for this user
+        kab.run(lambda s: service.conflict_for(s, banyuwangi, cid))
+    with pytest.raises(NotFound):
+        kab.run(lambda s: service.resolve_as(s, banyuwangi, cid, "kiriman"))
+    with pytest.raises(Forbidden):  # reads the audit trail but sees NIK masked: may not decide
+        kab.run(lambda s: service.resolve_as(s, _user("pengesah_kabupaten", "35.09"), cid, "kiriman"))
+    with pytest.raises(Forbidden):  # no audit view at all
+        kab.run(lambda s: service.conflicts_for(s, _user("operator_desa", "35.09.15.2001")))
+    kab.run(lambda s: service.resolve_as(s, jember, cid, "kiriman"))
+    assert kab.run(lambda s: s.scalar(select(Member.nama).where(Member.ref == ref))) == "DIUBAH PUSAT"
+    entry = kab.run(lambda s: s.scalars(select(AuditEntry).where(AuditEntry.actor == "petugas")).all()[-1])
+    assert entry.after == {"nama": "DIUBAH PUSAT"}
+
+
+def test_the_instance_api_refuses_unsigned_unknown_and_forged_requests(kab_pusat):
+    kab, pusat = kab_pusat
+    data = export(kab, "pusat")
+    engine = make_engine(pusat.url)
+    host = FastAPI()
+    host.mount(PREFIX, create_sync_app(session_factory(engine)))  # as the web app mounts it
+    client = TestClient(host)
+    path = "/api/v1/sync/unggah/abc?offset=0&total=" + str(len(data))
+    try:
+        assert client.get(PREFIX + "/identitas").json()["instance_id"] == "pusat"
+        unsigned = client.put(path, content=data, headers={"X-Siks-Instance": "kab-jember"})
+        assert unsigned.status_code == 403 and "tanpa tanda tangan" in unsigned.json()["detail"]
+        stranger = transport.headers("kab-lain", signing.load(kab.key), "PUT", path, data)
+        refused = client.put(path, content=data, headers=stranger)
+        assert refused.status_code == 403 and "belum disematkan" in refused.json()["detail"]
+        forged = transport.headers("kab-jember", signing.load(pusat.key), "PUT", path, data)
+        refused = client.put(path, content=data, headers=forged)
+        assert refused.status_code == 403 and "tidak sah" in refused.json()["detail"]
+        assert pusat.run(lambda s: s.scalar(select(func.count()).select_from(SyncUpload))) == 0
+        signed = transport.headers("kab-jember", signing.load(kab.key), "PUT", path, data)
+        answer = client.put(path, content=data, headers=signed).json()
+        assert answer["selesai"] and answer["hasil"]["counts"]["diterapkan"] == len(kab.states())
+    finally:
+        engine.dispose()
+    assert pusat.states() == kab.states()
