@@ -4,7 +4,7 @@ The change log is `audit_log` itself; these tables hold only positions, state ha
 applied (docs/sync.md).
 
 Revision ID: 0009_sync
-Revises: 0008_dci
+Revises: 0010_status_enums
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from siks.store.base import Json
 
 revision = "0009_sync"
-down_revision = "0008_dci"
+down_revision = "0010_status_enums"
 branch_labels = None
 depends_on = None
 
