@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from siks.audit import record_change
+from siks.domain.status import ImportStatus
 from siks.registry.importer import import_file
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.registry import Household, Member
@@ -84,7 +85,7 @@ def link(a: Instance, b: Instance, *, a_url: str | None = None, b_url: str | Non
 def load_registry(inst: Instance, csv: Path) -> None:
     engine = make_engine(inst.url)
     try:
-        assert import_file(engine, csv, "impor-awal").status == "imported"
+        assert import_file(engine, csv, "impor-awal").status == ImportStatus.DIMUAT
     finally:
         engine.dispose()
 
