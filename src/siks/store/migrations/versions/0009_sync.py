@@ -4,7 +4,7 @@ The change log is `audit_log` itself; these tables hold only positions, state ha
 applied (docs/sync.md).
 
 Revision ID: 0009_sync
-Revises: 0010_status_enums
+Revises: 0012_ppks
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from siks.store.base import Json
 
 revision = "0009_sync"
-down_revision = "0010_status_enums"
+down_revision = "0012_ppks"
 branch_labels = None
 depends_on = None
 
