@@ -103,13 +103,25 @@ def _bare_table(conn, typed: bool = False) -> None:
     conn.execute(text(f"CREATE TABLE raw_floor ({', '.join(cols)})"))
 
 
-def floor_postgres(url: str, path: Path, typed: bool = False) -> float:
-    """COPY the file's bytes into a bare table: no parsing in Python at all."""
+def _timed_floor(url: str, load, typed: bool = False) -> float:
+    """Seconds `load(conn)` takes to fill a fresh bare table in one transaction (dropped after)."""
     engine = make_engine(url)
     with engine.begin() as conn:
         _bare_table(conn, typed)
     t0 = time.perf_counter()
     with engine.begin() as conn:
+        load(conn)
+    seconds = time.perf_counter() - t0
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE raw_floor"))
+    engine.dispose()
+    return seconds
+
+
+def floor_postgres(url: str, path: Path, typed: bool = False) -> float:
+    """COPY the file's bytes into a bare table: no parsing in Python at all."""
+
+    def load(conn):
         raw = conn.connection.driver_connection
         with (
             raw.cursor() as cur,
@@ -118,29 +130,21 @@ def floor_postgres(url: str, path: Path, typed: bool = False) -> float:
         ):
             while chunk := f.read(8 << 20):
                 copy.write(chunk)
-    seconds = time.perf_counter() - t0
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE raw_floor"))
-    engine.dispose()
-    return seconds
+
+    return _timed_floor(url, load, typed)
 
 
 def floor_sqlite(url: str, path: Path) -> float:
     """executemany straight from csv.reader into a bare table, one transaction."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        _bare_table(conn)
     sql = f"INSERT INTO raw_floor VALUES ({', '.join('?' for _ in T.headers())})"
-    t0 = time.perf_counter()
-    with engine.begin() as conn, open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        next(reader)
-        conn.connection.driver_connection.executemany(sql, reader)
-    seconds = time.perf_counter() - t0
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE raw_floor"))
-    engine.dispose()
-    return seconds
+
+    def load(conn):
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            next(reader)
+            conn.connection.driver_connection.executemany(sql, reader)
+
+    return _timed_floor(url, load)
 
 
 def floor_schema(source_url: str, url: str) -> float:

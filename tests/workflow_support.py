@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -196,32 +197,57 @@ def forced_usulan(session: Session, seed: Seed, status: str, level: str | None, 
     return u
 
 
+def toddler(family_id: int) -> Member:
+    """Bayu (born January 2025), fourth member of R1's family: the under-five the program rules see."""
+    return Member(
+        ref="R1-K1-4",
+        family_id=family_id,
+        no_urut=4,
+        nama="Bayu R1",
+        sex=1,
+        hubungan_kk=3,
+        keberadaan=1,
+        nik="3509150101250004",
+        tanggal_lahir=dt.date(2025, 1, 10),
+    )
+
+
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory):
     """The web app over a seeded SQLite database (HTTP tests; the service matrix covers PostgreSQL).
 
     Data is committed, so each test creates the usulan it works on. Uploads go to a temporary data dir.
     """
+    tmp = tmp_path_factory.mktemp("api")
+    with seeded_app(tmp, f"sqlite:///{tmp / 'siks.db'}", "uji-" + "x" * 40) as app:
+        yield app
+
+
+@contextmanager
+def seeded_app(tmp, url: str, secret_key: str):
+    """The web app over a freshly seeded database at `url`, with uploads under `tmp/data` and a fast
+    password hasher; everything is put back on exit."""
     from siks.accounts import service as accounts
     from siks.web.app import create_app
 
     hasher, accounts._hasher = accounts._hasher, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    tmp = tmp_path_factory.mktemp("api")
     old = os.environ.get("SIKS_DATA_DIR")
     os.environ["SIKS_DATA_DIR"] = str(tmp / "data")
-    engine = make_engine(f"sqlite:///{tmp / 'siks.db'}")
-    Base.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        engine.seed = seed(session)
-    app = create_app(engine, secret_key="uji-" + "x" * 40)
-    app.state.seed = engine.seed
-    yield app
-    engine.dispose()
-    accounts._hasher = hasher
-    if old is None:
-        os.environ.pop("SIKS_DATA_DIR", None)
-    else:
-        os.environ["SIKS_DATA_DIR"] = old
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            engine.seed = seed(session)
+        app = create_app(engine, secret_key=secret_key)
+        app.state.seed = engine.seed
+        yield app
+    finally:
+        engine.dispose()
+        accounts._hasher = hasher
+        if old is None:
+            os.environ.pop("SIKS_DATA_DIR", None)
+        else:
+            os.environ["SIKS_DATA_DIR"] = old
 
 
 def login(client, username: str, password: str = PASSWORD):

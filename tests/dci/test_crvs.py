@@ -28,6 +28,18 @@ MARNI = nik_of("H4", 1)
 UNKNOWN = "3509150000000099"
 
 
+def _siks_client(url: str, key) -> CrvsClient:
+    """SIKS Jember's client of the registry at `url`, registered with `key`."""
+    return CrvsClient(
+        url,
+        client_id="siks-jember",
+        client_secret="rahasia-crvs",
+        key=key,
+        sender_id="siks-jember",
+        receiver_id="crvs",
+    )
+
+
 @pytest.fixture(scope="module")
 def crvs(tmp_path_factory):
     extract = write_extract(
@@ -72,14 +84,7 @@ def crvs(tmp_path_factory):
     siks_key = trust.generate_key()
     server.register("siks-jember", "rahasia-crvs", trust.jwks(siks_key))
     with serving(server.app) as url:
-        client = CrvsClient(
-            url,
-            client_id="siks-jember",
-            client_secret="rahasia-crvs",
-            key=siks_key,
-            sender_id="siks-jember",
-            receiver_id="crvs",
-        )
+        client = _siks_client(url, siks_key)
         yield server, client, url, siks_key
     assert server.problems == []
 
@@ -113,14 +118,7 @@ def test_unknown_nik(crvs):
 
 def test_answers_not_signed_by_the_registry_are_not_believed(crvs):
     _, client, url, siks_key = crvs
-    impostor = CrvsClient(
-        url,
-        client_id="siks-jember",
-        client_secret="rahasia-crvs",
-        key=siks_key,
-        sender_id="siks-jember",
-        receiver_id="crvs",
-    )
+    impostor = _siks_client(url, siks_key)
     impostor._jwks = trust.jwks(trust.generate_key("rs256"))  # a key the registry never used
     with pytest.raises(CrvsError, match="Tanda tangan jawaban"):
         impostor.padan(BUDI, "Budi Santoso", dt.date(1975, 3, 14), 1)

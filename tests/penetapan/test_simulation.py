@@ -33,6 +33,21 @@ def baseline(wf_session, user):
     )
 
 
+def _visited(session, seed, household: str, *, result: int, assessment_id: int | None = None) -> None:
+    """A finished field visit to `household` on 5 January 2027 with the given result code."""
+    session.add(
+        FieldTask(
+            household_id=seed.households[household],
+            enumerator_id=seed.users["enum"],
+            status="selesai",
+            result=result,
+            assessment_id=assessment_id,
+            visited_on=dt.date(2027, 1, 5),
+        )
+    )
+    session.flush()
+
+
 def test_candidate_threshold_per_kecamatan_with_errors_against_a_truth_file(
     wf_session, user, baseline, tmp_path
 ):
@@ -66,16 +81,7 @@ def test_candidate_threshold_per_kecamatan_with_errors_against_a_truth_file(
 
 
 def test_field_verval_is_the_default_truth(wf_session, wf_seed, user, baseline):
-    wf_session.add(
-        FieldTask(
-            household_id=wf_seed.households["RB"],
-            enumerator_id=wf_seed.users["enum"],
-            status="selesai",
-            result=2,
-            visited_on=dt.date(2027, 1, 5),
-        )
-    )
-    wf_session.flush()
+    _visited(wf_session, wf_seed, "RB", result=2)
     sim = simulation.simulate(wf_session, user("supkab"), default_criteria(), scores=SCORES, on=ON, level=4)
     assert sim.truth_source == "verval lapangan"
     assert sim.totals["truth"] == 1 and sim.totals["inclusion_error"] == 1  # the field found RB gone
@@ -103,17 +109,7 @@ def test_a_visited_household_is_rescored_against_the_current_cutoffs(wf_session,
     wf_session.add(
         AssessmentMember(assessment_id=a.id, member_id=wf_seed.members["R3-1"], answers={"bekerja": True})
     )
-    wf_session.add(
-        FieldTask(
-            household_id=wf_seed.households["R3"],
-            enumerator_id=wf_seed.users["enum"],
-            status="selesai",
-            result=1,
-            assessment_id=a.id,
-            visited_on=dt.date(2027, 1, 5),
-        )
-    )
-    wf_session.flush()
+    _visited(wf_session, wf_seed, "R3", result=1, assessment_id=a.id)
     ladder = ScoreTable({f"X{d}": Score(d, 10.0 + d) for d in range(1, 11)} | SCORES.scores, {"kind": "uji"})
     truth = simulation.truth_from_fieldwork(wf_session, simulation.Scope("35.09"), ladder)
     assert set(truth.desil) == {"R3"} and 1 <= truth.desil["R3"] <= 10

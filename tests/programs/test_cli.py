@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -14,7 +12,7 @@ from siks.store.models.registry import Member
 
 
 def test_program_commands(tmp_path):
-    from workflow_support import seed
+    from workflow_support import seed, toddler
 
     url = f"sqlite:///{tmp_path / 'siks.db'}"
     upgrade(url)
@@ -22,19 +20,7 @@ def test_program_commands(tmp_path):
     with Session(engine) as session:
         s = seed(session)
         fam = session.get(Member, s.members["R1-1"]).family_id
-        session.add(
-            Member(
-                ref="R1-K1-4",
-                family_id=fam,
-                no_urut=4,
-                nama="Bayu R1",
-                sex=1,
-                hubungan_kk=3,
-                keberadaan=1,
-                nik="3509150101250004",
-                tanggal_lahir=dt.date(2025, 1, 10),
-            )
-        )
+        session.add(toddler(fam))
         session.commit()
     engine.dispose()
     skor = tmp_path / "skor.csv"

@@ -16,6 +16,7 @@ from siks.penetapan import service as penetapan
 from siks.penetapan.sources import Score, ScoreTable
 from siks.programs import export, service
 from siks.store.models.registry import Assessment, AssessmentMember, Member
+from workflow_support import toddler
 
 JAN, FEB = dt.date(2027, 1, 1), dt.date(2027, 2, 1)
 SCORES = ScoreTable(
@@ -29,25 +30,15 @@ def _setup(session, seed):
     for i, (_ref, mid) in enumerate(sorted(seed.members.items())):
         session.get(Member, mid).nik = f"35091501017{i:05d}"
     sri = session.get(Member, seed.members["R1-2"])
-    toddler = Member(
-        ref="R1-K1-4",
-        family_id=sri.family_id,
-        no_urut=4,
-        nama="Bayu R1",
-        sex=1,
-        hubungan_kk=3,
-        keberadaan=1,
-        nik="3509150101250004",
-        tanggal_lahir=dt.date(2025, 1, 10),
-    )
-    session.add(toddler)
+    bayu = toddler(sri.family_id)
+    session.add(bayu)
     session.flush()
     a = Assessment(household_id=seed.households["R1"], instrument="REGSOSEK2022.K", answers={})
     session.add(a)
     session.flush()
     session.add(AssessmentMember(assessment_id=a.id, member_id=sri.id, answers={"hamil": True}))
     session.flush()
-    return sri, toddler
+    return sri, bayu
 
 
 def _penetapan(session, user, on=JAN, title="DTKS Januari 2027"):
@@ -102,7 +93,7 @@ def test_quota_per_wilayah_marks_the_rest_as_cadangan(wf_session, wf_seed, user)
 
 
 def test_pergantian_pengurus_after_the_holder_died(wf_session, wf_seed, user):
-    sri, toddler = _setup(wf_session, wf_seed)
+    sri, bayu = _setup(wf_session, wf_seed)
     supkab, opkab = user("supkab"), user("opkab")
     _penetapan(wf_session, supkab)
     sri.keberadaan = 2  # the account holder died
@@ -116,7 +107,7 @@ def test_pergantian_pengurus_after_the_holder_died(wf_session, wf_seed, user):
     with pytest.raises(Forbidden):
         service.replace_pengurus(wf_session, user("desa"), PKH, feb.id, "R1-K1", "R1-K1-1", "meninggal")
     with pytest.raises(Invalid, match="17"):
-        service.replace_pengurus(wf_session, opkab, PKH, feb.id, "R1-K1", toddler.ref, "meninggal")
+        service.replace_pengurus(wf_session, opkab, PKH, feb.id, "R1-K1", bayu.ref, "meninggal")
     with pytest.raises(Invalid, match="meninggal"):
         service.replace_pengurus(wf_session, opkab, PKH, feb.id, "R1-K1", sri.ref, "meninggal")
     with pytest.raises(Invalid, match="keluarga yang sama"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from siks import audit
@@ -42,32 +42,29 @@ def household_audit(household_id: int, db: Db, user: CurrentUser):
 # --- the trail -------------------------------------------------------------------------------------------
 
 
-@router.get("/audit", response_model=AuditPageOut)
-def audit_list(
-    db: Db,
-    user: CurrentUser,
+def _trail_filters(
     entity: str | None = None,
     actor: str | None = None,
     since: Annotated[str | None, Query(description="TTTT-BB-HH")] = None,
     until: Annotated[str | None, Query(description="TTTT-BB-HH")] = None,
-    page: int = 1,
-):
+) -> dict:
+    """The trail's query filters, shared by the list and its CSV export."""
+    return filters(entity, actor, since, until)
+
+
+TrailFilters = Annotated[dict, Depends(_trail_filters)]
+
+
+@router.get("/audit", response_model=AuditPageOut)
+def audit_list(db: Db, user: CurrentUser, f: TrailFilters, page: int = 1):
     """The audit trail of your wilayah, newest first (auditor, kabupaten roles and up)."""
-    page_ = audit.search(db, user, page=page, **filters(entity, actor, since, until))
+    page_ = audit.search(db, user, page=page, **f)
     return AuditPageOut(
         page=page_.page, has_next=page_.has_next, items=[AuditOut(**e.as_dict()) for e in page_.items]
     )
 
 
 @router.get("/audit.csv", response_class=Response)
-def audit_csv(
-    request: Request,
-    user: CurrentUser,
-    entity: str | None = None,
-    actor: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-):
+def audit_csv(request: Request, user: CurrentUser, f: TrailFilters):
     """The same trail as CSV (streamed)."""
-    f = filters(entity, actor, since, until)
     return csv_response(request, user, lambda s: audit.export_csv(s, user, **f))
