@@ -480,22 +480,29 @@ def _attach(session: Session, sub: OdkSubmission, files: list[tuple[str, str, by
     return added
 
 
+def _held(session: Session, user, text: str, files, reason: str, detail: str, **fields) -> OdkSubmission:
+    """A submission kept for review (not applied) with its reason, stored with its files."""
+    sub = OdkSubmission(
+        user_id=user.id,
+        desa_code=user.wilayah_code,
+        xml=text,
+        status=REVIEW,
+        reason=reason,
+        message=detail,
+        **fields,
+    )
+    session.add(sub)
+    _attach(session, sub, files)
+    return sub
+
+
 def receive(session: Session, user, xml: bytes, files: list[tuple[str, str, bytes]]) -> Outcome:
     """Store one submission (and its files), then apply it or keep it for review."""
     text = xml.decode("utf-8", errors="replace")
     try:
         inst = parse_instance(xml)
     except _Review as r:
-        sub = OdkSubmission(
-            user_id=user.id,
-            desa_code=user.wilayah_code,
-            xml=text,
-            status=REVIEW,
-            reason=r.reason,
-            message=r.detail,
-        )
-        session.add(sub)
-        _attach(session, sub, files)
+        sub = _held(session, user, text, files, r.reason, r.detail)
         return Outcome(REASONS[r.reason][0], _message(r.reason, r.detail), sub)
 
     if inst.instance_id:
@@ -509,19 +516,17 @@ def receive(session: Session, user, xml: bytes, files: list[tuple[str, str, byte
                     )
                 return Outcome(201, "Kiriman ini sudah diterima sebelumnya.", earlier)
             detail = f"instanceID {inst.instance_id} sudah dipakai kiriman #{earlier.id} dengan isi lain."
-            sub = OdkSubmission(
-                user_id=user.id,
-                desa_code=user.wilayah_code,
-                xml=text,
-                status=REVIEW,
+            sub = _held(
+                session,
+                user,
+                text,
+                files,
+                "ODK_ID_BENTROK",
+                detail,
                 form_id=inst.form_id,
                 form_version=inst.version,
                 deprecated_id=inst.deprecated_id,
-                reason="ODK_ID_BENTROK",
-                message=detail,
             )
-            session.add(sub)
-            _attach(session, sub, files)
             return Outcome(409, _message("ODK_ID_BENTROK", detail), sub)
 
     sub = OdkSubmission(
