@@ -8,7 +8,7 @@ import pytest
 
 from browser_fixtures import browser, live_server  # noqa: F401
 from odk.collect_support import Collect
-from workflow_support import login, seeded_app
+from workflow_support import logged_in_clients, seeded_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -30,16 +30,7 @@ def odk_app(request, tmp_path_factory):
 @pytest.fixture
 def web(odk_app):
     """`web(username)`: a logged-in browser-session client of the JSON API."""
-    made = []
-
-    def make(username: str) -> TestClient:
-        c = TestClient(odk_app)
-        made.append(c)
-        return login(c, username)
-
-    yield make
-    for c in made:
-        c.close()
+    yield from logged_in_clients(lambda: TestClient(odk_app))
 
 
 @pytest.fixture
