@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,16 +15,7 @@ from siks.web.routes.audit import csv_response, filters
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 
-class AuditOut(BaseModel):
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: int | None
-    before: dict | None
-    after: dict | None
-    reason: str | None
+AuditOut = audit.EntryView  # the service's own view of an entry is the response shape
 
 
 class AuditPageOut(BaseModel):
@@ -36,7 +26,7 @@ class AuditPageOut(BaseModel):
 
 @router.get("/households/{household_id}/audit", response_model=list[AuditOut])
 def household_audit(household_id: int, db: Db, user: CurrentUser):
-    return [AuditOut(**e.as_dict()) for e in lookup.household_detail(db, user, household_id).audit]
+    return lookup.household_detail(db, user, household_id).audit
 
 
 # --- the trail -------------------------------------------------------------------------------------------
@@ -59,9 +49,7 @@ TrailFilters = Annotated[dict, Depends(_trail_filters)]
 def audit_list(db: Db, user: CurrentUser, f: TrailFilters, page: int = 1):
     """The audit trail of your wilayah, newest first (auditor, kabupaten roles and up)."""
     page_ = audit.search(db, user, page=page, **f)
-    return AuditPageOut(
-        page=page_.page, has_next=page_.has_next, items=[AuditOut(**e.as_dict()) for e in page_.items]
-    )
+    return AuditPageOut(page=page_.page, has_next=page_.has_next, items=page_.items)
 
 
 @router.get("/audit.csv", response_class=Response)
