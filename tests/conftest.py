@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from siks.devtools.pgserver import TemporaryPostgres
+
+# Property tests check behaviour, not speed (speed lives in bench/): no per-example deadline, which a busy
+# 2-core machine would otherwise trip at random.
+settings.register_profile("siks", deadline=None)
+settings.load_profile("siks")
 
 
 @pytest.fixture(scope="session")
