@@ -33,7 +33,7 @@ test: system-deps install lint
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 demo: install
-	$(BIN)/siks demo --dir $(DEMO) --persons $(DEMO_PERSONS)
+	$(BIN)/siks demo --dir $(DEMO) --penduduk $(DEMO_PERSONS)
 
 bench: install
 	$(BIN)/python bench/import_bench.py

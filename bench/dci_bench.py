@@ -2,13 +2,13 @@
 
 Usage:
   python bench/dci_bench.py                          # 50,000 ruta (≈200,000 anggota) on SQLite
-  python bench/dci_bench.py --households 200000 --url postgresql+psycopg://…/siks_bench
+  python bench/dci_bench.py --households 200000 --db postgresql+psycopg://…/siks_bench
 
 What it does: fills an empty, migrated database with synthetic ruta/keluarga/anggota (bulk inserts, NIK
 and KK made up, no real data) and one penetapan giving each ruta a desil and a PMT score, registers a
 kabupaten-wide client, then times `siks.dci.service.find` — the whole search, query translation, scope,
 count, page and record mapping — for each query type, and signing/verifying one envelope. Each figure is
-the median of `--repeat` runs, next to the floor of the same run: a `SELECT 1` round trip.
+the median of `--grup-anggota` runs, next to the floor of the same run: a `SELECT 1` round trip.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def median_ms(fn, repeat: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=50_000)
-    ap.add_argument("--url")
-    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--db")
+    ap.add_argument("--grup-anggota", type=int, default=20)
     args = ap.parse_args()
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'dci_bench.db'}"
     upgrade(url)

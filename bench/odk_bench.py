@@ -2,7 +2,7 @@
 
 Usage:
   python bench/odk_bench.py                     # 1,360 households (Desa Jatisari's KK count), SQLite
-  python bench/odk_bench.py --households 300 --url postgresql+psycopg://…
+  python bench/odk_bench.py --households 300 --db postgresql+psycopg://…
 
 It seeds one desa with N households of four members, assigns every one to one enumerator through the
 fieldwork service, then times, through the real app (TestClient, Digest on every request as Collect does):
@@ -27,7 +27,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=1360)
     ap.add_argument("--submissions", type=int, default=50)
-    ap.add_argument("--url", default=None)
+    ap.add_argument("--db", default=None)
     args = ap.parse_args()
 
     import csv

@@ -1,7 +1,7 @@
 """Parity benchmark: the whole verval pipeline (every step but pmt/eligibility) on one generated kabupaten, on
 DuckDB and on Spark `local[2]`, and the comparison of what each found (issue #11, point 2).
 
-Prints, and writes to --out as parity.json:
+Prints, and writes to --keluar as parity.json:
   - findings on each engine, and the findings only one engine has (same code, person, household, related
     person/NIK and rank on both means the same finding);
   - whether the duplicate clusters are the same sets of persons;
@@ -14,8 +14,8 @@ It was a test once; on a loaded 2-core machine the Spark half of a 20,000-person
 18 minutes (padan alone) without finishing, so it lives here until it is measured (docs/scale.md).
 
 Usage:
-  python bench/parity_bench.py --persons 20000 --out /tmp/parity
-  python bench/parity_bench.py --persons 2000 --out /tmp/parity     # a smaller look
+  python bench/parity_bench.py --penduduk 20000 --keluar /tmp/parity
+  python bench/parity_bench.py --penduduk 2000 --keluar /tmp/parity     # a smaller look
 """
 
 from __future__ import annotations
@@ -106,10 +106,10 @@ def compare(d: dict, s: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--persons", type=int, default=20_000)
+    ap.add_argument("--penduduk", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--tolerance", type=float, default=1e-6)
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--keluar", type=Path, required=True)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     print(f"uptime: {os.getloadavg()}", flush=True)

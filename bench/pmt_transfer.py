@@ -4,7 +4,7 @@ and a full refit, measured on generated kabupaten with other price levels and po
 Usage:
   python bench/pmt_transfer.py                        # generate into a temporary folder (≈ 3 minutes)
   python bench/pmt_transfer.py --keep /tmp/pmtbench   # keep (and reuse) the generated kabupaten
-  python bench/pmt_transfer.py --persons 150000 --survey 0.05 --refit 0.30
+  python bench/pmt_transfer.py --penduduk 150000 --survey 0.05 --refit 0.30
 
 Kabupaten (all `siks synth`, no registry errors): T is the *tuning* kabupaten — the only one looked at
 while choosing the calibration procedure (survey share, matching on DTKS ruta, the 80 % interval); B and C
@@ -158,7 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--persons", type=int, default=150_000)
+    parser.add_argument("--penduduk", type=int, default=150_000)
     parser.add_argument("--survey", type=float, default=0.05)
     parser.add_argument("--refit", type=float, default=0.30)
     parser.add_argument("--seed", type=int, default=0)

@@ -10,11 +10,11 @@ on each engine and records:
   - candidate pairs Splink compares (padan: unmatched ART × Dukcapil; ganda: ART × ART) and pairs per ART,
     counted after the run by Splink's blocking analysis (untimed);
   - ganda across kabupaten: how many injected cross-kabupaten duplicates were found.
-Writes results.json and a PNG (time against size, both engines) to --out.
+Writes results.json and a PNG (time against size, both engines) to --keluar.
 
 Usage:
-  python bench/scale_bench.py --sizes 1000000,3000000,10000000 --engines duckdb,spark --out bench-out/
-  python bench/scale_bench.py --sizes 20000,60000 --out /tmp/scale     # a quick look (docs/scale.md)
+  python bench/scale_bench.py --sizes 1000000,3000000,10000000 --engines duckdb,spark --keluar bench-out/
+  python bench/scale_bench.py --sizes 20000,60000 --keluar /tmp/scale     # a quick look (docs/scale.md)
 Figures are noisy when other work shares the machine; `uptime` is printed with them.
 """
 
@@ -237,7 +237,7 @@ def main() -> None:
     ap.add_argument("--engines", default="duckdb,spark")
     ap.add_argument("--provinsi", default="35", help="the kabupaten are taken from this provinsi, in order")
     ap.add_argument("--data", type=Path, help="where the national layouts are kept (reused)")
-    ap.add_argument("--out", type=Path, default=Path("bench-out"))
+    ap.add_argument("--keluar", type=Path, default=Path("bench-out"))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     engines = [e.strip() for e in args.engines.split(",")]

@@ -2,7 +2,7 @@
 
 Usage:
   python bench/synth_bench.py                     # 1,000,000 persons (the target: ≤ 2 minutes on 2 cores)
-  python bench/synth_bench.py --persons 2600000   # Jember's real size (the verval benchmark's input)
+  python bench/synth_bench.py --penduduk 2600000   # Jember's real size (the verval benchmark's input)
   python bench/synth_bench.py --keep DIR          # keep the files instead of a temporary folder
 
 Prints each stage's seconds, the total, persons/s, the projected time for 1M and the peak memory
@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--penduduk", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None, help="write here and keep the files")
     args = parser.parse_args()

@@ -1,8 +1,8 @@
 """Verval benchmark: the whole pipeline vs. the floor (a bare DuckDB exact-NIK join of the same files).
 
 Usage:
-  siks synth --persons 2600000 --out DIR       # ≈1.08M DTKS rows against 2.6M Dukcapil persons
-  python bench/verval_bench.py --synth DIR [--retrain]
+  siks synth --penduduk 2600000 --keluar DIR       # ≈1.08M DTKS rows against 2.6M Dukcapil persons
+  python bench/verval_bench.py --synth DIR [--latih-ulang]
 
 Prints each step's seconds and its ratio to the floor, the probabilistic (Splink) steps separately, and
 peak memory (max RSS of this process). Figures are noisy when other work shares the machine.
@@ -40,7 +40,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--synth", type=Path, required=True)
     ap.add_argument("--work", type=Path)
-    ap.add_argument("--retrain", action="store_true", help="estimate the Splink models again (λ, u)")
+    ap.add_argument("--latih-ulang", action="store_true", help="estimate the Splink models again (λ, u)")
     ap.add_argument("--evaluate", action="store_true", help="score the findings against DIR/truth (untimed)")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="verval-bench-"))

@@ -2,11 +2,11 @@
 
 Usage:
   python bench/web_bench.py                              # 1,000,000 DTKS persons, 20 users, 60 s
-  python bench/web_bench.py --persons 20000 --duration 15   # a quick run
+  python bench/web_bench.py --penduduk 20000 --duration 15   # a quick run
 
 What it does, and why this way:
-- Data comes from `siks synth` (the whole civil registry; ≈1/2.6 of it is in DTKS, so `--persons N` DTKS
-  persons means `synth --persons 2.6 N`) and is loaded with the registry importer, as in production.
+- Data comes from `siks synth` (the whole civil registry; ≈1/2.6 of it is in DTKS, so `--penduduk N` DTKS
+  persons means `synth --penduduk 2.6 N`) and is loaded with the registry importer, as in production.
 - On top of the registry it adds what the list pages read, through the owning services: a field-verval
   round (an enumerator per desa, every household assigned) and a few thousand usulan. Empty tables would
   make those pages look free.
@@ -44,7 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 TARGET_MS = 300
-SYNTH_RATIO = 2.6  # synth --persons counts everyone; about 1 in 2.6 ends up in DTKS
+SYNTH_RATIO = 2.6  # synth --penduduk counts everyone; about 1 in 2.6 ends up in DTKS
 PASSWORD = "bench-web-sandi"  # a throw-away database on loopback
 KABUPATEN = "35.09"
 USULAN_SHARE = 0.003  # usulan per DTKS person: 3,000 at full scale
@@ -101,11 +101,11 @@ def synth_dir(cache: Path, persons: int, seed: int) -> tuple[Path, float]:
         "-m",
         "siks.cli",
         "synth",
-        "--persons",
+        "--penduduk",
         str(n),
         "--seed",
         str(seed),
-        "--out",
+        "--keluar",
         str(out),
     ]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -551,7 +551,7 @@ def slow_statements(log_text: str) -> list[dict]:
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--persons", type=int, default=1_000_000, help="DTKS persons (approximate; default 1M)")
+    ap.add_argument("--penduduk", type=int, default=1_000_000, help="DTKS persons (approximate; default 1M)")
     ap.add_argument("--duration", type=float, default=60, help="seconds of measured load (default 60)")
     ap.add_argument("--users", type=int, default=20, help="concurrent virtual users (default 20)")
     ap.add_argument(
@@ -565,8 +565,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--explain-ms", type=int, default=200, help="log plans of statements slower than this")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"CSV and dump cache ({DEFAULT_CACHE})")
-    ap.add_argument("--out", type=Path, help="where results go (default: a new temporary folder)")
-    ap.add_argument("--fresh", action="store_true", help="import again even if a cached dump exists")
+    ap.add_argument("--keluar", type=Path, help="where results go (default: a new temporary folder)")
+    ap.add_argument("--bangun-ulang", action="store_true", help="import again even if a cached dump exists")
     ap.add_argument("--revision", default="head", help="schema revision to measure (default head)")
     ap.add_argument("--client", type=Path, help=argparse.SUPPRESS)  # internal: run the load client
     return ap.parse_args(argv)

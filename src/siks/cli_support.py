@@ -1,4 +1,4 @@
-"""What the `siks` commands of every area share: the console, tables, `--url`/`--oleh`, dates, failures.
+"""What the `siks` commands of every area share: the console, tables, `--db`/`--oleh`, dates, failures.
 
 One home, so that an area's commands never import another area's `cli.py` for a helper.
 """
@@ -15,13 +15,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from siks.cli_options import DB as DB  # re-exported: the areas import the shared options from here
+from siks.cli_options import OLEH as OLEH
 from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
 
 console = Console(soft_wrap=True)  # long lines stay whole when piped or logged
-
-URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
-OLEH = typer.Option(None, "--oleh", help="Nama pengguna yang bertindak (menentukan peran dan wilayah).")
 
 
 def table_or_lines(header, rows) -> None:

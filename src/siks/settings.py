@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///siks.db",
         description="SQLAlchemy URL of the database; `postgresql+psycopg://…` selects PostgreSQL. "
-        "The `--db`/`--url` options of the commands win over it.",
+        "The `--db` option of the commands wins over it.",
     )
     data_dir: Path = Field(
         Path("siks-data"),

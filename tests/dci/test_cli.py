@@ -45,12 +45,12 @@ def test_onboard_an_agency_and_use_the_secret(db_url, tmp_path, monkeypatch):
         "https://bank.example/dci",
         "--oleh",
         "admin",
-        "--url",
+        "--db",
         db_url,
     )
     assert added.exit_code == 0, added.output
     secret = re.search(r"client_secret .*: (\S+)", added.output).group(1)
-    listed = run("klien-daftar", "--url", db_url)
+    listed = run("klien-daftar", "--db", db_url)
     assert listed.output.split() == [
         "bank-jatim",
         "Bank",
@@ -72,7 +72,7 @@ def test_onboard_an_agency_and_use_the_secret(db_url, tmp_path, monkeypatch):
         "nik",
         "--oleh",
         "admin",
-        "--url",
+        "--db",
         db_url,
     )
     assert again.exit_code == 1 and "sudah terdaftar" in again.output
@@ -87,7 +87,7 @@ def test_onboard_an_agency_and_use_the_secret(db_url, tmp_path, monkeypatch):
         "penghasilan",
         "--oleh",
         "admin",
-        "--url",
+        "--db",
         db_url,
     )
     assert wrong.exit_code == 1 and "Kolom tidak dikenal: penghasilan" in wrong.output
@@ -105,5 +105,5 @@ def test_onboard_an_agency_and_use_the_secret(db_url, tmp_path, monkeypatch):
     with Session(engine) as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "dci_client")).first()
     assert entry.actor == "admin" and entry.after["client_id"] == "bank-jatim"
-    assert run("notifikasi", "--url", db_url).output.strip() == "0 langganan menerima notifikasi."
+    assert run("notifikasi", "--db", db_url).output.strip() == "0 langganan menerima notifikasi."
     engine.dispose()

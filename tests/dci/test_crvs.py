@@ -199,7 +199,7 @@ def test_padan_from_the_command_line(crvs, db_url, tmp_path, monkeypatch):
         "2",
         "--oleh",
         "op",
-        "--url",
+        "--db",
     ]
     got = runner.invoke(app, [*args[:2], SITI, *args[2:], db_url])
     assert got.exit_code == 3, got.output
@@ -218,7 +218,7 @@ def test_padan_from_the_command_line(crvs, db_url, tmp_path, monkeypatch):
             "1",
             "--oleh",
             "op",
-            "--url",
+            "--db",
             db_url,
         ],
     )

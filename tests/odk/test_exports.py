@@ -233,7 +233,7 @@ def test_cli_imports_with_a_mapping_file(db_url, tmp_path):
     path = _kobo_xlsx(tmp_path / "kobo.xlsx", _people())
     mapping = tmp_path / "pemetaan.json"
     mapping.write_text(json.dumps(MAPPING))
-    r = CliRunner().invoke(app, ["odk", "impor", str(path), "--pemetaan", str(mapping), "--url", db_url])
+    r = CliRunner().invoke(app, ["odk", "impor", str(path), "--pemetaan", str(mapping), "--db", db_url])
     assert r.exit_code == 0 and "Impor selesai" in r.output, r.output
 
 

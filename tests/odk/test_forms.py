@@ -95,7 +95,7 @@ def test_cli_writes_and_validates_the_forms(tmp_path):
 
     from siks.cli import app
 
-    r = CliRunner().invoke(app, ["odk", "formulir", "--out", str(tmp_path)])
+    r = CliRunner().invoke(app, ["odk", "formulir", "--keluar", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert r.output.count("lolos ODK Validate") == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(

@@ -37,7 +37,7 @@ def test_cli_create_list_show_diff_and_status(tmp_path):
     skor = tmp_path / "skor.csv"
     skor.write_text("id_ruta,desil\nR1,2\nR2,7\nR3,4\nRB,1\nRK,3\n", encoding="utf-8")
     run = CliRunner(env={"COLUMNS": "200"}).invoke
-    base = ["--url", url]
+    base = ["--db", url]
     r = penetapan_create(url, skor, judul="DTKS Januari 2027", periode="2027-01", oleh="supkab")
     assert r.exit_code == 0, r.output
     assert "4 ruta" in r.output

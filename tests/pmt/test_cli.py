@@ -50,7 +50,7 @@ def test_fit_writes_a_versioned_model_with_its_figures(generated, tmp_path):
     folder, _ = generated
     out = tmp_path / "model.json"
     result = runner.invoke(
-        app, ["pmt", "fit", "--truth", str(folder), "--out", str(out), "--version", "uji-1"]
+        app, ["pmt", "fit", "--kebenaran", str(folder), "--keluar", str(out), "--versi", "uji-1"]
     )
     assert result.exit_code == 0, result.output
     assert "R²" in result.output and "luar sampel" in result.output
@@ -63,7 +63,9 @@ def test_fit_writes_a_versioned_model_with_its_figures(generated, tmp_path):
 
 
 def test_fit_refuses_a_folder_without_truth(tmp_path):
-    result = runner.invoke(app, ["pmt", "fit", "--truth", str(tmp_path), "--out", str(tmp_path / "m.json")])
+    result = runner.invoke(
+        app, ["pmt", "fit", "--kebenaran", str(tmp_path), "--keluar", str(tmp_path / "m.json")]
+    )
     assert result.exit_code == 1 and "tidak ada" in text(result)
 
 
@@ -95,7 +97,7 @@ def test_score_writes_parquet(generated, tmp_path):
             "score",
             "--snapshot",
             str(snapshot),
-            "--out",
+            "--keluar",
             str(out),
             "--tanggal-acuan",
             AS_OF.isoformat(),
@@ -152,9 +154,9 @@ def test_kalibrasi_from_a_survey_sample_writes_a_model_for_the_new_wilayah(gener
     out = tmp_path / "kal.json"
     result = runner.invoke(
         app,
-        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.09", "--dtks", str(folder / "dtks.csv"),
+        ["pmt", "kalibrasi", "--keluar", str(out), "--wilayah", "35.09", "--dtks", str(folder / "dtks.csv"),
          "--konsumsi", str(folder / "truth" / "households.csv"), "--survei", "Susenas uji 2026",
-         "--version", "kal-1", "--tanggal-acuan", AS_OF.isoformat()],
+         "--versi", "kal-1", "--tanggal-acuan", AS_OF.isoformat()],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     model = pmt.load(out)
@@ -166,9 +168,9 @@ def test_kalibrasi_from_a_survey_sample_writes_a_model_for_the_new_wilayah(gener
     assert "Susenas uji 2026" in shown.output and "3509" in shown.output
     again = runner.invoke(
         app,
-        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.09", "--dtks", str(folder / "dtks.csv"),
+        ["pmt", "kalibrasi", "--keluar", str(out), "--wilayah", "35.09", "--dtks", str(folder / "dtks.csv"),
          "--konsumsi", str(folder / "truth" / "households.csv"), "--registri", str(folder / "dtks.csv"),
-         "--survei", "Susenas uji 2026", "--version", "kal-2", "--tanggal-acuan", AS_OF.isoformat()],
+         "--survei", "Susenas uji 2026", "--versi", "kal-2", "--tanggal-acuan", AS_OF.isoformat()],
     )  # fmt: skip
     assert again.exit_code == 0, again.output
     assert pmt.load(out).fitted_on["batas_dari"] == "registri"
@@ -179,8 +181,8 @@ def test_kalibrasi_from_published_thresholds_only(tmp_path):
     batas = ";".join(str(400_000 + 60_000 * i) for i in range(9))
     result = runner.invoke(
         app,
-        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.10", "--batas-desil", batas,
-         "--survei", "Ambang desil BPS 2026", "--version", "b-1"],
+        ["pmt", "kalibrasi", "--keluar", str(out), "--wilayah", "35.10", "--batas-desil", batas,
+         "--survei", "Ambang desil BPS 2026", "--versi", "b-1"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     model = pmt.load(out)
@@ -188,8 +190,8 @@ def test_kalibrasi_from_published_thresholds_only(tmp_path):
     assert pmt.desil_from_cutoffs(math.log(399_999), model.desil_cutoffs) == 1
     bad = runner.invoke(
         app,
-        ["pmt", "kalibrasi", "--out", str(out), "--wilayah", "35.10", "--batas-desil", "1;2;3",
-         "--survei", "x", "--version", "b-2"],
+        ["pmt", "kalibrasi", "--keluar", str(out), "--wilayah", "35.10", "--batas-desil", "1;2;3",
+         "--survei", "x", "--versi", "b-2"],
     )  # fmt: skip
     assert bad.exit_code == 1 and "9 angka" in text(bad)
 
@@ -198,7 +200,7 @@ def test_score_refuses_another_wilayah_and_marks_the_override(generated, tmp_pat
     _, world = generated
     moved = [dict(h, kode_desa=h["kode_desa"].replace("35.09", "35.10", 1)) for h in world.households]
     snapshot = write_snapshot(type(world)(moved, world.members, world.truth), tmp_path / "snap")
-    args = ["pmt", "score", "--snapshot", str(snapshot), "--out", str(tmp_path / "s.parquet"),
+    args = ["pmt", "score", "--snapshot", str(snapshot), "--keluar", str(tmp_path / "s.parquet"),
             "--tanggal-acuan", AS_OF.isoformat()]  # fmt: skip
     refused = runner.invoke(app, args)
     assert refused.exit_code == 1 and "bukan untuk kabupaten 3510" in text(refused)

@@ -44,25 +44,25 @@ def test_templates_import_counts_and_account_link(tmp_path):
             )
         )
     engine.dispose()
-    assert siks("templat", "psks", "--out", str(tmp_path / "psks.csv")).exit_code == 0
-    assert siks("templat", "ppks", "--out", str(tmp_path / "ppks.csv")).exit_code == 0
+    assert siks("templat", "psks", "--keluar", str(tmp_path / "psks.csv")).exit_code == 0
+    assert siks("templat", "ppks", "--keluar", str(tmp_path / "ppks.csv")).exit_code == 0
     nik = make_nik("35.09.15", dt.date(1980, 1, 2), 1, 5)
     with open(tmp_path / "psks.csv", "a", encoding="utf-8") as f:
         f.write(f"TKSK-1,tksk,Pak Tono,{nik},1,35.09.15,,,\n")
     with open(tmp_path / "ppks.csv", "a", encoding="utf-8") as f:
         f.write("PPKS-002,,,1,,,LKS-JBR-001,,,35.09.15.2001,anak_terlantar,2025-01-15,Register 2\n")
 
-    done = siks("impor", "ppks", str(tmp_path / "ppks.csv"), "--oleh", "opkab", "--url", url)
+    done = siks("impor", "ppks", str(tmp_path / "ppks.csv"), "--oleh", "opkab", "--db", url)
     assert done.exit_code == 1 and "Tidak ada data yang disimpan" in done.output  # the LKS is not there yet
-    done = siks("impor", "psks", str(tmp_path / "psks.csv"), "--oleh", "opkab", "--url", url)
+    done = siks("impor", "psks", str(tmp_path / "psks.csv"), "--oleh", "opkab", "--db", url)
     assert done.exit_code == 0, done.output
-    done = siks("impor", "ppks", str(tmp_path / "ppks.csv"), "--oleh", "opkab", "--url", url)
+    done = siks("impor", "ppks", str(tmp_path / "ppks.csv"), "--oleh", "opkab", "--db", url)
     assert done.exit_code == 1 and "Nama wajib diisi" in done.output  # row 3 has no name
     lines = (tmp_path / "ppks.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "ppks.csv").write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
-    done = siks("impor", "ppks", str(tmp_path / "ppks.csv"), "--oleh", "opkab", "--url", url)
+    done = siks("impor", "ppks", str(tmp_path / "ppks.csv"), "--oleh", "opkab", "--db", url)
     assert done.exit_code == 0 and "1 baru, 1 pencatatan PPKS" in done.output, done.output
-    done = siks("rekap", "--oleh", "opkab", "--tingkat", "4", "--url", url)
+    done = siks("rekap", "--oleh", "opkab", "--tingkat", "4", "--db", url)
     assert "35.09.15.2001" in done.output and "Anak terlantar" in done.output
-    done = siks("tautkan-akun", "TKSK-1", "tksk", "--oleh", "opkab", "--url", url)
+    done = siks("tautkan-akun", "TKSK-1", "tksk", "--oleh", "opkab", "--db", url)
     assert done.exit_code == 0 and "tertaut" in done.output, done.output

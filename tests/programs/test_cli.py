@@ -26,17 +26,17 @@ def test_program_commands(tmp_path):
     skor = tmp_path / "skor.csv"
     skor.write_text("id_ruta,desil\nR1,2\nR2,3\n", encoding="utf-8")
     run = CliRunner(env={"COLUMNS": "200"}).invoke
-    base = ["--url", url]
+    base = ["--db", url]
     assert (
         penetapan_create(url, skor, judul="DTKS Januari 2027", periode="2027-01", oleh="supkab").exit_code
         == 0
     )
     out = tmp_path / "pkh.xlsx"
-    r = run(app, ["program", "list", "pkh", "--penetapan", "1", "--out", str(out), *base])
+    r = run(app, ["program", "list", "pkh", "--penetapan", "1", "--keluar", str(out), *base])
     assert r.exit_code == 0, r.output
     assert "1 penerima" in r.output and "Anak usia dini" in r.output and out.stat().st_size > 0
     csv_out = tmp_path / "pbi.csv"
-    r = run(app, ["program", "list", "pbi_jk", "--penetapan", "1", "--out", str(csv_out), *base])
+    r = run(app, ["program", "list", "pbi_jk", "--penetapan", "1", "--keluar", str(csv_out), *base])
     assert r.exit_code == 0 and csv_out.read_text(encoding="utf-8").count("\n") == 1 + 4 + 3
     lansia = run(app, ["program", "show", "pkh", "--param", "umur_lansia=60"])
     assert "'umur_lansia': 60" in lansia.output

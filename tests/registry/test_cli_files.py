@@ -46,12 +46,12 @@ def test_commands(tmp_path, monkeypatch):
     assert result.exit_code == 0 and "revisi" in result.output
     assert "revisi" in runner.invoke(app, ["db", "current"]).output
 
-    r = runner.invoke(app, ["template", "--out", str(tmp_path / "tpl")])
+    r = runner.invoke(app, ["template", "--keluar", str(tmp_path / "tpl")])
     assert r.exit_code == 0 and (tmp_path / "tpl" / "template_usulan_dtks.xlsx").exists()
 
     good = sample.write_csv(sample.rows(40, seed=5, warning_rate=0.1), tmp_path / "dtks.csv")
     r = runner.invoke(
-        app, ["import", str(good), "--actor", "operator", "--report", str(tmp_path / "lap.csv")]
+        app, ["import", str(good), "--oleh", "operator", "--laporan", str(tmp_path / "lap.csv")]
     )
     assert r.exit_code == 0, r.output
     assert "Impor selesai" in r.output and "40 baru" in r.output
@@ -67,7 +67,7 @@ def test_commands(tmp_path, monkeypatch):
     rows = sample.records(5, seed=6)
     rows[2]["nik"] = "123"
     bad = sample.write_rows(rows, tmp_path / "bad.csv")
-    r = runner.invoke(app, ["import", str(bad), "--report", str(tmp_path / "bad_lap.csv")])
+    r = runner.invoke(app, ["import", str(bad), "--laporan", str(tmp_path / "bad_lap.csv")])
     assert r.exit_code == 1 and "ditolak" in r.output and "NIK_FORMAT" in r.output
     with open(tmp_path / "bad_lap.csv", encoding="utf-8-sig") as f:
         bad_report = list(csv.DictReader(f))
@@ -75,11 +75,11 @@ def test_commands(tmp_path, monkeypatch):
         (x["baris"], x["kolom"], x["kode"], x["nilai"]) for x in bad_report if x["tingkat"] == "galat"
     ] == [("4", "nik", "NIK_FORMAT", "123")]
 
-    r = runner.invoke(app, ["export", "--format", "csv", "--out", str(tmp_path / "out.csv")])
+    r = runner.invoke(app, ["export", "--format", "csv", "--keluar", str(tmp_path / "out.csv")])
     assert r.exit_code == 0 and "40 baris" in r.output
     r = runner.invoke(app, ["export", "--snapshot", str(tmp_path / "snap")])
     assert r.exit_code == 0 and (tmp_path / "snap" / "member.parquet").exists()
-    r = runner.invoke(app, ["export", "--format", "doc", "--out", str(tmp_path / "x.doc")])
+    r = runner.invoke(app, ["export", "--format", "doc", "--keluar", str(tmp_path / "x.doc")])
     assert r.exit_code == 2
     r = runner.invoke(app, ["import", str(tmp_path / "out.csv")])
     assert r.exit_code == 0 and "Tidak ada perubahan" in r.output
@@ -100,7 +100,7 @@ def test_import_flags_for_dates_and_identity(tmp_path, monkeypatch):
     assert refused.exit_code == 1 and ("DATE_ORDER" in refused.output or "DATE_AMBIGUOUS" in refused.output)
     bad = runner.invoke(app, ["import", str(path), "--urutan-tanggal", "tahun-bulan"])
     assert bad.exit_code == 2 and "hari-bulan atau bulan-hari" in bad.output
-    ok = runner.invoke(app, ["import", str(path), "--urutan-tanggal", "bulan-hari", "--force"])
+    ok = runner.invoke(app, ["import", str(path), "--urutan-tanggal", "bulan-hari", "--paksa"])
     assert ok.exit_code == 0, ok.output
     swapped = [dict(r) for r in rows]
     swapped[0]["nama"], swapped[0]["tanggal_lahir"] = "ORANG LAIN", "01/01/1950"

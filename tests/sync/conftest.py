@@ -16,7 +16,7 @@ RUTA = 40  # enough for several upload pieces and a kill mid-apply, small enough
 def dtks_csv(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
     subprocess.run(
-        [SIKS, "synth", "--persons", "1000", "--seed", "7", "--out", str(out)],
+        [SIKS, "synth", "--penduduk", "1000", "--seed", "7", "--keluar", str(out)],
         check=True,
         capture_output=True,
         timeout=300,

@@ -57,7 +57,7 @@ class Instance:
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         proc = subprocess.run(
-            [SIKS, "sync", *args, "--url", self.url], capture_output=True, text=True, timeout=120
+            [SIKS, "sync", *args, "--db", self.url], capture_output=True, text=True, timeout=120
         )
         if check and proc.returncode != 0:
             raise AssertionError(f"siks sync {' '.join(args)} gagal:\n{proc.stdout}\n{proc.stderr}")

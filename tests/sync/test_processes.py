@@ -137,7 +137,7 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     usb = tmp_path / "ke-pusat.zip"
     kab.cli("export", "pusat", "--keluar", str(usb))
     proc = subprocess.Popen(
-        [SIKS, "sync", "apply", str(usb), "--url", pusat.url],
+        [SIKS, "sync", "apply", str(usb), "--db", pusat.url],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

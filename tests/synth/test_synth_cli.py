@@ -35,7 +35,8 @@ def test_same_seed_gives_identical_files(tmp_path):
 def test_cli_generates_with_the_rates_given(tmp_path):
     out = tmp_path / "w"
     result = CliRunner().invoke(
-        app, ["synth", "--persons", "1000", "--seed", "3", "--out", str(out), "--galat", "nik_missing=0.1"]
+        app,
+        ["synth", "--penduduk", "1000", "--seed", "3", "--keluar", str(out), "--galat", "nik_missing=0.1"],
     )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
@@ -47,13 +48,13 @@ def test_cli_generates_with_the_rates_given(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--persons", "10"], "1.000"),
+        (["--penduduk", "10"], "1.000"),
         (["--galat", "nik_salah=0.1"], "JENIS"),
         (["--kabupaten", "99.99"], "tidak"),
     ],
 )
 def test_cli_refuses_bad_parameters(tmp_path, args, message):
-    result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path / "x"), *args])
+    result = CliRunner().invoke(app, ["synth", "--keluar", str(tmp_path / "x"), *args])
     assert result.exit_code != 0
     assert message in result.output
 

@@ -165,7 +165,7 @@ def demo(tmp_path_factory):
         files = sorted((data / "reference").glob(f"{kind}.*"))
         path = next(p for p in files if p.suffix in (".csv", ".parquet"))
         _cli(env, "reference", "load", kind, str(path))
-    outputs = {"run": _cli(env, "verval", "run", "--actor", "uji")}
+    outputs = {"run": _cli(env, "verval", "run", "--oleh", "uji")}
 
     from siks.accounts import service as accounts
     from siks.store.db import make_engine
@@ -205,7 +205,7 @@ def demo(tmp_path_factory):
     for n in sorted({n for n in niks if n})[:12]:
         outputs[f"explain {n}"] = _cli(env, "verval", "explain", n)
     export = root / "temuan.csv"
-    _cli(env, "verval", "export", "--out", str(export), "--format", "csv")
+    _cli(env, "verval", "export", "--keluar", str(export), "--format", "csv")
     yield {
         "url": url, "engine": engine, "codes": set(codes), "houses": houses, "member": member,
         "possible": possible, "cli": outputs, "export": export,

@@ -89,11 +89,11 @@ def test_synth_cli_writes_the_national_layout(tmp_path):
     from siks.cli import app
 
     res = CliRunner(env={"COLUMNS": "200"}).invoke(
-        app, ["synth", "--out", str(tmp_path), "--kabupaten", "35.09,35.10", "--persons", "1000"]
+        app, ["synth", "--keluar", str(tmp_path), "--kabupaten", "35.09,35.10", "--penduduk", "1000"]
     )
     assert res.exit_code == 0, res.output
     assert "2 kabupaten" in res.output and "antar-kabupaten" in res.output
     kab = sorted(p.name for p in (tmp_path / "snapshot" / "member.parquet" / "provinsi=35").iterdir())
     assert kab == ["kabupaten=3509", "kabupaten=3510"]
-    bad = CliRunner().invoke(app, ["synth", "--out", str(tmp_path / "x"), "--kabupaten", "35.09,35.09"])
+    bad = CliRunner().invoke(app, ["synth", "--keluar", str(tmp_path / "x"), "--kabupaten", "35.09,35.09"])
     assert bad.exit_code != 0 and "berulang" in bad.output

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
+from siks.cli_support import DB
 from siks.dci import service, trust
 from siks.dci.records import FIELDS
 from siks.errors import ServiceError
@@ -24,7 +25,6 @@ console = Console(soft_wrap=True)
 dci_app = typer.Typer(
     help="Interoperabilitas DCI: klien instansi, kunci, notifikasi, padan online.", no_args_is_help=True
 )
-URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
 
 
 @dci_app.command("kunci")
@@ -58,7 +58,7 @@ def add_client_cmd(
     callback: str | None = typer.Option(None, "--callback", help="Alamat dasar callback instansi."),
     batas: int = typer.Option(60, "--batas", help="Batas permintaan per menit."),
     oleh: str = typer.Option(..., "--oleh", help="Nama petugas yang mendaftarkan (untuk jejak audit)."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Mendaftarkan klien instansi; rahasia klien dicetak sekali saja."""
     keyset = json.loads(jwks.read_text())
@@ -87,7 +87,7 @@ def add_client_cmd(
 
 
 @dci_app.command("klien-daftar")
-def list_clients_cmd(url: str | None = URL) -> None:
+def list_clients_cmd(url: str | None = DB) -> None:
     """Menampilkan klien instansi: cakupan wilayah, kolom, batas, status."""
     from siks.store.models.dci import DciClient
 
@@ -105,7 +105,7 @@ def list_clients_cmd(url: str | None = URL) -> None:
 
 
 @dci_app.command("notifikasi")
-def notify_cmd(url: str | None = URL) -> None:
+def notify_cmd(url: str | None = DB) -> None:
     """Mengirim notifikasi perubahan registri (REGISTER, UPDATE, DELETE) ke pelanggan; jalankan berkala."""
     from siks.dci.api import post_json
 
@@ -129,7 +129,7 @@ def padan_cmd(
     lahir: str = typer.Option(..., "--lahir", help="Tanggal lahir YYYY-MM-DD."),
     jk: int = typer.Option(..., "--jk", help="Jenis kelamin: 1 laki-laki, 2 perempuan."),
     oleh: str = typer.Option(..., "--oleh", help="Nama petugas (untuk jejak audit)."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Padan online satu orang dengan registri sipil DCI ($SIKS_DCI_CRVS_URL, _CLIENT_ID, _SECRET)."""
     from siks.dci.crvs import CrvsClient, CrvsError, padan_online

@@ -31,7 +31,7 @@ class ImportStatus(StrEnum):
     """What `siks import` did with a file (`ImportResult.status`)."""
 
     DIMUAT = "dimuat"  # rows inserted or updated
-    TIDAK_BERUBAH = "tidak_berubah"  # loaded again with --force: nothing differed
+    TIDAK_BERUBAH = "tidak_berubah"  # loaded again with --paksa: nothing differed
     SUDAH_DIMUAT = "sudah_dimuat"  # the same file (sha256) was loaded before: nothing done
     DITOLAK = "ditolak"  # errors: nothing written
 

@@ -7,17 +7,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from siks.cli_support import DB
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.status import ImportStatus
 
 console = Console()
 odk = typer.Typer(help="ODK Collect / KoBoToolbox: formulir, kredensial, impor ekspor.", no_args_is_help=True)
-URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
 
 @odk.command("formulir")
 def forms_cmd(
-    out: Path = typer.Option(..., "--out", help="Direktori tujuan (XLSForm .xlsx dan XForm .xml)."),
+    out: Path = typer.Option(..., "--keluar", help="Direktori tujuan (XLSForm .xlsx dan XForm .xml)."),
     periksa: bool = typer.Option(
         True, "--periksa/--tanpa-periksa", help="Jalankan ODK Validate (perlu Java)."
     ),
@@ -49,7 +49,7 @@ def credential_cmd(
     qr: Path | None = typer.Option(
         None, "--qr", help="Tulis kode QR pengaturan ODK Collect (SVG) ke berkas ini."
     ),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """Menerbitkan kredensial ODK (kata sandi baru, yang lama tidak berlaku) dan kode QR pengaturannya."""
     from sqlalchemy import select
@@ -94,11 +94,11 @@ def import_cmd(
         None, "--anggota", help="CSV repeat anggota (ODK Central: <form>-anggota.csv)."
     ),
     repeat: str = typer.Option(
-        "anggota", "--repeat", help="Nama grup repeat anggota (nama lembar di XLSX KoBo)."
+        "anggota", "--grup-anggota", help="Nama grup repeat anggota (nama lembar di XLSX KoBo)."
     ),
     instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=" atau ".join(INSTRUMENTS)),
-    strict: bool = typer.Option(False, "--strict", help="Peringatan (NIK/KK) diperlakukan sebagai galat."),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    strict: bool = typer.Option(False, "--ketat", help="Peringatan (NIK/KK) diperlakukan sebagai galat."),
+    url: str | None = DB,
 ) -> None:
     """Mengimpor ekspor KoBoToolbox/ODK Central dengan pemetaan kolom; diperiksa seperti `siks import`."""
     from siks.odk.exports import ExportError, import_export, load_mapping

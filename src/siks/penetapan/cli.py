@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from siks.cli_support import OLEH, URL, console, parse_date, session_at, table_or_lines, user_of
+from siks.cli_support import DB, OLEH, console, parse_date, session_at, table_or_lines, user_of
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -46,7 +46,7 @@ def create_cmd(
         "--izinkan-model-di-luar-wilayah",
         help="Terima desil dari model PMT di luar wilayah kalibrasinya (dicatat dan dicetak pada daftar).",
     ),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Membuat penetapan baru (final; tidak dapat diubah setelahnya)."""
     from siks.domain.penetapan import load_criteria
@@ -75,7 +75,7 @@ def _summary(counts: dict | None) -> str:
 
 
 @penetapan_app.command("list")
-def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
+def list_cmd(oleh: str | None = OLEH, url: str | None = DB) -> None:
     """Daftar penetapan, terbaru dahulu."""
     from siks.penetapan import service
 
@@ -93,7 +93,7 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
 
 
 @penetapan_app.command("show")
-def show_cmd(penetapan_id: int = typer.Argument(...), oleh: str | None = OLEH, url: str | None = URL) -> None:
+def show_cmd(penetapan_id: int = typer.Argument(...), oleh: str | None = OLEH, url: str | None = DB) -> None:
     """Rincian satu penetapan: sumber, kriteria, jumlah per desil dan alasan."""
     from siks.penetapan import service
 
@@ -121,7 +121,7 @@ def diff_cmd(
     b: int = typer.Argument(..., help="Penetapan baru."),
     batas: int = typer.Option(50, "--batas", help="Baris per bagian yang ditampilkan."),
     oleh: str | None = OLEH,
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Ruta yang masuk, keluar (dengan alasan) dan berubah antara dua penetapan."""
     from siks.penetapan import diff
@@ -155,7 +155,7 @@ def status_cmd(
     nik: str = typer.Argument(..., help="NIK 16 digit."),
     tanggal: str = typer.Option(None, "--tanggal", help="TTTT-BB-HH (bawaan: hari ini)."),
     oleh: str | None = OLEH,
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Status seseorang dalam DTKS menurut penetapan yang berlaku pada tanggal itu."""
     from siks.penetapan import service
@@ -192,7 +192,7 @@ def simulate_cmd(
     tingkat: int = typer.Option(3, "--tingkat", help="Rincian per 2 kabupaten, 3 kecamatan, 4 desa."),
     judul: str = typer.Option("Simulasi", "--judul"),
     simpan: bool = typer.Option(True, "--simpan/--jangan-simpan", help="Simpan agregat hasilnya."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Simulasi kriteria kandidat: ruta masuk/keluar per wilayah dan perkiraan inclusion/exclusion error."""
     from dataclasses import replace

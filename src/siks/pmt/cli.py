@@ -73,13 +73,13 @@ def _figures(title: str, stats: dict) -> Table:
 @pmt_app.command("fit")
 def fit_command(
     truth: Path = typer.Option(
-        ..., "--truth", help="Folder keluaran `siks synth` (dtks.csv + truth/households.csv)."
+        ..., "--kebenaran", help="Folder keluaran `siks synth` (dtks.csv + truth/households.csv)."
     ),
-    out: Path = typer.Option(..., "--out", help="Berkas model JSON yang ditulis."),
-    name: str = typer.Option("pmt-siks", "--name", help="Nama model."),
-    version: str = typer.Option(None, "--version", help="Versi model (bawaan: tanggal hari ini)."),
+    out: Path = typer.Option(..., "--keluar", help="Berkas model JSON yang ditulis."),
+    name: str = typer.Option("pmt-siks", "--nama", help="Nama model."),
+    version: str = typer.Option(None, "--versi", help="Versi model (bawaan: tanggal hari ini)."),
     holdout: float = typer.Option(
-        0.2, "--holdout", help="Porsi ruta yang disisihkan untuk uji di luar sampel."
+        0.2, "--porsi-uji", help="Porsi ruta yang disisihkan untuk uji di luar sampel."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed pembagian data latih/uji."),
     min_count: int = typer.Option(pmt_fit.MIN_COUNT, "--min-ruta", help="Minimal ruta per kode jawaban."),
@@ -109,8 +109,9 @@ def fit_command(
         "tanggal_acuan": as_of.isoformat(),
         "siks": siks.__version__ if hasattr(siks, "__version__") else "",
         "perintah": (
-            f"siks pmt fit --truth {shlex.quote(str(truth))} --out MODEL.json --name {shlex.quote(name)} "
-            f"--version {shlex.quote(version)} --holdout {holdout} --seed {seed} --min-ruta {min_count} "
+            f"siks pmt fit --kebenaran {shlex.quote(str(truth))} --keluar MODEL.json "
+            f"--nama {shlex.quote(name)} "
+            f"--versi {shlex.quote(version)} --porsi-uji {holdout} --seed {seed} --min-ruta {min_count} "
             f"--ridge {ridge}"
         ),
     }
@@ -161,7 +162,7 @@ def _thresholds(text: str) -> list[float]:
 
 @pmt_app.command("kalibrasi")
 def calibrate_command(
-    out: Path = typer.Option(..., "--out", help="Berkas model JSON hasil kalibrasi."),
+    out: Path = typer.Option(..., "--keluar", help="Berkas model JSON hasil kalibrasi."),
     wilayah: list[str] = typer.Option(
         ..., "--wilayah", help="Kode wilayah yang dikalibrasi (boleh berulang)."
     ),
@@ -183,7 +184,7 @@ def calibrate_command(
         help="Registri yang akan diperingkat (CSV templat): batas skor dari registri, bukan ruta survei.",
     ),
     survey: str = typer.Option(..., "--survei", help="Nama survei/sumber (mis. 'Susenas Maret 2026')."),
-    version: str = typer.Option(..., "--version", help="Versi model hasil kalibrasi."),
+    version: str = typer.Option(..., "--versi", help="Versi model hasil kalibrasi."),
     as_of: str = typer.Option(None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD)."),
 ) -> None:
     """Kalibrasi model ke wilayah lain: geser tingkat harga dan batas desil, koefisien tetap.
@@ -332,7 +333,7 @@ def score_command(
     as_of: str = typer.Option(
         None, "--tanggal-acuan", help="Tanggal acuan umur (YYYY-MM-DD; bawaan hari ini)."
     ),
-    out: Path = typer.Option(Path("household_pmt.parquet"), "--out", help="Berkas Parquet skor per ruta."),
+    out: Path = typer.Option(Path("household_pmt.parquet"), "--keluar", help="Berkas Parquet skor per ruta."),
     outside: bool = typer.Option(
         False,
         "--izinkan-di-luar-wilayah",

@@ -8,11 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from siks.cli_support import DB
+
 console = Console()
 ppks = typer.Typer(
     help="PPKS (juga di luar rumah tangga) dan PSKS: kode, templat, impor, rekap.", no_args_is_help=True
 )
-URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 OLEH_HELP = "Nama pengguna yang bertindak (cakupan wilayah dan jejak audit)."
 
 
@@ -57,7 +58,7 @@ def kinds_cmd() -> None:
 @ppks.command("templat")
 def template_cmd(
     jenis: str = typer.Argument(..., help="psks atau ppks"),
-    out: Path = typer.Option(..., "--out", help="Berkas CSV tujuan."),
+    out: Path = typer.Option(..., "--keluar", help="Berkas CSV tujuan."),
 ) -> None:
     """Menulis templat impor (judul kolom dan satu baris contoh)."""
     from siks.ppks.importer import TEMPLATES, write_template
@@ -74,7 +75,7 @@ def import_cmd(
     jenis: str = typer.Argument(..., help="psks atau ppks"),
     file: Path = typer.Argument(..., exists=True, help="Berkas CSV atau XLSX menurut templat."),
     oleh: str = typer.Option(..., "--oleh", help=OLEH_HELP),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """Mengimpor PSKS atau PPKS di luar rumah tangga: seluruh berkas tersimpan, atau tidak sama sekali."""
     from sqlalchemy.orm import Session
@@ -114,7 +115,7 @@ def import_cmd(
 def counts_cmd(
     oleh: str = typer.Option(..., "--oleh", help=OLEH_HELP),
     tingkat: int = typer.Option(3, "--tingkat", help="1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa."),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """PPKS yang masih berlaku menurut jenis dan wilayah, dan PSKS aktif menurut jenis."""
     from sqlalchemy.orm import Session
@@ -146,7 +147,7 @@ def link_cmd(
     ref: str = typer.Argument(..., help="ref PSKS berjenis TKSK."),
     username: str = typer.Argument(..., help="Akun TKSK (peran operator kecamatan)."),
     oleh: str = typer.Option(..., "--oleh", help=OLEH_HELP),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """Menautkan akun TKSK ke data PSKS-nya."""
     from sqlalchemy.orm import Session

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from siks.cli_support import OLEH, URL, console, fail, session_at, table_or_lines, user_of
+from siks.cli_support import DB, OLEH, console, fail, session_at, table_or_lines, user_of
 from siks.domain.eligibility import RuleError
 
 
@@ -38,10 +38,10 @@ def list_cmd(
     aturan: Path = typer.Option(
         None, "--aturan", help="Berkas program siks-program/1 (JSON) pengganti bawaan."
     ),
-    out: Path = typer.Option(None, "--out", help="Tulis ke berkas .csv atau .xlsx."),
+    out: Path = typer.Option(None, "--keluar", help="Tulis ke berkas .csv atau .xlsx."),
     batas: int = typer.Option(30, "--batas", help="Baris yang ditampilkan di layar."),
     oleh: str | None = OLEH,
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Daftar penerima program dari satu penetapan (dengan komponen, kuota dan pengurus)."""
     from siks.programs import export, service
@@ -87,7 +87,7 @@ def pengurus_cmd(
     ganti: str = typer.Option(None, "--ganti", help="ID ART pengurus pengganti (mencatat pergantian)."),
     alasan: str = typer.Option(None, "--alasan"),
     oleh: str | None = OLEH,
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Calon pengurus sebuah keluarga, atau mencatat pergantian pengurus (--ganti)."""
     from siks.programs import service

@@ -7,12 +7,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from siks.cli_support import DB
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.status import ImportStatus
 
 console = Console()
 INSTRUMENT_HELP = f"Instrumen pendataan: {' atau '.join(INSTRUMENTS)}."
-URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
 
 def import_cmd(
@@ -20,16 +20,18 @@ def import_cmd(
         ..., help="Berkas CSV, XLSX atau Parquet dalam format template usulan DTKS.", exists=True
     ),
     instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
-    strict: bool = typer.Option(False, "--strict", help="Peringatan (NIK/KK) diperlakukan sebagai galat."),
-    report: Path | None = typer.Option(None, "--report", help="Tulis semua galat dan peringatan ke CSV ini."),
+    strict: bool = typer.Option(False, "--ketat", help="Peringatan (NIK/KK) diperlakukan sebagai galat."),
+    report: Path | None = typer.Option(
+        None, "--laporan", help="Tulis semua galat dan peringatan ke CSV ini."
+    ),
     actor: str | None = typer.Option(
-        None, "--actor", help="Nama pengimpor untuk jejak audit (bawaan: $USER)."
+        None, "--oleh", help="Nama pengimpor untuk jejak audit (bawaan: $USER)."
     ),
     encoding: str | None = typer.Option(
         None, "--encoding", help="Paksa encoding CSV (utf-8, cp1252, latin-1, utf-16)."
     ),
     force: bool = typer.Option(
-        False, "--force", help="Periksa ulang berkas yang persis sama dengan impor lalu."
+        False, "--paksa", help="Periksa ulang berkas yang persis sama dengan impor lalu."
     ),
     urutan_tanggal: str | None = typer.Option(
         None,
@@ -42,7 +44,7 @@ def import_cmd(
         help="Izinkan impor mengubah NIK/identitas anggota yang ada atau memuat NIK yang sudah aktif "
         "(setiap baris itu dicatat di audit).",
     ),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
     from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
@@ -79,7 +81,7 @@ def import_cmd(
     if result.status == ImportStatus.SUDAH_DIMUAT:
         console.print(
             f"Berkas {result.file_name} sudah pernah diimpor (batch {result.previous_batch_id}, "
-            "sha256 sama); tidak ada yang diubah. Gunakan --force untuk memeriksa ulang."
+            "sha256 sama); tidak ada yang diubah. Gunakan --paksa untuk memeriksa ulang."
         )
         return
     if result.status == ImportStatus.DITOLAK:
@@ -103,13 +105,13 @@ def import_cmd(
 
 def export_cmd(
     format: str = typer.Option("csv", "--format", help="csv, xlsx atau parquet."),
-    out: Path | None = typer.Option(None, "--out", help="Berkas tujuan."),
+    out: Path | None = typer.Option(None, "--keluar", help="Berkas tujuan."),
     desa: str | None = typer.Option(None, "--desa", help="Hanya wilayah ini (kode desa, kecamatan, …)."),
     instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
     snapshot: Path | None = typer.Option(
         None, "--snapshot", help="Tulis snapshot Parquet (member, household) ke DIR."
     ),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """Mengekspor registri dalam kolom template (dapat diimpor lagi), atau snapshot untuk mesin verval."""
     from siks.registry.exporter import FORMATS, export_registry
@@ -117,7 +119,7 @@ def export_cmd(
     from siks.store.db import make_engine
 
     if snapshot is None and out is None:
-        console.print("[red]Isi --out BERKAS (atau --snapshot DIR).[/red]")
+        console.print("[red]Isi --keluar BERKAS (atau --snapshot DIR).[/red]")
         raise typer.Exit(2)
     if format not in FORMATS:
         console.print(f"[red]Format '{format}' tidak dikenal; pilih {', '.join(FORMATS)}.[/red]")
@@ -141,7 +143,7 @@ def export_cmd(
 
 
 def template_cmd(
-    out: Path = typer.Option(..., "--out", help="Direktori tujuan."),
+    out: Path = typer.Option(..., "--keluar", help="Direktori tujuan."),
     instrumen: str = typer.Option(DEFAULT_INSTRUMENT, "--instrumen", help=INSTRUMENT_HELP),
 ) -> None:
     """Menulis template usulan DTKS kosong (CSV dan XLSX dengan lembar Kode)."""
@@ -157,7 +159,7 @@ def template_cmd(
 
 
 def summary_cmd(
-    db: str = typer.Option(None, "--db", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau siks.db)."),
+    db: str = DB,
     wilayah_code: str = typer.Option(None, "--wilayah", help="Hanya di dalam wilayah ini, mis. 35.09."),
 ) -> None:
     """Ringkasan per kecamatan: ruta, keluarga, ART, dan NIK/KK yang bermasalah."""

@@ -1,4 +1,4 @@
-"""Import issues for people: a rich table on the terminal and a CSV report (`--report laporan.csv`)."""
+"""Import issues for people: a rich table on the terminal and a CSV report (`--laporan laporan.csv`)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def print_issues(console: Console, issues: Sequence[Issue], *, title: str, limit
     console.print(table)
     if len(issues) > limit:
         console.print(
-            f"… dan {len(issues) - limit:,} masalah lainnya (gunakan --report untuk daftar lengkap)."
+            f"… dan {len(issues) - limit:,} masalah lainnya (gunakan --laporan untuk daftar lengkap)."
         )
     counts = Counter((i.code, SEVERITY.get(i.severity, i.severity)) for i in issues)
     console.print(

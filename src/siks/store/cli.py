@@ -5,12 +5,11 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from siks.cli_options import DB
 from siks.store import db
 
 console = Console()
 db_app = typer.Typer(help="Skema basis data: migrasi Alembic (SQLite atau PostgreSQL).", no_args_is_help=True)
-
-URL_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
 
 def current_revision(url: str | None = None) -> str | None:
@@ -37,7 +36,7 @@ def head_revision() -> str | None:
 @db_app.command("upgrade")
 def upgrade_cmd(
     revision: str = typer.Argument("head", help="Revisi tujuan (bawaan: head, yang terbaru)."),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: str | None = DB,
 ) -> None:
     """Menjalankan migrasi sampai revisi tujuan."""
     db.upgrade(url, revision)
@@ -45,7 +44,7 @@ def upgrade_cmd(
 
 
 @db_app.command("current")
-def current_cmd(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
+def current_cmd(url: str | None = DB) -> None:
     """Menampilkan revisi skema basis data saat ini dan revisi terbaru."""
     now, head = current_revision(url), head_revision()
     console.print(f"Revisi saat ini: [bold]{now or '(kosong)'}[/bold]; revisi terbaru: {head}.")

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from siks.cli_support import DB
 from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
 
@@ -16,7 +17,6 @@ console = Console(soft_wrap=True)
 sync_app = typer.Typer(
     help="Sinkronisasi berjenjang antarinstansi (kabupaten, provinsi, pusat).", no_args_is_help=True
 )
-URL = typer.Option(None, "--url", help="URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db).")
 
 
 def _fail(message: str) -> None:
@@ -54,7 +54,7 @@ def keygen_cmd(
     key: Path = typer.Option(
         Path("siks-sync.key"), "--kunci", help="Berkas kunci privat yang dibuat (0600)."
     ),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Membuat identitas dan kunci Ed25519 instansi ini (sekali saja)."""
     from siks.sync import service, signing
@@ -75,7 +75,7 @@ def keygen_cmd(
 def publish_cmd(
     out: Path | None = typer.Option(None, "--keluar", help="Tulis kartu identitas ke berkas ini."),
     public_url: str | None = typer.Option(None, "--alamat", help="Alamat HTTP instansi ini untuk mitra."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Menampilkan kartu identitas (ID, tingkat, wilayah, kunci publik) untuk disematkan mitra."""
     from siks.sync import service
@@ -94,7 +94,7 @@ def pin_cmd(
     peer_url: str | None = typer.Option(
         None, "--alamat", help="Alamat HTTP mitra, mis. http://10.0.0.2:8000."
     ),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Menyematkan mitra: kunci publiknya dipercaya untuk change set dan permintaan HTTP."""
     from siks.sync import service, signing
@@ -118,7 +118,7 @@ def export_cmd(
     full: bool = typer.Option(
         False, "--semua", help="Semua ruta (sinkronisasi pertama), bukan hanya yang berubah."
     ),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Menulis perubahan sejak posisi yang terakhir diakui mitra sebagai change set bertanda tangan."""
     from siks.sync import service
@@ -135,7 +135,7 @@ def export_cmd(
 @sync_app.command("apply")
 def apply_cmd(
     file: Path = typer.Argument(..., help="Berkas change set (.zip) dari mitra."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Memeriksa tanda tangan lalu menerapkan change set; menerapkan ulang tidak mengubah apa pun."""
     from siks.sync import service
@@ -158,7 +158,7 @@ def push_cmd(
         min=1024,
         help="Ukuran potongan unggahan (byte); kecilkan untuk sambungan yang sering putus.",
     ),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Mengirim change set ke mitra lewat HTTP; sambungan yang putus dilanjutkan dari byte terakhir."""
     from siks.sync import changeset, service, signing, transport
@@ -195,7 +195,7 @@ def status_cmd(
     ask: bool = typer.Option(
         False, "--tanya", help="Tanyakan juga ke mitra (lewat HTTP) apa yang menunggu dikirim ke sini."
     ),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Per mitra, dua arah: ruta yang menunggu dikirim, posisi yang diakui dan diterima, konflik terbuka."""
     from siks.sync import service, signing, transport
@@ -236,7 +236,7 @@ def status_cmd(
 def conflicts_cmd(
     all_: bool = typer.Option(False, "--semua", help="Termasuk yang sudah diselesaikan."),
     as_json: bool = typer.Option(False, "--json", help="Keluaran JSON (kedua versi lengkap)."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Konflik dan kiriman yang tidak diterapkan, dengan kedua versi."""
     from siks.sync import service
@@ -277,7 +277,7 @@ def resolve_cmd(
         ..., "--pakai", help="kiriman (terima versi kiriman) atau lokal (pertahankan)."
     ),
     actor: str | None = typer.Option(None, "--oleh", help="Nama yang dicatat di jejak audit."),
-    url: str | None = URL,
+    url: str | None = DB,
 ) -> None:
     """Memutuskan satu konflik; keputusan dan kedua versi tetap tercatat."""
     from siks.sync import service

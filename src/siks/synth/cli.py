@@ -41,7 +41,7 @@ def _parse_rates(items: list[str], none: bool) -> ErrorRates:
 
 
 def synth(
-    out: Path = typer.Option(..., "--out", "-o", help="Folder tujuan (dibuat bila belum ada)."),
+    out: Path = typer.Option(..., "--keluar", "-o", help="Folder tujuan (dibuat bila belum ada)."),
     kabupaten: str = typer.Option(
         "35.09",
         "--kabupaten",
@@ -57,7 +57,7 @@ def synth(
         help="Tata letak nasional: porsi ART yang didaftarkan lagi di kabupaten berikutnya.",
     ),
     persons: int = typer.Option(
-        20_000, "--persons", "-n", help="Jumlah seluruh penduduk (1.000–10.000.000)."
+        20_000, "--penduduk", "-n", help="Jumlah seluruh penduduk (1.000–10.000.000)."
     ),
     seed: int = typer.Option(
         1, "--seed", help="Benih acak: benih yang sama menghasilkan berkas yang sama persis."
@@ -141,7 +141,7 @@ NATIONAL: Any = None
 def _national(
     console: Console, kabs: list[str], provinsi: str | None, params: SynthParams, out: Path, share: float
 ) -> None:
-    """Several kabupaten in the national layout (docs/scale.md); --persons is per kabupaten."""
+    """Several kabupaten in the national layout (docs/scale.md); --penduduk is per kabupaten."""
     if NATIONAL is None:
         raise typer.BadParameter("Tata letak nasional membutuhkan area verval (siks.verval.national).")
     generate_national, kabupaten_of = NATIONAL.generate_national, NATIONAL.kabupaten_of

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from siks.cli_support import DB
 from siks.verval import reference as ref
 from siks.verval import report, storage
 from siks.verval.pipeline import Step, StepResult
@@ -24,8 +25,6 @@ verval_app = typer.Typer(
 reference_app = typer.Typer(
     help="Ekstrak rujukan: Dukcapil, ASN/TNI/Polri, PLN, kendaraan.", no_args_is_help=True
 )
-
-DB_HELP = "URL basis data (bawaan: SIKS_DATABASE_URL atau sqlite:///siks.db)"
 
 
 def _actor(actor: str | None) -> str:
@@ -44,8 +43,8 @@ def _run_id(db, run: str | None) -> str:
 def reference_load(
     kind: str = typer.Argument(..., help="dukcapil, asn, pln atau kendaraan"),
     file: Path = typer.Argument(..., help="berkas CSV atau Parquet"),
-    actor: str | None = typer.Option(None, help="nama petugas (bawaan: pengguna sistem)"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    actor: str | None = typer.Option(None, "--oleh", help="nama petugas (bawaan: pengguna sistem)"),
+    db: str | None = DB,
 ) -> None:
     """Memeriksa dan memuat satu ekstrak rujukan ke direktori data (SIKS_DATA_DIR)."""
     try:
@@ -88,7 +87,7 @@ def run(
     param: list[str] = typer.Option([], "--param", help="parameter KUNCI=NILAI, mis. ganda_bobot_atas=12"),
     retrain: bool = typer.Option(
         False,
-        "--retrain",
+        "--latih-ulang",
         help="perkirakan ulang model Splink (λ, u) dari data ini dan simpan sebagai model baru",
     ),
     engine_kind: str = typer.Option(
@@ -97,8 +96,8 @@ def run(
         envvar="SIKS_VERVAL_ENGINE",
         help="mesin pemroses: duckdb (satu mesin) atau spark (klaster; master dari SIKS_SPARK_MASTER)",
     ),
-    actor: str | None = typer.Option(None, help="nama petugas"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    actor: str | None = typer.Option(None, "--oleh", help="nama petugas"),
+    db: str | None = DB,
 ) -> None:
     """Menjalankan seluruh langkah verval atas snapshot DTKS dan menyimpan temuannya."""
     from siks.verval.engines import ENGINES, open_engine
@@ -122,7 +121,7 @@ def run(
     if snapshot is None:
         snapshot = take_snapshot(db, work / "snapshot")
     params = dict(p.split("=", 1) for p in param)
-    params.setdefault("model_dir", str(ref.data_dir() / "model"))  # models estimated with --retrain
+    params.setdefault("model_dir", str(ref.data_dir() / "model"))  # models estimated with --latih-ulang
     if retrain:
         params["retrain"] = "1"
     inputs = RunInputs(
@@ -167,7 +166,7 @@ def run(
 def report_cmd(
     run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
     per: str = typer.Option("kecamatan", help="kecamatan atau desa"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Jumlah temuan per kecamatan/desa dan kode temuan."""
     engine = storage.engine(db)
@@ -182,10 +181,10 @@ def report_cmd(
 
 @verval_app.command("export")
 def export_cmd(
-    out: Path = typer.Option(..., "--out", help="berkas keluaran"),
+    out: Path = typer.Option(..., "--keluar", help="berkas keluaran"),
     format: str = typer.Option("csv", "--format", help="csv atau parquet"),
     run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Menulis semua temuan satu proses ke CSV atau Parquet."""
     engine = storage.engine(db)
@@ -198,7 +197,7 @@ def export_cmd(
 def explain_cmd(
     nik: str = typer.Argument(..., help="NIK yang dicari"),
     run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Menjelaskan mengapa seseorang mendapat setiap temuannya."""
     engine = storage.engine(db)
@@ -219,10 +218,10 @@ def explain_cmd(
 @verval_app.command("evaluate")
 def evaluate_cmd(
     truth: Path = typer.Option(
-        ..., "--truth", help="direktori truth dari `siks synth` (errors.csv, members.csv)"
+        ..., "--kebenaran", help="direktori truth dari `siks synth` (errors.csv, members.csv)"
     ),
     run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Membandingkan temuan dengan kebenaran data sintetis: presisi, recall dan F1 per jenis kesalahan."""
     import pyarrow as pa
@@ -266,9 +265,9 @@ def decide_cmd(
     member_a: str = typer.Argument(..., help="id ART pertama (id_keluarga-no_urut)"),
     member_b: str = typer.Argument(..., help="id ART kedua"),
     same: bool = typer.Option(..., "--sama/--beda", help="orang yang sama atau berbeda"),
-    note: str | None = typer.Option(None, help="catatan"),
-    actor: str | None = typer.Option(None, help="nama petugas"),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    note: str | None = typer.Option(None, "--catatan", help="catatan"),
+    actor: str | None = typer.Option(None, "--oleh", help="nama petugas"),
+    db: str | None = DB,
 ) -> None:
     """Mencatat keputusan atas pasangan (mungkin) ganda; dipakai pada proses verval berikutnya."""
     storage.add_decision(storage.engine(db), member_a, member_b, same, _actor(actor), note)

@@ -1,4 +1,4 @@
-"""`siks verval evaluate --truth DIR`: findings against the generator's ground truth (design.md §5).
+"""`siks verval evaluate --kebenaran DIR`: findings against the generator's ground truth (design.md §5).
 
 Why per error kind: each kind has a different cost (a missed death pays a dead person, a missed duplicate
 pays twice) and a different check that should catch it. A kind counts as found for a record when one of

@@ -9,10 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from siks.cli_support import fail
+from siks.cli_support import DB, fail
 
 console = Console()
-DB_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
 user_app = typer.Typer(help="Akun pengguna: peran dan wilayah kerja.", no_args_is_help=True)
 
@@ -20,7 +19,7 @@ user_app = typer.Typer(help="Akun pengguna: peran dan wilayah kerja.", no_args_i
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Alamat yang didengarkan."),
     port: int = typer.Option(8000, "--port", help="Port."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
     workers: int = typer.Option(1, "--workers", min=1, help="Jumlah proses pekerja."),
     secure_cookie: bool = typer.Option(
         False, "--secure-cookie", help="Tandai cookie sesi Secure (wajib bila dilayani lewat HTTPS)."
@@ -74,15 +73,15 @@ def run_server(
 
 def demo(
     directory: str = typer.Option("demo", "--dir", help="Folder demo (basis data, data sintetis, akun)."),
-    persons: int = typer.Option(20000, "--persons", min=1000, help="Jumlah penduduk sintetis."),
+    persons: int = typer.Option(20000, "--penduduk", min=1000, help="Jumlah penduduk sintetis."),
     seed: int = typer.Option(1, "--seed", help="Benih acak generator."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     fresh: bool = typer.Option(
-        False, "--fresh", help="Bangun ulang dari awal walau basis data demo sudah ada."
+        False, "--bangun-ulang", help="Bangun ulang dari awal walau basis data demo sudah ada."
     ),
     no_serve: bool = typer.Option(
-        False, "--no-serve", help="Hanya bangun basis data dan akun, jangan jalankan."
+        False, "--tanpa-server", help="Hanya bangun basis data dan akun, jangan jalankan."
     ),
 ) -> None:
     """Membangun basis data demo (Kabupaten Jember, data sintetis), akun per peran, lalu menjalankan web."""
@@ -126,7 +125,7 @@ def user_add(
     ),
     nama: str | None = typer.Option(None, "--nama", help="Nama lengkap petugas."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Baca kata sandi dari stdin."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Menambah akun. Kata sandi ditanyakan (tidak tampil) atau dibaca dari stdin."""
     from siks.accounts import service
@@ -159,7 +158,7 @@ def user_add(
 
 
 @user_app.command("list")
-def user_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def user_list(db: str | None = DB) -> None:
     """Menampilkan akun (nama pengguna, peran, wilayah, aktif)."""
     from sqlalchemy import select
 
@@ -181,7 +180,7 @@ def user_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None
 @user_app.command("disable")
 def user_disable(
     username: str = typer.Argument(...),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Menonaktifkan akun dan mengakhiri semua sesinya."""
     from sqlalchemy import delete
@@ -209,7 +208,7 @@ def user_disable(
 @user_app.command("unlock")
 def user_unlock(
     username: str = typer.Argument(...),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = DB,
 ) -> None:
     """Membuka blokir masuk akun (percobaan gagal yang tercatat dihapus); tercatat di jejak audit."""
     import getpass

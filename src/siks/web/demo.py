@@ -4,7 +4,7 @@ Steps (each one the ordinary `siks` command, run as a subprocess against `DIR/si
 synth → db upgrade → import → reference load → verval run → summary per kecamatan; then one account
 per role, scoped to real Jember wilayah around the desa with the most households. Passwords are random,
 kept in `DIR/akun-demo.json` (the demo folder is git-ignored), and printed on every start. A second
-`siks demo` reuses the database; `--fresh` rebuilds it.
+`siks demo` reuses the database; `--bangun-ulang` rebuilds it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _run(console: Console, title: str, args: list[str], env: dict, cwd: Path) ->
 def build_database(root: Path, url: str, persons: int, seed: int, console: Console) -> None:
     data = root / "data"
     env = {**os.environ, "SIKS_DATABASE_URL": url}
-    synth = ["synth", "--persons", str(persons), "--seed", str(seed), "--out", str(data)]
+    synth = ["synth", "--penduduk", str(persons), "--seed", str(seed), "--keluar", str(data)]
     _run(console, "Membuat data sintetis", synth, env, root)
     _run(console, "Menyiapkan skema basis data", ["db", "upgrade"], env, root)
     _run(console, "Mengimpor DTKS", ["import", str(data / "dtks.csv")], env, root)
@@ -63,7 +63,7 @@ def pick_desa(session) -> str:
         return PREFERRED_DESA
     found = busiest(DEMO_KABUPATEN) or busiest(None)
     if found is None:
-        raise SystemExit("Basis data demo tidak berisi rumah tangga; jalankan lagi dengan --fresh.")
+        raise SystemExit("Basis data demo tidak berisi rumah tangga; jalankan lagi dengan --bangun-ulang.")
     return found
 
 
@@ -134,7 +134,7 @@ def build_demo(
     os.environ.setdefault("SIKS_DATA_DIR", str(root / "siks-data"))  # references, uploads, verval runs
     url = f"sqlite:///{db}"
     if db.exists():
-        console.print(f"Memakai basis data demo yang ada: {db} (pakai --fresh untuk membangun ulang).")
+        console.print(f"Memakai basis data demo yang ada: {db} (pakai --bangun-ulang untuk membangun ulang).")
         from siks.store.db import upgrade
 
         upgrade(url)

@@ -1,6 +1,6 @@
 """Step `structure`: the NIK and KK structure rules of siks.domain, run set-wise over every ART.
 
-Why here and not only at import: rows imported before a rule existed, or with `--strict` off, still carry
+Why here and not only at import: rows imported before a rule existed, or with `--ketat` off, still carry
 faults, and a Dukcapil mismatch is easier to act on when the structural cause is named next to it. The
 rules themselves live in siks.domain.rules_sql (one definition shared with import), so codes are the same.
 """
