@@ -9,8 +9,12 @@ from __future__ import annotations
 class ServiceError(Exception):
     status = 400
     code = "galat"
+    default_message: str | None = None  # a subclass with a standard message needs no argument
 
-    def __init__(self, message: str):
+    def __init__(self, message: str | None = None):
+        message = message or self.default_message
+        if message is None:
+            raise TypeError(f"{type(self).__name__} needs a message")
         super().__init__(message)
         self.message = message
 
@@ -20,9 +24,7 @@ class NotFound(ServiceError):
 
     status = 404
     code = "tidak_ditemukan"
-
-    def __init__(self, message: str = "Data tidak ditemukan atau di luar wilayah Anda."):
-        super().__init__(message)
+    default_message = "Data tidak ditemukan atau di luar wilayah Anda."
 
 
 class Forbidden(ServiceError):
@@ -30,9 +32,7 @@ class Forbidden(ServiceError):
 
     status = 403
     code = "tidak_berwenang"
-
-    def __init__(self, message: str = "Peran Anda tidak berwenang melakukan tindakan ini."):
-        super().__init__(message)
+    default_message = "Peran Anda tidak berwenang melakukan tindakan ini."
 
 
 class Conflict(ServiceError):
@@ -40,11 +40,7 @@ class Conflict(ServiceError):
 
     status = 409
     code = "konflik"
-
-    def __init__(
-        self, message: str = "Data telah diubah oleh pengguna lain. Muat ulang halaman lalu coba lagi."
-    ):
-        super().__init__(message)
+    default_message = "Data telah diubah oleh pengguna lain. Muat ulang halaman lalu coba lagi."
 
 
 class Invalid(ServiceError):
@@ -57,14 +53,10 @@ class Invalid(ServiceError):
 class TooManyAttempts(ServiceError):
     status = 429
     code = "terlalu_banyak_percobaan"
-
-    def __init__(self, message: str = "Terlalu banyak percobaan masuk. Coba lagi dalam 15 menit."):
-        super().__init__(message)
+    default_message = "Terlalu banyak percobaan masuk. Coba lagi dalam 15 menit."
 
 
 class AuthenticationFailed(ServiceError):
     status = 401
     code = "gagal_masuk"
-
-    def __init__(self, message: str = "Nama pengguna atau kata sandi salah."):
-        super().__init__(message)
+    default_message = "Nama pengguna atau kata sandi salah."
