@@ -102,7 +102,7 @@ def bulk_action(request: Request, db: Db, user: CurrentUser, form: Form):
 def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> dict:
     wf = config.workflow()
     household_id = None
-    if u.target_entity:
+    if u.target_entity in service.REGISTRY_ENTITIES:
         _, household, _ = service.resolve_target(db, Target(u.target_entity, u.target_id))
         household_id = household.id if Scope.of(user).covers(household.desa_code) else None
     elif u.result and u.result.get("household_id"):
