@@ -1,5 +1,5 @@
-"""The usulan and field verval tables (0003_usulan, widened by 0016_ppks_usulan) agree with the models, on both
-backends."""
+"""The usulan and field verval tables (0003_usulan, widened by 0016_ppks_usulan) agree with the models, on
+both backends."""
 
 from __future__ import annotations
 

@@ -643,3 +643,73 @@ def psks_counts(session: Session, actor) -> dict[str, int]:
         .group_by(Psks.jenis)
     )
     return dict(session.execute(stmt).all())
+
+
+# --- usulan targets (the usulan form's "sasaran") ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TargetChoice:
+    entity: str  # ppks_person / ppks_kelompok / psks / ppks_registration (the usulan's target_entity)
+    id: int
+    label: str
+
+
+def _registration_choices(
+    session: Session, column, ids: list[int], who: dict[int, str]
+) -> list[TargetChoice]:
+    if not ids:
+        return []
+    stmt = select(PpksRegistration).where(column.in_(ids), PpksRegistration.ended_on.is_(None))
+    return [
+        TargetChoice(
+            "ppks_registration",
+            r.id,
+            f"{who[getattr(r, column.key)]}: {rules.kind_label(r.jenis)} (sejak {r.recorded_on})",
+        )
+        for r in session.scalars(stmt.order_by(PpksRegistration.id))
+    ]
+
+
+def targets_by_ref(session: Session, actor, ref: str) -> list[TargetChoice]:
+    """A PPKS person, kelompok or PSKS by its ref, in scope and active, with its open PPKS kinds."""
+    _can_read(actor)
+    ref = ref.strip()
+    out: list[TargetChoice] = []
+    scope = Scope.of(actor)
+    person = session.scalar(
+        select(PpksPerson).where(PpksPerson.ref == ref, scope.where(PpksPerson.desa_code))
+    )
+    if person is not None and person.status == STATUS_ACTIVE:
+        out.append(TargetChoice("ppks_person", person.id, f"PPKS {person.ref}: {person.nama}"))
+        out += _registration_choices(
+            session, PpksRegistration.person_id, [person.id], {person.id: person.nama}
+        )
+    group = session.scalar(
+        select(PpksKelompok).where(PpksKelompok.ref == ref, scope.where(PpksKelompok.desa_code))
+    )
+    if group is not None and group.status == STATUS_ACTIVE:
+        out.append(TargetChoice("ppks_kelompok", group.id, f"Kelompok {group.ref}: {group.nama}"))
+        out += _registration_choices(
+            session, PpksRegistration.kelompok_id, [group.id], {group.id: group.nama}
+        )
+    psks = session.scalar(select(Psks).where(Psks.ref == ref, scope.where(Psks.wilayah_code)))
+    if psks is not None and psks.status == STATUS_ACTIVE:
+        out.append(TargetChoice("psks", psks.id, f"{rules.psks_label(psks.jenis)} {psks.ref}: {psks.nama}"))
+    if not out:
+        raise NotFound(f"PPKS, kelompok atau PSKS aktif dengan ref '{ref}' tidak ditemukan di wilayah Anda.")
+    return out
+
+
+def household_registrations(session: Session, actor, household_id: int) -> list[TargetChoice]:
+    """The open PPKS kinds of a household's members and families (to end one by usulan)."""
+    _can_read(actor)
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound()
+    Scope.of(actor).check(household.desa_code)
+    families = {f.id: f"Keluarga {f.ref}" for f in household.families}
+    members = {m.id: m.nama for f in household.families for m in f.members}
+    return _registration_choices(
+        session, PpksRegistration.member_id, list(members), members
+    ) + _registration_choices(session, PpksRegistration.family_id, list(families), families)
