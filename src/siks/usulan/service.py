@@ -40,7 +40,7 @@ from siks.store.models.ppks import PpksKelompok, PpksPerson, PpksRegistration, P
 from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member
 from siks.store.models.usulan import Usulan, UsulanBatch, UsulanEvent
 from siks.usulan import apply as applying
-from siks.usulan import config
+from siks.usulan import config, sla
 
 CHANNELS = ("operator", "warga", "verval", "odk")
 
@@ -440,11 +440,13 @@ def search(
     desa_code: str | None = None,
     batch_id: int | None = None,
     to_act: bool = False,
+    overdue: bool = False,
     page: int = 1,
     per_page: int = 20,
     workflow: Workflow | None = None,
 ) -> Page[Usulan]:
-    """Usulan in scope, newest first. `to_act`: only those waiting for an action this user may take."""
+    """Usulan in scope, newest first. `to_act`: only those waiting for an action this user may take;
+    `overdue`: only usul and sanggah past their 14-day deadline (siks.usulan.sla), oldest first."""
     page, per_page, offset = bounds(page, per_page)
     stmt = select(Usulan).where(Scope.of(user).where(Usulan.desa_code))
     if to_act:
@@ -460,7 +462,10 @@ def search(
         stmt = stmt.where(Usulan.desa_code == wilayah.normalize(desa_code))
     if batch_id:
         stmt = stmt.where(Usulan.batch_id == batch_id)
-    rows = session.scalars(stmt.order_by(Usulan.id.desc()).offset(offset).limit(per_page + 1)).all()
+    order = Usulan.id.desc()
+    if overdue:
+        stmt, order = stmt.where(sla.overdue_condition()), Usulan.id
+    rows = session.scalars(stmt.order_by(order).offset(offset).limit(per_page + 1)).all()
     return Page.from_rows(list(rows), page, per_page)
 
 

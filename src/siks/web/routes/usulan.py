@@ -16,10 +16,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from siks.domain import ppks as ppks_rules
+from siks.domain import wilayah
 from siks.domain.instruments import regsosek2022
 from siks.domain.roles import VIEW_REGISTRY
 from siks.domain.status import BatchStatus
-from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, Status, can_edit
+from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, SLA_DAYS, Status, can_edit
 from siks.domain.usulan_kinds import (
     MEMBER_FIELDS,
     PPKS_PERSON_FIELDS,
@@ -32,7 +33,7 @@ from siks.domain.usulan_kinds import (
 from siks.ppks import service as ppks_service
 from siks.registry import lookup
 from siks.scope import Scope
-from siks.usulan import batches, config, present, service
+from siks.usulan import batches, config, present, service, sla
 from siks.usulan.service import Target
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt, int_or
@@ -77,14 +78,21 @@ def list_page(
     tampil: str = "",
     status: str = "",
     jenis: str = "",
+    terlambat: str = "",
     halaman: int = 1,
 ):
     wf = config.workflow()
     to_act = tampil != "semua" and user.role not in DRAFT_ROLES | {"auditor", "enumerator"}
+    overdue = terlambat == "1"
     page = service.search(
-        db, user, status=status or None, kind=jenis or None, to_act=to_act, page=halaman, workflow=wf
-    )
+        db, user, status=status or None, kind=jenis or None, to_act=to_act, overdue=overdue, page=halaman,
+        workflow=wf,
+    )  # fmt: skip
     rows = [(u, service.actions_for(user, u, wf)) for u in page.items]
+    deadlines = {u.id: sla.deadline_of(u) for u in page.items}
+    level = wilayah.level(user.wilayah_code) if user.wilayah_code else 0
+    per_area = {"Kecamatan": sla.counts(db, user, depth=3)} if level < 3 else {}
+    per_area["Desa"] = sla.counts(db, user, depth=4)
     bulk = sorted({t.action.value for _, ts in rows for t in ts if not t.note_required})
     context = {
         "page": page,
@@ -99,6 +107,10 @@ def list_page(
         "action_label": ACTION_LABEL,
         "top": wf.top.value,
         "is_drafter": user.role in DRAFT_ROLES,
+        "overdue": overdue,
+        "deadlines": deadlines,
+        "per_area": per_area,
+        "sla_days": SLA_DAYS,
     }
     return render(request, "usulan/list.html", context)
 
