@@ -615,12 +615,22 @@ class KindCount:
     count: int
 
 
-def counts(session: Session, actor, *, level: int = 3, as_of: dt.date | None = None) -> list[KindCount]:
-    """Open PPKS registrations per kind and wilayah (default kecamatan), in the actor's scope, as of a day."""
+WIDTH = {1: 2, 2: 5, 3: 8, 4: 13}  # characters of a dotted wilayah code at each level
+
+
+def counts(
+    session: Session,
+    actor,
+    *,
+    level: int = 3,
+    as_of: dt.date | None = None,
+    scope: Scope | None = None,
+) -> list[KindCount]:
+    """Open PPKS registrations per kind and wilayah (default kecamatan), in the actor's scope (and `scope`,
+    a narrower wilayah, for the dashboard), as of a day."""
     _can_read(actor)
     as_of = _today(as_of)
-    width = {1: 2, 2: 5, 3: 8, 4: 13}[level]
-    area = func.substr(PpksRegistration.desa_code, 1, width)
+    area = func.substr(PpksRegistration.desa_code, 1, WIDTH[level])
     stmt = (
         select(PpksRegistration.jenis, area, func.count())
         .where(
@@ -631,7 +641,27 @@ def counts(session: Session, actor, *, level: int = 3, as_of: dt.date | None = N
         .group_by(PpksRegistration.jenis, area)
         .order_by(area, PpksRegistration.jenis)
     )
+    if scope is not None:
+        stmt = stmt.where(scope.where(PpksRegistration.desa_code))
     return [KindCount(j, rules.kind_label(j), code, n) for j, code, n in session.execute(stmt)]
+
+
+def psks_area_counts(
+    session: Session, actor, *, level: int = 3, scope: Scope | None = None
+) -> list[KindCount]:
+    """Active PSKS per kind and wilayah of work, cut at `level`: a PSKS working for a wider wilayah than
+    the level (a kabupaten-wide LKS counted per kecamatan) keeps its own, shorter code."""
+    _can_read(actor)
+    area = func.substr(Psks.wilayah_code, 1, WIDTH[level])
+    stmt = (
+        select(Psks.jenis, area, func.count())
+        .where(Scope.of(actor).where(Psks.wilayah_code), Psks.status == STATUS_ACTIVE)
+        .group_by(Psks.jenis, area)
+        .order_by(area, Psks.jenis)
+    )
+    if scope is not None:
+        stmt = stmt.where(scope.where(Psks.wilayah_code))
+    return [KindCount(j, rules.psks_label(j), code, n) for j, code, n in session.execute(stmt)]
 
 
 def psks_counts(session: Session, actor) -> dict[str, int]:
