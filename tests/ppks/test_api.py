@@ -114,3 +114,21 @@ def test_ppks_usulan_through_the_form_and_the_api(client_for):
     uid = r.headers["location"].split("/")[2].split("?")[0]
     shown = desa.get(f"/api/v1/usulan/{uid}").json()
     assert (shown["target_entity"], shown["payload"]["alasan"]) == ("psks", "Bubar sejak 2024")
+
+
+def test_the_form_finds_a_members_open_kind_through_the_household(client_for, api_app):
+    desa = client_for("desa")
+    member = api_app.state.seed.members["R3-2"]
+    r = desa.post(
+        f"/api/v1/ppks/anggota/{member}/jenis",
+        json={"jenis": "korban_kekerasan", "tanggal": "2025-02-01", "bukti": "Laporan UPTD PPA"},
+    )
+    assert r.status_code == 201, r.text
+    start = desa.get("/usulan/baru?jenis=nonaktif&rincian=ppks_jenis")
+    assert 'name="ruta"' in start.text and 'name="ref"' in start.text  # both ways to find the target
+    page = desa.get("/usulan/baru?jenis=nonaktif&rincian=ppks_jenis&ruta=R3")
+    assert page.status_code == 200
+    assert (
+        f'value="ppks_registration:{r.json()["id"]}"' in page.text and "Korban tindak kekerasan" in page.text
+    )
+    assert 'value="member:' not in page.text  # only open kinds are targets of this usulan

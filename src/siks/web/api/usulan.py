@@ -78,7 +78,10 @@ class UsulanPageOut(BaseModel):
 class UsulanIn(BaseModel):
     kind: Kind
     subkind: str
-    target_entity: str | None = Field(None, description="household / family / member")
+    target_entity: str | None = Field(
+        None,
+        description="household / family / member; ppks_person / ppks_kelompok / ppks_registration / psks",
+    )
     target_id: int | None = None
     desa_code: str | None = Field(None, description="untuk usulan rumah tangga baru; bawaan: desa Anda")
     batch_id: int | None = None

@@ -234,7 +234,8 @@ def _new_context(
         "targets": targets + ppks_targets,
         "needs_target": bool(entities),
         "found": household is not None or bool(ppks_targets),
-        "search_household": bool(set(entities) & set(service.REGISTRY_ENTITIES)),
+        # a household member's or family's open PPKS kinds are found through their household
+        "search_household": bool(set(entities) & {*service.REGISTRY_ENTITIES, "ppks_registration"}),
         "search_ppks": bool(set(entities) & PPKS_TARGETS),
         "ref": ref,
         "member_fields": MEMBER_FIELDS,
