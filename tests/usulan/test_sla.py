@@ -100,3 +100,9 @@ def test_queue_page_and_api_show_the_deadline(api_app, client_for):
     counts = client_for("opkab").get("/api/v1/usulan/batas-waktu?tingkat=3").json()
     assert counts == [{"wilayah_code": "35.09.15", "name": "Sukorambi", "waiting": 2, "overdue": 1}]
     assert client_for("desa_out").get("/api/v1/usulan/batas-waktu").json() == []
+    dash = client_for("opkab").get("/dasbor/data.json").json()["grafik"]["batas_waktu"]
+    assert (dash["kategori"], dash["seri"]) == (
+        ["Sukorambi"],
+        {"Menunggu kabupaten": [2], "Lewat batas": [1]},
+    )
+    assert "Usul dan sanggah: batas 14 hari" in client_for("kec").get("/dasbor").text
