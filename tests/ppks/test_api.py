@@ -114,6 +114,8 @@ def test_ppks_usulan_through_the_form_and_the_api(client_for):
     uid = r.headers["location"].split("/")[2].split("?")[0]
     shown = desa.get(f"/api/v1/usulan/{uid}").json()
     assert (shown["target_entity"], shown["payload"]["alasan"]) == ("psks", "Bubar sejak 2024")
+    detail = desa.get(f"/usulan/{uid}")
+    assert detail.status_code == 200 and "KT Jubung" in detail.text and "Bubar sejak 2024" in detail.text
 
 
 def test_the_form_finds_a_members_open_kind_through_the_household(client_for, api_app):
