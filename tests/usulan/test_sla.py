@@ -89,6 +89,7 @@ def test_queue_page_and_api_show_the_deadline(api_app, client_for):
     assert page.status_code == 200
     assert "Terlambat 6 hari" in page.text and "Sisa 11 hari" in page.text
     assert "Menunggu kabupaten" in page.text and "Per desa" in page.text
+    assert "Terlambat 6 hari" in kec.get(f"/usulan/{late_id}").text  # the usulan's own page too
     only = kec.get("/usulan?tampil=semua&terlambat=1").text
     assert f"#{late_id}<" in only and f"#{fresh_id}<" not in only
     body = kec.get("/api/v1/usulan?overdue=true").json()

@@ -141,6 +141,9 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         household_id = household.id if Scope.of(user).covers(household.desa_code) else None
     elif u.result and u.result.get("household_id"):
         household_id = u.result["household_id"]
+    lks_id = None
+    if u.target_entity == "psks" or (u.result and u.result.get("psks_id")):
+        lks_id = _lks_link(db, user, u.target_id if u.target_entity == "psks" else u.result["psks_id"])
     return {
         "u": u,
         "actions": service.actions_for(user, u, wf),
@@ -148,6 +151,8 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         "present": present,
         "rows": present.payload_rows(user, u.kind, u.subkind, u.payload),
         "household_id": household_id,
+        "lks_id": lks_id,
+        "due": sla.deadline_of(u),
         "can_edit": can_edit(u.status, u.level, user.role) and Scope.of(user).covers(u.desa_code),
         "subject_nik": present.subject_nik(user, u.subject_nik),
         "events": list(u.events),
@@ -155,6 +160,12 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         "accepted": wf.is_accepted(u.status, u.level),
         "steps": [Status.DRAF.value, *(FORWARD[level][1].value for level in wf.levels)],
     }
+
+
+def _lks_link(db, user, psks_id: int) -> int | None:
+    """The LKS page of a PSKS target, when it is an LKS the user may open."""
+    psks, error = attempt(db, ppks_service.get_psks, db, user, psks_id)
+    return psks.id if error is None and psks.jenis == "lks" else None
 
 
 @router.get("/usulan/{usulan_id:int}")
