@@ -66,6 +66,8 @@ def test_ppks_usulan_through_the_form_and_the_api(client_for):
     """The desa operator drafts PPKS/PSKS usulan on the usulan form and over the API; the form offers the
     PPKS kinds and finds a PPKS record by its ref; another desa's record is not found."""
     desa = client_for("desa")
+    assert "/usulan/baru?jenis=baru&amp;rincian=ppks_orang" in desa.get("/ppks").text
+    assert "rincian=ppks_orang" not in client_for("kec").get("/ppks").text  # only the desa drafts usulan
     page = desa.get("/usulan/baru?jenis=baru&rincian=ppks_orang")
     assert page.status_code == 200 and "Lanjut usia terlantar" in page.text and 'name="lks_ref"' in page.text
     form = {
