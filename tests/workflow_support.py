@@ -278,3 +278,25 @@ def logged_in_clients(new_client):
 def client_for(api_app):
     """`client_for("kec")` → a TestClient logged in as that seeded user."""
     yield from logged_in_clients(lambda: TestClient(api_app))
+
+
+BERITA_ACARA_PDF = b"%PDF-1.4\n% berita acara musdes\n"
+
+
+def send_up(session, user, usulan, tmp_path, workflow=None, through=("kec", "pengesah")):
+    """Batch with berita acara → submit → each level's forward step (a kabupaten-run instance unless
+    `workflow` says otherwise). Returns the usulan list."""
+    from siks.domain.usulan import Workflow
+    from siks.usulan import batches, service
+
+    workflow = workflow or Workflow("kabupaten")
+    desa = user("desa")
+    batch = batches.create_batch(session, desa, "Musdes Mei", dt.date(2025, 5, 20))
+    batches.add_usulan(session, desa, batch.id, [u.id for u in usulan])
+    batches.attach_berita_acara(session, desa, batch.id, "ba.pdf", BERITA_ACARA_PDF, tmp_path)
+    batches.submit_batch(session, desa, batch.id, batch.version, workflow)
+    actions = {"kec": "verifikasi", "pengesah": "sahkan", "prov": "teruskan", "pusat": "terima"}
+    for name in through:
+        for u in usulan:
+            service.act(session, user(name), u.id, actions[name], u.version, None, workflow)
+    return usulan

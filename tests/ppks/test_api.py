@@ -60,3 +60,79 @@ def test_code_lists_are_public_reference(client_for):
         "subjects": ["perseorangan"],
     }
     assert len(client_for("desa").get("/api/v1/psks/jenis").json()) == 12
+
+
+def test_ppks_usulan_through_the_form_and_the_api(client_for):
+    """The desa operator drafts PPKS/PSKS usulan on the usulan form and over the API; the form offers the
+    PPKS kinds and finds a PPKS record by its ref; another desa's record is not found."""
+    desa = client_for("desa")
+    assert "/usulan/baru?jenis=baru&amp;rincian=ppks_orang" in desa.get("/ppks").text
+    assert "rincian=ppks_orang" not in client_for("kec").get("/ppks").text  # only the desa drafts usulan
+    page = desa.get("/usulan/baru?jenis=baru&rincian=ppks_orang")
+    assert page.status_code == 200 and "Lanjut usia terlantar" in page.text and 'name="lks_ref"' in page.text
+    form = {
+        "jenis": "baru", "rincian": "ppks_orang", "jenis_ppks": ["anak_jalanan", "pengemis"], "nama": "Ucok",
+        "sex": "1", "tempat": "jalanan", "tanggal": "2025-05-02", "bukti": "BAP Satpol PP 3/2025",
+    }  # fmt: skip
+    r = desa.post("/usulan/baru", data=form | {"bukti": ""}, follow_redirects=False)
+    assert r.status_code == 422 and "bukti wajib diisi" in r.text
+    assert 'value="pengemis" checked' in r.text  # the ticked kinds stay ticked
+    r = desa.post("/usulan/baru", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    body = desa.get("/api/v1/usulan/" + r.headers["location"].split("/")[2].split("?")[0]).json()
+    assert body["desa_code"] == DESA and body["subject_name"] == "Ucok"
+    assert body["payload"]["jenis"] == ["anak_jalanan", "pengemis"]
+    assert "Anak jalanan, Pengemis" in body["description"]
+    edit = desa.get(f"/usulan/{body['id']}/ubah")
+    assert 'value="anak_jalanan" checked' in edit.text and 'value="korban_napza" checked' not in edit.text
+    r = desa.post(
+        "/api/v1/usulan",
+        json={"kind": "baru", "subkind": "ppks_jenis", "target_entity": "member", "target_id": 1,
+              "payload": {"jenis": "lansia_terlantar", "tanggal": "2025-05-02", "bukti": "Asesmen"}},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert r.json()["target_entity"] == "member"
+    detail = desa.get(f"/usulan/{body['id']}")
+    assert "Anak jalanan, Pengemis" in detail.text
+    r = desa.post(
+        "/api/v1/psks",
+        json={"jenis": "karang_taruna", "nama": "KT Jubung", "wilayah_code": DESA, "ref": "KT-JUBUNG"},
+    )
+    assert r.status_code == 201, r.text
+    page = desa.get("/usulan/baru?jenis=nonaktif&rincian=psks&ref=KT-JUBUNG")
+    assert page.status_code == 200 and 'value="psks:' in page.text
+    assert (
+        client_for("desa_out").get("/usulan/baru?jenis=nonaktif&rincian=psks&ref=KT-JUBUNG").status_code
+        == 404
+    )
+    target = page.text.split('value="psks:')[1].split('"')[0]
+    r = desa.post(
+        "/usulan/baru",
+        data={"jenis": "nonaktif", "rincian": "psks", "sasaran": f"psks:{target}", "ref": "KT-JUBUNG",
+              "alasan": "Bubar sejak 2024"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303, r.text
+    uid = r.headers["location"].split("/")[2].split("?")[0]
+    shown = desa.get(f"/api/v1/usulan/{uid}").json()
+    assert (shown["target_entity"], shown["payload"]["alasan"]) == ("psks", "Bubar sejak 2024")
+    detail = desa.get(f"/usulan/{uid}")
+    assert detail.status_code == 200 and "KT Jubung" in detail.text and "Bubar sejak 2024" in detail.text
+
+
+def test_the_form_finds_a_members_open_kind_through_the_household(client_for, api_app):
+    desa = client_for("desa")
+    member = api_app.state.seed.members["R3-2"]
+    r = desa.post(
+        f"/api/v1/ppks/anggota/{member}/jenis",
+        json={"jenis": "korban_kekerasan", "tanggal": "2025-02-01", "bukti": "Laporan UPTD PPA"},
+    )
+    assert r.status_code == 201, r.text
+    start = desa.get("/usulan/baru?jenis=nonaktif&rincian=ppks_jenis")
+    assert 'name="ruta"' in start.text and 'name="ref"' in start.text  # both ways to find the target
+    page = desa.get("/usulan/baru?jenis=nonaktif&rincian=ppks_jenis&ruta=R3")
+    assert page.status_code == 200
+    assert (
+        f'value="ppks_registration:{r.json()["id"]}"' in page.text and "Korban tindak kekerasan" in page.text
+    )
+    assert 'value="member:' not in page.text  # only open kinds are targets of this usulan

@@ -1,5 +1,5 @@
 """In Chromium: the kabupaten sees PPKS counted by kind and kecamatan, opens an LKS and reads its residents
-(NIK masked, a resident without NIK said so)."""
+(NIK masked, a resident without NIK said so); the desa drafts a PPKS usulan on the usulan form."""
 
 from __future__ import annotations
 
@@ -55,4 +55,26 @@ def test_counts_and_an_lks_with_its_residents(live_server, browser):
     assert table.get_by_text("tanpa NIK").is_visible()
     assert nik not in table.inner_text() and "Lanjut usia terlantar" in table.inner_text()
     shot(page, "ppks-02-lks")
+    page.context.close()
+
+
+def test_desa_drafts_a_street_child_as_ppks_usulan(live_server, browser):
+    """The desa operator proposes a street child (no NIK) on the usulan form; the draft lists the kinds."""
+    base, _, _ = live_server
+    page = new_page(browser)
+    log_in(page, base, "desa")
+    page.goto(f"{base}/usulan/baru")
+    page.get_by_role("link", name="Usulan baru: PPKS baru di luar rumah tangga").click()
+    page.get_by_label("Nama (nama panggilan bila tidak diketahui)").fill("Ucok")
+    page.get_by_label("Jenis kelamin").select_option("1")
+    page.get_by_label("atau tempat ditemukan").select_option("jalanan")
+    page.get_by_label("Anak jalanan").check()
+    page.get_by_label("Tanggal pencatatan").fill("2025-05-02")
+    page.get_by_label("Bukti (surat keterangan, hasil asesmen, register LKS)").fill("BAP Satpol PP 3/2025")
+    shot(page, "ppks-03-usulan-form")
+    page.get_by_role("button", name="Simpan draf").click()
+    page.wait_for_url("**/usulan/*?pesan=dibuat")
+    body = page.locator("main").inner_text()
+    assert "Ucok" in body and "Anak jalanan" in body and "Draf" in body
+    shot(page, "ppks-04-usulan-draf")
     page.context.close()

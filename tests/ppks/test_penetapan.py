@@ -112,3 +112,42 @@ def test_a_program_targets_a_ppks_kind_of_a_member_or_of_their_keluarga(
     result = programs.run(wf_session, user("opkab"), atensi, p.id)
     refs = sorted(r.entitlement.unit_ref for r in result.rows)
     assert refs == ["R1-K1-1", "R3-K1-1", "R3-K1-2", "R3-K1-3"]
+
+
+def test_a_kind_approved_by_usulan_reaches_the_penetapan_and_a_program_rule(
+    wf_session, wf_seed, user, monkeypatch, tmp_path
+):
+    """End to end: a penyandang disabilitas kind drafted at the desa and sahkan'd enters the next
+    penetapan, and a program rule on that kind selects the person; a kind ended by usulan before the
+    penetapan does not (R3's head had the same kind, ended in February)."""
+    from siks.domain.programs import program_from_dict
+    from siks.programs import service as programs
+    from siks.usulan import service as usulan
+    from siks.usulan.service import Target
+    from workflow_support import send_up
+
+    monkeypatch.setenv("SIKS_DATA_DIR", str(tmp_path))
+    desa = user("desa")
+    new = usulan.create(
+        wf_session, desa, kind="baru", subkind="ppks_jenis", target=Target("member", wf_seed.members["R2-2"]),
+        payload=reg("penyandang_disabilitas", "2025-02-01"),
+    )  # fmt: skip
+    old = service.register(
+        wf_session, desa, "anggota", wf_seed.members["R3-1"], reg("penyandang_disabilitas"), today=DAY
+    )
+    end = usulan.create(
+        wf_session, desa, kind="nonaktif", subkind="ppks_jenis", target=Target("ppks_registration", old.id),
+        payload={"alasan": "pulih", "tanggal": "2025-02-20"},
+    )  # fmt: skip
+    send_up(wf_session, user, [new, end], tmp_path / "ba")
+    p = penetapan.create(
+        wf_session, user("supkab"), title="DTKS Maret 2025", periode="2025-03",
+        berlaku_mulai=dt.date(2025, 3, 1), scores=SCORES,
+    )  # fmt: skip
+    rule = {
+        "format": "siks-program/1", "code": "asistensi_disabilitas", "name": "ATENSI disabilitas",
+        "title": "Asistensi rehabilitasi sosial penyandang disabilitas", "version": "uji", "unit": "anggota",
+        "components": [], "eligible": {"field": "ppks_penyandang_disabilitas", "op": "=", "value": True},
+    }  # fmt: skip
+    result = programs.run(wf_session, user("opkab"), program_from_dict(rule), p.id)
+    assert [r.entitlement.unit_ref for r in result.rows] == ["R2-K1-2"]

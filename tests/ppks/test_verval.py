@@ -20,7 +20,7 @@ STEPS = ("prepare", "padan", "ppks")
 
 def test_generator_faults_are_found_by_the_ppks_step(tmp_path):
     out = tmp_path / "synth"
-    manifest = generate(SynthParams(persons=40_000, seed=5, reference_date=date(2026, 10, 1)), out)
+    manifest = generate(SynthParams(persons=40_000, seed=9, reference_date=date(2026, 10, 1)), out)
     with open(out / "truth" / "ppks.csv", encoding="utf-8") as f:
         truth = list(csv.DictReader(f))
     with open(out / "ppks" / "psks.csv", encoding="utf-8") as f:
@@ -28,7 +28,7 @@ def test_generator_faults_are_found_by_the_ppks_step(tmp_path):
     assert manifest["counts"]["ppks_di_luar_ruta"] == len(truth) > 0
     assert sum(1 for p in psks if p["jenis"] == "lks") == 5 and any(p["jenis"] == "tksk" for p in psks)
     faults = {r["fault"] for r in truth}
-    assert {"ppks_ganda", "ppks_nik_typo"} <= faults
+    assert {"ppks_ganda", "ppks_nik_typo", "ppks_meninggal"} <= faults  # seed 9 plants all three
 
     snapshot, refs = inputs_from_synth(out, tmp_path / "inputs")
     outcome = execute(RunInputs(snapshot, refs), work_dir=tmp_path / "run", hash_files=False,
@@ -49,7 +49,13 @@ def test_generator_faults_are_found_by_the_ppks_step(tmp_path):
         )
     no_nik = sum(1 for r in truth if r["ref"].startswith("JLN"))
     assert any(r["code"] == "PPKS_TANPA_NIK" for r in rows.to_pylist()) or no_nik == 0
-    for fault in ("ppks_ganda", "ppks_nik_typo"):
+    for fault in ("ppks_ganda", "ppks_nik_typo", "ppks_meninggal"):
         score = ev[fault]
         assert score.tp > 0 and score.precision == 1.0, (fault, score)
     assert ev["ppks_nik_typo"].recall == 1.0
+    assert ev["ppks_meninggal"].recall == 1.0  # an LKS resident dead in Dukcapil is always found
+    # plausible rates (docs/ppks-psks.md §6): ~1 LKS per 8,000 people with 10–40 residents, ~3 per 10,000
+    # on the street; faults near 3 % / 1 % / 5 % of residents
+    residents = [r for r in truth if not r["ref"].startswith("JLN")]
+    assert 5 * 10 <= len(residents) <= 5 * 40 and len(truth) - len(residents) <= 30
+    assert sum(r["fault"] == "ppks_nik_typo" for r in residents) <= 0.15 * len(residents)

@@ -12,28 +12,13 @@ from siks.domain.nik import make_nik
 from siks.domain.usulan import Workflow
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.store.models.registry import AuditEntry, Family, Household, Member
-from siks.usulan import batches, service
+from siks.usulan import service
 from siks.usulan.service import Target
-from workflow_support import DESA
+from workflow_support import DESA, send_up
 
 KAB = Workflow("kabupaten")
 PUSAT = Workflow("pusat")
-PDF = b"%PDF-1.4\n% berita acara musdes\n"
 NEW_NIK = make_nik("35.09.15", dt.date(1990, 2, 3), 2, 41)
-
-
-def send_up(session, user, usulan, tmp_path, workflow=KAB, through=("kec", "pengesah")):
-    """Batch with berita acara → submit → each level's forward step. Returns the usulan list, reloaded."""
-    desa = user("desa")
-    batch = batches.create_batch(session, desa, "Musdes Mei", dt.date(2025, 5, 20))
-    batches.add_usulan(session, desa, batch.id, [u.id for u in usulan])
-    batches.attach_berita_acara(session, desa, batch.id, "ba.pdf", PDF, tmp_path)
-    batches.submit_batch(session, desa, batch.id, batch.version, workflow)
-    actions = {"kec": "verifikasi", "pengesah": "sahkan", "prov": "teruskan", "pusat": "terima"}
-    for name in through:
-        for u in usulan:
-            service.act(session, user(name), u.id, actions[name], u.version, None, workflow)
-    return usulan
 
 
 def audit(session, entity, entity_id):

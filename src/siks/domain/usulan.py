@@ -10,6 +10,7 @@ chain: its forward action makes the usulan final and applies it to the registry.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -225,3 +226,21 @@ def can_edit(status: Status | str, level: Level | str | None, role: str) -> bool
         and Status(status) in (Status.DRAF, Status.DIKEMBALIKAN)
         and role in DRAFT_ROLES
     )
+
+
+# --- the 14-day rule (docs/usulan.md §8) ------------------------------------------------------------------
+
+# Cek Bansos: a sanggah the Pemda kabupaten/kota does not verify within 14 days is declared "tidak layak"
+# (docs/domain-facts.md §2.5, ayobogor.com). siks holds a citizen's usul to the same clock: both wait on
+# the kabupaten, and the desa and kecamatan must pass them up in time.
+SLA_DAYS = 14
+
+
+def has_deadline(kind: str, channel: str) -> bool:
+    """A sanggah (any channel) and a citizen's usul (kind baru from the warga channel) run on the clock."""
+    return kind == "sanggah" or (kind == "baru" and channel == "warga")
+
+
+def deadline(created_at: dt.datetime) -> dt.datetime:
+    """When the kabupaten must have acted on an usulan filed at `created_at`."""
+    return created_at + dt.timedelta(days=SLA_DAYS)

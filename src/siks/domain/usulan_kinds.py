@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from enum import StrEnum
 
-from siks.domain import wilayah
+from siks.domain import ppks, wilayah
 from siks.domain.cells import text_problem
 from siks.domain.issues import Issue
 from siks.domain.kk import check_kk
@@ -43,16 +43,26 @@ NONAKTIF_REASONS = {
 }
 
 SUBKINDS: dict[Kind, dict[str, str]] = {
-    Kind.BARU: {"ruta": "Rumah tangga baru", "anggota": "Anggota baru dalam keluarga"},
+    Kind.BARU: {
+        "ruta": "Rumah tangga baru",
+        "anggota": "Anggota baru dalam keluarga",
+        "ppks_orang": "PPKS baru di luar rumah tangga",
+        "ppks_jenis": "Pencatatan jenis PPKS",
+        "psks": "PSKS baru",
+    },
     Kind.PERBAIKAN: {
         "data": "Perbaikan isian",
         "nik": "Perbaikan NIK",
         "kk": "Perubahan nomor KK",
         "pindah": "Pindah ke desa lain",
+        "ppks_orang": "Perbaikan data PPKS di luar rumah tangga",
+        "psks": "Perbaikan data PSKS",
     },
-    Kind.NONAKTIF: NONAKTIF_REASONS,
+    Kind.NONAKTIF: {**NONAKTIF_REASONS, "ppks_jenis": "Akhiri jenis PPKS", "psks": "PSKS berhenti"},
     Kind.SANGGAH: NONAKTIF_REASONS,
 }
+# PPKS and PSKS (docs/ppks-psks.md): the same workflow, payloads checked by `siks.domain.ppks`.
+PPKS_SUBKINDS = frozenset({"ppks_orang", "ppks_jenis", "psks"})
 
 # Which registry entity each (kind, subkind) points at; None: the usulan creates it.
 TARGETS: dict[tuple[Kind, str], tuple[str, ...]] = {
@@ -67,6 +77,28 @@ TARGETS: dict[tuple[Kind, str], tuple[str, ...]] = {
 }
 TARGETS[(Kind.NONAKTIF, "meninggal")] = ("member",)
 TARGETS[(Kind.NONAKTIF, "ganda")] = ("member",)
+# A person outside households leaves DTKS for the same reasons as a household member.
+for _reason in NONAKTIF_REASONS:
+    TARGETS[(Kind.NONAKTIF, _reason)] += ("ppks_person",)
+TARGETS |= {
+    (Kind.BARU, "ppks_orang"): (),
+    (Kind.BARU, "ppks_jenis"): ("member", "family", "ppks_person", "ppks_kelompok"),
+    (Kind.BARU, "psks"): (),
+    (Kind.PERBAIKAN, "ppks_orang"): ("ppks_person",),
+    (Kind.PERBAIKAN, "psks"): ("psks",),
+    (Kind.NONAKTIF, "ppks_jenis"): ("ppks_registration",),
+    (Kind.NONAKTIF, "psks"): ("psks",),
+}
+# The PPKS subject each target of a `ppks_jenis` usulan is (a kind must fit it: PPKS_SUBJEK).
+PPKS_SUBJECT = {
+    "member": ppks.Subject.PERSEORANGAN,
+    "ppks_person": ppks.Subject.PERSEORANGAN,
+    "family": ppks.Subject.KELUARGA,
+    "ppks_kelompok": ppks.Subject.KELOMPOK,
+}
+# What a perbaikan may change; the whole record is checked again against the stored one (siks.usulan).
+PPKS_PERSON_FIELDS = ("nama", "nik", "sex", "tempat_lahir", "tanggal_lahir", "lks_ref", "tempat", "alamat")
+PSKS_FIELDS = ("nama", "nik", "sex", "alamat", "nomor_tanda_daftar", "akreditasi")
 
 MEMBER_FIELDS = ("nama", "sex", "tempat_lahir", "tanggal_lahir", "status_kawin", "hubungan_kk")
 HOUSEHOLD_FIELDS = ("dusun", "rw", "rt", "alamat")
@@ -237,7 +269,7 @@ def validate(
                 _err("USULAN_KEPALA", "Harus ada tepat satu kepala keluarga (hubungan 1).", "members")
             )
         clean["members"] = members
-    elif kind is Kind.BARU:
+    elif kind is Kind.BARU and subkind == "anggota":
         clean["member"] = clean_member(payload.get("member") or {}, issues, today)
     elif subkind == "data":
         clean["changes"] = _changes(payload.get("changes"), target_entity, issues, today)
@@ -256,6 +288,8 @@ def validate(
             if wilayah.level(code) != 4 or wilayah.get(code) is None:
                 issues.append(_err("USULAN_DESA", f"Desa tujuan {code} tidak dikenal.", "desa_code", code))
         clean["desa_code"] = code
+    elif subkind in PPKS_SUBKINDS:
+        clean = _ppks(kind, subkind, target_entity, payload, issues, today)
     else:  # nonaktif and sanggah
         clean["tanggal"] = _date(payload.get("tanggal"), "tanggal", issues, today)
         clean["tanggal"] = clean["tanggal"].isoformat() if clean["tanggal"] else None
@@ -275,6 +309,78 @@ def validate(
     return clean, issues
 
 
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _ppks_changes(raw, allowed: tuple[str, ...], issues: list[Issue]) -> dict:
+    changes = {}
+    for field, value in (raw or {}).items():
+        if field not in allowed:
+            issues.append(
+                _err("USULAN_FIELD", f"Isian '{field}' tidak dapat diubah lewat usulan ini.", field)
+            )
+        else:
+            changes[field] = _text(value)
+    if not changes and not issues:
+        issues.append(_err("USULAN_NO_CHANGE", "Tidak ada isian yang diubah."))
+    return changes
+
+
+def _ppks(kind: Kind, subkind: str, target: str | None, payload: dict, issues: list[Issue], today) -> dict:
+    """PPKS and PSKS payloads, checked by the rules of a direct registration (siks.domain.ppks).
+
+    A perbaikan is checked here field by field; the service checks the merged record as well, since the
+    rest of it lies in the database.
+    """
+    if kind is Kind.BARU and subkind == "ppks_orang":
+        person, found = ppks.clean_person({k: v for k, v in payload.items() if k != "lks_id"}, today)
+        issues.extend(i for i in found if i.is_error)
+        person = {k: _iso(v) for k, v in person.items()}
+        person["lks_ref"] = _text(payload.get("lks_ref"))
+        codes = payload.get("jenis") or []
+        codes = [c.strip() for c in codes.split(";")] if isinstance(codes, str) else list(codes)
+        if not [c for c in codes if c]:
+            issues.append(_err("PPKS_JENIS", "Pilih minimal satu jenis PPKS.", "jenis"))
+        regs = [
+            ppks.clean_registration(
+                {"jenis": c, "tanggal": payload.get("tanggal"), "bukti": payload.get("bukti")},
+                ppks.Subject.PERSEORANGAN,
+                today,
+            )
+            for c in codes
+            if c
+        ]
+        for _, found in regs:
+            issues.extend(i for i in found if i.is_error and i not in issues)
+        first = regs[0][0] if regs else {}
+        return person | {
+            "jenis": [r["jenis"] for r, _ in regs],
+            "tanggal": _iso(first.get("tanggal")),
+            "bukti": first.get("bukti"),
+        }
+    if kind is Kind.BARU and subkind == "ppks_jenis":
+        reg, found = ppks.clean_registration(payload, PPKS_SUBJECT[target], today)
+        issues.extend(i for i in found if i.is_error)
+        return {k: _iso(v) for k, v in reg.items()}
+    if kind is Kind.BARU:  # psks
+        psks, found = ppks.clean_psks(payload, today)
+        issues.extend(i for i in found if i.is_error)
+        return psks
+    if kind is Kind.PERBAIKAN:
+        allowed = PPKS_PERSON_FIELDS if subkind == "ppks_orang" else PSKS_FIELDS
+        return {"changes": _ppks_changes(payload.get("changes"), allowed, issues)}
+    # nonaktif: end one kind (with the reason of ppks.END_REASONS), or stop a PSKS (with a reason)
+    clean = {"tanggal": _iso(_date(payload.get("tanggal"), "tanggal", issues, today))}
+    alasan = _typed(payload.get("alasan"), "alasan", issues)
+    if subkind == "ppks_jenis" and alasan not in ppks.END_REASONS:
+        choices = ", ".join(ppks.END_REASONS)
+        issues.append(_err("USULAN_ALASAN", f"Alasan wajib salah satu dari: {choices}.", "alasan", alasan))
+    elif alasan is None and not any(i.field == "alasan" for i in issues):
+        issues.append(_err("USULAN_ALASAN", "Alasan wajib diisi.", "alasan"))
+    return clean | {"alasan": alasan}
+
+
 def describe(kind: Kind | str, subkind: str, payload: dict) -> str:
     """One line for lists and the BNBA 'deskripsi' column."""
     kind = Kind(kind)
@@ -291,4 +397,15 @@ def describe(kind: Kind | str, subkind: str, payload: dict) -> str:
         return f"{label}: {payload.get('desa_code')}"
     if kind is Kind.SANGGAH:
         return f"Sanggah ({label}): {payload.get('alasan') or ''}".strip()
+    if subkind == "ppks_orang" and kind is Kind.BARU:
+        kinds = ", ".join(ppks.kind_label(c) for c in payload.get("jenis") or [])
+        return f"{label}: {kinds}" if kinds else label
+    if subkind == "ppks_jenis" and kind is Kind.BARU:
+        return f"{label}: {ppks.kind_label(payload.get('jenis') or '')}".rstrip(": ")
+    if subkind == "psks" and kind is Kind.BARU:
+        return f"{label}: {ppks.psks_label(payload.get('jenis') or '')}".rstrip(": ")
+    if kind is Kind.PERBAIKAN and subkind in PPKS_SUBKINDS:
+        return f"{label}: " + ", ".join(sorted(payload.get("changes") or {}))
+    if kind is Kind.NONAKTIF and subkind in PPKS_SUBKINDS:
+        return f"{label}: {payload.get('alasan') or ''}".rstrip(": ")
     return f"{KIND_LABEL[kind]}: {label}"

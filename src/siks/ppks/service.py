@@ -49,8 +49,10 @@ def _can_read(actor) -> None:
         raise Forbidden()
 
 
-def _can_edit(actor) -> None:
-    if not has_permission(actor.role, EDIT_REGISTRY):
+def _can_edit(actor, approved: bool = False) -> None:
+    """Direct changes need `registry.edit`; an usulan approved through the workflow (`approved`) was
+    authorised by its steps, so the approver who applies it (e.g. the pengesah) needs no edit right."""
+    if not approved and not has_permission(actor.role, EDIT_REGISTRY):
         raise Forbidden()
 
 
@@ -129,10 +131,16 @@ def _unique_ref(session: Session, model, ref: str | None, prefix: str) -> str:
 
 
 def create_psks(
-    session: Session, actor, raw: dict, *, today: dt.date | None = None, reason: str | None = None
+    session: Session,
+    actor,
+    raw: dict,
+    *,
+    today: dt.date | None = None,
+    reason: str | None = None,
+    approved: bool = False,
 ) -> Psks:
     """Register a PSKS person or organisation in the actor's wilayah."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     clean = _checked(*rules.clean_psks(raw, _today(today)))
     Scope.of(actor).check(clean["wilayah_code"], "Wilayah kerja di luar wilayah Anda.")
     clean["ref"] = _unique_ref(session, Psks, clean["ref"], "PSKS")
@@ -167,9 +175,10 @@ def update_psks(
     *,
     today: dt.date | None = None,
     reason: str | None = None,
+    approved: bool = False,
 ) -> Psks:
     """Change a PSKS record: the whole record is checked again (its kind cannot change)."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     psks = get_psks(session, actor, psks_id)
     merged = {**_snapshot(psks, PSKS_FIELDS), **raw, "jenis": psks.jenis, "ref": psks.ref}
     clean = _checked(*rules.clean_psks(merged, _today(today)))
@@ -184,9 +193,11 @@ def update_psks(
     return psks
 
 
-def deactivate_psks(session: Session, actor, psks_id: int, reason: str) -> Psks:
+def deactivate_psks(
+    session: Session, actor, psks_id: int, reason: str, *, approved: bool = False, why: str | None = None
+) -> Psks:
     """Stop a PSKS (an LKS closed, a TKSK left). An LKS with active residents must move them first."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     psks = get_psks(session, actor, psks_id)
     if psks.status != STATUS_ACTIVE:
         raise Conflict("PSKS ini sudah nonaktif.")
@@ -199,7 +210,14 @@ def deactivate_psks(session: Session, actor, psks_id: int, reason: str) -> Psks:
     psks.status, psks.status_reason = STATUS_INACTIVE, reason
     session.flush()
     record_change(
-        session, actor, "psks", psks.id, before, _snapshot(psks, PSKS_FIELDS), reason, action="nonaktif"
+        session,
+        actor,
+        "psks",
+        psks.id,
+        before,
+        _snapshot(psks, PSKS_FIELDS),
+        why or reason,
+        action="nonaktif",
     )
     return psks
 
@@ -260,10 +278,16 @@ def _lks(session: Session, actor, raw: dict) -> Psks:
 
 
 def add_person(
-    session: Session, actor, raw: dict, *, today: dt.date | None = None, reason: str | None = None
+    session: Session,
+    actor,
+    raw: dict,
+    *,
+    today: dt.date | None = None,
+    reason: str | None = None,
+    approved: bool = False,
 ) -> PpksPerson:
     """A person outside any household: an LKS resident (in the LKS's area) or someone found at a place."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     raw = dict(raw)
     lks = _lks(session, actor, raw) if (raw.get("lks_id") or raw.get("lks_ref")) else None
     if lks is not None and not raw.get("desa_code") and lks.wilayah_code.count(".") == 3:
@@ -313,8 +337,9 @@ def update_person(
     *,
     today: dt.date | None = None,
     reason: str | None = None,
+    approved: bool = False,
 ) -> PpksPerson:
-    _can_edit(actor)
+    _can_edit(actor, approved)
     person = get_person(session, actor, person_id)
     merged = {**_snapshot(person, PERSON_FIELDS), **raw, "ref": person.ref}
     if merged.get("lks_ref"):
@@ -342,22 +367,29 @@ def update_person(
 
 
 def deactivate_person(
-    session: Session, actor, person_id: int, reason: str, *, on: dt.date | None = None
+    session: Session,
+    actor,
+    person_id: int,
+    reason: str,
+    *,
+    on: dt.date | None = None,
+    approved: bool = False,
+    why: str | None = None,
 ) -> PpksPerson:
     """A person leaves DTKS (died, went home, found to be a duplicate): their open registrations end too."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     person = get_person(session, actor, person_id)
     if person.status != STATUS_ACTIVE:
         raise Conflict("PPKS ini sudah nonaktif.")
     before = _snapshot(person, PERSON_FIELDS)
     person.status, person.status_reason = STATUS_INACTIVE, reason
-    end_reason = "meninggal" if reason == "meninggal" else "pindah" if reason == "pindah" else "salah_data"
+    end_reason = {"meninggal": "meninggal", "pindah": "pindah", "mampu": "pulih"}.get(reason, "salah_data")
     for reg in session.scalars(
         select(PpksRegistration).where(
             PpksRegistration.person_id == person.id, PpksRegistration.ended_on.is_(None)
         )
     ):
-        _end(session, actor, reg, end_reason, _today(on))
+        _end(session, actor, reg, end_reason, _today(on), why)
     session.flush()
     record_change(
         session,
@@ -366,7 +398,7 @@ def deactivate_person(
         person.id,
         before,
         _snapshot(person, PERSON_FIELDS),
-        reason,
+        why or reason,
         action="nonaktif",
     )
     return person
@@ -440,10 +472,18 @@ def subject_desa(session: Session, actor, subject_type: str, subject_id: int) ->
 
 
 def register(
-    session: Session, actor, subject_type: str, subject_id: int, raw: dict, *, today: dt.date | None = None
+    session: Session,
+    actor,
+    subject_type: str,
+    subject_id: int,
+    raw: dict,
+    *,
+    today: dt.date | None = None,
+    approved: bool = False,
+    reason: str | None = None,
 ) -> PpksRegistration:
     """Record one PPKS kind for one subject. The same kind open twice on one subject is a conflict."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     desa = subject_desa(session, actor, subject_type, subject_id)
     subject, column = SUBJECT_TYPES[subject_type]
     clean = _checked(*rules.clean_registration(raw, subject, _today(today)))
@@ -475,12 +515,14 @@ def register(
         reg.id,
         None,
         _snapshot(reg, REGISTRATION_FIELDS),
-        f"PPKS {clean['jenis']}",
+        reason or f"PPKS {clean['jenis']}",
     )
     return reg
 
 
-def _end(session: Session, actor, reg: PpksRegistration, reason: str, on: dt.date) -> None:
+def _end(
+    session: Session, actor, reg: PpksRegistration, reason: str, on: dt.date, why: str | None = None
+) -> None:
     before = _snapshot(reg, REGISTRATION_FIELDS)
     reg.ended_on, reg.end_reason = on, reason
     record_change(
@@ -490,16 +532,23 @@ def _end(session: Session, actor, reg: PpksRegistration, reason: str, on: dt.dat
         reg.id,
         before,
         _snapshot(reg, REGISTRATION_FIELDS),
-        rules.END_REASONS.get(reason, reason),
+        why or rules.END_REASONS.get(reason, reason),
         action="akhiri",
     )
 
 
 def end_registration(
-    session: Session, actor, reg_id: int, reason: str, *, on: dt.date | None = None
+    session: Session,
+    actor,
+    reg_id: int,
+    reason: str,
+    *,
+    on: dt.date | None = None,
+    approved: bool = False,
+    why: str | None = None,
 ) -> PpksRegistration:
     """End a registration (kept, dated): the person recovered, died, left the LKS, or it was an error."""
-    _can_edit(actor)
+    _can_edit(actor, approved)
     reg = session.get(PpksRegistration, reg_id)
     if reg is None:
         raise NotFound()
@@ -511,7 +560,7 @@ def end_registration(
     on = _today(on)
     if on < reg.recorded_on:
         raise Invalid(f"Tanggal berakhir {on} sebelum tanggal pencatatan {reg.recorded_on}.")
-    _end(session, actor, reg, reason, on)
+    _end(session, actor, reg, reason, on, why)
     session.flush()
     return reg
 
@@ -566,12 +615,22 @@ class KindCount:
     count: int
 
 
-def counts(session: Session, actor, *, level: int = 3, as_of: dt.date | None = None) -> list[KindCount]:
-    """Open PPKS registrations per kind and wilayah (default kecamatan), in the actor's scope, as of a day."""
+WIDTH = {1: 2, 2: 5, 3: 8, 4: 13}  # characters of a dotted wilayah code at each level
+
+
+def counts(
+    session: Session,
+    actor,
+    *,
+    level: int = 3,
+    as_of: dt.date | None = None,
+    scope: Scope | None = None,
+) -> list[KindCount]:
+    """Open PPKS registrations per kind and wilayah (default kecamatan), in the actor's scope (and `scope`,
+    a narrower wilayah, for the dashboard), as of a day."""
     _can_read(actor)
     as_of = _today(as_of)
-    width = {1: 2, 2: 5, 3: 8, 4: 13}[level]
-    area = func.substr(PpksRegistration.desa_code, 1, width)
+    area = func.substr(PpksRegistration.desa_code, 1, WIDTH[level])
     stmt = (
         select(PpksRegistration.jenis, area, func.count())
         .where(
@@ -582,7 +641,27 @@ def counts(session: Session, actor, *, level: int = 3, as_of: dt.date | None = N
         .group_by(PpksRegistration.jenis, area)
         .order_by(area, PpksRegistration.jenis)
     )
+    if scope is not None:
+        stmt = stmt.where(scope.where(PpksRegistration.desa_code))
     return [KindCount(j, rules.kind_label(j), code, n) for j, code, n in session.execute(stmt)]
+
+
+def psks_area_counts(
+    session: Session, actor, *, level: int = 3, scope: Scope | None = None
+) -> list[KindCount]:
+    """Active PSKS per kind and wilayah of work, cut at `level`: a PSKS working for a wider wilayah than
+    the level (a kabupaten-wide LKS counted per kecamatan) keeps its own, shorter code."""
+    _can_read(actor)
+    area = func.substr(Psks.wilayah_code, 1, WIDTH[level])
+    stmt = (
+        select(Psks.jenis, area, func.count())
+        .where(Scope.of(actor).where(Psks.wilayah_code), Psks.status == STATUS_ACTIVE)
+        .group_by(Psks.jenis, area)
+        .order_by(area, Psks.jenis)
+    )
+    if scope is not None:
+        stmt = stmt.where(scope.where(Psks.wilayah_code))
+    return [KindCount(j, rules.psks_label(j), code, n) for j, code, n in session.execute(stmt)]
 
 
 def psks_counts(session: Session, actor) -> dict[str, int]:
@@ -594,3 +673,73 @@ def psks_counts(session: Session, actor) -> dict[str, int]:
         .group_by(Psks.jenis)
     )
     return dict(session.execute(stmt).all())
+
+
+# --- usulan targets (the usulan form's "sasaran") ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TargetChoice:
+    entity: str  # ppks_person / ppks_kelompok / psks / ppks_registration (the usulan's target_entity)
+    id: int
+    label: str
+
+
+def _registration_choices(
+    session: Session, column, ids: list[int], who: dict[int, str]
+) -> list[TargetChoice]:
+    if not ids:
+        return []
+    stmt = select(PpksRegistration).where(column.in_(ids), PpksRegistration.ended_on.is_(None))
+    return [
+        TargetChoice(
+            "ppks_registration",
+            r.id,
+            f"{who[getattr(r, column.key)]}: {rules.kind_label(r.jenis)} (sejak {r.recorded_on})",
+        )
+        for r in session.scalars(stmt.order_by(PpksRegistration.id))
+    ]
+
+
+def targets_by_ref(session: Session, actor, ref: str) -> list[TargetChoice]:
+    """A PPKS person, kelompok or PSKS by its ref, in scope and active, with its open PPKS kinds."""
+    _can_read(actor)
+    ref = ref.strip()
+    out: list[TargetChoice] = []
+    scope = Scope.of(actor)
+    person = session.scalar(
+        select(PpksPerson).where(PpksPerson.ref == ref, scope.where(PpksPerson.desa_code))
+    )
+    if person is not None and person.status == STATUS_ACTIVE:
+        out.append(TargetChoice("ppks_person", person.id, f"PPKS {person.ref}: {person.nama}"))
+        out += _registration_choices(
+            session, PpksRegistration.person_id, [person.id], {person.id: person.nama}
+        )
+    group = session.scalar(
+        select(PpksKelompok).where(PpksKelompok.ref == ref, scope.where(PpksKelompok.desa_code))
+    )
+    if group is not None and group.status == STATUS_ACTIVE:
+        out.append(TargetChoice("ppks_kelompok", group.id, f"Kelompok {group.ref}: {group.nama}"))
+        out += _registration_choices(
+            session, PpksRegistration.kelompok_id, [group.id], {group.id: group.nama}
+        )
+    psks = session.scalar(select(Psks).where(Psks.ref == ref, scope.where(Psks.wilayah_code)))
+    if psks is not None and psks.status == STATUS_ACTIVE:
+        out.append(TargetChoice("psks", psks.id, f"{rules.psks_label(psks.jenis)} {psks.ref}: {psks.nama}"))
+    if not out:
+        raise NotFound(f"PPKS, kelompok atau PSKS aktif dengan ref '{ref}' tidak ditemukan di wilayah Anda.")
+    return out
+
+
+def household_registrations(session: Session, actor, household_id: int) -> list[TargetChoice]:
+    """The open PPKS kinds of a household's members and families (to end one by usulan)."""
+    _can_read(actor)
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound()
+    Scope.of(actor).check(household.desa_code)
+    families = {f.id: f"Keluarga {f.ref}" for f in household.families}
+    members = {m.id: m.nama for f in household.families for m in f.members}
+    return _registration_choices(
+        session, PpksRegistration.member_id, list(members), members
+    ) + _registration_choices(session, PpksRegistration.family_id, list(families), families)

@@ -23,19 +23,17 @@ from sqlalchemy.orm import Session
 from siks.domain import wilayah
 from siks.domain.cells import text_problem
 from siks.domain.nik import check_nik
-from siks.domain.roles import ROLE_LEVEL, Level
-from siks.domain.usulan import STATUS_LABEL
+from siks.domain.usulan import SLA_DAYS, STATUS_LABEL
 from siks.domain.usulan_kinds import NONAKTIF_REASONS
 from siks.errors import Invalid, NotFound
 from siks.public.service import check_rate, ip_hash
-from siks.store.base import utcnow
 from siks.store.models.penetapan import PenetapanHousehold, PenetapanMember, PublicSubmission
 from siks.store.models.registry import Family, Household, Member
 from siks.store.models.usulan import Usulan, UsulanDocument
-from siks.usulan import documents
+from siks.usulan import documents, sla
 from siks.usulan import service as usulan
 
-SANGGAH_DAYS = 14
+SANGGAH_DAYS = SLA_DAYS
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = ("image/jpeg", "image/png")
 # Indonesia's extent, a little generous: a GPS point outside it is a typo or a spoof.
@@ -216,21 +214,14 @@ def sanggah(session: Session, form: SanggahForm, ip: str) -> PublicSubmission:
 
 # -- tracking and kedaluwarsa -------------------------------------------------------------------------------
 
-KABUPATEN_ROLES = frozenset(r for r, lvl in ROLE_LEVEL.items() if lvl is Level.KABUPATEN)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
 
 def expired(u: Usulan, now: dt.datetime | None = None) -> bool:
-    """A sanggah still open after SANGGAH_DAYS with no action at kabupaten level (computed on read)."""
-    if u.kind != "sanggah" or u.level is None:
+    """A sanggah still open after SANGGAH_DAYS with no action at kabupaten level (the operators' rule,
+    siks.usulan.sla, read for the citizen)."""
+    if u.kind != "sanggah":
         return False
-    now = now or utcnow()
-    if _aware(u.created_at) + dt.timedelta(days=SANGGAH_DAYS) > now:
-        return False
-    return not any(e.role in KABUPATEN_ROLES for e in u.events)
+    found = sla.deadline_of(u, now)
+    return found is not None and found.overdue
 
 
 @dataclass(frozen=True, slots=True)

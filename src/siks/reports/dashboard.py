@@ -14,11 +14,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from siks.domain import finding_catalog, wilayah
+from siks.domain import ppks as ppks_rules
 from siks.domain import programs as rules
 from siks.domain.cells import safe_row
 from siks.domain.status import TaskStatus
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
+from siks.ppks import service as ppks
 from siks.programs import service as programs
 from siks.scope import Scope
 from siks.store import verval_runs
@@ -26,6 +28,7 @@ from siks.store.models.fieldwork import FieldTask
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold
 from siks.store.models.registry import Household
 from siks.store.models.verval import VervalFinding
+from siks.usulan import sla
 
 RUNS = 12
 TOP_CODES = 6
@@ -165,6 +168,67 @@ def findings_over_time(session: Session, scope: Scope) -> Series:
     return Series("Temuan kualitas data per verval run", labels, values)
 
 
+def _depth(scope: Scope) -> int:
+    """Break a kabupaten (or wider) down by kecamatan, a kecamatan or desa by desa."""
+    return 4 if scope.code and wilayah.level(scope.code) >= 3 else 3
+
+
+def _area_name(code: str) -> str:
+    place = wilayah.get(code)
+    return place.name if place else code
+
+
+def ppks_by_kind(session: Session, user, scope: Scope) -> Series:
+    """Open PPKS registrations per kind (today), the kinds present only."""
+    total: Counter[str] = Counter()
+    for c in ppks.counts(session, user, level=_depth(scope), scope=scope):
+        total[c.jenis] += c.count
+    kinds = [k for k in ppks_rules.PPKS_KINDS if total[k]]
+    return Series(
+        "PPKS menurut jenis", [ppks_rules.kind_label(k) for k in kinds], {"PPKS": [total[k] for k in kinds]}
+    )
+
+
+def psks_by_kind(session: Session, user, scope: Scope) -> Series:
+    """Active PSKS per kind."""
+    total: Counter[str] = Counter()
+    for c in ppks.psks_area_counts(session, user, level=_depth(scope), scope=scope):
+        total[c.jenis] += c.count
+    kinds = [k for k in ppks_rules.PSKS_KINDS if total[k]]
+    return Series(
+        "PSKS menurut jenis", [ppks_rules.psks_label(k) for k in kinds], {"PSKS": [total[k] for k in kinds]}
+    )
+
+
+def ppks_psks_by_area(session: Session, user, scope: Scope) -> Series:
+    """PPKS (open kinds) and active PSKS per kecamatan or desa; a PSKS of a wider wilayah keeps its code."""
+    depth = _depth(scope)
+    p_count: Counter[str] = Counter()
+    s_count: Counter[str] = Counter()
+    for c in ppks.counts(session, user, level=depth, scope=scope):
+        p_count[c.wilayah_code] += c.count
+    for c in ppks.psks_area_counts(session, user, level=depth, scope=scope):
+        s_count[c.wilayah_code] += c.count
+    keys = sorted(p_count.keys() | s_count.keys())
+    return Series(
+        "PPKS dan PSKS per wilayah",
+        [_area_name(k) for k in keys],
+        {"PPKS": [p_count[k] for k in keys], "PSKS": [s_count[k] for k in keys]},
+        "PSKS tingkat lebih tinggi tercatat pada wilayah kerjanya.",
+    )
+
+
+def deadlines(session: Session, user, scope: Scope) -> Series:
+    """Usul and sanggah waiting for the kabupaten, and those past the 14-day deadline, per area."""
+    rows = sla.counts(session, user, depth=_depth(scope), scope=scope)
+    return Series(
+        f"Usul dan sanggah: batas {sla.SLA_DAYS} hari",
+        [r.name for r in rows],
+        {"Menunggu kabupaten": [r.waiting for r in rows], "Lewat batas": [r.overdue for r in rows]},
+        "sejak diajukan sampai ditindaklanjuti kabupaten",
+    )
+
+
 def figures(session: Session, user, scope: Scope) -> dict[str, Series]:
     p = latest_penetapan(session, user, scope)
     return {
@@ -173,6 +237,31 @@ def figures(session: Session, user, scope: Scope) -> dict[str, Series]:
         "program": by_program(session, user, scope, p),
         "verval": verval_progress(session, scope),
         "temuan": findings_over_time(session, scope),
+        "ppks": ppks_by_kind(session, user, scope),
+        "psks": psks_by_kind(session, user, scope),
+        "ppks_wilayah": ppks_psks_by_area(session, user, scope),
+        "batas_waktu": deadlines(session, user, scope),
+    }
+
+
+def kind_tables(session: Session, user, scope: Scope) -> dict[str, list[dict]]:
+    """PPKS and PSKS counted by kind and wilayah together (the dashboard's table and JSON)."""
+    level = _depth(scope)
+    return {
+        name: [
+            {
+                "jenis": c.jenis,
+                "label": c.label,
+                "wilayah": c.wilayah_code,
+                "nama_wilayah": _area_name(c.wilayah_code),
+                "jumlah": c.count,
+            }
+            for c in rows
+        ]
+        for name, rows in (
+            ("ppks", ppks.counts(session, user, level=level, scope=scope)),
+            ("psks", ppks.psks_area_counts(session, user, level=level, scope=scope)),
+        )
     }
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from siks.audit import record_change
-from siks.domain.usulan_kinds import Kind
+from siks.domain.usulan_kinds import PPKS_SUBKINDS, Kind
 from siks.errors import Invalid
+from siks.ppks import service as ppks
 from siks.registry import kk
 from siks.store.base import utcnow
 from siks.store.models.registry import STATUS_ACTIVE, STATUS_INACTIVE, Family, Household, Member
@@ -168,9 +169,63 @@ def _deactivate(session: Session, u: Usulan, actor, obj) -> dict:
     return {"deactivated": [[e, r.id] for e, r, _, _ in changed]}
 
 
+# usulan target → the subject word of siks.ppks.service
+PPKS_SUBJECT_TYPE = {
+    "member": "anggota",
+    "family": "keluarga",
+    "ppks_person": "ppks",
+    "ppks_kelompok": "kelompok",
+}
+
+
+def _ppks(session: Session, u: Usulan, actor) -> dict:
+    """PPKS and PSKS usulan go through siks.ppks.service, which checks and audits them as direct changes do;
+    the approval was the workflow's, so the approver needs no edit right there (`approved`)."""
+    kind, sub, p, reason = Kind(u.kind), u.subkind, u.payload, _reason(u)
+    ok = {"approved": True}
+    if kind is Kind.BARU and sub == "ppks_orang":
+        raw = {k: p.get(k) for k in ("nama", "nik", "sex", "tempat_lahir", "tanggal_lahir", "tempat")}
+        raw |= {"alamat": p.get("alamat"), "desa_code": p.get("desa_code"), "lks_ref": p.get("lks_ref")}
+        person = ppks.add_person(session, actor, raw, reason=reason, **ok)
+        regs = [
+            ppks.register(
+                session, actor, "ppks", person.id,
+                {"jenis": code, "tanggal": p["tanggal"], "bukti": p["bukti"]}, reason=reason, **ok,
+            )
+            for code in p["jenis"]
+        ]  # fmt: skip
+        return {"ppks_person_id": person.id, "registration_ids": [r.id for r in regs]}
+    if kind is Kind.BARU and sub == "ppks_jenis":
+        subject = PPKS_SUBJECT_TYPE[u.target_entity]
+        reg = ppks.register(session, actor, subject, u.target_id, p, reason=reason, **ok)
+        return {"registration_id": reg.id}
+    if kind is Kind.BARU:
+        return {"psks_id": ppks.create_psks(session, actor, p, reason=reason, **ok).id}
+    if kind is Kind.PERBAIKAN:
+        changes = dict(p["changes"])
+        if sub == "ppks_orang":
+            ppks.update_person(session, actor, u.target_id, changes, reason=reason, **ok)
+        else:
+            ppks.update_psks(session, actor, u.target_id, changes, reason=reason, **ok)
+        return {"changed": sorted(changes)}
+    on = _date(p.get("tanggal"))
+    if sub == "ppks_jenis":
+        ppks.end_registration(session, actor, u.target_id, p["alasan"], on=on, why=reason, **ok)
+        return {"ended": [u.target_id]}
+    ppks.deactivate_psks(session, actor, u.target_id, p["alasan"], why=reason, **ok)
+    return {"deactivated": [["psks", u.target_id]]}
+
+
 def apply(session: Session, u: Usulan, actor) -> dict:
     """Change the registry as the accepted usulan says; return what was done (kept in `usulan.result`)."""
     kind, sub = Kind(u.kind), u.subkind
+    if sub in PPKS_SUBKINDS:
+        return _ppks(session, u, actor)
+    if u.target_entity == "ppks_person":  # nonaktif of a person outside households, with its reason
+        ppks.deactivate_person(
+            session, actor, u.target_id, sub, on=_date(u.payload.get("tanggal")), approved=True
+        )
+        return {"deactivated": [["ppks_person", u.target_id]]}
     if kind is Kind.BARU:
         return _new_household(session, u, actor) if sub == "ruta" else _new_member(session, u, actor)
     obj = _target(session, u)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from siks.domain import ppks
 from siks.domain.masking import nik_for, sees_full_nik
 from siks.domain.roles import LEVEL_LABEL, Level
 from siks.domain.usulan import ACTION_LABEL, STATUS_LABEL, Status
@@ -30,13 +31,29 @@ FIELD_LABEL = {
     "desa_code": "Desa tujuan",
     "tanggal": "Tanggal kejadian",
     "duplicate_of": "Sama dengan ART",
-    "alasan": "Alasan sanggah",
+    "alasan": "Alasan",
+    "jenis": "Jenis",
+    "bukti": "Bukti",
+    "lks_ref": "LKS tempat tinggal",
+    "tempat": "Tempat ditemukan",
+    "wilayah_code": "Wilayah kerja",
+    "nomor_tanda_daftar": "Nomor tanda daftar",
+    "akreditasi": "Akreditasi",
+    "ref": "Ref",
     "pelapor": "Pelapor",
     "lat": "Lintang (GPS)",
     "lon": "Bujur (GPS)",
 }
 CODED = {"sex", "status_kawin", "hubungan_kk"}
-TARGET_LABEL = {"household": "Rumah tangga", "family": "Keluarga", "member": "Anggota"}
+TARGET_LABEL = {
+    "household": "Rumah tangga",
+    "family": "Keluarga",
+    "member": "Anggota",
+    "ppks_person": "PPKS di luar rumah tangga",
+    "ppks_kelompok": "Kelompok PPKS",
+    "ppks_registration": "Pencatatan PPKS",
+    "psks": "PSKS",
+}
 CHANNEL_LABEL = {
     "operator": "Operator desa",
     "warga": "Warga (usul/sanggah)",
@@ -71,6 +88,11 @@ def _value(user, key: str, value) -> str:
         return label(key, value)
     if key in ("nik", "kk_number"):
         return nik_for(user, value) or "-"
+    if key == "jenis":  # PPKS kinds (one or a list) or a PSKS kind
+        codes = value if isinstance(value, list) else [value]
+        return ", ".join(
+            ppks.PPKS_KINDS[c].label if c in ppks.PPKS_KINDS else ppks.psks_label(c) for c in codes
+        )
     return str(value)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from siks.audit import register_entity_scope
+from siks.domain import ppks as ppks_rules
 from siks.domain import wilayah
 from siks.domain.roles import Level
 from siks.domain.status import BatchStatus
@@ -30,15 +31,16 @@ from siks.domain.usulan import (
     Workflow,
     can_edit,
 )
-from siks.domain.usulan_kinds import Kind, describe, validate
+from siks.domain.usulan_kinds import PPKS_SUBKINDS, Kind, describe, validate
 from siks.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from siks.paging import Page, bounds
 from siks.scope import Scope
 from siks.store.base import utcnow
+from siks.store.models.ppks import PpksKelompok, PpksPerson, PpksRegistration, Psks
 from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member
 from siks.store.models.usulan import Usulan, UsulanBatch, UsulanEvent
 from siks.usulan import apply as applying
-from siks.usulan import config
+from siks.usulan import config, sla
 
 CHANNELS = ("operator", "warga", "verval", "odk")
 
@@ -75,8 +77,75 @@ def _event(session: Session, u: Usulan, actor: str, role: str | None, action: st
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    entity: str  # household / family / member
+    entity: str  # household / family / member, or ppks_person / ppks_kelompok / ppks_registration / psks
     id: int
+
+
+REGISTRY_ENTITIES = ("household", "family", "member")
+PPKS_MODELS = {
+    "ppks_person": PpksPerson,
+    "ppks_kelompok": PpksKelompok,
+    "ppks_registration": PpksRegistration,
+    "psks": Psks,
+}
+TARGET_ENTITIES = (*REGISTRY_ENTITIES, *PPKS_MODELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a target lies and whom it is about: what every usulan needs to be filed and listed."""
+
+    record: object
+    desa_code: str
+    active: bool
+    name: str | None
+    nik: str | None
+    address: str
+    household: Household | None  # for registry targets
+
+
+def _ppks_place(session: Session, target: Target) -> Place:
+    obj = session.get(PPKS_MODELS[target.entity], target.id)
+    if obj is None:
+        raise NotFound()
+    if isinstance(obj, Psks):  # a PSKS of a kecamatan or more is no desa's: _new refuses it
+        return Place(
+            obj, obj.wilayah_code, obj.status == STATUS_ACTIVE, obj.nama, obj.nik, obj.alamat or "", None
+        )
+    if isinstance(obj, PpksRegistration):
+        subject = _registration_subject(session, obj)
+        name = f"{subject[0]} ({ppks_rules.kind_label(obj.jenis)})" if subject[0] else None
+        return Place(obj, obj.desa_code, obj.ended_on is None, name, subject[1], "", None)
+    address = obj.alamat or "" if isinstance(obj, PpksPerson) else ""
+    if isinstance(obj, PpksPerson) and obj.lks_id:
+        lks = session.get(Psks, obj.lks_id)
+        address = f"penghuni {lks.nama}" if lks else address
+    nik = obj.nik if isinstance(obj, PpksPerson) else None
+    return Place(obj, obj.desa_code, obj.status == STATUS_ACTIVE, obj.nama, nik, address, None)
+
+
+def _registration_subject(session: Session, reg: PpksRegistration) -> tuple[str | None, str | None]:
+    if reg.member_id:
+        m = session.get(Member, reg.member_id)
+        return m.nama, m.nik
+    if reg.person_id:
+        p = session.get(PpksPerson, reg.person_id)
+        return p.nama, p.nik
+    if reg.family_id:
+        head = _head(session.get(Family, reg.family_id).members)
+        return (head.nama if head else None), (head.nik if head else None)
+    return session.get(PpksKelompok, reg.kelompok_id).nama, None
+
+
+def place_of(session: Session, target: Target) -> Place:
+    """The target's desa, whether it is active, and whom it is about — or NotFound."""
+    if target.entity in PPKS_MODELS:
+        return _ppks_place(session, target)
+    obj, household, person = resolve_target(session, target)
+    return Place(
+        obj, household.desa_code, obj.status == STATUS_ACTIVE, person.nama if person else None,
+        person.nik if person else None, _address(household), household,
+    )  # fmt: skip
 
 
 def _address(h: Household) -> str:
@@ -108,14 +177,16 @@ def resolve_target(session: Session, target: Target) -> tuple[object, Household,
 
 def _subject(session: Session, kind: Kind, subkind: str, target: Target | None, payload: dict, desa: str):
     """Who the usulan is about, for lists and the BNBA: (name, nik, address)."""
+    if target is None and subkind in PPKS_SUBKINDS:  # a new PPKS person or PSKS
+        return payload.get("nama"), payload.get("nik"), payload.get("alamat") or desa
     if target is None:
         head = next((m for m in payload.get("members", []) if m.get("hubungan_kk") == 1), None)
         addr = ", ".join(x for x in (payload.get("alamat"), payload.get("rt") and f"RT {payload['rt']}") if x)
         return (head or {}).get("nama"), (head or {}).get("nik"), addr or desa
-    _, household, person = resolve_target(session, target)
-    if kind is Kind.BARU:
-        return payload["member"]["nama"], payload["member"].get("nik"), _address(household)
-    return (person.nama if person else None), (person.nik if person else None), _address(household)
+    place = place_of(session, target)
+    if kind is Kind.BARU and subkind == "anggota":
+        return payload["member"]["nama"], payload["member"].get("nik"), place.address
+    return place.name, place.nik, place.address
 
 
 # --- creating ---------------------------------------------------------------------------------------------
@@ -160,21 +231,94 @@ def check_nik_conflicts(session: Session, niks: set[str], own_id: int | None = N
             )
 
 
+def _ppks_new_desa(session: Session, subkind: str, clean: dict, desa_code: str | None) -> str:
+    """The desa a new PPKS person or PSKS is proposed in: their desa, which must be the proposing one.
+
+    A PSKS may work for a wider wilayah that holds the desa (an LKS serving the kabupaten); an LKS resident
+    needs an active LKS, and lives within its wilayah.
+    """
+    where = clean.get("desa_code") if subkind == "ppks_orang" else clean.get("wilayah_code")
+    if subkind == "psks":
+        if desa_code is None or not Scope(where).covers(desa_code):
+            raise Invalid(f"Wilayah kerja PSKS {where} harus desa pengusul atau wilayah yang memuatnya.")
+        return desa_code
+    if desa_code is not None and where != desa_code:
+        raise Invalid(f"PPKS berada di desa {where}, bukan di desa pengusul {desa_code}.")
+    if clean.get("lks_ref"):
+        lks = session.scalar(select(Psks).where(Psks.ref == clean["lks_ref"]))
+        if lks is None or lks.jenis != "lks" or lks.status != STATUS_ACTIVE:
+            raise Invalid(f"LKS '{clean['lks_ref']}' tidak ditemukan atau tidak aktif.")
+        if not Scope(lks.wilayah_code).covers(where):
+            raise Invalid(f"desa_code {where} di luar wilayah LKS {lks.wilayah_code}.")
+    return where
+
+
+def check_ppks_record(session: Session, kind: Kind, subkind: str, target: Target, clean: dict) -> None:
+    """A PPKS/PSKS perbaikan is checked as the whole record it would leave; a kind is not registered twice."""
+    record = place_of(session, target).record
+    today = dt.date.today()
+    if kind is Kind.PERBAIKAN and subkind == "ppks_orang":
+        current = {c: getattr(record, c) for c in ("nama", "nik", "sex", "tempat_lahir", "tanggal_lahir")}
+        current |= {"tempat": record.tempat, "alamat": record.alamat, "desa_code": record.desa_code}
+        if record.lks_id:
+            current["lks_ref"] = session.get(Psks, record.lks_id).ref
+        merged = current | clean["changes"]
+        if clean["changes"].get("tempat"):
+            merged["lks_ref"] = None
+        if clean["changes"].get("lks_ref"):
+            merged["tempat"] = None
+        _, issues = ppks_rules.clean_person(merged, today)
+    elif kind is Kind.PERBAIKAN:
+        current = {c: getattr(record, c) for c in ("jenis", "nama", "nik", "sex", "wilayah_code", "alamat")}
+        current |= {"nomor_tanda_daftar": record.nomor_tanda_daftar, "akreditasi": record.akreditasi}
+        _, issues = ppks_rules.clean_psks(current | clean["changes"], today)
+    elif kind is Kind.BARU:  # ppks_jenis on a subject
+        column = {"member": "member_id", "family": "family_id", "ppks_person": "person_id"}.get(
+            target.entity, "kelompok_id"
+        )
+        open_same = session.scalar(
+            select(PpksRegistration.id).where(
+                getattr(PpksRegistration, column) == target.id,
+                PpksRegistration.jenis == clean["jenis"],
+                PpksRegistration.ended_on.is_(None),
+            )
+        )
+        if open_same is not None:
+            raise Invalid(f"{ppks_rules.kind_label(clean['jenis'])} sudah tercatat dan masih berlaku.")
+        return
+    else:
+        return
+    errors = [i.message for i in issues if i.is_error]
+    if errors:
+        raise Invalid("Usulan tidak valid: " + "; ".join(errors))
+
+
 def _new(
     session: Session, *, kind, subkind, payload, desa_code, target: Target | None, channel, actor, role,
     created_by_id, note, external_ref, batch_id=None,
 ) -> Usulan:  # fmt: skip
+    if kind == Kind.BARU and subkind == "ppks_orang" and not (payload or {}).get("desa_code") and desa_code:
+        payload = {**payload, "desa_code": desa_code}  # found or living in the proposing desa
     clean, issues = validate(kind, subkind, target.entity if target else None, payload)
     if issues:
         raise Invalid("Usulan tidak valid: " + "; ".join(i.message for i in issues))
     kind = Kind(kind)
+    if target is None and subkind in PPKS_SUBKINDS:
+        desa_code = _ppks_new_desa(session, subkind, clean, desa_code)
     if target is not None:
-        obj, household, _ = resolve_target(session, target)
-        if obj.status != STATUS_ACTIVE:
+        place = place_of(session, target)
+        if not place.active:
             raise Invalid("Data sasaran sudah nonaktif; usulan tidak dapat dibuat.")
-        if desa_code is not None and household.desa_code != desa_code:
+        if desa_code is not None and place.desa_code != desa_code:
             raise NotFound()
-        desa_code = household.desa_code
+        desa_code = place.desa_code
+        if target.entity == "psks" and wilayah.level(desa_code) != 4:
+            raise Invalid(
+                "PSKS tingkat kecamatan ke atas tidak diubah lewat usulan desa; Dinas Sosial mengubahnya "
+                "langsung (siks ppks, /api/v1/psks)."
+            )
+        if subkind in PPKS_SUBKINDS:
+            check_ppks_record(session, kind, subkind, target, clean)
         # One open usulan of a kind per record, except sanggah: any citizen may file one, so an open sanggah
         # (perhaps with a made-up reporter NIK) must not block a genuine one on the same person (#17.4);
         # the desa operator sees them side by side and the Musdes weighs them.
@@ -218,8 +362,7 @@ def create(
     """A desa operator drafts an usulan in their desa (optionally straight into a draft batch)."""
     scope = Scope.of(user)
     if target is not None:
-        _, household, _ = resolve_target(session, target)
-        scope.check(household.desa_code)
+        scope.check(place_of(session, target).desa_code)
     else:
         desa_code = wilayah.normalize(desa_code) if desa_code else user.wilayah_code
         scope.check(desa_code)
@@ -297,11 +440,13 @@ def search(
     desa_code: str | None = None,
     batch_id: int | None = None,
     to_act: bool = False,
+    overdue: bool = False,
     page: int = 1,
     per_page: int = 20,
     workflow: Workflow | None = None,
 ) -> Page[Usulan]:
-    """Usulan in scope, newest first. `to_act`: only those waiting for an action this user may take."""
+    """Usulan in scope, newest first. `to_act`: only those waiting for an action this user may take;
+    `overdue`: only usul and sanggah past their 14-day deadline (siks.usulan.sla), oldest first."""
     page, per_page, offset = bounds(page, per_page)
     stmt = select(Usulan).where(Scope.of(user).where(Usulan.desa_code))
     if to_act:
@@ -317,7 +462,10 @@ def search(
         stmt = stmt.where(Usulan.desa_code == wilayah.normalize(desa_code))
     if batch_id:
         stmt = stmt.where(Usulan.batch_id == batch_id)
-    rows = session.scalars(stmt.order_by(Usulan.id.desc()).offset(offset).limit(per_page + 1)).all()
+    order = Usulan.id.desc()
+    if overdue:
+        stmt, order = stmt.where(sla.overdue_condition()), Usulan.id
+    rows = session.scalars(stmt.order_by(order).offset(offset).limit(per_page + 1)).all()
     return Page.from_rows(list(rows), page, per_page)
 
 
@@ -380,9 +528,15 @@ def update(
             "Usulan hanya dapat diubah oleh operator desa selagi berstatus draf atau dikembalikan."
         )
     target = Target(u.target_entity, u.target_id) if u.target_entity else None
+    if u.kind == Kind.BARU and u.subkind == "ppks_orang" and not payload.get("desa_code"):
+        payload = {**payload, "desa_code": u.desa_code}
     clean, issues = validate(u.kind, u.subkind, u.target_entity, payload)
     if issues:
         raise Invalid("Usulan tidak valid: " + "; ".join(i.message for i in issues))
+    if target is None and u.subkind in PPKS_SUBKINDS:
+        _ppks_new_desa(session, u.subkind, clean, u.desa_code)
+    elif u.subkind in PPKS_SUBKINDS:
+        check_ppks_record(session, Kind(u.kind), u.subkind, target, clean)
     u.payload = clean
     u.subject_name, u.subject_nik, u.subject_address = _subject(
         session, Kind(u.kind), u.subkind, target, clean, u.desa_code

@@ -74,7 +74,7 @@ class Usulan(Base):
     level: Mapped[str | None] = mapped_column(String(10))  # who acts next; NULL = closed
     desa_code: Mapped[str] = mapped_column(String(13), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("usulan_batch.id"), index=True)
-    target_entity: Mapped[str | None] = mapped_column(String(10))  # household / family / member
+    target_entity: Mapped[str | None] = mapped_column(String(20))  # household … member, ppks_person … psks
     target_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict] = mapped_column(Json)
     subject_name: Mapped[str | None] = mapped_column(Text)  # for lists and the BNBA

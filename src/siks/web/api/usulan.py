@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, UploadFile
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.usulan_kinds import Kind
-from siks.usulan import batches, config, present, service
+from siks.usulan import batches, config, present, service, sla
 from siks.usulan.service import Target
 from siks.web.deps import CurrentUser, Db
 
@@ -56,6 +57,11 @@ class UsulanOut(BaseModel):
     version: int
     applied_at: dt.datetime | None
     actions: list[str] = Field(description="aksi yang boleh Anda lakukan sekarang")
+    deadline: dt.datetime | None = Field(
+        None,
+        description="batas 14 hari untuk tindak lanjut kabupaten (usul warga dan sanggah); null: tanpa batas",
+    )
+    overdue: bool = Field(False, description="lewat batas tanpa tindakan kabupaten")
 
 
 class UsulanDetailOut(UsulanOut):
@@ -72,7 +78,10 @@ class UsulanPageOut(BaseModel):
 class UsulanIn(BaseModel):
     kind: Kind
     subkind: str
-    target_entity: str | None = Field(None, description="household / family / member")
+    target_entity: str | None = Field(
+        None,
+        description="household / family / member; ppks_person / ppks_kelompok / ppks_registration / psks",
+    )
     target_id: int | None = None
     desa_code: str | None = Field(None, description="untuk usulan rumah tangga baru; bawaan: desa Anda")
     batch_id: int | None = None
@@ -152,6 +161,8 @@ def usulan_out(user, u, detail: bool = False):
         applied_at=u.applied_at,
         actions=[t.action.value for t in service.actions_for(user, u, wf)],
     )
+    if (due := sla.deadline_of(u)) is not None:
+        data |= {"deadline": due.due, "overdue": due.overdue}
     if not detail:
         return UsulanOut(**data)
     events = [
@@ -220,6 +231,23 @@ def workflow_table():
     ]
 
 
+class DeadlineCountOut(BaseModel):
+    wilayah_code: str
+    name: str
+    waiting: int = Field(description="usul/sanggah yang menunggu tindakan kabupaten")
+    overdue: int = Field(description="di antaranya yang lewat batas 14 hari")
+
+
+@router.get("/usulan/batas-waktu", response_model=list[DeadlineCountOut])
+def deadline_counts(
+    db: Db,
+    user: CurrentUser,
+    tingkat: Annotated[int, Query(ge=3, le=4, description="3 kecamatan, 4 desa")] = 4,
+):
+    """Usul and sanggah waiting for the kabupaten, and those past the 14-day deadline, per desa/kecamatan."""
+    return [DeadlineCountOut(**asdict(c)) for c in sla.counts(db, user, depth=tingkat)]
+
+
 @router.get("/usulan", response_model=UsulanPageOut)
 def list_usulan(
     db: Db,
@@ -230,6 +258,7 @@ def list_usulan(
     desa_code: str | None = None,
     batch_id: int | None = None,
     to_act: bool = False,
+    overdue: Annotated[bool, Query(description="hanya usul/sanggah yang lewat batas 14 hari")] = False,
     page: int = 1,
     per_page: int = 20,
 ):
@@ -243,6 +272,7 @@ def list_usulan(
         desa_code=desa_code,
         batch_id=batch_id,
         to_act=to_act,
+        overdue=overdue,
         page=page,
         per_page=per_page,
         workflow=config.workflow(),

@@ -32,6 +32,10 @@ def _series(db, user, scope, name: str):
         "program": lambda: dashboard.by_program(db, user, scope, p),
         "verval": lambda: dashboard.verval_progress(db, scope),
         "temuan": lambda: dashboard.findings_over_time(db, scope),
+        "ppks": lambda: dashboard.ppks_by_kind(db, user, scope),
+        "psks": lambda: dashboard.psks_by_kind(db, user, scope),
+        "ppks_wilayah": lambda: dashboard.ppks_psks_by_area(db, user, scope),
+        "batas_waktu": lambda: dashboard.deadlines(db, user, scope),
     }
     if name not in makers:
         raise NotFound()
@@ -47,6 +51,7 @@ def page(request: Request, db: Db, user: CurrentUser, wilayah: str = ""):
         "dashboard/index.html",
         {
             "figs": figs,
+            "kinds": dashboard.kind_tables(db, user, scope),
             "wilayah": wilayah,
             "label": wilayah_label(scope.code),
             "scope_code": scope.code or "",
@@ -58,6 +63,17 @@ def page(request: Request, db: Db, user: CurrentUser, wilayah: str = ""):
 def chart(name: str, db: Db, user: CurrentUser, wilayah: str = ""):
     scope = dashboard.scope_for(user, wilayah or None)
     return Response(charts.svg(name, _series(db, user, scope, name)), media_type="image/svg+xml")
+
+
+@router.get("/dasbor/data.json")
+def data_json(db: Db, user: CurrentUser, wilayah: str = ""):
+    """The dashboard's numbers as JSON: every figure, and PPKS/PSKS by kind and wilayah."""
+    scope = dashboard.scope_for(user, wilayah or None)
+    figs = {
+        name: {"judul": s.title, "kategori": s.labels, "seri": s.values, "catatan": s.note}
+        for name, s in dashboard.figures(db, user, scope).items()
+    }
+    return {"wilayah": scope.code, "grafik": figs, **dashboard.kind_tables(db, user, scope)}
 
 
 @router.get("/dasbor/ekspor.csv")

@@ -15,14 +15,25 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from siks.domain import ppks as ppks_rules
+from siks.domain import wilayah
 from siks.domain.instruments import regsosek2022
 from siks.domain.roles import VIEW_REGISTRY
 from siks.domain.status import BatchStatus
-from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, Status, can_edit
-from siks.domain.usulan_kinds import MEMBER_FIELDS, SUBKINDS, TARGETS, Kind
+from siks.domain.usulan import ACTION_LABEL, DRAFT_ROLES, FORWARD, SLA_DAYS, Status, can_edit
+from siks.domain.usulan_kinds import (
+    MEMBER_FIELDS,
+    PPKS_PERSON_FIELDS,
+    PPKS_SUBKINDS,
+    PSKS_FIELDS,
+    SUBKINDS,
+    TARGETS,
+    Kind,
+)
+from siks.ppks import service as ppks_service
 from siks.registry import lookup
 from siks.scope import Scope
-from siks.usulan import batches, config, present, service
+from siks.usulan import batches, config, present, service, sla
 from siks.usulan.service import Target
 from siks.web.deps import CurrentUser, Db
 from siks.web.forms import Form, attempt, int_or
@@ -41,7 +52,19 @@ CODES = {
     "sex": dict(regsosek2022.JENIS_KELAMIN.codes),
     "status_kawin": dict(regsosek2022.STATUS_KAWIN.codes),
     "hubungan_kk": dict(regsosek2022.HUBUNGAN_KK.codes),
+    # PPKS and PSKS usulan (docs/ppks-psks.md)
+    "ppks_jenis": {code: k.label for code, k in ppks_rules.PPKS_KINDS.items()},
+    "ppks_orang_jenis": {
+        code: k.label
+        for code, k in ppks_rules.PPKS_KINDS.items()
+        if ppks_rules.Subject.PERSEORANGAN in k.subjects
+    },
+    "psks_jenis": {code: k.label for code, k in ppks_rules.PSKS_KINDS.items()},
+    "tempat": ppks_rules.PLACES,
+    "akhir": ppks_rules.END_REASONS,
+    "akreditasi": ppks_rules.ACCREDITATION,
 }
+PPKS_TARGETS = frozenset(service.PPKS_MODELS)
 
 
 # --- list -------------------------------------------------------------------------------------------------
@@ -55,14 +78,21 @@ def list_page(
     tampil: str = "",
     status: str = "",
     jenis: str = "",
+    terlambat: str = "",
     halaman: int = 1,
 ):
     wf = config.workflow()
     to_act = tampil != "semua" and user.role not in DRAFT_ROLES | {"auditor", "enumerator"}
+    overdue = terlambat == "1"
     page = service.search(
-        db, user, status=status or None, kind=jenis or None, to_act=to_act, page=halaman, workflow=wf
-    )
+        db, user, status=status or None, kind=jenis or None, to_act=to_act, overdue=overdue, page=halaman,
+        workflow=wf,
+    )  # fmt: skip
     rows = [(u, service.actions_for(user, u, wf)) for u in page.items]
+    deadlines = {u.id: sla.deadline_of(u) for u in page.items}
+    level = wilayah.level(user.wilayah_code) if user.wilayah_code else 0
+    per_area = {"Kecamatan": sla.counts(db, user, depth=3)} if level < 3 else {}
+    per_area["Desa"] = sla.counts(db, user, depth=4)
     bulk = sorted({t.action.value for _, ts in rows for t in ts if not t.note_required})
     context = {
         "page": page,
@@ -77,6 +107,10 @@ def list_page(
         "action_label": ACTION_LABEL,
         "top": wf.top.value,
         "is_drafter": user.role in DRAFT_ROLES,
+        "overdue": overdue,
+        "deadlines": deadlines,
+        "per_area": per_area,
+        "sla_days": SLA_DAYS,
     }
     return render(request, "usulan/list.html", context)
 
@@ -102,11 +136,14 @@ def bulk_action(request: Request, db: Db, user: CurrentUser, form: Form):
 def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> dict:
     wf = config.workflow()
     household_id = None
-    if u.target_entity:
+    if u.target_entity in service.REGISTRY_ENTITIES:
         _, household, _ = service.resolve_target(db, Target(u.target_entity, u.target_id))
         household_id = household.id if Scope.of(user).covers(household.desa_code) else None
     elif u.result and u.result.get("household_id"):
         household_id = u.result["household_id"]
+    lks_id = None
+    if u.target_entity == "psks" or (u.result and u.result.get("psks_id")):
+        lks_id = _lks_link(db, user, u.target_id if u.target_entity == "psks" else u.result["psks_id"])
     return {
         "u": u,
         "actions": service.actions_for(user, u, wf),
@@ -114,6 +151,8 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         "present": present,
         "rows": present.payload_rows(user, u.kind, u.subkind, u.payload),
         "household_id": household_id,
+        "lks_id": lks_id,
+        "due": sla.deadline_of(u),
         "can_edit": can_edit(u.status, u.level, user.role) and Scope.of(user).covers(u.desa_code),
         "subject_nik": present.subject_nik(user, u.subject_nik),
         "events": list(u.events),
@@ -121,6 +160,12 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         "accepted": wf.is_accepted(u.status, u.level),
         "steps": [Status.DRAF.value, *(FORWARD[level][1].value for level in wf.levels)],
     }
+
+
+def _lks_link(db, user, psks_id: int) -> int | None:
+    """The LKS page of a PSKS target, when it is an LKS the user may open."""
+    psks, error = attempt(db, ppks_service.get_psks, db, user, psks_id)
+    return psks.id if error is None and psks.jenis == "lks" else None
 
 
 @router.get("/usulan/{usulan_id:int}")
@@ -165,9 +210,30 @@ def _targets(household: Household, entities: tuple[str, ...]) -> list[tuple[str,
     return out
 
 
-def _new_context(db, user, kind, subkind, household=None, values=None, error=None, batch_id=None) -> dict:
+def _ppks_targets(db, user, household, ref: str, entities) -> tuple[list[tuple[str, str]], str | None]:
+    """Targets that are PPKS/PSKS records: by their ref, or the open PPKS kinds of the household found."""
+    out, error = [], None
+    if household is not None and "ppks_registration" in entities:
+        out += [
+            (f"{c.entity}:{c.id}", c.label)
+            for c in ppks_service.household_registrations(db, user, household.id)
+        ]
+    if ref:
+        found, e = attempt(db, ppks_service.targets_by_ref, db, user, ref)
+        error = e.message if e else None
+        out += [(f"{c.entity}:{c.id}", c.label) for c in found or [] if c.entity in entities]
+        if found and not out:
+            error = f"'{ref}' bukan sasaran usulan jenis ini."
+    return out, error
+
+
+def _new_context(
+    db, user, kind, subkind, household=None, values=None, error=None, batch_id=None, ref=""
+) -> dict:
     choices = present.kind_choices()
     entities = TARGETS.get((Kind(kind), subkind), ()) if kind in {k.value for k in Kind} else ()
+    targets = _targets(household, entities) if household is not None else []
+    ppks_targets, ppks_error = _ppks_targets(db, user, household, ref, entities) if entities else ([], None)
     drafts = batches.list_batches(db, user, per_page=50).items if user.role in DRAFT_ROLES else []
     return {
         "choices": choices,
@@ -175,9 +241,14 @@ def _new_context(db, user, kind, subkind, household=None, values=None, error=Non
         "subkind": subkind,
         "household": household,
         "values": values or {},
-        "error": error,
-        "targets": _targets(household, entities) if household is not None else [],
+        "error": error or ppks_error,
+        "targets": targets + ppks_targets,
         "needs_target": bool(entities),
+        "found": household is not None or bool(ppks_targets),
+        # a household member's or family's open PPKS kinds are found through their household
+        "search_household": bool(set(entities) & {*service.REGISTRY_ENTITIES, "ppks_registration"}),
+        "search_ppks": bool(set(entities) & PPKS_TARGETS),
+        "ref": ref,
         "member_fields": MEMBER_FIELDS,
         "max_members": MAX_NEW_MEMBERS,
         "batches": [b for b in drafts if b.status == BatchStatus.DRAF],
@@ -198,6 +269,7 @@ def new_page(
     jenis: str = "",
     rincian: str = "",
     ruta: str = "",
+    ref: str = "",
     paket: str = "",
 ):
     if user.role not in DRAFT_ROLES:
@@ -211,8 +283,8 @@ def new_page(
     if ruta:
         household, e = attempt(db, lookup.household_by_ref_or_nik, db, user, ruta)
         error = e.message if e else None
-    ctx = _new_context(db, user, jenis, rincian, household, {"ruta": ruta}, error, int_or(paket))
-    return render(request, "usulan/new.html", ctx, 404 if error else 200)
+    ctx = _new_context(db, user, jenis, rincian, household, {"ruta": ruta}, error, int_or(paket), ref)
+    return render(request, "usulan/new.html", ctx, 404 if ctx["error"] else 200)
 
 
 def payload_from_form(kind: str, subkind: str, target_entity: str | None, form: FormData) -> dict:
@@ -225,6 +297,8 @@ def payload_from_form(kind: str, subkind: str, target_entity: str | None, form: 
     def person(prefix: str) -> dict:
         return {f: val(f"{prefix}{f}") for f in ("nama", "nik", *MEMBER_FIELDS[1:])}
 
+    if subkind in PPKS_SUBKINDS:
+        return _ppks_payload(kind, subkind, form, val)
     if kind == "baru" and subkind == "ruta":
         members = [person(f"art{i}_") for i in range(MAX_NEW_MEMBERS)]
         members = [m for m in members if any(m.values())]
@@ -246,9 +320,26 @@ def payload_from_form(kind: str, subkind: str, target_entity: str | None, form: 
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _ppks_payload(kind: str, subkind: str, form: FormData, val) -> dict:
+    """The PPKS/PSKS fields of the form (names as in the ppks import templates)."""
+    if kind == "baru" and subkind == "ppks_orang":
+        fields = (*PPKS_PERSON_FIELDS, "desa_code", "tanggal", "bukti")
+        out = {f: val(f) for f in fields}
+        return {k: v for k, v in out.items() if v is not None} | {"jenis": form.getlist("jenis_ppks")}
+    if kind == "baru" and subkind == "ppks_jenis":
+        return {"jenis": val("jenis_ppks"), "tanggal": val("tanggal"), "bukti": val("bukti")}
+    if kind == "baru":
+        fields = ("nama", "nik", "sex", "wilayah_code", "alamat", "nomor_tanda_daftar", "akreditasi")
+        return {f: val(f) for f in fields if val(f) is not None} | {"jenis": val("jenis_psks")}
+    if kind == "perbaikan":
+        allowed = PPKS_PERSON_FIELDS if subkind == "ppks_orang" else PSKS_FIELDS
+        return {"changes": {f: val(f"ubah_{f}") for f in allowed if val(f"ubah_{f}") is not None}}
+    return {k: v for k in ("alasan", "tanggal") if (v := val(k)) is not None}
+
+
 def _target_from(value) -> Target | None:
     entity, _, rid = str(value or "").partition(":")
-    return Target(entity, int(rid)) if entity in ("household", "family", "member") and rid.isdigit() else None
+    return Target(entity, int(rid)) if entity in service.TARGET_ENTITIES and rid.isdigit() else None
 
 
 @router.post("/usulan/baru")
@@ -284,10 +375,14 @@ def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
             kind if valid else "",
             subkind if valid else "",
             household,
-            dict(form),
+            dict(form) | {"jenis_ppks": form.getlist("jenis_ppks")}
+            if subkind == "ppks_orang"
+            else dict(form),
             error.message,
             batch_id,
+            str(form.get("ref") or ""),
         )
+        ctx["error"] = error.message
         return render(request, "usulan/new.html", ctx, error.status)
     return RedirectResponse(f"/usulan/{u.id}?pesan=dibuat", status_code=303)
 
@@ -318,7 +413,12 @@ def _flat(u: Usulan) -> dict:
         out |= {f"art{i}_{k}": v for k, v in m.items()}
     out |= {f"art0_{k}": v for k, v in (p.get("member") or {}).items()}
     out |= {f"ubah_{k}": v for k, v in (p.get("changes") or {}).items()}
-    return {k: "" if v is None else v for k, v in out.items()}
+    out = {k: "" if v is None else v for k, v in out.items()}
+    if u.subkind in ("ppks_orang", "ppks_jenis") and u.kind == "baru":  # the form's names for the kinds
+        out["jenis_ppks"] = p.get("jenis")
+    elif u.subkind == "psks" and u.kind == "baru":
+        out["jenis_psks"] = p.get("jenis")
+    return out
 
 
 @router.post("/usulan/{usulan_id:int}/ubah")
