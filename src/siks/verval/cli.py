@@ -60,11 +60,12 @@ def reference_load(
     )
 
 
-def take_snapshot(db: str | None, out: Path) -> Path:
-    """The store's snapshot writer (`siks export --snapshot`), owned by the registry area."""
+def take_snapshot(db: str | None, out: Path, desil_resmi: str | None = None) -> Path:
+    """The store's snapshot writer (`siks export --snapshot`), owned by the registry area; `desil_resmi`
+    picks the official desil version (number or periode; default the newest)."""
     from siks.registry.snapshot import write_snapshot
 
-    write_snapshot(out, url=db)
+    write_snapshot(out, url=db, desil_resmi=desil_resmi)
     return out
 
 
@@ -119,9 +120,15 @@ def run(
         console.print(
             f"Proses verval {stale} terhenti tanpa selesai: ditandai gagal, berkas kerjanya dihapus."
         )
-    if snapshot is None:
-        snapshot = take_snapshot(db, work / "snapshot")
     params = dict(p.split("=", 1) for p in param)
+    if snapshot is None:
+        from siks.errors import ServiceError
+
+        try:
+            snapshot = take_snapshot(db, work / "snapshot", params.get("desil_resmi_versi"))
+        except ServiceError as e:
+            console.print(f"[red]Gagal:[/red] {e.message}")
+            raise typer.Exit(1) from None
     params.setdefault("model_dir", str(ref.data_dir() / "model"))  # models estimated with --retrain
     if retrain:
         params["retrain"] = "1"
