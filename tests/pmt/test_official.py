@@ -25,7 +25,7 @@ from siks.store.models.registry import AuditEntry, Family, FamilyKK
 from siks.verval.runs import RunInputs, execute
 from siks.verval.steps import pmt as pmt_step
 from siks.verval.steps import prepare
-from workflow_support import user, wf_engine, wf_seed, wf_session  # noqa: F401
+from workflow_support import api_app, client_for, user, wf_engine, wf_seed, wf_session  # noqa: F401
 
 
 def _csv(tmp_path, text: str, name: str = "desil.csv"):
@@ -231,3 +231,20 @@ def test_a_registry_without_an_import_has_no_official_table(seeded_url, tmp_path
     assert not (snap / "desil_resmi.parquet").exists()
     rows, stats = _pmt_rows(snap, tmp_path / "a")
     assert all(v["sumber_desil"] != "resmi" for v in rows.values()) and stats["desil_resmi"] == {}
+
+
+def test_the_household_page_shows_each_keluarga_official_desil_by_version(tmp_path, api_app, client_for):
+    seed_ = api_app.state.seed
+    with Session(api_app.state.engine) as session, session.begin():
+        opkab = session.get(User, seed_.users["opkab"])
+        q3 = _csv(tmp_path, "id_keluarga,desil\nR3-K1,2\n")
+        q4 = _csv(tmp_path, "id_keluarga,desil\nR3-K1,4\n", "q4.csv")
+        first = official.import_file(session, opkab, q3, "2026-Q3")
+        second = official.import_file(session, opkab, q4, "2026-Q4")
+    page = client_for("desa").get(f"/ruta/{seed_.households['R3']}")
+    assert page.status_code == 200
+    assert 'data-official="R3-K1:2026-Q4:4"' in page.text and 'data-official="R3-K1:2026-Q3:2"' in page.text
+    assert page.text.index("2026-Q4") < page.text.index("2026-Q3")  # newest first
+    assert f"<td>{second.id}</td>" in page.text and f"<td>{first.id}</td>" in page.text
+    other = client_for("desa").get(f"/ruta/{seed_.households['R1']}")
+    assert "Belum ada desil resmi BPS/DTSEN" in other.text and "data-official" not in other.text

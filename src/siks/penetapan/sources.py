@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from siks.domain.penetapan import HouseholdFacts, age
 from siks.scope import Scope
-from siks.settings import settings
+from siks.store import verval_runs
 from siks.store.models.registry import Assessment, AssessmentMember, Family, FamilyKK, Household, Member
 from siks.store.models.verval import VervalFinding, VervalRun
 
@@ -129,23 +129,13 @@ def read_scores(path: str | Path, kind: str = "berkas") -> ScoreTable:
     return ScoreTable(table, source)
 
 
-def run_dirs() -> list[Path]:
-    """Where verval run directories live: `siks verval run` writes `$SIKS_DATA_DIR/runs/<run>/`."""
-    root = settings().data_dir
-    return [root / "runs", root / "verval" / "runs", root / "verval"]
-
-
 def scores_for_run(run: VervalRun | None) -> ScoreTable:
     """The PMT step's `household_pmt.parquet` of a run, if it can be found; else an empty table."""
     if run is None:
         return ScoreTable(source={"kind": "kosong"})
-    candidates = [d / run.id / "household_pmt.parquet" for d in run_dirs()]
-    if run.snapshot_dir:  # the snapshot sits inside the run directory
-        snap = Path(run.snapshot_dir)
-        candidates += [snap.parent / "household_pmt.parquet", snap / "household_pmt.parquet"]
-    for path in candidates:
-        if path.is_file():
-            return read_scores(path, kind=f"verval:{run.id}")
+    path = verval_runs.household_pmt_file(run)
+    if path is not None:
+        return read_scores(path, kind=f"verval:{run.id}")
     return ScoreTable(source={"kind": "kosong", "run": run.id})
 
 
