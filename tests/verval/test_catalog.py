@@ -226,6 +226,12 @@ def test_cli_outputs_show_titles_not_codes(demo):
         assert not raw_codes(out), (name, raw_codes(out), out[:2000])
     assert "No. KK berubah di Dukcapil" in demo["cli"]["report"] or "Ganda" in demo["cli"]["report"]
     assert any("tindakan:" in out for name, out in demo["cli"].items() if name.startswith("explain"))
+    # both desil of the ruta, as a person reads them (issue #19.2c: official authoritative, PMT fallback)
+    assert any(
+        "Desil ruta" in out and "desil resmi" in out and "desil PMT" in out
+        for name, out in demo["cli"].items()
+        if name.startswith("explain")
+    )
 
 
 def test_the_export_names_every_code_with_its_catalog_title(demo):

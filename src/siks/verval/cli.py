@@ -221,6 +221,26 @@ def explain_cmd(
         console.print(f"  tindakan: {r['action']}")
         if r["evidence"] and r["evidence"] != "{}":
             console.print(f"  bukti: {json.loads(r['evidence'])}")
+    for d in report.desil_of(engine, run_id, [r["household_ref"] for r in rows if r["household_ref"]]):
+        console.print(_desil_line(d))
+
+
+def _desil_line(d: dict) -> str:
+    """Both desil of a ruta, as a person reads them: the one in use and where it came from."""
+    pmt = "-" if d.get("desil_pmt") is None else str(d["desil_pmt"])
+    if d.get("desil_bawah") is not None and d.get("desil_atas") is not None:
+        pmt += f" (rentang 80 %: {d['desil_bawah']}–{d['desil_atas']})"
+    official = (
+        f"{d['desil_resmi']} (BPS/DTSEN periode {d.get('periode_desil_resmi') or '-'})"
+        if d.get("desil_resmi") is not None
+        else "-"
+    )
+    used = (
+        "-"
+        if d.get("desil") is None
+        else f"{d['desil']} ({'resmi' if d.get('sumber_desil') == 'resmi' else 'PMT'})"
+    )
+    return f"Desil ruta {d['household_ref']}: dipakai {used}; desil resmi {official}; desil PMT {pmt}"
 
 
 @verval_app.command("evaluate")
