@@ -124,6 +124,10 @@ def read_scores(path: str | Path, kind: str = "berkas") -> ScoreTable:
         )
     source = {"kind": kind, "path": str(path), "sha256": _sha256(path), "rows": len(table)}
     source["models"] = sorted(models)
+    official = [r for r in rows if r.get("sumber_desil") == "resmi"]
+    if official:  # how many ruta took an official BPS/DTSEN desil, and of which periode(s)
+        source["desil_resmi"] = len(official)
+        source["periode_desil_resmi"] = sorted({str(r.get("periode_desil_resmi") or "-") for r in official})
     if outside:  # the verval run was told to use a model outside its wilayah: penetapan must say so
         source["model_di_luar_wilayah"] = outside
     return ScoreTable(table, source)
