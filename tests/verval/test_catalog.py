@@ -282,6 +282,10 @@ def test_pages_people_read_show_no_raw_code(demo):
             assert r.status_code == 200, path
             assert not raw_codes(r.text), (path, raw_codes(r.text))
         legend = client.get("/dasbor/ekspor.csv").text
+        # the household page shows the desil the latest run gave (PMT here: nothing official was imported)
+        houses = [client.get(f"/ruta/{h}").text for h in sorted(set(demo["houses"].values()))]
+        assert all("Desil yang dipakai" in h for h in houses)
+        assert any(re.search(r'data-desil-pmt="\d+"', h) for h in houses)
         assert any(finding_catalog.title(c) in legend for c in demo["codes"])
     # every code the run emitted was shown to a person by its title somewhere on the household pages
     assert seen_titles >= {c for c in demo["codes"] if c in demo["houses"]}
