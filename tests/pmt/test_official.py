@@ -62,6 +62,11 @@ def test_import_by_keluarga_id_or_kk_keeps_every_version_and_is_audited(tmp_path
         (second.id, "opkab", 1, "2026-Q4"),
     ]
     assert audit[0].reason == "surat BPS 12/2026"
+    # the import is in the audit trail of users of that kabupaten, not of another one
+    from siks.audit.service import search
+
+    assert first.id in {e.entity_id for e in search(wf_session, user("supkab"), entity="desil_resmi").items}
+    assert not search(wf_session, user("supkab_out"), entity="desil_resmi").items
 
 
 def test_bad_rows_are_named_and_nothing_is_stored(tmp_path, wf_session, user):

@@ -212,6 +212,7 @@ def import_file(
         sha256=table.sha256,
         rows=len(values),
         note=note,
+        wilayah_code=scope.code,
         actor=getattr(actor, "username", str(actor))[:100],
     )
     session.add(version)

@@ -16,6 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siks.store.base import Base, utcnow
+from siks.store.models.registry import Code
 
 
 class OfficialDesilVersion(Base):
@@ -29,6 +30,9 @@ class OfficialDesilVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    # the importing user's wilayah (None: national); every keluarga of the version lies inside it, and the
+    # audit trail shows the import to users of that wilayah
+    wilayah_code: Mapped[str | None] = mapped_column(Code(13))
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

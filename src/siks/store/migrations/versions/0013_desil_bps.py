@@ -17,6 +17,10 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 
 
+def _code(n: int):
+    return sa.String(n).with_variant(sa.String(n, collation="C"), "postgresql")
+
+
 def upgrade() -> None:
     op.create_table(
         "official_desil_version",
@@ -26,6 +30,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("note", sa.Text()),
+        sa.Column("wilayah_code", _code(13)),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_official_desil_version"),
