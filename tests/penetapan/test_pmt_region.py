@@ -61,3 +61,28 @@ def test_penetapan_refuses_desil_of_a_model_outside_its_wilayah_unless_allowed(w
     warning = dict(pdf.model_warning(p))
     assert "2 ruta" in warning["PERHATIAN"] and "supkab" in warning["PERHATIAN"]
     assert pdf.daftar_penetapan(p, [], {}, "Jember", lambda nik: nik)[:4] == b"%PDF"
+
+
+def test_a_penetapan_says_how_many_ruta_took_an_official_desil(wf_session, user, tmp_path):
+    """The PMT step's output names the source of each desil; the penetapan keeps the count and periode."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from siks.penetapan.sources import read_scores
+
+    path = tmp_path / "household_pmt.parquet"
+    pq.write_table(
+        pa.table({
+            "household_ref": ["R1", "R2", "R3", "RB", "RK"], "desil": [2, 7, 4, 1, 3],
+            "sumber_desil": ["resmi", "pmt", "pmt", "resmi", None],
+            "periode_desil_resmi": ["2026-Q3", None, None, "2026-Q3", None], "model": ["m@1"] * 5,
+        }),
+        path,
+    )  # fmt: skip
+    scores = read_scores(path, kind="verval:uji")
+    assert scores.source["desil_resmi"] == 2 and scores.source["periode_desil_resmi"] == ["2026-Q3"]
+    assert scores.get("R1").resmi and not scores.get("R2").resmi
+    p = service.create(
+        wf_session, user("supkab"), title="DTKS", periode="2027-01", berlaku_mulai=ON, scores=scores
+    )
+    assert p.score_source["desil_resmi"] == 2

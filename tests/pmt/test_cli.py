@@ -161,7 +161,7 @@ def test_kalibrasi_from_a_survey_sample_writes_a_model_for_the_new_wilayah(gener
     assert result.exit_code == 0, result.output
     model = pmt.load(out)
     assert model.key == "pmt-siks@kal-1" and model.wilayah == ("3509",) and model.survey == "Susenas uji 2026"
-    assert model.fitted_on["cara"] == "kalibrasi" and model.fitted_on["dari_model"] == "pmt-siks@1.0"
+    assert model.fitted_on["cara"] == "kalibrasi" and model.fitted_on["dari_model"] == pmt.default_model().key
     assert model.residual_sd > 0 and len(model.provenance["kalibrasi"]["batas_desil_rupiah"]) == 9
     assert abs(model.fit["share_desil_1_4"] - model.fit["true_share_desil_1_4"]) < 0.03
     shown = runner.invoke(app, ["pmt", "show", str(out)], terminal_width=200)

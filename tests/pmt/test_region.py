@@ -254,6 +254,16 @@ def test_net_household_size_effect_is_negative_where_the_data_says_so(model):
     assert pmt.household_size_effect(pmt.default_model()) < 0
 
 
+def test_the_size_coefficient_itself_carries_the_sign_the_data_supports(model):
+    """Since pmt-siks@1.1 the floor enters as ln(floor area): the coefficient of ln(household size) is the
+    size effect, and it is negative, in the shipped model and in any model `fit` makes by default."""
+    for m in (model, pmt.default_model()):
+        numbers = {v.name: v.coefficient for v in m.variables if v.kind == "number"}
+        assert "log_floor_per_capita" not in numbers and "log_floor_area" in numbers
+        assert numbers["log_household_size"] < 0
+        assert pmt.household_size_effect(m) == numbers["log_household_size"]
+
+
 def test_expected_cutoffs_split_the_population_by_expected_counts():
     scores = [math.log(1000 * (i + 1)) for i in range(1000)]  # 1.000 … 1.000.000 rupiah
     thresholds = [100_000 * d for d in range(1, 10)]

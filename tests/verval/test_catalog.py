@@ -226,6 +226,12 @@ def test_cli_outputs_show_titles_not_codes(demo):
         assert not raw_codes(out), (name, raw_codes(out), out[:2000])
     assert "No. KK berubah di Dukcapil" in demo["cli"]["report"] or "Ganda" in demo["cli"]["report"]
     assert any("tindakan:" in out for name, out in demo["cli"].items() if name.startswith("explain"))
+    # both desil of the ruta, as a person reads them (issue #19.2c: official authoritative, PMT fallback)
+    assert any(
+        "Desil ruta" in out and "desil resmi" in out and "desil PMT" in out
+        for name, out in demo["cli"].items()
+        if name.startswith("explain")
+    )
 
 
 def test_the_export_names_every_code_with_its_catalog_title(demo):
@@ -276,6 +282,10 @@ def test_pages_people_read_show_no_raw_code(demo):
             assert r.status_code == 200, path
             assert not raw_codes(r.text), (path, raw_codes(r.text))
         legend = client.get("/dasbor/ekspor.csv").text
+        # the household page shows the desil the latest run gave (PMT here: nothing official was imported)
+        houses = [client.get(f"/ruta/{h}").text for h in sorted(set(demo["houses"].values()))]
+        assert all("Desil yang dipakai" in h for h in houses)
+        assert any(re.search(r'data-desil-pmt="\d+"', h) for h in houses)
         assert any(finding_catalog.title(c) in legend for c in demo["codes"])
     # every code the run emitted was shown to a person by its title somewhere on the household pages
     assert seen_titles >= {c for c in demo["codes"] if c in demo["houses"]}

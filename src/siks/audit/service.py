@@ -30,6 +30,7 @@ from siks.errors import Forbidden
 from siks.paging import Page, bounds
 from siks.scope import Scope
 from siks.store.models.accounts import User
+from siks.store.models.pmt import OfficialDesilVersion
 from siks.store.models.registry import AuditEntry, Family, Household, Member
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -147,6 +148,9 @@ register_entity_scope(
     ),
 )
 register_entity_scope("user", lambda: select(User.id, User.wilayah_code))
+register_entity_scope(  # an import of official BPS/DTSEN desil: the importing user's wilayah
+    "desil_resmi", lambda: select(OfficialDesilVersion.id, OfficialDesilVersion.wilayah_code)
+)
 
 
 def scope_filter(scope: Scope):

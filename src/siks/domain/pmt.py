@@ -152,9 +152,10 @@ def desil_from_cutoffs(value: float, cutoffs: Sequence[float]) -> int | None:
 def household_size_effect(model: PmtModel) -> float:
     """The net change of the score per unit of ln(household size), everything else equal.
 
-    `log_floor_per_capita` = ln(floor) − ln(size) also moves with size, so the coefficient of
-    `log_household_size` alone is not the size effect (in the shipped model it is positive while the net
-    effect is negative: larger households consume less per capita)."""
+    In a model with `log_floor_per_capita` = ln(floor) − ln(size), that term also moves with size, so the
+    coefficient of `log_household_size` alone is not the size effect (in `pmt-siks@1.0` it was positive
+    while the net effect was negative). Models fitted since 1.1 use `log_floor_area` instead, and the
+    coefficient of `log_household_size` is the size effect itself."""
     coefficient = {v.name: v.coefficient for v in model.variables if v.kind == "number"}
     return coefficient.get("log_household_size", 0.0) - coefficient.get("log_floor_per_capita", 0.0)
 

@@ -56,6 +56,8 @@ class Feature:
     name: str
     kind: Kind
     label: str
+    # False: kept so older model files still score, but `pmt_fit.fit` does not choose it by default.
+    fitted_by_default: bool = True
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -72,7 +74,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("best_education", "code", "Pendidikan tertinggi ART umur ≥ 15"),
     Feature("any_disability", "flag", "Ada ART dengan disabilitas berat"),
     Feature("any_chronic", "flag", "Ada ART dengan penyakit kronis"),
-    Feature("log_floor_per_capita", "number", "Log luas lantai per kapita"),
+    # Floor area, not per capita: with ln(floor/size) in the model the coefficient of ln(size) is not the
+    # size effect (it came out positive); with ln(floor) it is, and negative as the data says.
+    Feature("log_floor_area", "number", "Log luas lantai (m²)"),
+    Feature("log_floor_per_capita", "number", "Log luas lantai per kapita", fitted_by_default=False),
     Feature("log_large_livestock", "number", "Log (1 + sapi, kerbau, kuda)"),
     Feature("log_small_livestock", "number", "Log (1 + babi, kambing/domba)"),
     *(Feature(name, "code", label) for name, label in HOUSEHOLD_CODES),
@@ -265,6 +270,7 @@ def household_features(
         "best_education": max(levels) if levels else None,
         "any_disability": any(is_disabled(m) for m in present),
         "any_chronic": any(has_chronic(m) for m in present),
+        "log_floor_area": math.log(max(floor, 1.0)) if floor else None,
         "log_floor_per_capita": math.log(max(floor, 1.0) / denominator) if floor else None,
         "log_large_livestock": livestock(LARGE_LIVESTOCK),
         "log_small_livestock": livestock(SMALL_LIVESTOCK),

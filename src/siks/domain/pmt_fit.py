@@ -105,7 +105,7 @@ def fit(
     """
     if region_level not in REGION_LEVELS:
         raise ValueError(f"tingkat wilayah tidak dikenal: {region_level}")
-    names = list(variables) if variables is not None else [f.name for f in FEATURES]
+    names = list(variables) if variables is not None else [f.name for f in FEATURES if f.fitted_by_default]
     unknown = [n for n in names if n not in FEATURES_BY_NAME]
     if unknown:
         raise ValueError(f"variabel tidak dikenal: {', '.join(unknown)}")

@@ -258,8 +258,36 @@ def _print_simulation(sim) -> None:
         "exclusion_error",
     )
     table_or_lines(header, [tuple(str(r[k]) for k in keys) for r in sim.rows])
+    _print_groups(t)
     if sim.id:
         console.print(f"Agregat disimpan sebagai simulasi #{sim.id}.")
+
+
+def _print_groups(t: dict) -> None:
+    """Issue #18.5: the same errors per kind of household, so a Dinsos sees whom the candidate hurts."""
+    from siks.penetapan.simulation import GROUPS
+
+    groups = t.get("kelompok") or {}
+    if not groups:
+        return
+    measured = bool(t.get("truth"))
+    console.print(
+        "Galat per kelompok ruta "
+        + ("(terhadap kebenaran):" if measured else "(harapan dari rentang desil PMT; belum ada kebenaran):")
+    )
+    header = ("Kelompok", "", "Sebelum", "Kandidat", "Masuk", "Keluar", "Incl. err", "Excl. err")
+    lines = []
+    for dimension, rows in groups.items():
+        for r in rows:
+            if measured:
+                inc = f"{r['inclusion_error']} ({_pct(r['tingkat_inclusion_error'])})"
+                exc = f"{r['exclusion_error']} ({_pct(r['tingkat_exclusion_error'])})"
+            else:
+                inc = f"{r['harapan_inclusion']} ({_pct(r['harapan_tingkat_inclusion_error'])})"
+                exc = f"{r['harapan_exclusion']} ({_pct(r['harapan_tingkat_exclusion_error'])})"
+            lines.append((GROUPS[dimension], r["nama"], str(r["baseline"]), str(r["candidate"]),
+                          str(r["masuk"]), str(r["keluar"]), inc, exc))  # fmt: skip
+    table_or_lines(header, lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from siks.domain import pmt, pmt_features, wilayah
 from siks.domain import programs as rules
-from siks.domain.penetapan import Criteria, criteria_to_dict, decide, member_status
+from siks.domain.penetapan import Criteria, age, criteria_to_dict, decide, member_status
 from siks.domain.status import TaskStatus
 from siks.errors import Forbidden, Invalid
 from siks.penetapan import service, sources
@@ -36,6 +36,27 @@ from siks.store.models.penetapan import PenetapanHousehold, Simulation
 from siks.store.models.registry import Assessment, AssessmentMember, Member
 
 SIMULATE_ROLES = service.CREATE_ROLES | {"operator_kabupaten"}
+# Fairness (issue #18.5): the same tallies per kind of household, so a Dinsos sees whom a rule change hurts.
+GROUPS = {
+    "kepala_ruta": "Jenis kelamin kepala ruta",
+    "disabilitas": "Anggota penyandang disabilitas",
+    "lansia": "Anggota lansia (60 tahun ke atas)",
+    "balita": "Anak balita (di bawah 5 tahun)",
+    "kecamatan": "Kecamatan",
+}
+GROUP_VALUE_LABEL = {
+    ("kepala_ruta", "perempuan"): "Kepala perempuan",
+    ("kepala_ruta", "laki-laki"): "Kepala laki-laki",
+    ("kepala_ruta", "tidak diketahui"): "Kepala tidak diketahui",
+    ("disabilitas", "ada"): "Ada disabilitas",
+    ("disabilitas", "tidak ada"): "Tanpa disabilitas",
+    ("lansia", "ada"): "Ada lansia",
+    ("lansia", "tidak ada"): "Tanpa lansia",
+    ("balita", "ada"): "Ada balita",
+    ("balita", "tidak ada"): "Tanpa balita",
+}
+ELDERLY_AGE = 60  # lansia (UU 13/1998)
+UNDER_FIVE = 5  # balita
 GONE = 99  # truth "desil" of a ruta the field found gone (not found, moved, ganda): never eligible
 LEVEL_DIGITS = {2: "kabupaten", 3: "kecamatan", 4: "desa"}
 
@@ -163,6 +184,29 @@ class Tally:
     candidate_known: int = 0  # candidate-included ruta that have a truth value
 
 
+def household_groups(members: list[dict], desa_code: str | None, on: dt.date) -> dict[str, str]:
+    """The groups a ruta belongs to, from the anggota living there: sex of the kepala ruta (the first
+    kepala keluarga), anyone with a disability, anyone aged 60+, any child under five, and its kecamatan."""
+    present = [
+        m for m in members if m.get("keberadaan") in (None, 1, 5) and m.get("status", "aktif") == "aktif"
+    ]
+    head = next((m for m in present if m.get("hubungan_kk") == 1), None)
+    sex = {1: "laki-laki", 2: "perempuan"}.get(head.get("sex") if head else None, "tidak diketahui")
+    ages = [a for a in (age(_born(m.get("tanggal_lahir")), on) for m in present) if a is not None]
+    disabled = any((m.get("answers") or {}).get("disabilitas") is True for m in present)
+    return {
+        "kepala_ruta": sex,
+        "disabilitas": "ada" if disabled else "tidak ada",
+        "lansia": "ada" if any(a >= ELDERLY_AGE for a in ages) else "tidak ada",
+        "balita": "ada" if any(a < UNDER_FIVE for a in ages) else "tidak ada",
+        "kecamatan": _group(desa_code, 3),
+    }
+
+
+def _born(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _check(session: Session, user, wilayah_code: str | None) -> str | None:
     if getattr(user, "role", None) not in SIMULATE_ROLES:
         raise Forbidden("Simulasi kriteria untuk Dinas Sosial kabupaten/kota ke atas.")
@@ -212,31 +256,35 @@ def simulate(
             ).all()
         )
     tallies: dict[str, Tally] = defaultdict(Tally)
+    groups: dict[str, dict[str, Tally]] = {d: defaultdict(Tally) for d in GROUPS}
     program_totals = {p.code: {"nama": p.name, "penerima": 0, "nominal_per_tahun": 0} for p in programs or []}
     for frozen in sources.read_registry(session, Scope(code), scores, run.id if run else None, on):
         verdict = decide(criteria, frozen.facts)
         key = _group(frozen.household["desa_code"], level)
-        t = tallies[key]
+        one = Tally()
         was, now = bool(baseline.get(frozen.facts.ref)), verdict.included
-        t.baseline += was
-        t.candidate += now
-        t.masuk += now and not was
-        t.keluar += was and not now
+        one.baseline += was
+        one.candidate += now
+        one.masuk += now and not was
+        one.keluar += was and not now
         chance = scores.get(frozen.facts.ref).prob_at_most(criteria.desil_max)
         if chance is not None:
-            t.harapan_ruta += 1
-            t.harapan_layak += chance
-            t.harapan_candidate += now
-            t.harapan_inclusion += (1.0 - chance) if now else 0.0
-            t.harapan_exclusion += 0.0 if now else chance
+            one.harapan_ruta += 1
+            one.harapan_layak += chance
+            one.harapan_candidate += now
+            one.harapan_inclusion += (1.0 - chance) if now else 0.0
+            one.harapan_exclusion += 0.0 if now else chance
         true_desil = truth.desil.get(frozen.facts.ref)
         if true_desil is not None:
             should = true_desil <= criteria.desil_max
-            t.truth += 1
-            t.truly_eligible += should
-            t.candidate_known += now
-            t.inclusion_error += now and not should
-            t.exclusion_error += should and not now
+            one.truth += 1
+            one.truly_eligible += should
+            one.candidate_known += now
+            one.inclusion_error += now and not should
+            one.exclusion_error += should and not now
+        tallies[key].add(one)
+        for dimension, value in household_groups(frozen.members, frozen.household["desa_code"], on).items():
+            groups[dimension][value].add(one)
         if programs and now:
             _programs(programs, program_totals, frozen, verdict.included, on)
     rows = [{"wilayah": k, "nama": _name(k), **v.as_dict()} for k, v in sorted(tallies.items())]
@@ -244,6 +292,13 @@ def simulate(
     for v in tallies.values():
         total.add(v)
     totals = total.as_dict() | {
+        "kelompok": {
+            d: [
+                {"kelompok": v, "nama": _group_label(d, v), **t.as_dict()}
+                for v, t in sorted(groups[d].items())
+            ]
+            for d in GROUPS
+        },
         "program": program_totals,
         "baseline_penetapan": baseline_p.title if baseline_p else None,
     }
@@ -281,6 +336,10 @@ def _group(desa_code: str | None, level: int) -> str:
     if not desa_code:
         return "-"
     return ".".join(desa_code.split(".")[:level])
+
+
+def _group_label(dimension: str, value: str) -> str:
+    return GROUP_VALUE_LABEL.get((dimension, value)) or _name(value)
 
 
 def _name(code: str) -> str:

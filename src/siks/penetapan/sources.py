@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from siks.domain.penetapan import HouseholdFacts, age
 from siks.scope import Scope
-from siks.settings import settings
+from siks.store import verval_runs
 from siks.store.models.registry import Assessment, AssessmentMember, Family, FamilyKK, Household, Member
 from siks.store.models.verval import VervalFinding, VervalRun
 
@@ -124,28 +124,22 @@ def read_scores(path: str | Path, kind: str = "berkas") -> ScoreTable:
         )
     source = {"kind": kind, "path": str(path), "sha256": _sha256(path), "rows": len(table)}
     source["models"] = sorted(models)
+    official = [r for r in rows if r.get("sumber_desil") == "resmi"]
+    if official:  # how many ruta took an official BPS/DTSEN desil, and of which periode(s)
+        source["desil_resmi"] = len(official)
+        source["periode_desil_resmi"] = sorted({str(r.get("periode_desil_resmi") or "-") for r in official})
     if outside:  # the verval run was told to use a model outside its wilayah: penetapan must say so
         source["model_di_luar_wilayah"] = outside
     return ScoreTable(table, source)
-
-
-def run_dirs() -> list[Path]:
-    """Where verval run directories live: `siks verval run` writes `$SIKS_DATA_DIR/runs/<run>/`."""
-    root = settings().data_dir
-    return [root / "runs", root / "verval" / "runs", root / "verval"]
 
 
 def scores_for_run(run: VervalRun | None) -> ScoreTable:
     """The PMT step's `household_pmt.parquet` of a run, if it can be found; else an empty table."""
     if run is None:
         return ScoreTable(source={"kind": "kosong"})
-    candidates = [d / run.id / "household_pmt.parquet" for d in run_dirs()]
-    if run.snapshot_dir:  # the snapshot sits inside the run directory
-        snap = Path(run.snapshot_dir)
-        candidates += [snap.parent / "household_pmt.parquet", snap / "household_pmt.parquet"]
-    for path in candidates:
-        if path.is_file():
-            return read_scores(path, kind=f"verval:{run.id}")
+    path = verval_runs.household_pmt_file(run)
+    if path is not None:
+        return read_scores(path, kind=f"verval:{run.id}")
     return ScoreTable(source={"kind": "kosong", "run": run.id})
 
 

@@ -463,3 +463,78 @@ def rules_fields_command() -> None:
     for name, (ftype, label) in eligibility.FIELDS.items():
         table.add_row(name, ftype, label)
     console.print(table)
+
+
+official_app = typer.Typer(
+    help="Desil resmi BPS/DTSEN per keluarga: impor per periode (berversi) dan daftar versi.",
+    no_args_is_help=True,
+)
+pmt_app.add_typer(official_app, name="desil-resmi")
+DB_OPTION_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
+
+
+@official_app.command("impor")
+def official_import_command(
+    file: Path = typer.Argument(..., help="CSV/XLSX: id_keluarga atau no_kk, desil (1–10), periode."),
+    periode: str = typer.Option(..., "--periode", help="Periode pemeringkatan BPS, mis. 2026-Q3."),
+    oleh: str = typer.Option(..., "--oleh", help="Nama pengguna yang mengimpor (peran dan wilayah)."),
+    catatan: str = typer.Option(None, "--catatan", help="Catatan untuk jejak audit (mis. nomor surat BPS)."),
+    db: str = typer.Option(None, "--db", help=DB_OPTION_HELP),
+) -> None:
+    """Mengimpor desil resmi satu periode sebagai versi baru: seluruh berkas, atau tidak sama sekali."""
+    from siks.cli_support import user_of
+    from siks.errors import ServiceError
+    from siks.pmt import official
+    from siks.registry.readers import ReadError
+    from siks.registry.report import print_issues
+    from siks.store.db import make_engine, transaction
+
+    engine = make_engine(db)
+    try:
+        with transaction(engine) as session:
+            version = official.import_file(session, user_of(session, oleh), file, periode, note=catatan)
+    except (official.ImportRejected, ReadError) as exc:
+        print_issues(console, exc.issues, title=f"Galat pada {file.name}")
+        console.print("[red]Berkas ditolak. Tidak ada data yang disimpan.[/red]")
+        raise typer.Exit(1) from None
+    except ServiceError as exc:
+        fail(exc)
+        raise
+    finally:
+        engine.dispose()
+    console.print(
+        f"Desil resmi periode {version.periode}: versi {version.id}, "
+        f"{version.rows:,} keluarga (sha256 {version.sha256[:12]}…).".replace(",", ".")
+    )
+
+
+@official_app.command("daftar")
+def official_list_command(db: str = typer.Option(None, "--db", help=DB_OPTION_HELP)) -> None:
+    """Daftar versi desil resmi, terbaru dulu (verval memakai yang terbaru kecuali dipilih lain)."""
+    from siks.cli_support import table_or_lines
+    from siks.store import official_desil
+    from siks.store.db import make_engine, transaction
+
+    engine = make_engine(db)
+    try:
+        with transaction(engine) as session:
+            rows = official_desil.versions(session)
+    finally:
+        engine.dispose()
+    if not rows:
+        console.print("Belum ada desil resmi yang diimpor.")
+        return
+    table_or_lines(
+        ("Versi", "Periode", "Keluarga", "Berkas", "Oleh", "Waktu"),
+        [
+            (
+                str(v.id),
+                v.periode,
+                f"{v.rows:,}".replace(",", "."),
+                v.file_name,
+                v.actor,
+                f"{v.at:%d-%m-%Y %H:%M}",
+            )
+            for v in rows
+        ],
+    )

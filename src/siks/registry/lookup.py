@@ -396,6 +396,21 @@ class FindingView:
 
 
 @dataclass(slots=True)
+class DesilView:
+    """The ruta's desil as the latest verval run set it, and the official BPS/DTSEN desil per keluarga."""
+
+    desil: int | None = None  # what eligibility and penetapan use: official where there is one
+    desil_pmt: int | None = None
+    sumber: str | None = None  # "resmi" | "pmt" | None
+    periode: str | None = None
+    interval: tuple[int, int] | None = None  # the PMT desil's 80 % interval
+    jawaban_kurang: bool = False
+    official: list[tuple[str, str, int, int]] = field(
+        default_factory=list
+    )  # keluarga ref, periode, desil, versi
+
+
+@dataclass(slots=True)
 class HouseholdDetail:
     id: int
     ref: str
@@ -414,6 +429,7 @@ class HouseholdDetail:
     verval_run: dict | None
     findings: list[FindingView]
     audit: list[EntryView]
+    desil: DesilView = field(default_factory=DesilView)
 
 
 def household_detail(session: Session, user, household_id: int) -> HouseholdDetail:
@@ -460,6 +476,7 @@ def household_detail(session: Session, user, household_id: int) -> HouseholdDeta
         for a in sorted(h.assessments, key=lambda a: (a.assessed_on or dt.date.min, a.id), reverse=True)
     ]
     run, findings = _latest_findings(session, user, h, member_names)
+    desil = _desil(session, h, families)
     return HouseholdDetail(
         id=h.id,
         ref=h.ref,
@@ -478,7 +495,37 @@ def household_detail(session: Session, user, household_id: int) -> HouseholdDeta
         verval_run=run,
         findings=findings,
         audit=entries_for(session, user, refs),
+        desil=desil,
     )
+
+
+def _desil(session: Session, h: Household, families) -> DesilView:
+    """Official desil of each keluarga (every imported version) and the latest run's desil of the ruta."""
+    from siks.store import official_desil, verval_runs
+
+    view = DesilView()
+    bind = inspect(session.get_bind())
+    if bind.has_table("official_desil"):
+        history = official_desil.for_families(session, [f.id for f in families])
+        view.official = [(f.ref, p, d, v) for f in families for p, d, v in history.get(f.id, [])]
+    if not bind.has_table("verval_run"):
+        return view
+    path = verval_runs.household_pmt_file(verval_runs.latest_finished(session))
+    if path is None:
+        return view
+    import pyarrow.parquet as pq
+
+    wanted = ("desil", "desil_pmt", "sumber_desil", "periode_desil_resmi", "desil_bawah", "desil_atas",
+              "jawaban_kurang")  # fmt: skip
+    table = pq.read_table(path, filters=[("household_ref", "=", h.ref)])
+    rows = table.select([c for c in wanted if c in table.column_names]).to_pylist()
+    if rows:
+        r = rows[0]
+        view.desil, view.desil_pmt, view.sumber = r.get("desil"), r.get("desil_pmt"), r.get("sumber_desil")
+        view.periode, view.jawaban_kurang = r.get("periode_desil_resmi"), bool(r.get("jawaban_kurang"))
+        if r.get("desil_bawah") is not None and r.get("desil_atas") is not None:
+            view.interval = (int(r["desil_bawah"]), int(r["desil_atas"]))
+    return view
 
 
 def _latest_findings(session: Session, user, h: Household, member_names: dict[str, str]):

@@ -14,12 +14,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT
 from siks.registry import ppks_snapshot
 from siks.registry.entities import HOUSEHOLD_COLUMNS, household_answer_keys, per_family_keys
 from siks.registry.exporter import as_typed, read_chunks, registry_query, typed_columns
+from siks.store import official_desil
 from siks.store.db import make_engine
 
 RUTA_IDENTITY = tuple(HOUSEHOLD_COLUMNS)  # id_ruta, kode_desa, dusun, rw, rt, alamat
@@ -63,6 +65,13 @@ def _schema(keys: list[str], ids: list[str], instrument: str) -> pa.Schema:
     )
 
 
+def _write_official_desil(engine: Engine, out: Path, which: str | None) -> None:
+    with Session(engine) as session:
+        version = official_desil.choose(session, which)
+        if version is not None:
+            pq.write_table(official_desil.table_for(session, version), out / official_desil.SNAPSHOT_FILE)
+
+
 def write_snapshot(
     out: str | Path,
     *,
@@ -70,8 +79,12 @@ def write_snapshot(
     url: str | None = None,
     instrument: str = DEFAULT_INSTRUMENT,
     desa: str | None = None,
+    desil_resmi: str | None = None,
 ) -> SnapshotInfo:
-    """Write DIR/member.parquet and DIR/household.parquet from the store (active records), streaming."""
+    """Write DIR/member.parquet and DIR/household.parquet from the store (active records), streaming.
+
+    DIR/desil_resmi.parquet holds the official BPS/DTSEN desil of one imported version (`desil_resmi`: a
+    version number or periode; default the newest), for the verval step `pmt`; absent when none exists."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     own_engine = engine is None
@@ -112,6 +125,7 @@ def write_snapshot(
                 hw.write_table(h_table.cast(h_schema))
                 households += h_table.num_rows
         ppks_snapshot.write(engine, out, desa)  # PPKS outside households, for the verval step `ppks`
+        _write_official_desil(engine, out, desil_resmi)
     finally:
         if own_engine:
             engine.dispose()

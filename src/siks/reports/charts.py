@@ -18,6 +18,7 @@ from siks.reports.dashboard import Series  # noqa: E402
 
 COLORS = ("#0b5d7a", "#d98e04", "#2e7d32", "#b23b3b", "#6a4c93", "#5f6b7a")
 LINE_CHARTS = frozenset({"dtks", "temuan"})
+FRACTION_CHARTS = frozenset({"keadilan"})  # percentages: ticks need not be whole numbers
 
 
 def svg(name: str, s: Series) -> bytes:
@@ -41,7 +42,8 @@ def svg(name: str, s: Series) -> bytes:
     if s.labels and s.values:
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="x", labelrotation=30 if len(s.labels) > 6 else 0, labelsize=8)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        if name not in FRACTION_CHARTS:
+            ax.yaxis.get_major_locator().set_params(integer=True)
         if len(s.values) > 1:
             ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()

@@ -7,11 +7,14 @@ that run's findings, the dashboard charts the last few. One definition of "lates
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from siks.domain.status import RunStatus
 from siks.errors import Invalid
+from siks.settings import settings
 from siks.store.models.verval import VervalRun
 
 FINISHED = RunStatus.SELESAI
@@ -48,3 +51,20 @@ def finished_run(session: Session, run_id: str | None) -> VervalRun | None:
 def latest_finished_id(session: Session) -> str | None:
     run = latest_finished(session)
     return run.id if run is not None else None
+
+
+def run_dirs() -> list[Path]:
+    """Where verval run directories live: `siks verval run` writes `$SIKS_DATA_DIR/runs/<run>/`."""
+    root = settings().data_dir
+    return [root / "runs", root / "verval" / "runs", root / "verval"]
+
+
+def household_pmt_file(run: VervalRun | None) -> Path | None:
+    """The PMT step's `household_pmt.parquet` of a run (desil per ruta, PMT and official), if it exists."""
+    if run is None:
+        return None
+    candidates = [d / run.id / "household_pmt.parquet" for d in run_dirs()]
+    if run.snapshot_dir:  # the snapshot sits inside the run directory
+        snap = Path(run.snapshot_dir)
+        candidates += [snap.parent / "household_pmt.parquet", snap / "household_pmt.parquet"]
+    return next((path for path in candidates if path.is_file()), None)

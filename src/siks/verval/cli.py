@@ -59,11 +59,12 @@ def reference_load(
     )
 
 
-def take_snapshot(db: str | None, out: Path) -> Path:
-    """The store's snapshot writer (`siks export --snapshot`), owned by the registry area."""
+def take_snapshot(db: str | None, out: Path, desil_resmi: str | None = None) -> Path:
+    """The store's snapshot writer (`siks export --snapshot`), owned by the registry area; `desil_resmi`
+    picks the official desil version (number or periode; default the newest)."""
     from siks.registry.snapshot import write_snapshot
 
-    write_snapshot(out, url=db)
+    write_snapshot(out, url=db, desil_resmi=desil_resmi)
     return out
 
 
@@ -118,9 +119,15 @@ def run(
         console.print(
             f"Proses verval {stale} terhenti tanpa selesai: ditandai gagal, berkas kerjanya dihapus."
         )
-    if snapshot is None:
-        snapshot = take_snapshot(db, work / "snapshot")
     params = dict(p.split("=", 1) for p in param)
+    if snapshot is None:
+        from siks.errors import ServiceError
+
+        try:
+            snapshot = take_snapshot(db, work / "snapshot", params.get("desil_resmi_versi"))
+        except ServiceError as e:
+            console.print(f"[red]Gagal:[/red] {e.message}")
+            raise typer.Exit(1) from None
     params.setdefault("model_dir", str(ref.data_dir() / "model"))  # models estimated with --latih-ulang
     if retrain:
         params["retrain"] = "1"
@@ -213,6 +220,26 @@ def explain_cmd(
         console.print(f"  tindakan: {r['action']}")
         if r["evidence"] and r["evidence"] != "{}":
             console.print(f"  bukti: {json.loads(r['evidence'])}")
+    for d in report.desil_of(engine, run_id, [r["household_ref"] for r in rows if r["household_ref"]]):
+        console.print(_desil_line(d))
+
+
+def _desil_line(d: dict) -> str:
+    """Both desil of a ruta, as a person reads them: the one in use and where it came from."""
+    pmt = "-" if d.get("desil_pmt") is None else str(d["desil_pmt"])
+    if d.get("desil_bawah") is not None and d.get("desil_atas") is not None:
+        pmt += f" (rentang 80 %: {d['desil_bawah']}–{d['desil_atas']})"
+    official = (
+        f"{d['desil_resmi']} (BPS/DTSEN periode {d.get('periode_desil_resmi') or '-'})"
+        if d.get("desil_resmi") is not None
+        else "-"
+    )
+    used = (
+        "-"
+        if d.get("desil") is None
+        else f"{d['desil']} ({'resmi' if d.get('sumber_desil') == 'resmi' else 'PMT'})"
+    )
+    return f"Desil ruta {d['household_ref']}: dipakai {used}; desil resmi {official}; desil PMT {pmt}"
 
 
 @verval_app.command("evaluate")

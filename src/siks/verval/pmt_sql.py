@@ -169,6 +169,7 @@ def features_sql(member_table: str, household_columns: set[str]) -> str:
       a.best_education AS best_education,
       COALESCE(a.disabled, FALSE) AS any_disability,
       COALESCE(a.chronic, FALSE) AS any_chronic,
+      CASE WHEN {floor} > 0 THEN LN(GREATEST({floor}, 1.0)) END AS log_floor_area,
       CASE WHEN {floor} > 0 THEN LN(GREATEST({floor}, 1.0) / {denominator}) END AS log_floor_per_capita,
       {livestock(LARGE_LIVESTOCK)} AS log_large_livestock,
       {livestock(SMALL_LIVESTOCK)} AS log_small_livestock,

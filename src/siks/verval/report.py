@@ -99,6 +99,24 @@ def export(db: Engine, run_id: str, out: Path, fmt: str) -> int:
     return n
 
 
+def desil_of(db: Engine, run_id: str, household_refs: list[str]) -> list[dict[str, Any]]:
+    """The desil the run gave these ruta: the one in use, its source, the PMT's and the official one
+    (`household_pmt.parquet` of the run; empty when the run kept none)."""
+    from sqlalchemy.orm import Session
+
+    from siks.store import verval_runs
+    from siks.store.models.verval import VervalRun
+
+    with Session(db) as session:
+        path = verval_runs.household_pmt_file(session.get(VervalRun, run_id))
+    if path is None or not household_refs:
+        return []
+    table = pq.read_table(path, filters=[("household_ref", "in", sorted(set(household_refs)))])
+    wanted = ["household_ref", "desil", "sumber_desil", "desil_pmt", "desil_resmi", "periode_desil_resmi",
+              "desil_bawah", "desil_atas"]  # fmt: skip
+    return table.select([c for c in wanted if c in table.column_names]).to_pylist()
+
+
 def explain(db: Engine, run_id: str, nik: str) -> list[dict[str, Any]]:
     """Every finding about the ART with this NIK (recorded or suggested), and their households."""
     with db.connect() as conn:

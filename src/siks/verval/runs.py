@@ -86,6 +86,8 @@ class RunInputs:
         }
         if (self.snapshot_dir / "ppks_person.parquet").exists():  # PPKS outside households (step `ppks`)
             out["ppks_person"] = self.snapshot_dir / "ppks_person.parquet"
+        if (self.snapshot_dir / "desil_resmi.parquet").exists():  # official desil (step `pmt`)
+            out["desil_resmi"] = self.snapshot_dir / "desil_resmi.parquet"
         out.update({f"ref_{k}": Path(v) for k, v in self.references.items()})
         return out
 

@@ -84,6 +84,7 @@ ENTITY_LABEL = {
     "user": "Akun pengguna",
     "usulan": "Usulan",
     "usulan_batch": "Paket usulan",
+    "desil_resmi": "Desil resmi BPS/DTSEN",
 }
 
 

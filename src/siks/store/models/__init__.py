@@ -7,6 +7,7 @@ import siks.store.models.verval  # noqa: F401 - the verval area registers its ta
 from siks.store.models import (  # noqa: F401 - the usulan area registers its tables
     fieldwork,
     odk,  # noqa: F401 - the odk area registers its tables
+    pmt,  # noqa: F401 - official BPS/DTSEN desil (pmt area)
     ppks,  # noqa: F401 - the ppks area registers its tables
     usulan,
 )

@@ -15,7 +15,9 @@ for; refused otherwise; the override is kept in the run's parameters and stats a
 ruta it touches), `desil_batas_program` (the program's desil cut-off whose uncertain households are
 listed for door-to-door verification first; default 4),
 `desil_resmi` (a CSV or Parquet of official BPS/DTSEN desil per keluarga: `id_keluarga`, `desil`,
-`periode`; authoritative where present, the PMT desil is the fallback and both are kept).
+`periode`; authoritative where present, the PMT desil is the fallback and both are kept). Without it the
+step reads the snapshot's `desil_resmi` table: the version imported with `siks pmt desil-resmi impor`
+(the newest, or `desil_resmi_versi` when the run took the snapshot); a file given here wins.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from siks.verval.pipeline import Step, StepContext
 REGION_TABLE = "pmt_region_effect"
 UNCERTAINTY_TABLE = "pmt_uncertainty"
 OFFICIAL_TABLE = "pmt_desil_resmi"
+SNAPSHOT_TABLE = "desil_resmi"  # the snapshot's desil_resmi.parquet (an imported version), when present
 MISMATCH_DESIL = 6  # ≥ 9 BPS criteria but ranked desil ≥ this → worth a second look
 
 # Titles and explanations: the finding catalog (`siks.domain.finding_catalog`).
@@ -111,6 +114,21 @@ def _true(value: object) -> bool:
 def _official(ctx: StepContext) -> dict[str, object]:
     """Register the official desil per keluarga (`desil_resmi`) as a table; returns its version facts."""
     path = ctx.param("desil_resmi")
+    if not path and ctx.engine.has_table(SNAPSHOT_TABLE):
+        # The imported, versioned table (`siks pmt desil-resmi impor`), written into the snapshot.
+        ctx.create(
+            OFFICIAL_TABLE,
+            f"SELECT CAST(id_keluarga AS VARCHAR) AS family_ref, CAST(desil AS INTEGER) AS desil, "
+            f"CAST(periode AS VARCHAR) AS periode FROM {SNAPSHOT_TABLE}",
+        )
+        facts = ctx.engine.query(
+            f"SELECT MIN(versi) AS versi, MIN(periode) AS periode, COUNT(*) AS keluarga FROM {SNAPSHOT_TABLE}"
+        ).to_pylist()[0]
+        return {
+            "versi": facts["versi"],
+            "periode": [facts["periode"]] if facts["periode"] else [],
+            "keluarga": int(facts["keluarga"]),
+        }
     if not path:
         ctx.engine.register_arrow(
             OFFICIAL_TABLE,

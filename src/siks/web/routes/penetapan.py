@@ -376,7 +376,14 @@ async def simulation_run(request: Request, db: Db, user: CurrentUser):
         "tingkat": number("tingkat", 3),
         "run": str(form.get("run") or ""),
     }
-    ctx = {"values": values, "criteria": crit, "sim": None, "error": None, "runs": service.run_choices(db)}
+    ctx = {
+        "values": values,
+        "criteria": crit,
+        "sim": None,
+        "kelompok_label": simulation.GROUPS,
+        "error": None,
+        "runs": service.run_choices(db),
+    }
     savepoint = db.begin_nested()
     try:
         candidate = replace(
@@ -409,6 +416,17 @@ async def simulation_run(request: Request, db: Db, user: CurrentUser):
     return render(request, "penetapan/simulasi.html", ctx)
 
 
+@router.get("/simulasi/{simulation_id}/keadilan.svg")
+def simulation_fairness_chart(simulation_id: int, db: Db, user: CurrentUser):
+    """Inclusion/exclusion error per kind of household (issue #18.5), as server-drawn SVG."""
+    from siks.reports import charts, fairness
+
+    sim = next((s for s in simulation.listing(db, user) if s.id == simulation_id), None)
+    if sim is None:
+        raise NotFound()
+    return Response(charts.svg("keadilan", fairness.series(sim.totals)), media_type="image/svg+xml")
+
+
 @router.get("/simulasi/{simulation_id}")
 def simulation_show(request: Request, simulation_id: int, db: Db, user: CurrentUser):
     sim = next((s for s in simulation.listing(db, user) if s.id == simulation_id), None)
@@ -428,6 +446,7 @@ def simulation_show(request: Request, simulation_id: int, db: Db, user: CurrentU
         "values": values,
         "criteria": crit,
         "sim": sim,
+        "kelompok_label": simulation.GROUPS,
         "error": None,
         "past": simulation.listing(db, user),
         "runs": service.run_choices(db),
