@@ -77,7 +77,8 @@ def agencies(dci_engine, receiver):
                 kind="rs256",
             ),
             "opd": register(session, "opd", rate=2, callback_uri=receiver.url),
-            "pkh": register(session, "pkh", programs=["PKH"], callback_uri=receiver.url),
+            # BPNT for desil 1 only: H1 (and H5, nonaktif); not H2 (desil 3) nor H3 (not in DTKS)
+            "pkh": register(session, "pkh", programs=[("bpnt", {"desil_max": 1})], callback_uri=receiver.url),
         }
 
 

@@ -21,7 +21,9 @@ from openapi_core.testing import MockRequest, MockResponse
 from sqlalchemy.orm import Session
 
 from siks.dci import service, trust
-from siks.store.models.penetapan import Penetapan, PenetapanHousehold
+from siks.dci.programs import set_programs
+from siks.domain.programs import default_program
+from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember
 from siks.store.models.registry import STATUS_INACTIVE, Family, FamilyKK, Household, Member
 
 SPEC_DIR = files("siks.dci") / "spec"
@@ -122,6 +124,24 @@ def seed_registry(session: Session) -> None:
                     keberadaan=1,
                     status=status,
                     status_kawin=2 if rel <= 2 else 1,
+                )
+            )
+            session.add(  # the penetapan's frozen copy, which program lists read
+                PenetapanMember(
+                    penetapan_id=p.id,
+                    household_ref=ref,
+                    family_ref=f.ref,
+                    member_ref=f"{f.ref}-{no}",
+                    kk_number=kk_of(ref),
+                    no_urut=no,
+                    nama=nama,
+                    nik=nik_of(ref, no),
+                    sex=sex,
+                    tanggal_lahir=born,
+                    hubungan_kk=rel,
+                    keberadaan=1,
+                    status="aktif",
+                    included=included,
                 )
             )
         session.add(
@@ -257,10 +277,11 @@ def register(
         jwks=trust.jwks(key),
         fields=list(fields if fields is not None else service.FIELDS),
         wilayah_code=wilayah_code,
-        programs=programs,
         callback_uri=callback_uri,
         rate_per_minute=rate,
     )
+    if programs:
+        set_programs(session, "admin-uji", client_id, [default_program(*p) for p in programs])
     return Agency(client_id, secret, key)
 
 
