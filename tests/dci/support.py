@@ -320,11 +320,19 @@ class Receiver:
     def __init__(self):
         received = self.received = []
         ready = self.arrived = threading.Condition()
+        failures = self.failures = {}  # path ending → how many more POSTs to answer 503
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
+                due = next((k for k, n in failures.items() if self.path.endswith(k) and n > 0), None)
+                if due is not None:  # an agency that is down for a while
+                    failures[due] -= 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with ready:
                     received.append((self.path, body, dict(self.headers)))
                     ready.notify_all()
