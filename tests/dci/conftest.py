@@ -15,6 +15,7 @@ from dci.support import BASE, Receiver, Spec, register, seed_registry
 from siks.dci import service
 from siks.store.db import make_engine, upgrade
 from siks.web.app import create_app
+from workflow_support import api_app, client_for  # noqa: F401 - the usulan app, for online padan
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
 

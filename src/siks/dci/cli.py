@@ -253,20 +253,12 @@ def padan_cmd(
     url: str | None = URL,
 ) -> None:
     """Padan online satu orang dengan registri sipil DCI ($SIKS_DCI_CRVS_URL, _CLIENT_ID, _SECRET)."""
-    from siks.dci.crvs import CrvsClient, CrvsError, padan_online
+    from siks.dci.crvs import CrvsError, configured_client, padan_online
 
-    base = settings().dci_crvs_url
-    if not base:
+    client = configured_client()
+    if client is None:
         console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
         raise typer.Exit(2)
-    client = CrvsClient(
-        base,
-        client_id=settings().dci_crvs_client_id,
-        client_secret=settings().dci_crvs_secret.get_secret_value(),
-        key=trust.load_signing_key(),
-        sender_id=settings().dci_id,
-        receiver_id=settings().dci_crvs_id,
-    )
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
@@ -282,6 +274,31 @@ def padan_cmd(
     for reason in result.reasons:
         console.print(f"- {reason}")
     raise typer.Exit(0 if result.padan else 3)
+
+
+@dci_app.command("padan-tertunda")
+def padan_pending_cmd(
+    oleh: str = typer.Option(..., "--oleh", help="Nama petugas (untuk jejak audit)."),
+    db: str | None = DB,
+) -> None:
+    """Mengulang padan online yang tertunda (registri sipil tadinya tidak dapat dihubungi); untuk cron."""
+    from siks.dci.crvs import PENDING, STATUS_LABEL, configured_client, retry_pending
+
+    client = configured_client()
+    if client is None:
+        console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
+        raise typer.Exit(2)
+    engine = make_engine(db)
+    try:
+        with transaction(engine) as session:
+            rows = retry_pending(session, oleh, client)
+            for r in rows:
+                usulan = f"usulan #{r.usulan_id}" if r.usulan_id else "tanpa usulan"
+                console.print(f"{r.nik}\t{usulan}\t{STATUS_LABEL[r.status]}", markup=False, highlight=False)
+            still = sum(r.status == PENDING for r in rows)
+            console.print(f"{len(rows)} padan diulang, {still} masih tertunda.")
+    finally:
+        engine.dispose()
 
 
 def register(app: typer.Typer) -> None:

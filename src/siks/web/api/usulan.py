@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from siks.dci import crvs
 from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.usulan_kinds import Kind
 from siks.usulan import batches, config, present, service
@@ -58,9 +60,22 @@ class UsulanOut(BaseModel):
     actions: list[str] = Field(description="aksi yang boleh Anda lakukan sekarang")
 
 
+class PadanOut(BaseModel):
+    """Online padan of one new person with the civil registry: padan, tidak_padan, tidak_ditemukan or
+    tertunda (the registry could not be asked; the usulan is saved all the same)."""
+
+    nik: str
+    nama: str
+    status: str
+    status_label: str
+    reasons: list[str]
+    asked_at: dt.datetime
+
+
 class UsulanDetailOut(UsulanOut):
     result: dict[str, Any] | None
     events: list[EventOut]
+    padan: list[PadanOut] = Field(default_factory=list, description="padan online Dukcapil (usulan baru)")
 
 
 class UsulanPageOut(BaseModel):
@@ -128,7 +143,7 @@ class TransitionOut(BaseModel):
     applies: bool
 
 
-def usulan_out(user, u, detail: bool = False):
+def usulan_out(user, u, detail: bool = False, db=None):
     wf = config.workflow()
     data = dict(
         id=u.id,
@@ -167,7 +182,11 @@ def usulan_out(user, u, detail: bool = False):
         )
         for e in u.events
     ]
-    return UsulanDetailOut(**data, result=u.result, events=events)
+    padan = []
+    if db is not None:
+        views = crvs.padan_views(crvs.padan_of(db, u.id), lambda nik: present.subject_nik(user, nik))
+        padan = [PadanOut(**asdict(v)) for v in views]
+    return UsulanDetailOut(**data, result=u.result, events=events, padan=padan)
 
 
 def _masked(user, payload: dict) -> dict:
@@ -265,12 +284,13 @@ def create_usulan(body: UsulanIn, db: Db, user: CurrentUser):
         batch_id=body.batch_id,
         note=body.note,
     )
-    return usulan_out(user, u, detail=True)
+    crvs.padan_usulan(db, user, u, crvs.configured_client(crvs.ENTRY_TIMEOUT))
+    return usulan_out(user, u, detail=True, db=db)
 
 
 @router.get("/usulan/{usulan_id}", response_model=UsulanDetailOut)
 def get_usulan(usulan_id: int, db: Db, user: CurrentUser):
-    return usulan_out(user, service.get(db, user, usulan_id), detail=True)
+    return usulan_out(user, service.get(db, user, usulan_id), detail=True, db=db)
 
 
 @router.patch("/usulan/{usulan_id}", response_model=UsulanDetailOut)
