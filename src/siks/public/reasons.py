@@ -82,7 +82,7 @@ def _program_rule(prog: rules.Program) -> str:
     if desil is not None:
         text += f" dengan desil 1–{desil}"
     if prog.require_component and prog.components:
-        labels = ", ".join(c.label.lower() for c in prog.components)
+        labels = ", ".join(c.label for c in prog.components)
         text += f", dan memiliki anggota yang termasuk komponen program ({labels})"
     return text + "."
 
