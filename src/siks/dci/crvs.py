@@ -24,12 +24,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from siks.audit import record_change
+from siks.audit import record_change, register_entity_scope
 from siks.dci import trust
 from siks.settings import settings
 from siks.store.models.dci import DciPadan
+from siks.store.models.usulan import Usulan
 
 TIMEOUT = 10.0
+# a padan asked for an usulan is seen in the audit trail by that usulan's wilayah (others: national only)
+register_entity_scope(
+    "dci_padan",
+    lambda: select(DciPadan.id, Usulan.desa_code).join(Usulan, Usulan.id == DciPadan.usulan_id),
+)
 ENTRY_TIMEOUT = 5.0  # while an operator waits on the usulan form
 PENDING = "tertunda"
 STATUS_LABEL = {
