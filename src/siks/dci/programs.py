@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from siks.audit import record_change
@@ -27,6 +27,8 @@ from siks.programs import service as program_lists
 from siks.scope import Scope
 from siks.store.models.dci import DciClient, DciClientProgram, DciProgramMember
 from siks.store.models.penetapan import Penetapan
+
+CHUNK = 5000
 
 
 def penetapan_for(session: Session, client: DciClient, penetapan_id: int | None, today: dt.date) -> Penetapan:
@@ -104,9 +106,9 @@ def set_programs(
         )
         session.add(cp)
         session.flush()
-        session.add_all(
-            DciProgramMember(client_program_id=cp.id, household_ref=h, member_ref=m) for h, m in people
-        )
+        rows = [{"client_program_id": cp.id, "household_ref": h, "member_ref": m} for h, m in people]
+        for i in range(0, len(rows), CHUNK):  # a national list is hundreds of thousands of rows
+            session.execute(insert(DciProgramMember), rows[i : i + CHUNK])
         made.append(cp)
     client.programs = sorted(codes)
     session.flush()
