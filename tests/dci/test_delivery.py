@@ -52,7 +52,7 @@ def inbox(receiver, social_spec, siks_jwks):
     return wait
 
 
-def _subscribe(call, agency, receiver, inbox) -> str:
+def _subscribe(call, agency, receiver, inbox, event: str = "UPDATE") -> str:
     message = {
         "transaction_id": uuid.uuid4().hex[:20],
         "subscribe_request": [
@@ -60,7 +60,7 @@ def _subscribe(call, agency, receiver, inbox) -> str:
                 "reference_id": "langganan-1",
                 "timestamp": now_ts(),
                 "subscribe_criteria": {
-                    "reg_event_type": "UPDATE",
+                    "reg_event_type": event,
                     "filter_type": "predicate",
                     "filter": predicate(("location", "eq", "35.09.15")),
                     "notify_record_type": "Group",
@@ -165,7 +165,7 @@ def test_an_unreachable_agency_is_retried_and_the_command_says_so(dci_engine, ht
 
 def test_a_program_subscriber_hears_only_of_its_list(dci_engine, agencies, http, call, receiver, inbox):
     pkh = agencies["pkh"]  # BPNT desil ≤ 1: H1 only in its wilayah
-    code = _subscribe(call, pkh, receiver, inbox)
+    code = _subscribe(call, pkh, receiver, inbox, event="ALL")
     _quiet_others(dci_engine, code)
     _touch(dci_engine, "H2", "H1")
     factory, key = session_factory(dci_engine), trust.load_signing_key()
@@ -176,3 +176,19 @@ def test_a_program_subscriber_hears_only_of_its_list(dci_engine, agencies, http,
         for e in body["message"]["notify_event"]
     }
     assert refs == {"H1"}  # H2 changed too, but is not on the program's list
+
+    # a ruta off the list made nonaktif is not announced to it either (no DELETE for H2)
+    with Session(dci_engine) as session, session.begin():
+        h2 = session.scalar(select(Household).where(Household.ref == "H2"))
+        h2.status = "nonaktif"
+        record_change(
+            session, "uji", "household", h2.id, {"status": "aktif"}, {"status": "nonaktif"}, "pindah"
+        )
+    _touch(dci_engine, "H1")
+    assert service.notify(factory, key, "siks", post_json).sent == 1
+    ((_, body),) = inbox(1)
+    events = {
+        (e["data"]["event_type"], e["data"]["reg_records"]["group_identifier"][0]["identifier_value"])
+        for e in body["message"]["notify_event"]
+    }
+    assert events == {("UPDATE", "H1")}

@@ -852,6 +852,8 @@ def pending_events(
         base = and_(scope.where(Household.desa_code), Household.id == household.id)
         if event != "DELETE":
             base = and_(base, _base(client, cols))
+        elif client.programs:  # a program client hears of a departure only from its own list
+            base = and_(base, Member.ref.in_(program_scope.member_refs(client)))
         matched = session.scalar(_joined(select(func.count(Member.id)), cols).where(base, condition))
         if event != "DELETE" and not matched:
             continue
