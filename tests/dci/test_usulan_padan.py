@@ -28,6 +28,7 @@ NEW = make_nik(KEC, dt.date(2024, 2, 2), 1, 73)  # not (yet) in the registry
 DIMAS = make_nik(KEC, dt.date(2016, 1, 1), 1, 74)  # the registry has another birth date
 WATI = make_nik(KEC, dt.date(1988, 3, 3), 2, 75)  # agrees; asked while the registry is down
 OTHER = make_nik(KEC, dt.date(1980, 6, 6), 1, 76)
+LATER = make_nik(KEC, dt.date(2023, 3, 3), 2, 77)  # not in the registry; asked while it is down
 
 
 def _row(nik: str, nama: str, born: str, sex: int) -> dict:
@@ -139,10 +140,15 @@ def test_an_unreachable_registry_keeps_the_usulan_and_marks_the_padan_pending(
     _, url = crvs
     monkeypatch.setenv("SIKS_DCI_CRVS_URL", "http://127.0.0.1:9")  # nothing listens there
     desa = client_for("desa")
-    got = _new_household(desa, _person("Wati", WATI, "1988-03-03", 2, 1), rt="9")
+    asked = len(configured.searches)
+    got = _new_household(
+        desa, _person("Wati", WATI, "1988-03-03", 2, 1), _person("Sari", LATER, "2023-03-03", 2, 3), rt="9"
+    )
     assert got.status_code == 201, got.text
-    (padan,) = got.json()["padan"]
+    padan, second = got.json()["padan"]
     assert padan["status"] == "tertunda" and "tidak dapat dihubungi" in padan["reasons"][0]
+    assert second["status"] == "tertunda" and second["reasons"] == padan["reasons"]  # not asked again
+    assert len(configured.searches) == asked
     usulan_id = got.json()["id"]
     page = desa.get(f"/usulan/{usulan_id}").text
     assert "Tertunda (registri sipil tidak dapat dihubungi)" in page and "Usulan tetap tersimpan" in page
@@ -151,12 +157,15 @@ def test_an_unreachable_registry_keeps_the_usulan_and_marks_the_padan_pending(
     db = api_app.state.engine.url.render_as_string(hide_password=False)
     retried = CliRunner().invoke(app, ["dci", "padan-tertunda", "--oleh", "cron", "--db", db])
     assert retried.exit_code == 0, retried.output
-    assert "1 padan diulang, 0 masih tertunda." in retried.output
-    (padan,) = desa.get(f"/api/v1/usulan/{usulan_id}").json()["padan"]
-    assert padan["status"] == "padan"
+    assert "2 padan diulang, 0 masih tertunda." in retried.output
+    padan, second = desa.get(f"/api/v1/usulan/{usulan_id}").json()["padan"]
+    assert padan["status"] == "padan" and second["status"] == "tidak_ditemukan"
     with Session(api_app.state.engine) as session:
         rows = session.scalars(select(DciPadan).where(DciPadan.usulan_id == usulan_id)).all()
-        assert [r.status for r in rows] == ["tertunda", "padan"]  # both kept: what was known when
+        assert [r.status for r in rows if r.nik == WATI] == [
+            "tertunda",
+            "padan",
+        ]  # both kept: what was known when
         audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "dci_padan")).all()
         assert {e.after["usulan"] for e in audited} >= {usulan_id}
 

@@ -344,11 +344,18 @@ def padan_usulan(session, actor, usulan, client: CrvsClient | None) -> list[DciP
     `siks dci padan-tertunda` asks again later; the batch padan of verval still reads the extract."""
     if client is None or usulan.kind != "baru":
         return []
-    rows = []
+    rows: list[DciPadan] = []
+    down: str | None = None  # once the registry is unreachable, the operator is not kept waiting per person
     for person in _people(usulan.payload or {}):
         nik, nama = str(person["nik"]), str(person.get("nama") or "")
         born, sex = _date(person.get("tanggal_lahir")), person.get("sex")
-        rows.append(_ask(session, actor, client, usulan.id, nik, nama, born, sex))
+        if down is not None:
+            rows.append(_store(session, actor, client.base, usulan.id, nik, nama, born, sex, PENDING, [down]))
+            continue
+        row = _ask(session, actor, client, usulan.id, nik, nama, born, sex)
+        if row.status == PENDING and "tidak dapat dihubungi" in row.reasons[0]:
+            down = row.reasons[0]
+        rows.append(row)
     return rows
 
 
