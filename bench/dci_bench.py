@@ -8,7 +8,9 @@ What it does: fills an empty, migrated database with synthetic ruta/keluarga/ang
 and KK made up, no real data) and one penetapan giving each ruta a desil and a PMT score, registers a
 kabupaten-wide client, then times `siks.dci.service.find` — the whole search, query translation, scope,
 count, page and record mapping — for each query type, and signing/verifying one envelope. Each figure is
-the median of `--grup-anggota` runs, next to the floor of the same run: a `SELECT 1` round trip.
+the median of `--ulang` runs, next to the floor of the same run: a `SELECT 1` round trip.
+Program scope (#14.2): the time to set a client's program (BPNT: compute the list over the penetapan and
+store it, `siks.dci.programs.set_programs`) and the same searches for that program-scoped client.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from siks.dci import service, trust
+from siks.dci import programs, service, trust
+from siks.domain.programs import default_program
 from siks.store.db import make_engine, upgrade
-from siks.store.models.penetapan import Penetapan, PenetapanHousehold
+from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember
 from siks.store.models.registry import Family, FamilyKK, Household, Member
 
 DESA = [f"35.09.{k:02d}.{2000 + d}" for k in range(1, 32) for d in range(1, 8)]  # Jember-like codes
@@ -49,7 +52,7 @@ def fill(engine, households: int, seed: int = 1) -> None:
     chunk = 5000
     member_id = family_id = 0
     for start in range(0, households, chunk):
-        hs, fs, kks, ms, scores = [], [], [], [], []
+        hs, fs, kks, ms, scores, frozen = [], [], [], [], [], []
         for i in range(start, min(start + chunk, households)):
             desa = DESA[i % len(DESA)]
             hs.append({"id": i + 1, "ref": f"B{i:08d}", "desa_code": desa, "alamat": f"Jl. {i}"})
@@ -73,6 +76,23 @@ def fill(engine, households: int, seed: int = 1) -> None:
                         "hubungan_kk": 1 if no == 1 else 3,
                     }
                 )
+                frozen.append(
+                    {
+                        "penetapan_id": pid,
+                        "household_ref": f"B{i:08d}",
+                        "family_ref": f"B{i:08d}-K1",
+                        "member_ref": f"B{i:08d}-K1-{no}",
+                        "no_urut": no,
+                        "nama": f"Warga {member_id}",
+                        "nik": f"3509{member_id:012d}",
+                        "sex": ms[-1]["sex"],
+                        "tanggal_lahir": born,
+                        "hubungan_kk": 1 if no == 1 else 3,
+                        "keberadaan": 1,
+                        "status": "aktif",
+                        "included": True,
+                    }
+                )
             scores.append(
                 {
                     "penetapan_id": pid,
@@ -91,6 +111,7 @@ def fill(engine, households: int, seed: int = 1) -> None:
                 (FamilyKK, kks),
                 (Member, ms),
                 (PenetapanHousehold, scores),
+                (PenetapanMember, frozen),
             ):
                 conn.execute(insert(model), rows)
     with engine.begin() as conn:  # fresh statistics, as autovacuum / a nightly ANALYZE would give
@@ -109,8 +130,8 @@ def median_ms(fn, repeat: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=50_000)
-    ap.add_argument("--db")
-    ap.add_argument("--grup-anggota", type=int, default=20)
+    ap.add_argument("--db", dest="url")
+    ap.add_argument("--ulang", dest="repeat", type=int, default=20)
     args = ap.parse_args()
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'dci_bench.db'}"
     upgrade(url)
@@ -183,6 +204,17 @@ def main() -> None:
             ms = median_ms(lambda c=criteria: service.find(session, client, c, today), args.repeat)
             total = service.find(session, client, criteria, today)[2]["total_count"]
             print(f"{name:45s} {ms:8.2f} ms   total_count={total:,}")
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        t = time.perf_counter()
+        (cp,) = programs.set_programs(session, "bench", "bench", [default_program("bpnt")])
+        took = time.perf_counter() - t
+        print(f"{'set program BPNT (list + store)':45s} {took * 1000:8.0f} ms   {cp.units:,} keluarga")
+    with Session(engine) as session:
+        client = session.get(type(client), client.id)
+        for name, criteria in queries.items():
+            ms = median_ms(lambda c=criteria: service.find(session, client, c, today), args.repeat)
+            total = service.find(session, client, criteria, today)[2]["total_count"]
+            print(f"{'BPNT client: ' + name:45s} {ms:8.2f} ms   total_count={total:,}")
     key = trust.generate_key()
     header = {"message_id": "1", "action": "search", "sender_id": "bench"}
     message = {"transaction_id": "t", "search_request": [{"reference_id": "r"}] * 20}

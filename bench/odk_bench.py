@@ -27,7 +27,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=1360)
     ap.add_argument("--submissions", type=int, default=50)
-    ap.add_argument("--db", default=None)
+    ap.add_argument("--db", dest="url", default=None)
     args = ap.parse_args()
 
     import csv

@@ -106,10 +106,10 @@ def compare(d: dict, s: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--penduduk", type=int, default=20_000)
+    ap.add_argument("--penduduk", dest="persons", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--tolerance", type=float, default=1e-6)
-    ap.add_argument("--keluar", type=Path, required=True)
+    ap.add_argument("--keluar", dest="out", type=Path, required=True)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     print(f"uptime: {os.getloadavg()}", flush=True)

@@ -158,7 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--penduduk", type=int, default=150_000)
+    parser.add_argument("--penduduk", dest="persons", type=int, default=150_000)
     parser.add_argument("--survey", type=float, default=0.05)
     parser.add_argument("--refit", type=float, default=0.30)
     parser.add_argument("--seed", type=int, default=0)

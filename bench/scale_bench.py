@@ -237,7 +237,7 @@ def main() -> None:
     ap.add_argument("--engines", default="duckdb,spark")
     ap.add_argument("--provinsi", default="35", help="the kabupaten are taken from this provinsi, in order")
     ap.add_argument("--data", type=Path, help="where the national layouts are kept (reused)")
-    ap.add_argument("--keluar", type=Path, default=Path("bench-out"))
+    ap.add_argument("--keluar", dest="out", type=Path, default=Path("bench-out"))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     engines = [e.strip() for e in args.engines.split(",")]

@@ -40,7 +40,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--synth", type=Path, required=True)
     ap.add_argument("--work", type=Path)
-    ap.add_argument("--latih-ulang", action="store_true", help="estimate the Splink models again (λ, u)")
+    ap.add_argument(
+        "--latih-ulang", dest="retrain", action="store_true", help="estimate the Splink models again (λ, u)"
+    )
     ap.add_argument("--evaluate", action="store_true", help="score the findings against DIR/truth (untimed)")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="verval-bench-"))

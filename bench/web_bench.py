@@ -551,7 +551,13 @@ def slow_statements(log_text: str) -> list[dict]:
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--penduduk", type=int, default=1_000_000, help="DTKS persons (approximate; default 1M)")
+    ap.add_argument(
+        "--penduduk",
+        dest="persons",
+        type=int,
+        default=1_000_000,
+        help="DTKS persons (approximate; default 1M)",
+    )
     ap.add_argument("--duration", type=float, default=60, help="seconds of measured load (default 60)")
     ap.add_argument("--users", type=int, default=20, help="concurrent virtual users (default 20)")
     ap.add_argument(
@@ -565,8 +571,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--explain-ms", type=int, default=200, help="log plans of statements slower than this")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"CSV and dump cache ({DEFAULT_CACHE})")
-    ap.add_argument("--keluar", type=Path, help="where results go (default: a new temporary folder)")
-    ap.add_argument("--bangun-ulang", action="store_true", help="import again even if a cached dump exists")
+    ap.add_argument(
+        "--keluar", dest="out", type=Path, help="where results go (default: a new temporary folder)"
+    )
+    ap.add_argument(
+        "--bangun-ulang", dest="fresh", action="store_true", help="import again even if a cached dump exists"
+    )
     ap.add_argument("--revision", default="head", help="schema revision to measure (default head)")
     ap.add_argument("--client", type=Path, help=argparse.SUPPRESS)  # internal: run the load client
     return ap.parse_args(argv)

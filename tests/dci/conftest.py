@@ -15,6 +15,7 @@ from dci.support import BASE, Receiver, Spec, register, seed_registry
 from siks.dci import service
 from siks.store.db import make_engine, upgrade
 from siks.web.app import create_app
+from workflow_support import api_app, client_for  # noqa: F401 - the usulan app, for online padan
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
 
@@ -77,7 +78,8 @@ def agencies(dci_engine, receiver):
                 kind="rs256",
             ),
             "opd": register(session, "opd", rate=2, callback_uri=receiver.url),
-            "pkh": register(session, "pkh", programs=["PKH"], callback_uri=receiver.url),
+            # BPNT for desil 1 only: H1 (and H5, nonaktif); not H2 (desil 3) nor H3 (not in DTKS)
+            "pkh": register(session, "pkh", programs=[("bpnt", {"desil_max": 1})], callback_uri=receiver.url),
         }
 
 

@@ -21,7 +21,9 @@ from openapi_core.testing import MockRequest, MockResponse
 from sqlalchemy.orm import Session
 
 from siks.dci import service, trust
-from siks.store.models.penetapan import Penetapan, PenetapanHousehold
+from siks.dci.programs import set_programs
+from siks.domain.programs import default_program
+from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember
 from siks.store.models.registry import STATUS_INACTIVE, Family, FamilyKK, Household, Member
 
 SPEC_DIR = files("siks.dci") / "spec"
@@ -122,6 +124,24 @@ def seed_registry(session: Session) -> None:
                     keberadaan=1,
                     status=status,
                     status_kawin=2 if rel <= 2 else 1,
+                )
+            )
+            session.add(  # the penetapan's frozen copy, which program lists read
+                PenetapanMember(
+                    penetapan_id=p.id,
+                    household_ref=ref,
+                    family_ref=f.ref,
+                    member_ref=f"{f.ref}-{no}",
+                    kk_number=kk_of(ref),
+                    no_urut=no,
+                    nama=nama,
+                    nik=nik_of(ref, no),
+                    sex=sex,
+                    tanggal_lahir=born,
+                    hubungan_kk=rel,
+                    keberadaan=1,
+                    status="aktif",
+                    included=included,
                 )
             )
         session.add(
@@ -257,10 +277,11 @@ def register(
         jwks=trust.jwks(key),
         fields=list(fields if fields is not None else service.FIELDS),
         wilayah_code=wilayah_code,
-        programs=programs,
         callback_uri=callback_uri,
         rate_per_minute=rate,
     )
+    if programs:
+        set_programs(session, "admin-uji", client_id, [default_program(*p) for p in programs])
     return Agency(client_id, secret, key)
 
 
@@ -299,11 +320,19 @@ class Receiver:
     def __init__(self):
         received = self.received = []
         ready = self.arrived = threading.Condition()
+        failures = self.failures = {}  # path ending → how many more POSTs to answer 503
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length))
+                due = next((k for k, n in failures.items() if self.path.endswith(k) and n > 0), None)
+                if due is not None:  # an agency that is down for a while
+                    failures[due] -= 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with ready:
                     received.append((self.path, body, dict(self.headers)))
                     ready.notify_all()

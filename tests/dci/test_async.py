@@ -230,7 +230,7 @@ def test_subscribe_notify_unsubscribe(agencies, call, inbox, receiver, dci_engin
     _registry_changes(dci_engine)
     key = trust.load_signing_key()  # the app's key file (SIKS_DCI_KEY_FILE, set by the `http` fixture)
     factory = session_factory(dci_engine)
-    assert service.notify(factory, key, "siks", post_json) == 1
+    assert service.notify(factory, key, "siks", post_json).sent == 1
     ((path, body),) = inbox(1)
     assert path == "/registry/notify"
     events = {
@@ -240,7 +240,7 @@ def test_subscribe_notify_unsubscribe(agencies, call, inbox, receiver, dci_engin
     assert events == {("REGISTER", "H6"), ("UPDATE", "H2"), ("DELETE", "H1")}  # not H7: other kecamatan
     register = next(e for e in body["message"]["notify_event"] if e["data"]["event_type"] == "REGISTER")
     assert register["data"]["reg_event_type"] == "REGISTER"
-    assert service.notify(factory, key, "siks", post_json) == 0  # the cursor moved
+    assert service.notify(factory, key, "siks", post_json).sent == 0  # the cursor moved
 
     gone = {"transaction_id": "u-1", "timestamp": now_ts(), "subscription_codes": [code]}
     call(bpjs, "/registry/unsubscribe", bpjs.envelope("unsubscribe", gone, sender_uri=receiver.url))

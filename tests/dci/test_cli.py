@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from dci.support import register, seed_registry
 from siks.cli import app
 from siks.store.db import make_engine, upgrade
+from siks.store.models.dci import DciProgramMember
 from siks.store.models.registry import AuditEntry
 from siks.web.app import create_app
 
@@ -105,5 +107,31 @@ def test_onboard_an_agency_and_use_the_secret(db_url, tmp_path, monkeypatch):
     with Session(engine) as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "dci_client")).first()
     assert entry.actor == "admin" and entry.after["client_id"] == "bank-jatim"
-    assert run("notifikasi", "--db", db_url).output.strip() == "0 langganan menerima notifikasi."
+    sent = run("kirim-notifikasi", "--db", db_url)
+    assert sent.exit_code == 0
+    assert sent.output.split(",")[0] == "0 langganan menerima notifikasi"
+    engine.dispose()
+
+
+def test_scope_a_client_to_a_program_list(db_url, tmp_path):
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with Session(engine) as session, session.begin():
+        seed_registry(session)
+        register(session, "bpnt-jember")
+    common = ("--oleh", "admin", "--db", db_url)
+    narrow = run("klien-program", "bpnt-jember", "--program", "bpnt", "--param", "desil_max=1", *common)
+    assert narrow.exit_code == 0, narrow.output
+    assert "Program bpnt (bpnt@" in narrow.output and "dari penetapan 1: 2 unit." in narrow.output
+    listed = run("klien-daftar", "--db", db_url)
+    assert listed.output.split()[-1] == "program:bpnt"
+    with Session(engine) as session:
+        members = session.scalars(select(DciProgramMember.household_ref).distinct()).all()
+    assert sorted(members) == ["H1", "H5"]
+    unknown = run("klien-program", "bpnt-jember", "--program", "kip", *common)
+    assert unknown.exit_code == 1 and "Program 'kip' tidak dikenal" in unknown.output
+    cleared = run("klien-program", "bpnt-jember", *common)
+    assert cleared.exit_code == 0 and "tidak lagi dibatasi program" in cleared.output
+    with Session(engine) as session:
+        assert session.scalars(select(DciProgramMember)).all() == []
     engine.dispose()

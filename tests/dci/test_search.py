@@ -172,21 +172,6 @@ def test_scope_and_fields_bound_what_a_client_sees(agencies, call):
     assert "identifier" not in person and "birth_date" not in person and "sex" not in person
 
 
-def test_program_clients_see_only_dtks_households(agencies, call):
-    pkh = agencies["pkh"]
-    answer = _one(
-        call(
-            pkh,
-            SYNC,
-            pkh.envelope(
-                "search",
-                search_message({"query_type": "predicate", "query": predicate(("group_size", "ge", 1))}),
-            ),
-        )
-    )
-    assert _group_ids(answer) == {"H1", "H2"}  # H3 is not in the latest penetapan's DTKS
-
-
 @pytest.mark.parametrize(
     ("criteria", "reason", "words"),
     [

@@ -68,8 +68,12 @@ def test_cek_status_and_sanggah(live, browser, tmp_path):
     assert "B***I SA***SO R*" in text and "Terdaftar dalam DTKS" in text
     assert nik_for("R1", 1) not in page.content() and "Budi Santoso" not in page.content()
     page.screenshot(path=str(ARTIFACTS / "cek-status-hasil.png"), full_page=True)
+    page.click(".result-list li:first-child summary")  # "Mengapa?" opens the reasons
+    why = page.inner_text(".result-list li:first-child .alasan")
+    assert "Alasan:" in why and "berlaku sejak" in why and "Desil rumah tangga Anda" not in why
+    page.screenshot(path=str(ARTIFACTS / "cek-status-alasan.png"), full_page=True)
 
-    page.click("text=Sanggah")
+    page.click("a[href^='/cek/sanggah/']")
     page.fill("#pelapor", "Warga Jubung")
     page.fill("#nik", "3509154107890001")
     page.select_option("#alasan_kode", "mampu")

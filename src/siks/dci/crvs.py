@@ -22,10 +22,28 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 
-from siks.audit import record_change
+from sqlalchemy import select
+
+from siks.audit import record_change, register_entity_scope
 from siks.dci import trust
+from siks.settings import settings
+from siks.store.models.dci import DciPadan
+from siks.store.models.usulan import Usulan
 
 TIMEOUT = 10.0
+# a padan asked for an usulan is seen in the audit trail by that usulan's wilayah (others: national only)
+register_entity_scope(
+    "dci_padan",
+    lambda: select(DciPadan.id, Usulan.desa_code).join(Usulan, Usulan.id == DciPadan.usulan_id),
+)
+ENTRY_TIMEOUT = 5.0  # while an operator waits on the usulan form
+PENDING = "tertunda"
+STATUS_LABEL = {
+    "padan": "Padan",
+    "tidak_padan": "Tidak padan",
+    "tidak_ditemukan": "Tidak ditemukan di Dukcapil",
+    PENDING: "Tertunda (registri sipil tidak dapat dihubungi)",
+}
 
 
 class CrvsError(Exception):
@@ -227,19 +245,167 @@ def _nik_of(record: dict) -> str | None:
     return None
 
 
-def padan_online(
-    session, actor, client: CrvsClient, nik: str, nama: str, tanggal_lahir: dt.date, jenis_kelamin: int
-) -> PadanResult:
-    """Ask the CRVS registry about one person and audit who asked, about which NIK, and the verdict."""
-    result = client.padan(nik, nama, tanggal_lahir, jenis_kelamin)
+def configured_client(timeout: float = TIMEOUT) -> CrvsClient | None:
+    """The CRVS registry of the settings (`SIKS_DCI_CRVS_*`), or None when online padan is not set up."""
+    conf = settings()
+    if not conf.dci_crvs_url:
+        return None
+    return CrvsClient(
+        conf.dci_crvs_url,
+        client_id=conf.dci_crvs_client_id,
+        client_secret=conf.dci_crvs_secret.get_secret_value(),
+        key=trust.load_signing_key(),
+        sender_id=conf.dci_id,
+        receiver_id=conf.dci_crvs_id,
+        timeout=timeout,
+    )
+
+
+def _actor_name(actor) -> str:
+    return str(getattr(actor, "username", actor))[:100]
+
+
+def _store(
+    session, actor, client_base: str | None, usulan_id, nik, nama, born, sex, status, reasons
+) -> DciPadan:
+    row = DciPadan(
+        usulan_id=usulan_id,
+        nik=nik,
+        nama=nama,
+        tanggal_lahir=born,
+        sex=sex,
+        status=status,
+        reasons=reasons,
+        crvs_url=client_base,
+        asked_by=_actor_name(actor),
+    )
+    session.add(row)
+    session.flush()
     record_change(
         session,
         actor,
         "dci_padan",
+        row.id,
         None,
-        None,
-        {"nik": nik, "status": result.status, "alasan": result.reasons, "registri": client.base},
+        {"nik": nik, "status": status, "alasan": reasons, "registri": client_base, "usulan": usulan_id},
         "padan online dengan registri sipil",
         action="dci_padan",
     )
+    return row
+
+
+def padan_online(
+    session,
+    actor,
+    client: CrvsClient,
+    nik: str,
+    nama: str,
+    tanggal_lahir: dt.date,
+    jenis_kelamin: int,
+    usulan_id: int | None = None,
+) -> PadanResult:
+    """Ask the CRVS registry about one person; store and audit who asked, about which NIK, the verdict."""
+    result = client.padan(nik, nama, tanggal_lahir, jenis_kelamin)
+    _store(
+        session,
+        actor,
+        client.base,
+        usulan_id,
+        nik,
+        nama,
+        tanggal_lahir,
+        jenis_kelamin,
+        result.status,
+        result.reasons,
+    )
     return result
+
+
+def _people(payload: dict) -> list[dict]:
+    """The new people of an usulan baru that carry a NIK (members of a new ruta, or one new anggota)."""
+    people = payload.get("members") or ([payload["member"]] if payload.get("member") else [])
+    return [p for p in people if isinstance(p, dict) and p.get("nik")]
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def padan_usulan(session, actor, usulan, client: CrvsClient | None) -> list[DciPadan]:
+    """Online padan of each new person of an usulan baru, right after it was saved.
+
+    The usulan is saved whatever happens here: when the registry cannot be asked (down, refusing, an
+    answer that fails its signature) the person's padan is stored as `tertunda` with the reason, and
+    `siks dci padan-tertunda` asks again later; the batch padan of verval still reads the extract."""
+    if client is None or usulan.kind != "baru":
+        return []
+    rows: list[DciPadan] = []
+    down: str | None = None  # once the registry is unreachable, the operator is not kept waiting per person
+    for person in _people(usulan.payload or {}):
+        nik, nama = str(person["nik"]), str(person.get("nama") or "")
+        born, sex = _date(person.get("tanggal_lahir")), person.get("sex")
+        if down is not None:
+            rows.append(_store(session, actor, client.base, usulan.id, nik, nama, born, sex, PENDING, [down]))
+            continue
+        row = _ask(session, actor, client, usulan.id, nik, nama, born, sex)
+        if row.status == PENDING and "tidak dapat dihubungi" in row.reasons[0]:
+            down = row.reasons[0]
+        rows.append(row)
+    return rows
+
+
+def _ask(session, actor, client: CrvsClient, usulan_id, nik, nama, born, sex) -> DciPadan:
+    try:
+        if born is None or sex not in (1, 2):
+            raise CrvsError("Tanggal lahir dan jenis kelamin wajib untuk padan.")
+        result = client.padan(nik, nama, born, int(sex))
+        status, reasons = result.status, result.reasons
+    except CrvsError as e:
+        status, reasons = PENDING, [str(e)]
+    return _store(session, actor, client.base, usulan_id, nik, nama, born, sex, status, reasons)
+
+
+def padan_of(session, usulan_id: int) -> list[DciPadan]:
+    """The latest padan of each person of an usulan (a retried `tertunda` is replaced by its answer)."""
+    rows = session.scalars(select(DciPadan).where(DciPadan.usulan_id == usulan_id).order_by(DciPadan.id))
+    latest = {r.nik: r for r in rows}
+    return list(latest.values())
+
+
+def retry_pending(session, actor, client: CrvsClient) -> list[DciPadan]:
+    """Ask again for every person whose latest padan is still `tertunda`."""
+    latest: dict[tuple[int | None, str], DciPadan] = {}
+    for r in session.scalars(select(DciPadan).order_by(DciPadan.id)):
+        latest[(r.usulan_id, r.nik)] = r
+    return [
+        _ask(session, actor, client, r.usulan_id, r.nik, r.nama, r.tanggal_lahir, r.sex)
+        for r in latest.values()
+        if r.status == PENDING
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PadanView:
+    """One padan as a page or the API shows it; `nik` as the viewer may see it."""
+
+    nik: str
+    nama: str
+    status: str
+    status_label: str
+    reasons: list[str]
+    asked_at: dt.datetime
+
+
+def padan_views(rows: list[DciPadan], show_nik) -> list[PadanView]:
+    """`show_nik(nik)` masks a NIK for the viewer; the NIK is masked in the reasons too."""
+    out = []
+    for r in rows:
+        shown = show_nik(r.nik)
+        reasons = [reason.replace(r.nik, shown) for reason in r.reasons or []]
+        out.append(PadanView(shown, r.nama, r.status, STATUS_LABEL[r.status], reasons, r.asked_at))
+    return out

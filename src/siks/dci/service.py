@@ -26,13 +26,14 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from siks.audit import record_change
+from siks.dci import programs as program_scope
 from siks.dci import trust
 from siks.dci.query import Columns, QueryError, Translator, idtype_condition
 from siks.dci.records import FIELDS, RECORD_TYPES, Row, records
 from siks.domain import wilayah
 from siks.errors import Invalid
 from siks.scope import Scope
-from siks.store.models.dci import DciClient, DciRequest, DciSubscription, DciTransaction
+from siks.store.models.dci import DciClient, DciDelivery, DciRequest, DciSubscription, DciTransaction
 from siks.store.models.registry import (
     STATUS_ACTIVE,
     STATUS_INACTIVE,
@@ -105,7 +106,6 @@ def register_client(
     jwks: dict,
     fields: list[str],
     wilayah_code: str | None = None,
-    programs: list[str] | None = None,
     callback_uri: str | None = None,
     rate_per_minute: int = 60,
 ) -> tuple[DciClient, str]:
@@ -140,7 +140,7 @@ def register_client(
         secret_hash=_hasher.hash(secret),
         wilayah_code=code,
         fields=sorted(set(fields)),
-        programs=sorted(set(programs or [])),
+        programs=[],  # set with siks.dci.programs.set_programs, which freezes each program's list
         jwks={"keys": keys},
         callback_uri=callback_uri.rstrip("/") if callback_uri else None,
         rate_per_minute=rate_per_minute,
@@ -385,8 +385,8 @@ def _base(client: DciClient, cols: Columns, *, active: bool = True):
             Family.status == STATUS_ACTIVE,
             Household.status == STATUS_ACTIVE,
         ]
-    if client.programs:  # program users see the ruta the latest penetapan put in DTKS
-        parts.append(cols.score.c.included.is_(True))
+    if client.programs:  # program users see the people on their programs' frozen lists only
+        parts.append(Member.ref.in_(program_scope.member_refs(client)))
     return and_(*parts)
 
 
@@ -852,6 +852,8 @@ def pending_events(
         base = and_(scope.where(Household.desa_code), Household.id == household.id)
         if event != "DELETE":
             base = and_(base, _base(client, cols))
+        elif client.programs:  # a program client hears of a departure only from its own list
+            base = and_(base, Member.ref.in_(program_scope.member_refs(client)))
         matched = session.scalar(_joined(select(func.count(Member.id)), cols).where(base, condition))
         if event != "DELETE" and not matched:
             continue
@@ -930,29 +932,105 @@ def notifications(session: Session, key, sender_id: str) -> list[tuple[DciSubscr
     return out
 
 
-def notify(session_factory, key, sender_id: str, post: Callable[..., int]) -> int:
-    """Send every due notification; a subscription's cursor moves only when its delivery succeeded."""
-    sent = 0
+#: Waits after the 1st, 2nd, … failed delivery of the same events; the last one repeats. The events are
+#: never dropped: the subscription's cursor moves only when the agency answered 2xx.
+RETRY_AFTER = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=6),
+)
+
+
+@dataclass
+class NotifyReport:
+    """What one `notify` pass did: subscriptions delivered, failed (will be retried), or still waiting."""
+
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+def _last_failure(session: Session, sub: DciSubscription) -> DciDelivery | None:
+    last = session.scalar(
+        select(DciDelivery)
+        .where(DciDelivery.subscription_id == sub.id)
+        .order_by(DciDelivery.id.desc())
+        .limit(1)
+    )
+    return last if last is not None and not last.ok and last.cursor_from == sub.last_audit_id else None
+
+
+def notify(
+    session_factory, key, sender_id: str, post: Callable[..., int], *, now: dt.datetime | None = None
+) -> NotifyReport:
+    """Send every due notification, log each attempt in `dci_delivery`, and retry failed ones later.
+
+    A subscription whose last delivery failed waits `RETRY_AFTER[attempt-1]` before the next try; its cursor
+    moves only after a 2xx answer, so events are delivered at least once and in order."""
+    moment = now or now_utc()
+    report = NotifyReport()
     with session_factory.begin() as session:
         for sub, cursor, delivery in notifications(session, key, sender_id):
+            failure = _last_failure(session, sub)
+            due = failure.next_try_at if failure is not None else None
+            if due is not None and due.replace(tzinfo=due.tzinfo or dt.UTC) > moment:
+                report.waiting += 1
+                continue
+            attempt = failure.attempt + 1 if failure is not None else 1
             client = session.get(DciClient, sub.client_id)
             bearer, _ = trust.issue_token(key, client.client_id, trust.CALLBACK_SCOPE, issuer=sender_id)
+            error = None
             try:
                 status = post(delivery.url, delivery.body, bearer)
-            except OSError:
-                status = 0
+            except OSError as e:
+                status, error = 0, f"tidak dapat dihubungi: {e}"[:500]
             ok = 200 <= status < 300
+            if not ok and error is None:
+                error = f"HTTP {status}"
+            events = len(delivery.body["message"]["notify_event"])
+            wait = RETRY_AFTER[min(attempt, len(RETRY_AFTER)) - 1]
+            session.add(
+                DciDelivery(
+                    subscription_id=sub.id,
+                    url=delivery.url,
+                    events=events,
+                    cursor_from=sub.last_audit_id,
+                    cursor_to=cursor,
+                    attempt=attempt,
+                    http_status=status,
+                    ok=ok,
+                    error=error,
+                    at=moment,
+                    next_try_at=None if ok else moment + wait,
+                )
+            )
             record_change(
                 session,
                 _actor(client),
                 "dci_subscription",
                 sub.id,
                 None,
-                {"notify": len(delivery.body["message"]["notify_event"]), "http_status": status},
+                {"notify": events, "http_status": status, "percobaan": attempt},
                 "notifikasi DCI",
                 action="dci_notify" if ok else "dci_notify_gagal",
             )
             if ok:
                 sub.last_audit_id = cursor
-                sent += 1
-    return sent
+                report.sent += 1
+            else:
+                report.failed += 1
+    return report
+
+
+def deliveries(session: Session, limit: int = 50) -> list[tuple[DciDelivery, str, str]]:
+    """The latest delivery attempts with their subscription code and client id, newest first."""
+    stmt = (
+        select(DciDelivery, DciSubscription.code, DciClient.client_id)
+        .join(DciSubscription, DciSubscription.id == DciDelivery.subscription_id)
+        .join(DciClient, DciClient.id == DciSubscription.client_id)
+        .order_by(DciDelivery.id.desc())
+        .limit(limit)
+    )
+    return [tuple(r) for r in session.execute(stmt)]

@@ -24,11 +24,11 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from siks.domain import finding_catalog, wilayah
-from siks.domain import programs as rules
 from siks.errors import Invalid, ServiceError
 from siks.penetapan.ppks import persons_in_desa as ppks_persons
 from siks.penetapan.service import in_force
 from siks.programs import service as programs
+from siks.public.reasons import Explanation, explain
 from siks.scope import wilayah_label
 from siks.settings import settings
 from siks.store.base import utcnow
@@ -131,6 +131,7 @@ class Found:
     programs: tuple[str, ...]
     keterangan: str
     sanggah: bool = True  # False for PPKS outside households: their sanggah is not a household usulan
+    explanation: Explanation | None = None  # the rules that decided, without anyone's values
 
 
 PPKS_TEXT = "Terdaftar dalam DTKS sebagai PPKS (pemerlu pelayanan kesejahteraan sosial) di luar rumah tangga"
@@ -213,27 +214,42 @@ def _words(nama: str, query: str) -> list[str]:
 def _found(
     session: Session, p: Penetapan, m: PenetapanMember, h: PenetapanHousehold, today: dt.date
 ) -> Found:
-    names: list[str] = []
-    if m.included:
-        fam = programs.load_family(session, p, m.family_ref, today)
-        for code in rules.program_codes():
-            prog = rules.default_program(code)
-            if fam is None:
-                continue
-            if prog.unit == "anggota":
-                ok = any(
-                    e.eligible and e.unit_ref == m.member_ref for e in rules.evaluate_people(prog, fam.facts)
-                )
-            else:
-                ok = rules.evaluate_family(prog, fam.facts).eligible
-            if ok:
-                names.append(prog.name)
+    fam = programs.load_family(session, p, m.family_ref, today)
+    why = explain(p, m, h, fam, today)
+    names = why.programs_in if m.included else ()
     text = "Terdaftar dalam DTKS" if m.included else "Tidak terdaftar dalam DTKS"
     # what the verval found about a person left out, in the citizen's words of the finding catalog
     notes = [] if m.included else finding_catalog.citizen_notes(m.findings or ())
     if notes:
         text = f"{text}. " + " ".join(notes)
-    return Found(m.id, mask_name(m.nama), wilayah_label(h.desa_code), bool(m.included), tuple(names), text)
+    return Found(
+        m.id, mask_name(m.nama), wilayah_label(h.desa_code), bool(m.included), tuple(names), text, True, why
+    )
+
+
+def own_explanation(session: Session, member_id: int, nik: str, ip: str, today: dt.date | None = None):
+    """The explanation with the person's own data, for someone who typed that person's NIK.
+
+    Counted against the `lacak` limit per IP, so NIKs cannot be tried against a found name quickly."""
+    check_rate(session, ip, "lacak")
+    digits = "".join(ch for ch in nik or "" if ch.isdigit())
+    if len(digits) != 16:
+        raise Invalid("NIK harus 16 angka, seperti pada KTP atau Kartu Keluarga.")
+    m = session.get(PenetapanMember, member_id)
+    if m is None or not m.nik or not hmac.compare_digest(m.nik, digits):
+        raise Invalid(
+            "NIK tidak cocok dengan orang yang dipilih. Data pribadi hanya ditampilkan kepada pemiliknya."
+        )
+    p = session.get(Penetapan, m.penetapan_id)
+    h = session.scalar(
+        select(PenetapanHousehold).where(
+            PenetapanHousehold.penetapan_id == m.penetapan_id,
+            PenetapanHousehold.household_ref == m.household_ref,
+        )
+    )
+    today = today or dt.date.today()
+    fam = programs.load_family(session, p, m.family_ref, today)
+    return mask_name(m.nama), explain(p, m, h, fam, today)
 
 
 def wilayah_choices(code: str | None) -> list[tuple[str, str]]:

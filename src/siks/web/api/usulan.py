@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from siks.dci import crvs
 from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.usulan_kinds import Kind
 from siks.usulan import batches, config, present, service, sla
@@ -64,9 +65,22 @@ class UsulanOut(BaseModel):
     overdue: bool = Field(False, description="lewat batas tanpa tindakan kabupaten")
 
 
+class PadanOut(BaseModel):
+    """Online padan of one new person with the civil registry: padan, tidak_padan, tidak_ditemukan or
+    tertunda (the registry could not be asked; the usulan is saved all the same)."""
+
+    nik: str
+    nama: str
+    status: str
+    status_label: str
+    reasons: list[str]
+    asked_at: dt.datetime
+
+
 class UsulanDetailOut(UsulanOut):
     result: dict[str, Any] | None
     events: list[EventOut]
+    padan: list[PadanOut] = Field(default_factory=list, description="padan online Dukcapil (usulan baru)")
 
 
 class UsulanPageOut(BaseModel):
@@ -137,7 +151,7 @@ class TransitionOut(BaseModel):
     applies: bool
 
 
-def usulan_out(user, u, detail: bool = False):
+def usulan_out(user, u, detail: bool = False, db=None):
     wf = config.workflow()
     data = dict(
         id=u.id,
@@ -178,7 +192,11 @@ def usulan_out(user, u, detail: bool = False):
         )
         for e in u.events
     ]
-    return UsulanDetailOut(**data, result=u.result, events=events)
+    padan = []
+    if db is not None:
+        views = crvs.padan_views(crvs.padan_of(db, u.id), lambda nik: present.subject_nik(user, nik))
+        padan = [PadanOut(**asdict(v)) for v in views]
+    return UsulanDetailOut(**data, result=u.result, events=events, padan=padan)
 
 
 def _masked(user, payload: dict) -> dict:
@@ -295,12 +313,13 @@ def create_usulan(body: UsulanIn, db: Db, user: CurrentUser):
         batch_id=body.batch_id,
         note=body.note,
     )
-    return usulan_out(user, u, detail=True)
+    crvs.padan_usulan(db, user, u, crvs.configured_client(crvs.ENTRY_TIMEOUT))
+    return usulan_out(user, u, detail=True, db=db)
 
 
 @router.get("/usulan/{usulan_id}", response_model=UsulanDetailOut)
 def get_usulan(usulan_id: int, db: Db, user: CurrentUser):
-    return usulan_out(user, service.get(db, user, usulan_id), detail=True)
+    return usulan_out(user, service.get(db, user, usulan_id), detail=True, db=db)
 
 
 @router.patch("/usulan/{usulan_id}", response_model=UsulanDetailOut)

@@ -96,6 +96,27 @@ def _target(request: Request, n: int) -> int:
     return int(found[n])
 
 
+@router.post("/cek/alasan/{n}")
+def own_reasons(request: Request, n: int, db: Db, nik: Annotated[str, Form()] = ""):
+    """The reasons with the person's own data, for whoever types that person's NIK (never shown back)."""
+    member_id = _target(request, n)
+    savepoint = db.begin_nested()
+    try:
+        nama, why = service.own_explanation(db, member_id, nik, client_ip(request))
+    except ServiceError as e:
+        if e.status == 429:
+            savepoint.rollback()
+        else:
+            savepoint.commit()  # a wrong NIK still counts against the limit
+        desa = request.session.get("cek_desa")
+        nama = service.masked_name_of(db, member_id)
+        ctx = {"n": n, "nama": nama, "why": None, "error": e.message, "desa": desa}
+        return render(request, "public/alasan.html", ctx, e.status)
+    savepoint.commit()
+    ctx = {"n": n, "nama": nama, "why": why, "error": None, "desa": request.session.get("cek_desa")}
+    return render(request, "public/alasan.html", ctx)
+
+
 def _sanggah_ctx(db: Session, request: Request, n: int) -> dict:
     nama = service.masked_name_of(db, _target(request, n))
     return {"n": n, "nama": nama, "reasons": NONAKTIF_REASONS,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from siks.dci import crvs
 from siks.domain import ppks as ppks_rules
 from siks.domain import wilayah
 from siks.domain.instruments import regsosek2022
@@ -159,6 +160,7 @@ def _detail_context(db: Session, user, u: Usulan, error: str | None = None) -> d
         "action_label": ACTION_LABEL,
         "accepted": wf.is_accepted(u.status, u.level),
         "steps": [Status.DRAF.value, *(FORWARD[level][1].value for level in wf.levels)],
+        "padan": crvs.padan_views(crvs.padan_of(db, u.id), lambda nik: present.subject_nik(user, nik)),
     }
 
 
@@ -384,6 +386,8 @@ def new_submit(request: Request, db: Db, user: CurrentUser, form: Form):
         )
         ctx["error"] = error.message
         return render(request, "usulan/new.html", ctx, error.status)
+    # the usulan is saved; an unreachable civil registry only leaves its padan `tertunda`
+    crvs.padan_usulan(db, user, u, crvs.configured_client(crvs.ENTRY_TIMEOUT))
     return RedirectResponse(f"/usulan/{u.id}?pesan=dibuat", status_code=303)
 
 

@@ -5,7 +5,7 @@ docs/ppks-psks.md §8), names longer than the ten characters `household`/`family
 column's length changes: batch_alter_table recreates the table on SQLite, PostgreSQL alters in place.
 
 Revision ID: 0016_ppks_usulan
-Revises: 0013_desil_bps
+Revises: 0015_dci_scope
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_ppks_usulan"
-down_revision = "0013_desil_bps"
+down_revision = "0015_dci_scope"
 branch_labels = None
 depends_on = None
 
