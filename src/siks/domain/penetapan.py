@@ -9,10 +9,8 @@ rules written in the eligibility rule language (`siks.domain.eligibility`), eval
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +47,7 @@ class Criteria:
 
     name: str = "dtks"
     version: str = "1"
-    desil_max: int = 5
+    desil_max: int = eligibility.DTKS_DESIL_MAX
     exclusions: tuple[Rule, ...] = ()
     description: str = ""
 
@@ -64,7 +62,7 @@ class CriteriaDoc(Strict):
     format: Literal[FORMAT]
     name: str = "dtks"
     version: str = "1"
-    desil_max: int = Field(5, ge=1, le=10)
+    desil_max: int = Field(eligibility.DTKS_DESIL_MAX, ge=1, le=10)
     exclusions: list[eligibility.RuleDoc] = Field(default_factory=list)
     description: str = ""
 
@@ -112,8 +110,7 @@ def load_criteria(path: str | Path) -> Criteria:
 
 def default_criteria() -> Criteria:
     """The shipped DTKS criteria (`data/penetapan_dtks.json`)."""
-    text = resources.files("siks.domain").joinpath("data/penetapan_dtks.json").read_text(encoding="utf-8")
-    return criteria_from_dict(json.loads(text), "penetapan_dtks.json")
+    return criteria_from_dict(eligibility.shipped_json("penetapan_dtks.json"), "penetapan_dtks.json")
 
 
 # -- facts and the decision ---------------------------------------------------------------------------------
