@@ -196,16 +196,16 @@ def export_cmd(
 
 @verval_app.command("explain")
 def explain_cmd(
-    nik: str = typer.Argument(..., help="NIK yang dicari"),
+    nik: str = typer.Argument(..., help="NIK atau id anggota (id_keluarga-no_urut) yang dicari"),
     run: str | None = typer.Option(None, help="id proses (bawaan: yang terakhir)"),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Menjelaskan mengapa seseorang mendapat setiap temuannya."""
+    """Menjelaskan mengapa seseorang (NIK atau id anggota) mendapat setiap temuannya."""
     engine = storage.engine(db)
     run_id = _run_id(engine, run)
     rows = report.explain(engine, run_id, nik)
     if not rows:
-        console.print(f"Tidak ada temuan untuk NIK {nik} pada proses {run_id}.")
+        console.print(f"Tidak ada temuan untuk NIK/id anggota {nik} pada proses {run_id}.")
         return
     for r in rows:
         who = r["member_ref"] or f"ruta {r['household_ref']}"
