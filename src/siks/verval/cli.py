@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from siks.domain import finding_catalog
+from siks.domain.instruments import DEFAULT_INSTRUMENT
 from siks.verval import reference as ref
 from siks.verval import report, storage
 from siks.verval.pipeline import Step, StepResult, checks_run, skipped_checks
@@ -61,11 +62,25 @@ def reference_load(
     )
 
 
+def _n(value: int) -> str:
+    """12.345: Indonesian thousands separator."""
+    return f"{value:,}".replace(",", ".")
+
+
 def take_snapshot(db: str | None, out: Path) -> Path:
     """The store's snapshot writer (`siks export --snapshot`), owned by the registry area."""
     from siks.registry.snapshot import write_snapshot
 
-    write_snapshot(out, url=db)
+    info = write_snapshot(out, url=db)
+    counts = ", ".join(f"{k or 'belum didata'} {_n(n)}" for k, n in sorted(info.by_instrument.items()))
+    console.print(f"Snapshot: {_n(info.households)} ruta, {_n(info.members)} anggota ({counts or '-'}).")
+    others = {k: n for k, n in info.by_instrument.items() if k and k != DEFAULT_INSTRUMENT}
+    if others:
+        console.print(
+            f"{_n(sum(others.values()))} ruta didata dengan instrumen lain ({', '.join(others)}): "
+            "diperiksa identitas, NIK, KK, ganda dan rujukannya; skor PMT hanya dari jawaban "
+            f"{DEFAULT_INSTRUMENT}, jadi ruta itu tanpa desil sampai didata ulang."
+        )
     return out
 
 
