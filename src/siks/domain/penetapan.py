@@ -35,6 +35,7 @@ KEBERADAAN_REASON = {
 REASONS = {
     "NONAKTIF": "Rumah tangga nonaktif di registri",
     "TANPA_ART": "Tidak ada anggota yang masih tinggal bersama",
+    "BELUM_DIDATA": "Belum ada pendataan (rumah tangga baru dari usulan): belum ada desil, menunggu verval",
     "DESIL_KOSONG": "Belum ada desil (skor PMT tidak dihitung)",
     "DESIL_DI_ATAS_BATAS": "Desil di atas batas DTKS",
     "TIDAK_ADA_DI_REGISTRI": "Tidak ada lagi di registri wilayah ini",
@@ -147,6 +148,7 @@ class HouseholdFacts:
     status_reason: str | None = None
     members: Sequence[Mapping[str, object]] = ()
     findings: frozenset[str] = frozenset()
+    assessed: bool = True  # has any pendataan (assessment); without one there is no desil
 
     def record(self) -> dict[str, object]:
         present = [m for m in self.members if member_present(m)]
@@ -177,7 +179,9 @@ def decide(criteria: Criteria, facts: HouseholdFacts) -> Decision:
         reasons.append(("NONAKTIF", text))
     if not any(member_present(m) for m in facts.members):
         reasons.append(("TANPA_ART", REASONS["TANPA_ART"]))
-    if facts.desil is None:
+    if not facts.assessed:  # a desil from a score file would be a guess: the ruta waits for verval
+        reasons.append(("BELUM_DIDATA", REASONS["BELUM_DIDATA"]))
+    elif facts.desil is None:
         reasons.append(("DESIL_KOSONG", REASONS["DESIL_KOSONG"]))
     elif facts.desil > criteria.desil_max:
         reasons.append(
