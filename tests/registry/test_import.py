@@ -326,7 +326,8 @@ def test_a_pbdt_registry_is_verified_whole(engine, tmp_path, monkeypatch):
 
     path = _file(tmp_path, n=120, instrument="PBDT2015")
     assert import_file(engine, path, "a", instrument="PBDT2015").status == ImportStatus.DIMUAT
-    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
+    with open(path, encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
     info = write_snapshot(tmp_path / "snap", engine=engine)
     ruta = {r["id_ruta"] for r in rows}
     assert (info.members, info.households) == (len(rows), len(ruta))
@@ -343,4 +344,6 @@ def test_a_pbdt_registry_is_verified_whole(engine, tmp_path, monkeypatch):
     assert out.exit_code == 0, (out.output, out.exception)
     assert f"Snapshot: {len(ruta)} ruta" in out.output and "instrumen lain (PBDT2015)" in out.output
     found = re.search(r"selesai: ([\d.,]+) temuan", out.output)
-    assert found and int(re.sub(r"\D", "", found.group(1))) >= len(ruta), out.output  # ≥ one a ruta (no desil)
+    assert found and int(re.sub(r"\D", "", found.group(1))) >= len(ruta), (
+        out.output
+    )  # ≥ one a ruta (no desil)

@@ -63,7 +63,10 @@ def test_check_preview_confirm_writes_once(web_engine):
     assert v.status == UploadStatus.SIAP and v.errors == [] and v.rows == 40
     assert v.summary["baru"] == 40 and v.summary["berubah"] == 0
     assert _count(web_engine, Member) == before  # the check wrote nothing
-    assert _count(web_engine, ImportBatch, ImportBatch.sha256 == web_import.hashlib.sha256(data).hexdigest()) == 0
+    assert (
+        _count(web_engine, ImportBatch, ImportBatch.sha256 == web_import.hashlib.sha256(data).hexdigest())
+        == 0
+    )
 
     web_import.confirm(web_engine, desa, uid)
     v = _view(web_engine, desa, uid)
@@ -83,7 +86,9 @@ def test_check_preview_confirm_writes_once(web_engine):
     except Conflict:
         pass
 
-    again = web_import.upload(web_engine, desa, "lagi.csv", data)  # the same bytes: idempotent, as `siks import`
+    again = web_import.upload(
+        web_engine, desa, "lagi.csv", data
+    )  # the same bytes: idempotent, as `siks import`
     v = _view(web_engine, desa, again)
     assert v.status == UploadStatus.SUDAH_DIMUAT and v.summary["impor_sebelumnya"] == batch.id
     assert _count(web_engine, Member) == before + 40
@@ -217,7 +222,9 @@ def test_progress_is_reported_per_part(web_engine, monkeypatch):
     monkeypatch.setattr(web_import, "import_file", spy)
     monkeypatch.setattr(web_import, "PART_ROWS", 50)
     desa = _actor(web_engine, "desa")
-    v = _view(web_engine, desa, web_import.upload(web_engine, desa, "panjang.csv", _csv(400, seed=8, prefix="WE")))
+    v = _view(
+        web_engine, desa, web_import.upload(web_engine, desa, "panjang.csv", _csv(400, seed=8, prefix="WE"))
+    )
     assert v.status == UploadStatus.SIAP
     checked = [done for stage, done, total in seen if stage == "memeriksa" and total == 400]
     assert len(checked) >= 5 and checked == sorted(checked) and checked[-1] == 400
