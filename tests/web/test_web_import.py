@@ -228,3 +228,29 @@ def test_progress_is_reported_per_part(web_engine, monkeypatch):
     assert v.status == UploadStatus.SIAP
     checked = [done for stage, done, total in seen if stage == "memeriksa" and total == 400]
     assert len(checked) >= 5 and checked == sorted(checked) and checked[-1] == 400
+
+
+def test_the_body_limit_and_the_xlsx_limits_still_apply(client_for, sqlite_engine, monkeypatch, tmp_path):
+    from registry.test_bad_inputs import BASE, HEADERS, _xlsx
+    from registry.test_readers_hostile import _shared_strings, _with_member
+    from siks.web.app import create_app
+    from web.support import make_client
+    from workflow_support import login
+
+    desa = client_for("desa")
+    src = _xlsx(tmp_path / "src.xlsx", BASE)
+    strings = _shared_strings(*[h.encode() for h in HEADERS], b"X" * 200_000)
+    bomb = _with_member(src, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", strings).read_bytes()
+    r = desa.post(
+        "/impor", files={"berkas": ("bom.xlsx", bomb, "application/octet-stream")}, follow_redirects=False
+    )
+    uid = int(r.headers["location"].rsplit("/", 1)[1])
+    web_import.wait(uid)
+    page = desa.get(f"/impor/{uid}").text
+    assert "Berkas ditolak" in page and "XLSX_TOO_BIG" in page
+
+    monkeypatch.setenv("SIKS_MAX_BODY_MB", "0.05")  # 50 KB for this app
+    small = login(make_client(create_app(sqlite_engine, secret_key="uji-" + "y" * 40)), "desa")
+    r = small.post("/impor", files={"berkas": ("besar.csv", _csv(600, seed=7, prefix="WF"), "text/csv")})
+    assert r.status_code == 413
+    small.close()
