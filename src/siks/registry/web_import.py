@@ -270,6 +270,7 @@ def _run(engine: Engine, upload_id: int, job) -> None:
                           "impor berkas gagal", action="gagal")  # fmt: skip
     finally:
         _progress.pop(upload_id, None)
+        _jobs.pop(upload_id, None)  # finished: `wait` returns at once
 
 
 def _import(engine: Engine, upload_id: int, dry_run: bool) -> tuple[WebImport, ImportResult]:
