@@ -22,7 +22,7 @@ from siks.domain.nik import make_nik
 from siks.store.base import Base
 from siks.store.db import make_engine
 from siks.store.models.accounts import User
-from siks.store.models.registry import Family, FamilyKK, Household, Member
+from siks.store.models.registry import Assessment, Family, FamilyKK, Household, Member
 
 with warnings.catch_warnings():  # starlette's notice about httpx, raised once at import
     warnings.simplefilter("ignore")
@@ -82,6 +82,8 @@ def _household(session: Session, ref: str, desa: str, people: list[tuple[str, in
         )  # fmt: skip
         session.add(m)
         members[f"{ref}-{no}"] = m
+    # each seeded ruta was once surveyed (a ruta without any pendataan gets no desil in a penetapan)
+    session.add(Assessment(household_id=h.id, instrument="REGSOSEK2022.K", answers={}))
     session.flush()
     return h, f, members
 

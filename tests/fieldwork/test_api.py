@@ -39,6 +39,13 @@ def test_assign_visit_and_progress(client_for, api_app):
     r = enum.post(f"/verval-lapangan/tugas/{t1['id']}", data=form)  # the same form again: stale
     assert r.status_code == 409
     t2 = next(t for t in tasks if t["household_ref"] == "R2")
+    # issue #18: the task carries its anggota, whose keberadaan a visit needs, keyed as the visit keys them
+    detail = enum.get(f"/api/v1/fieldwork/tasks/{t2['id']}").json()
+    assert {x["id"]: x["nama"] for x in detail["members"]} == {
+        m[f"R2-{i}"]: n for i, n in ((1, "Budi R2"), (2, "Sri R2"), (3, "Ani R2"))
+    }
+    assert {x["ref"] for x in detail["members"]} == {"R2-K1-1", "R2-K1-2", "R2-K1-3"}
+    assert all(x["family_ref"] == "R2-K1" and "nik" not in x for x in detail["members"])
     assert (
         client_for("enum_out")
         .post(f"/api/v1/fieldwork/tasks/{t2['id']}/visit", json={"version": t2["version"], "result": 2})

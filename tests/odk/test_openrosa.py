@@ -123,7 +123,7 @@ def test_assign_download_submit_and_progress(odk_app, web, collect):
                 .select_from(Assessment)
                 .where(Assessment.household_id == seed.households["R1"])
             )
-            == 1
+            == 2  # the seeded pendataan and the one visit, not two
         )
     # After the visit, the household is no longer in the enumerator's media.
     assert all(t["id_ruta"] != "R1" for t in _download(enum, "siks_verval")[1]["tugas.csv"])

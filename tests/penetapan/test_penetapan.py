@@ -12,7 +12,7 @@ from siks.penetapan import diff as diffing
 from siks.penetapan import service
 from siks.penetapan.sources import Score, ScoreTable
 from siks.store.models.penetapan import Immutable, Penetapan, PenetapanHousehold, PenetapanMember
-from siks.store.models.registry import Family, FamilyKK, Household, Member
+from siks.store.models.registry import Assessment, Family, FamilyKK, Household, Member
 from siks.store.models.verval import VervalFinding, VervalRun
 from workflow_support import DESA, DESA_OTHER_KEC
 
@@ -149,10 +149,12 @@ def test_findings_of_the_verval_run_exclude_an_asn_household(wf_session, wf_seed
     assert rb.findings == ["ASN"]
 
 
-def _add_household(session, ref: str, desa: str) -> None:
+def _add_household(session, ref: str, desa: str, surveyed: bool = True) -> None:
     h = Household(ref=ref, desa_code=desa, alamat="Baru")
     session.add(h)
     session.flush()
+    if surveyed:
+        session.add(Assessment(household_id=h.id, instrument="REGSOSEK2022.K", answers={}))
     f = Family(ref=f"{ref}-K1", household_id=h.id)
     session.add(f)
     session.flush()
@@ -195,6 +197,17 @@ def test_diff_lists_added_removed_with_reason_and_changed(wf_session, wf_seed, u
     # a desa user sees the same diff cut to their desa
     d_desa = diffing.compare(wf_session, user("desa"), a.id, b.id).diff
     assert [c.ref for c in d_desa.removed] == ["R3"] and d_desa.added == []
+
+
+def test_a_ruta_without_pendataan_gets_no_desil_and_waits_for_verval(wf_session, wf_seed, user):
+    """Issue #18: a new ruta from an usulan baru (no assessment) got desil 2 from the score source and
+    entered the penetapan. Without a pendataan there is no desil, whatever a score file says."""
+    _add_household(wf_session, "USL9", DESA, surveyed=False)
+    p = make(wf_session, user("supkab"), scores=scores(USL9=2))
+    usl = frozen(wf_session, p, "USL9")
+    assert not usl.included and usl.desil is None
+    assert [code for code, _ in usl.reasons] == ["BELUM_DIDATA"] and "menunggu verval" in usl.reasons[0][1]
+    assert frozen(wf_session, p, "R1").included  # surveyed ruta keep their desil
 
 
 def test_status_as_of_answers_from_the_penetapan_in_force(wf_session, wf_seed, user):

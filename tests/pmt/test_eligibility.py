@@ -50,8 +50,8 @@ def test_a_poor_living_padan_person_is_eligible():
 
 
 def test_desil_edges():
-    assert verdict({**PERSON, "desil": 4}) == set()
-    assert verdict({**PERSON, "desil": 5}) == {"DESIL_TERLALU_TINGGI"}
+    assert verdict({**PERSON, "desil": 5}) == set()
+    assert verdict({**PERSON, "desil": 6}) == {"DESIL_TERLALU_TINGGI"}
     assert verdict({**PERSON, "desil": 10}) == {"DESIL_TERLALU_TINGGI"}
     assert verdict({**PERSON, "desil": None}) == {"DESIL_KOSONG"}  # unknown is not "too high"
 
@@ -412,3 +412,16 @@ def test_rule_set_names_are_quoted_too():
     rules = el.RuleSet("x' OR '1'='1", "1", SAMPLE_RULES.rules)
     _, verdicts = run_sql(rules, people, None)
     assert all(v["rule_set"] == "x' OR '1'='1@1" for v in verdicts)
+
+
+def test_the_dtks_ceiling_has_one_source():
+    """Issue #18: the finding said desil 1–4 and the penetapan 1–5; both now read one constant."""
+    from siks.domain import penetapan
+
+    ceiling = el.DTKS_DESIL_MAX
+    assert penetapan.default_criteria().desil_max == ceiling
+    rule = next(r for r in DEFAULT.rules if r.code == "DESIL_TERLALU_TINGGI")
+    assert rule.when == {"field": "desil", "op": ">", "value": ceiling}
+    assert f"1-{ceiling}" in rule.explanation and "$" not in rule.explanation + rule.title
+    assert verdict({**PERSON, "desil": ceiling}) == set()
+    assert verdict({**PERSON, "desil": ceiling + 1}) == {"DESIL_TERLALU_TINGGI"}

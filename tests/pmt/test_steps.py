@@ -11,6 +11,7 @@ import pytest
 import sqlglot
 
 from siks.domain import bps14, pmt
+from siks.domain import eligibility as el
 from siks.domain.pmt_features import FEATURES, household_features, present_members
 from siks.verval.pipeline import Step, StepContext
 from siks.verval.runs import RunInputs, execute
@@ -173,10 +174,10 @@ def test_eligibility_verdicts(world, run):
         d = desil[m["id_ruta"]]
         if m["keberadaan"] == 2:
             assert v["rule_meninggal"] and not v["eligible"]
-        if d is not None and d > 4:
+        if d is not None and d > el.DTKS_DESIL_MAX:
             assert v["rule_desil_terlalu_tinggi"] and not v["eligible"]
         if v["eligible"]:
-            assert d is not None and d <= 4 and m["keberadaan"] == 1
+            assert d is not None and d <= el.DTKS_DESIL_MAX and m["keberadaan"] == 1
     # The fake ASN finding excludes the whole keluarga of that member, and only it.
     family = ASN_MEMBER.split("-")[0]
     flagged = {ref for ref, v in verdict.items() if v["rule_keluarga_asn_tni_polri"]}

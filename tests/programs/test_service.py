@@ -92,6 +92,21 @@ def test_quota_per_wilayah_marks_the_rest_as_cadangan(wf_session, wf_seed, user)
     assert out == {"R2-K1"}  # desil 3 after R1 (2) and RB (1); RK lies in another kecamatan
 
 
+def test_quota_is_applied_to_the_whole_list_before_the_view_is_cut(wf_session, wf_seed, user):
+    """Issue #18: a desa view (operator of the desa, or --desa) shows no more Layak than the full list."""
+    _setup(wf_session, wf_seed)
+    p = _penetapan(wf_session, user("supkab"))
+    limited = replace(rules.default_program("bpnt"), quota={"35.09.15": 2})
+    full = service.run(wf_session, user("opkab"), limited, p.id)
+    layak = {r.entitlement.unit_ref for r in full.rows if r.in_quota}
+    assert layak == {"R1-K1", "RB-K1", "RK-K1"}
+    desa_view = service.run(wf_session, user("desa"), limited, p.id)
+    desa_option = service.run(wf_session, user("opkab"), limited, p.id, desa_code="35.09.15.2001")
+    for view in (desa_view, desa_option):
+        assert {r.entitlement.unit_ref for r in view.rows} == {"R1-K1", "R2-K1"}
+        assert {r.entitlement.unit_ref for r in view.rows if r.in_quota} == {"R1-K1"}  # R2 is cadangan
+
+
 def test_pergantian_pengurus_after_the_holder_died(wf_session, wf_seed, user):
     sri, bayu = _setup(wf_session, wf_seed)
     supkab, opkab = user("supkab"), user("opkab")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 
 import pyarrow.parquet as pq
 import pytest
@@ -314,3 +315,35 @@ def test_pbdt_round_trip(engine, tmp_path, counts):
     with session_factory(engine)() as s:
         a = s.scalars(select(Assessment)).first()
         assert a.instrument == "PBDT2015" and isinstance(a.answers["aset_lemari_es"], bool)
+
+
+def test_a_pbdt_registry_is_verified_whole(engine, tmp_path, monkeypatch):
+    """Issue #18: a registry holding only PBDT-2015 ruta got "selesai: 0 temuan" from `siks verval run`,
+    because the snapshot held only Regsosek ruta. Now every ruta is in it, and the run finds things."""
+    from typer.testing import CliRunner
+
+    from siks.cli import app
+
+    path = _file(tmp_path, n=120, instrument="PBDT2015")
+    assert import_file(engine, path, "a", instrument="PBDT2015").status == ImportStatus.DIMUAT
+    with open(path, encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    info = write_snapshot(tmp_path / "snap", engine=engine)
+    ruta = {r["id_ruta"] for r in rows}
+    assert (info.members, info.households) == (len(rows), len(ruta))
+    assert info.by_instrument == {"PBDT2015": len(ruta)}
+    household = pq.read_table(tmp_path / "snap" / "household.parquet").to_pylist()
+    assert {h["instrumen"] for h in household} == {"PBDT2015"}
+    assert all(h["jenis_lantai"] is None for h in household)  # PBDT codes are not read as Regsosek's
+    member = pq.read_table(tmp_path / "snap" / "member.parquet")
+    assert sorted(member.column("nama").to_pylist()) == sorted(r["nama"] for r in rows)
+
+    monkeypatch.setenv("SIKS_DATA_DIR", str(tmp_path / "data"))
+    url = engine.url.render_as_string(hide_password=False)
+    out = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["verval", "run", "--db", url, "--oleh", "uji"])
+    assert out.exit_code == 0, (out.output, out.exception)
+    assert f"Snapshot: {len(ruta)} ruta" in out.output and "instrumen lain (PBDT2015)" in out.output
+    found = re.search(r"selesai: ([\d.,]+) temuan", out.output)
+    assert found and int(re.sub(r"\D", "", found.group(1))) >= len(ruta), (
+        out.output
+    )  # ≥ one a ruta (no desil)

@@ -157,3 +157,32 @@ def test_explanations_show_desa_codes_dotted(outcome):
     pattern = re.compile(r"desa (\d\d\.\d\d\.\d\d\.\d{4}), bukan (\d\d\.\d\d\.\d\d\.\d{4})")
     assert all(pattern.search(r["explanation"]) for r in rows), rows[:3]
     assert not any(re.search(r"\b\d{10}\b", r["explanation"]) for r in rows)
+
+
+def test_a_run_without_extracts_says_which_checks_it_skipped(kab, outcome, tmp_path, capsys):
+    """Issue #18: without the ASN, PLN and vehicle extracts those checks were skipped silently and
+    `evaluate` showed recall 0. The run's stats (kept on the run record), the CLI and evaluate say it."""
+    from siks.verval import cli
+    from siks.verval.pipeline import checks_run, skipped_checks
+
+    only_dukcapil = {k: v for k, v in kab["refs"].items() if k == "dukcapil"}
+    assert set(kab["refs"]) > set(only_dukcapil)  # the synthetic kabupaten has the other extracts too
+    partial = run({**kab, "refs": only_dukcapil}, tmp_path / "w")
+    try:
+        skipped = skipped_checks(partial.stats)
+        assert set(skipped) == {"ASN", "HOUSEHOLD_ASN", "PLN_NONSUBSIDI", "CAR_OWNER"}
+        assert "ASN/TNI/Polri" in skipped["ASN"] and "reference load pln" in skipped["PLN_NONSUBSIDI"]
+        assert {"DECEASED", "KK_CHANGED", "PADAN_NIK_UNKNOWN"} <= set(checks_run(partial.stats))
+        assert skipped_checks(outcome.stats) == {}  # every extract loaded: nothing skipped
+
+        cli.print_checks(partial.stats)
+        said = capsys.readouterr().out
+        assert "Dilewati karena daftar ASN/TNI/Polri" in said and "HOUSEHOLD_ASN" not in said
+
+        findings = partial.engine.query("SELECT * FROM findings")
+        scores = evaluate(findings, kab["truth"], skipped).by_kind()
+        assert scores["asn_member"].skipped and "ASN/TNI/Polri" in scores["asn_member"].skipped
+        assert scores["asn_member"].recall == 0.0  # what the table used to show without a word
+        assert scores["deceased_active"].skipped is None and scores["deceased_active"].recall > 0.9
+    finally:
+        partial.engine.close()

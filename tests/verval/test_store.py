@@ -42,6 +42,17 @@ def test_run_and_findings_roundtrip(db_url, outcome, tmp_path):
     ]
     nik = outcome.engine.scalar("SELECT nik FROM findings WHERE code = 'PADAN_NIK_UNKNOWN' LIMIT 1")
     assert any(r["code"] == "NIK_SUGGESTION" for r in report.explain(db, outcome.run_id, nik))
+    # issue #18: a member is explained by its id too, also when it has no NIK
+    ref, code = (
+        outcome.engine.query(
+            "SELECT member_ref, code FROM findings WHERE member_ref IS NOT NULL AND nik IS NULL LIMIT 1"
+        )
+        .to_pylist()[0]
+        .values()
+    )
+    by_ref = report.explain(db, outcome.run_id, ref)
+    assert by_ref and code in {r["code"] for r in by_ref} and {r["member_ref"] for r in by_ref} >= {ref}
+    assert report.explain(db, outcome.run_id, "tidak-ada-1") == []
     clusters = storage.previous_clusters(db)
     assert clusters.num_rows == outcome.engine.count("duplicate_cluster")
     storage.add_decision(db, "A-1", "B-1", False, "tester")

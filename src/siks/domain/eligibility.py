@@ -39,6 +39,11 @@ from pydantic import (
 from siks.domain import finding_catalog
 from siks.domain.schema import TAG, Strict, explain_errors
 
+# The DTKS desil ceiling, the one source of truth for the verval finding DESIL_TERLALU_TINGGI and the
+# penetapan (docs/domain-facts.md §4.3: PBI-JK takes desil 1–5; PKH and BPNT narrow to 1–4 in their own
+# program rules). The shipped rule files write it as `$DTKS_DESIL_MAX` (see `shipped_json`).
+DTKS_DESIL_MAX = 5
+
 FORMAT = "siks-rules/1"
 FieldType = Literal["int", "float", "text", "bool"]
 
@@ -364,10 +369,16 @@ def load(path: str | Path) -> RuleSet:
     return ruleset_from_dict(read_json(path, RuleError, "Aturan"), str(path))  # type: ignore[arg-type]
 
 
+def shipped_json(name: str) -> dict:
+    """A rule file shipped in `siks.domain/data`, with `$DTKS_DESIL_MAX` replaced by the one ceiling."""
+    text = resources.files("siks.domain").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    ceiling = str(DTKS_DESIL_MAX)
+    return json.loads(text.replace('"$DTKS_DESIL_MAX"', ceiling).replace("$DTKS_DESIL_MAX", ceiling))
+
+
 def default_rules() -> RuleSet:
     """The DTKS eligibility rules shipped with siks (`data/eligibility_dtks.json`)."""
-    text = resources.files("siks.domain").joinpath("data/eligibility_dtks.json").read_text(encoding="utf-8")
-    return ruleset_from_dict(json.loads(text), "eligibility_dtks.json")
+    return ruleset_from_dict(shipped_json("eligibility_dtks.json"), "eligibility_dtks.json")
 
 
 def finding_codes(cond: Mapping[str, object]) -> set[str]:

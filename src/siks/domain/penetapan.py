@@ -9,10 +9,8 @@ rules written in the eligibility rule language (`siks.domain.eligibility`), eval
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +35,7 @@ KEBERADAAN_REASON = {
 REASONS = {
     "NONAKTIF": "Rumah tangga nonaktif di registri",
     "TANPA_ART": "Tidak ada anggota yang masih tinggal bersama",
+    "BELUM_DIDATA": "Belum ada pendataan (rumah tangga baru dari usulan): belum ada desil, menunggu verval",
     "DESIL_KOSONG": "Belum ada desil (skor PMT tidak dihitung)",
     "DESIL_DI_ATAS_BATAS": "Desil di atas batas DTKS",
     "TIDAK_ADA_DI_REGISTRI": "Tidak ada lagi di registri wilayah ini",
@@ -49,7 +48,7 @@ class Criteria:
 
     name: str = "dtks"
     version: str = "1"
-    desil_max: int = 5
+    desil_max: int = eligibility.DTKS_DESIL_MAX
     exclusions: tuple[Rule, ...] = ()
     description: str = ""
 
@@ -64,7 +63,7 @@ class CriteriaDoc(Strict):
     format: Literal[FORMAT]
     name: str = "dtks"
     version: str = "1"
-    desil_max: int = Field(5, ge=1, le=10)
+    desil_max: int = Field(eligibility.DTKS_DESIL_MAX, ge=1, le=10)
     exclusions: list[eligibility.RuleDoc] = Field(default_factory=list)
     description: str = ""
 
@@ -112,8 +111,7 @@ def load_criteria(path: str | Path) -> Criteria:
 
 def default_criteria() -> Criteria:
     """The shipped DTKS criteria (`data/penetapan_dtks.json`)."""
-    text = resources.files("siks.domain").joinpath("data/penetapan_dtks.json").read_text(encoding="utf-8")
-    return criteria_from_dict(json.loads(text), "penetapan_dtks.json")
+    return criteria_from_dict(eligibility.shipped_json("penetapan_dtks.json"), "penetapan_dtks.json")
 
 
 # -- facts and the decision ---------------------------------------------------------------------------------
@@ -150,6 +148,7 @@ class HouseholdFacts:
     status_reason: str | None = None
     members: Sequence[Mapping[str, object]] = ()
     findings: frozenset[str] = frozenset()
+    assessed: bool = True  # has any pendataan (assessment); without one there is no desil
 
     def record(self) -> dict[str, object]:
         present = [m for m in self.members if member_present(m)]
@@ -180,7 +179,9 @@ def decide(criteria: Criteria, facts: HouseholdFacts) -> Decision:
         reasons.append(("NONAKTIF", text))
     if not any(member_present(m) for m in facts.members):
         reasons.append(("TANPA_ART", REASONS["TANPA_ART"]))
-    if facts.desil is None:
+    if not facts.assessed:  # a desil from a score file would be a guess: the ruta waits for verval
+        reasons.append(("BELUM_DIDATA", REASONS["BELUM_DIDATA"]))
+    elif facts.desil is None:
         reasons.append(("DESIL_KOSONG", REASONS["DESIL_KOSONG"]))
     elif facts.desil > criteria.desil_max:
         reasons.append(

@@ -47,6 +47,7 @@ VIEW_FULL_NIK = "registry.view_nik"  # unmasked NIK on the household page
 EDIT_REGISTRY = "registry.edit"  # small direct corrections (address); the rest goes through usulan
 VIEW_AUDIT = "audit.view"  # browse the audit trail of the whole scope
 EXPORT_AUDIT = "audit.export"  # download it as CSV
+IMPORT_REGISTRY = "registry.import"  # upload the import template in the browser (rows of their wilayah only)
 
 _READ = frozenset({VIEW_REGISTRY})
 _OPERATOR = frozenset({VIEW_REGISTRY, VIEW_FULL_NIK, EDIT_REGISTRY})
@@ -66,15 +67,17 @@ class Role:
 ROLES: dict[str, Role] = {
     r.code: r
     for r in (
-        Role("operator_desa", "Operator desa/kelurahan", Level.DESA, _OPERATOR,
-             "Mencari dan membuka data di desanya, memperbaiki alamat, menyusun usulan."),
+        Role("operator_desa", "Operator desa/kelurahan", Level.DESA, _OPERATOR | {IMPORT_REGISTRY},
+             "Mencari dan membuka data di desanya, memperbaiki alamat, menyusun usulan, mengimpor berkas "
+             "template desanya."),
         Role("enumerator", "Enumerator (petugas lapangan)", Level.DESA, _FIELD,
              "Membaca data di desanya untuk verval lapangan."),
         Role("operator_kecamatan", "Operator kecamatan (TKSK)", Level.KECAMATAN, _OPERATOR,
              "Membaca dan memperbaiki data di kecamatannya, memverifikasi usulan desa."),
         Role("operator_kabupaten", "Operator Dinas Sosial kabupaten/kota", Level.KABUPATEN,
-             _OPERATOR | _KAB_READ,
-             "Mengelola data seluruh desa di kabupatennya, melihat dan mengekspor jejak audit."),
+             _OPERATOR | _KAB_READ | {IMPORT_REGISTRY},
+             "Mengelola data seluruh desa di kabupatennya (termasuk impor berkas template), melihat dan "
+             "mengekspor jejak audit."),
         Role("supervisor_kabupaten", "Supervisor Dinas Sosial kabupaten/kota", Level.KABUPATEN, _KAB_READ,
              "Mengawasi kualitas data kabupaten, mengembalikan atau menolak usulan."),
         Role("pengesah_kabupaten", "Pengesah (Bupati/Walikota)", Level.KABUPATEN, _KAB_READ - {VIEW_FULL_NIK},

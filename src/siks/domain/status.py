@@ -36,6 +36,20 @@ class ImportStatus(StrEnum):
     DITOLAK = "ditolak"  # errors: nothing written
 
 
+class UploadStatus(StrEnum):
+    """A template file uploaded in the browser (`web_import.status`): checked, previewed, confirmed."""
+
+    MEMERIKSA = "memeriksa"  # being checked in the background (a dry run of the importer)
+    SIAP = "siap"  # checked without errors: the preview waits for the operator's confirmation
+    DITOLAK = "ditolak"  # errors: nothing can be written; the report says why
+    SUDAH_DIMUAT = "sudah_dimuat"  # the same file (sha256) was imported before
+    MENULIS = "menulis"  # confirmed: being written
+    DIMUAT = "dimuat"  # written
+    TIDAK_BERUBAH = "tidak_berubah"  # confirmed, but nothing differed from the registry
+    DIBATALKAN = "dibatalkan"  # the operator cancelled it before writing
+    GAGAL = "gagal"  # the check or the write stopped on an unexpected fault
+
+
 class TaskStatus(StrEnum):
     """A field verval task (`field_task.status`)."""
 
@@ -53,15 +67,25 @@ LABEL: dict[StrEnum, str] = {
     ImportStatus.TIDAK_BERUBAH: "Tidak ada perubahan",
     ImportStatus.SUDAH_DIMUAT: "Sudah pernah dimuat",
     ImportStatus.DITOLAK: "Ditolak",
+    UploadStatus.MEMERIKSA: "Sedang diperiksa",
+    UploadStatus.SIAP: "Siap disimpan (menunggu persetujuan)",
+    UploadStatus.DITOLAK: "Ditolak: ada galat",
+    UploadStatus.SUDAH_DIMUAT: "Sudah pernah dimuat",
+    UploadStatus.MENULIS: "Sedang disimpan",
+    UploadStatus.DIMUAT: "Tersimpan",
+    UploadStatus.TIDAK_BERUBAH: "Tidak ada perubahan",
+    UploadStatus.DIBATALKAN: "Dibatalkan",
+    UploadStatus.GAGAL: "Gagal",
     TaskStatus.DITUGASKAN: "Belum dikunjungi",
     TaskStatus.SELESAI: "Selesai",
 }
 
-STATUS_ENUMS: tuple[type[StrEnum], ...] = (RunStatus, BatchStatus, ImportStatus, TaskStatus)
+STATUS_ENUMS: tuple[type[StrEnum], ...] = (RunStatus, BatchStatus, ImportStatus, UploadStatus, TaskStatus)
 KINDS: dict[str, type[StrEnum]] = {
     "run": RunStatus,
     "batch": BatchStatus,
     "import": ImportStatus,
+    "upload": UploadStatus,
     "task": TaskStatus,
 }
 

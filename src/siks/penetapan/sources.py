@@ -247,6 +247,11 @@ def read_registry(
             )
         )
         answers = _latest_member_answers(session, ids)
+        assessed = set(
+            session.scalars(
+                select(Assessment.household_id).where(Assessment.household_id.in_(ids)).distinct()
+            )
+        )
         f_house, f_member = _findings(session, run_id, [h.ref for h in houses])
         fam_by_house: dict[int, list[Family]] = defaultdict(list)
         for f in families:
@@ -255,14 +260,19 @@ def read_registry(
         for m in members:
             mem_by_family[m.family_id].append(m)
         for h in houses:
-            yield _freeze(h, fam_by_house[h.id], mem_by_family, kk, answers, f_house, f_member, scores, on)
+            yield _freeze(
+                h, fam_by_house[h.id], mem_by_family, kk, answers, f_house, f_member, scores, on,
+                assessed=h.id in assessed,
+            )  # fmt: skip
         # no expunge: the identity map holds clean objects weakly, and the caller's own objects stay attached
 
 
 def _freeze(
-    h, families, mem_by_family, kk, answers, f_house, f_member, scores: ScoreTable, on
+    h, families, mem_by_family, kk, answers, f_house, f_member, scores: ScoreTable, on, assessed: bool = True
 ) -> FrozenHousehold:
-    score = scores.get(h.ref)
+    """A ruta without any pendataan (a new one from an usulan baru) gets no desil, whatever a score file
+    says: it waits for verval (issue #18)."""
+    score = scores.get(h.ref) if assessed else Score(None)
     rows: list[dict] = []
     for f in families:
         for m in mem_by_family[f.id]:
@@ -295,6 +305,7 @@ def _freeze(
         status_reason=h.status_reason,
         members=[rule_record(r, on) for r in rows],
         findings=frozenset(f_house.get(h.ref, ())),
+        assessed=assessed,
     )
     household = {
         "household_ref": h.ref,

@@ -222,37 +222,48 @@ def run(
     """Apply `program` to a penetapan within the user's wilayah: eligible units, quotas, pengurus."""
     p = penetapan.get(session, user, penetapan_id)
     on = on or p.berlaku_mulai
-    rows: list[Beneficiary] = []
+    scope = Scope.of(user)
+
+    def in_view(desa: str | None) -> bool:
+        return scope.covers(desa) and (not desa_code or desa == desa_code)
+
+    rows: list[Beneficiary] = []  # the viewer's rows
+    ranked: list[tuple[str, str | None, tuple]] = []  # every eligible unit the quotas rank
     not_eligible = dropped = 0
     batch: list[Family] = []
 
     def flush_batch() -> None:
         nonlocal not_eligible, dropped
-        recorded = recorded_holders(session, program.code, [f.facts.ref for f in batch])
+        mine = [f for f in batch if in_view(f.household.desa_code)]
+        recorded = recorded_holders(session, program.code, [f.facts.ref for f in mine])
         for fam in batch:
+            seen, desa, rank = in_view(fam.household.desa_code), fam.household.desa_code, fam.facts.rank
             if program.unit == "anggota":
                 for ent in rules.evaluate_people(program, fam.facts):
                     if ent.eligible:
-                        rows.append(Beneficiary(fam, ent, person=fam.member(ent.unit_ref)))
+                        ranked.append((ent.unit_ref, desa, rank))
+                        if seen:
+                            rows.append(Beneficiary(fam, ent, person=fam.member(ent.unit_ref)))
                 continue
             ent = rules.evaluate_family(program, fam.facts)
             if not ent.eligible:
-                not_eligible += 1
+                not_eligible += seen
                 continue
-            dropped += len(ent.dropped)
-            rows.append(
-                Beneficiary(fam, ent, pengurus=pengurus_for(program, fam, recorded.get(fam.facts.ref)))
-            )
+            ranked.append((ent.unit_ref, desa, rank))
+            if seen:
+                dropped += len(ent.dropped)
+                pengurus = pengurus_for(program, fam, recorded.get(fam.facts.ref))
+                rows.append(Beneficiary(fam, ent, pengurus=pengurus))
         batch.clear()
 
-    for fam in families(session, p, Scope.of(user), on, desa_code):
+    # a quota shares its places across its whole wilayah: rank the whole penetapan, then cut the view
+    wide = bool(program.quota)
+    for fam in families(session, p, Scope(None) if wide else scope, on, None if wide else desa_code):
         batch.append(fam)
         if len(batch) >= CHUNK:
             flush_batch()
     flush_batch()
-    over = rules.apply_quota(
-        [(_unit_ref(r), r.family.household.desa_code, r.family.facts.rank) for r in rows], program.quota
-    )
+    over = rules.apply_quota(ranked, program.quota)
     for r in rows:
         r.in_quota = _unit_ref(r) not in over
     return ProgramList(program, p, on, rows, not_eligible, dropped)

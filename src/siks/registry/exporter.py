@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, Text, and_, cast, func, select
+from sqlalchemy import Engine, Text, and_, case, cast, func, select
 
 from siks.domain import template as T
 from siks.domain import wilayah
@@ -57,9 +57,18 @@ class ExportResult:
 
 
 def registry_query(
-    desa: str | None = None, instrument: str = DEFAULT_INSTRUMENT, include_inactive: bool = False
+    desa: str | None = None,
+    instrument: str = DEFAULT_INSTRUMENT,
+    include_inactive: bool = False,
+    every_instrument: bool = False,
 ):
-    """One row per member with its family, household, current KK and latest assessment (answers as text)."""
+    """One row per member with its family, household, current KK and latest assessment (answers as text).
+
+    By default only ruta whose latest assessment is of `instrument` (or who have none): an export is one
+    template. `every_instrument` keeps every ruta (the verval snapshot verifies the registry whole): the
+    identity columns are common to both instruments, the answers of a ruta assessed with another
+    instrument are left empty (its codes mean other things), and `instrumen` says which one it was.
+    """
     latest = (
         select(Assessment.household_id, func.max(Assessment.id).label("id"))
         .group_by(Assessment.household_id)
@@ -82,8 +91,12 @@ def registry_query(
             Assessment.instrument.label("instrumen"),
             Assessment.assessed_on,
             Assessment.assessed_by,
-            cast(Assessment.answers, Text).label("household_answers"),
-            cast(AssessmentMember.answers, Text).label("member_answers"),
+            _same_instrument(cast(Assessment.answers, Text), instrument, every_instrument).label(
+                "household_answers"
+            ),
+            _same_instrument(cast(AssessmentMember.answers, Text), instrument, every_instrument).label(
+                "member_answers"
+            ),
         )
         .join(Family, Family.id == Member.family_id)
         .join(Household, Household.id == Family.household_id)
@@ -94,15 +107,23 @@ def registry_query(
             AssessmentMember,
             and_(AssessmentMember.assessment_id == Assessment.id, AssessmentMember.member_id == Member.id),
         )
-        .where((Assessment.instrument == instrument) | Assessment.id.is_(None))
         .order_by(Household.id, Family.id, Member.no_urut, Member.id)
     )
+    if not every_instrument:
+        stmt = stmt.where((Assessment.instrument == instrument) | Assessment.id.is_(None))
     if desa:
         code = wilayah.normalize(desa)
         stmt = stmt.where((Household.desa_code == code) | Household.desa_code.like(code + ".%"))
     if not include_inactive:
         stmt = stmt.where(Member.status == "aktif", Family.status == "aktif", Household.status == "aktif")
     return stmt
+
+
+def _same_instrument(answers, instrument: str, every_instrument: bool):
+    """The answers when the assessment is of `instrument`; else NULL (only with `every_instrument`)."""
+    if not every_instrument:
+        return answers
+    return case((Assessment.instrument == instrument, answers), else_=None)
 
 
 def read_chunks(engine: Engine, stmt, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
@@ -173,16 +194,15 @@ def typed_columns(chunk: pa.Table, instrument: str) -> dict[str, pa.Array]:
     for key in (*HOUSEHOLD_COLUMNS, "id_keluarga", "no_kk", *MEMBER_COLUMNS):
         out[key] = chunk.column(key).combine_chunks()
     out["instrumen"] = chunk.column("instrumen").combine_chunks()
-    out.update(
-        _answers(
-            chunk.column("household_answers").combine_chunks(), household_answer_keys(instrument), fields
-        )
-    )
-    out.update(
-        _answers(chunk.column("member_answers").combine_chunks(), member_answer_keys(instrument), fields)
-    )
+    out.update(_answers(_texts(chunk, "household_answers"), household_answer_keys(instrument), fields))
+    out.update(_answers(_texts(chunk, "member_answers"), member_answer_keys(instrument), fields))
     out.update(_family_values(chunk, instrument))
     return {c.key: out.get(c.key, pa.nulls(chunk.num_rows)) for c in T.columns_for(instrument)}
+
+
+def _texts(chunk: pa.Table, name: str) -> pa.Array:
+    """A text column of the chunk as strings (a chunk of ruta without answers reads as type null)."""
+    return chunk.column(name).combine_chunks().cast(pa.string())
 
 
 def _family_values(chunk: pa.Table, instrument: str) -> dict[str, pa.Array]:
@@ -191,7 +211,7 @@ def _family_values(chunk: pa.Table, instrument: str) -> dict[str, pa.Array]:
         "tanggal_pendataan": chunk.column("assessed_on").combine_chunks(),
         "petugas": chunk.column("assessed_by").combine_chunks(),
     }
-    texts = chunk.column("household_answers").combine_chunks()
+    texts = _texts(chunk, "household_answers")
     has = pc.fill_null(pc.match_substring(texts, f'"{PER_FAMILY_KEY}"'), False)
     if not pc.any(has).as_py():
         return out

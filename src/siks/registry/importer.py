@@ -22,7 +22,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -57,6 +57,7 @@ from siks.registry import kk, parts, readers
 from siks.registry.entities import MEMBER_COLUMNS, build_plan
 from siks.registry.loader import BULK_MIN_ROWS, Bulk
 from siks.registry.validation import Validated, issue_order, validate
+from siks.scope import Scope
 from siks.store.answers import decode
 from siks.store.base import Base
 from siks.store.db import transaction
@@ -88,6 +89,20 @@ HOUSEHOLD_FIELDS = ("desa_code", "dusun", "rw", "rt", "alamat")
 MEMBER_FIELDS = ("family_id", *MEMBER_COLUMNS.values())
 
 
+Progress = Callable[[str, int, int], None]  # (stage, rows done, rows in the file)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def out_of_scope_message(row: int, what: str, scope: str) -> str:
+    return (
+        f"Baris {row}, kolom kode_desa: {what} di luar wilayah Anda ({scope}); baris ini tidak dapat "
+        "diimpor oleh akun ini. Hapus barisnya, atau minta operator wilayah itu mengimpornya."
+    )
+
+
 class StaleRecord(RuntimeError):
     """A record changed under the import (someone saved it meanwhile): the whole import is rolled back."""
 
@@ -109,6 +124,7 @@ class ImportResult:
     issues: list[Issue] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     previous_batch_id: int | None = None
+    dry_run: bool = False  # checked and counted inside a transaction that was rolled back: nothing written
 
     @property
     def errors(self) -> list[Issue]:
@@ -225,6 +241,10 @@ def import_file(
     reference_date: dt.date | None = None,
     date_order: DateOrder | None = None,
     allow_identity_change: bool = False,
+    scope: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    part_rows: int | None = None,
 ) -> ImportResult:
     """Import one template file (CSV, XLSX or Parquet) into the registry. Never raises for bad data.
 
@@ -233,6 +253,12 @@ def import_file(
     how the file writes dd/mm/yyyy-like dates ("hari-bulan" or "bulan-hari"; see `date_order_issues`).
     `allow_identity_change` lets a re-import change a member's identity or bring a NIK that is already
     active elsewhere (each such row is audited as such); without it those rows are errors.
+
+    For the browser upload (`siks.registry.web_import`): `scope` (a dotted wilayah code) makes every row
+    whose kode_desa lies outside it, or that would change a ruta or keluarga recorded outside it, an
+    `OUT_OF_SCOPE` error; `dry_run` does everything inside the transaction, counts included, then rolls
+    it back (`result.dry_run`: the preview); `progress(stage, done, total)` is called as parts are read,
+    checked ("memeriksa") and written ("menulis"); `part_rows` sets the part size (finer progress).
     """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"Instrumen '{instrument}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.")
@@ -240,6 +266,8 @@ def import_file(
     path = Path(path)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    report = progress or _no_progress
+    report("membaca", 0, 0)
     try:
         raw = readers.read_file(path, encoding=encoding, dictionary=_dictionary_columns(instrument))
     except readers.ReadError as bad:
@@ -251,8 +279,10 @@ def import_file(
         return ImportResult(path.name, digest, instrument, ImportStatus.DITOLAK, issues=_short_values(issues))
     timings["read"] = time.perf_counter() - t0
     result = ImportResult(
-        raw.file_name, raw.sha256, instrument, ImportStatus.DITOLAK, rows=raw.n_rows, timings=timings
-    )
+        raw.file_name, raw.sha256, instrument, ImportStatus.DITOLAK, rows=raw.n_rows, timings=timings,
+        dry_run=dry_run,
+    )  # fmt: skip
+    report("memeriksa", 0, raw.n_rows)
     _upper_case_ids(raw)
     date_issues = date_order_issues(raw, instrument, date_order)
 
@@ -273,14 +303,14 @@ def import_file(
         result.issues = _short_values(header_issues)
         return result
 
-    file_parts = parts.split([raw.columns["id_ruta"], raw.columns["id_keluarga"]], raw.n_rows)
-    check = _PartChecker(raw, instrument, strict, reference_date, timings)
+    file_parts = parts.split([raw.columns["id_ruta"], raw.columns["id_keluarga"]], raw.n_rows, part_rows)
+    check = _PartChecker(raw, instrument, strict, reference_date, timings, scope, report)
     first = check(file_parts[0])
     if not first.ok:  # rejected before the database is touched; the other parts still get their report
         result.issues = _short_values(header_issues + _merged([first, *map(check, file_parts[1:])]))
         return result
     t3 = time.perf_counter()
-    _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change)
+    _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change, scope, dry_run)
     timings["write"] = time.perf_counter() - t3
     result.issues = _short_values(header_issues + result.issues)
     timings["total"] = time.perf_counter() - t0
@@ -412,10 +442,12 @@ def _replace_texts(arr: pa.Array, mapping: dict[str, str]) -> pa.Array:
 class _PartChecker:
     """Validates one part (a row range of whole ruta and keluarga) of the file; adds up the time it takes."""
 
-    def __init__(self, raw, instrument, strict, reference_date, timings) -> None:
+    def __init__(self, raw, instrument, strict, reference_date, timings, scope=None, progress=None) -> None:
         self.raw, self.instrument, self.strict = raw, instrument, strict
         self.today = reference_date or dt.date.today()
         self.timings = timings
+        self.scope = scope
+        self.progress = progress or _no_progress
         self.memo: dict = {}  # each dictionary column parsed once for all parts
         timings["validate"] = 0.0
 
@@ -434,8 +466,31 @@ class _PartChecker:
             raw_row=lambda i: raw.row_dict(start + i),
             memo=self.memo,
         )
+        if self.scope:
+            v.issues = sorted(v.issues + self._outside(v), key=issue_order)
         self.timings["validate"] += time.perf_counter() - t
+        self.progress("memeriksa", stop, raw.n_rows)
         return v
+
+    def _outside(self, v: Validated) -> list[Issue]:
+        """OUT_OF_SCOPE for every row whose (valid) kode_desa is not the scope nor under it."""
+        desa = v.arrow("kode_desa")
+        if pa.types.is_dictionary(desa.type):
+            desa = desa.cast(pa.string())
+        inside = pc.or_(pc.equal(desa, self.scope), pc.starts_with(desa, self.scope + "."))
+        bad = pc.indices_nonzero(pc.invert(pc.fill_null(inside, True))).to_pylist()
+        codes = desa.to_pylist()
+        return [
+            T.RowIssue(
+                "OUT_OF_SCOPE",
+                out_of_scope_message(int(v.row_numbers[i]), f"desa {codes[i]}", self.scope),
+                "kode_desa",
+                codes[i],
+                "error",
+                rows=(int(v.row_numbers[i]),),
+            )
+            for i in bad
+        ]
 
 
 def _merged(validated: list[Validated]) -> list[Issue]:
@@ -470,6 +525,10 @@ class _Rejected(Exception):
     """Raised inside the transaction to roll it back when a later part of the file has errors."""
 
 
+class _DryRun(Exception):
+    """Raised inside the transaction to roll back a checked and counted import (the browser's preview)."""
+
+
 class _Inline:
     """A stand-in for the writer thread (SQLite: one connection, used by the thread that opened it)."""
 
@@ -497,6 +556,8 @@ def _write(
     raw: readers.RawTable,
     actor: str,
     allow_identity_change: bool = False,
+    scope: str | None = None,
+    dry_run: bool = False,
 ) -> None:
     """One transaction: part i is written (a thread) while part i+1 is validated; any bad part rolls back all.
 
@@ -508,7 +569,7 @@ def _write(
     try:
         with transaction(engine) as session:
             conn = session.connection()
-            applied = _Apply(conn, actor, now, raw.file_name, allow_identity_change)
+            applied = _Apply(conn, actor, now, raw.file_name, allow_identity_change, scope)
             applied.begin(raw, first.instrument)
             with ThreadPoolExecutor(1) if applied.bulk.postgres else _Inline() as writer:
                 pending = writer.submit(applied.apply, first)
@@ -517,6 +578,7 @@ def _write(
                     checked.append(v)
                     clean = clean and v.ok  # after a bad part: validate on, write no more
                     pending.result()  # the previous part is written (or its error is raised here)
+                    check.progress("menulis", part[0], raw.n_rows)
                     clean = clean and not applied.identity_issues
                     if clean:
                         pending = writer.submit(applied.apply, v)
@@ -532,10 +594,13 @@ def _write(
                 result.unchanged = applied.unchanged
                 raise _NothingChanged
             result.status = ImportStatus.DIMUAT
-            result.batch_id = applied.batch_id
+            result.batch_id = None if dry_run else applied.batch_id
             result.inserted, result.updated = applied.inserted, applied.updated
             result.unchanged = applied.unchanged
-    except (_NothingChanged, _Rejected):
+            check.progress("menulis", raw.n_rows, raw.n_rows)
+            if dry_run:
+                raise _DryRun
+    except (_NothingChanged, _Rejected, _DryRun):
         pass
     check.timings["plan"] = applied.plan_seconds
 
@@ -557,10 +622,17 @@ class _Apply:
     """One import's changes, inside the caller's transaction: `begin`, `apply` each part, `finish`."""
 
     def __init__(
-        self, conn: Connection, actor: str, now: dt.datetime, file_name: str, allow_identity_change=False
+        self,
+        conn: Connection,
+        actor: str,
+        now: dt.datetime,
+        file_name: str,
+        allow_identity_change=False,
+        scope: str | None = None,
     ) -> None:
         self.conn, self.actor, self.now, self.file_name = conn, actor, now, file_name
         self.allow_identity_change = allow_identity_change
+        self.scope = scope
         self.identity_issues: list[Issue] = []  # IDENTITY_CHANGED / NIK_ACTIVE: the import is refused
         self.identity_rows: dict[str, str] = {}  # member ref → why (when allowed: said in its audit entry)
         self.bulk = Bulk(conn)
@@ -625,6 +697,8 @@ class _Apply:
             zero_copy_only=False
         )
 
+        if self.scope:
+            self._check_scope(old_h, old_f)
         self._check_identity(v, old_m, m_new)
         if self.identity_issues:
             return  # the import is refused: nothing more to write
@@ -769,6 +843,45 @@ class _Apply:
         first = self.bulk.reserve_ids(table, int(new.sum()))
         ids[new] = np.arange(first, first + int(new.sum()))
         return pa.array(ids), new
+
+    # --- scope --------------------------------------------------------------------------------------------
+
+    def _check_scope(self, old_h: dict[str, dict], old_f: dict[str, dict]) -> None:
+        """A ruta or keluarga already recorded outside the uploader's wilayah may not be changed (nor moved
+        into it) by the file: OUT_OF_SCOPE on its first row."""
+        covers = Scope(self.scope).covers
+        mm = self.plan.members
+        first_row: dict[tuple[str, str], int] = {}
+        for h, f, row in zip(
+            mm.column("household_ref").to_pylist(),
+            mm.column("family_ref").to_pylist(),
+            mm.column("row_number").to_pylist(),
+            strict=True,
+        ):
+            first_row.setdefault(("ruta", h), row)
+            first_row.setdefault(("keluarga", f), row)
+        outside = [(("ruta", ref), r["desa_code"]) for ref, r in old_h.items() if not covers(r["desa_code"])]
+        house_ids = {r["household_id"] for r in old_f.values()} - {r["id"] for r in old_h.values()}
+        if house_ids:
+            h = Household.__table__
+            desa = dict(self.conn.execute(select(h.c.id, h.c.desa_code).where(h.c.id.in_(house_ids))).all())
+            outside += [
+                (("keluarga", ref), desa.get(r["household_id"]))
+                for ref, r in old_f.items()
+                if r["household_id"] in desa and not covers(desa[r["household_id"]])
+            ]
+        for (kind, ref), code in outside:
+            row = first_row[(kind, ref)]
+            self.identity_issues.append(
+                T.RowIssue(
+                    "OUT_OF_SCOPE",
+                    out_of_scope_message(row, f"{kind} {ref} tercatat di desa {code},", self.scope or ""),
+                    "kode_desa",
+                    ref,
+                    "error",
+                    rows=(row,),
+                )
+            )
 
     # --- identity -----------------------------------------------------------------------------------------
 

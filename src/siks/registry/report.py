@@ -80,3 +80,35 @@ def print_issues(console: Console, issues: Sequence[Issue], *, title: str, limit
     console.print(
         "Ringkasan: " + "; ".join(f"{code} ({sev}) {n:,}" for (code, sev), n in counts.most_common())
     )
+
+
+def report_csv(issues: Sequence[Issue]) -> bytes:
+    """The CSV report (`write_report`) as bytes, for a download."""
+    import io
+
+    from siks.domain.template import escape_for_export
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(REPORT_HEADERS)
+    for row in report_rows(issues):
+        w.writerow([escape_for_export(c) for c in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def report_xlsx(issues: Sequence[Issue]) -> bytes:
+    """The same report as an XLSX workbook (one sheet `Laporan impor`), cells as inert text."""
+    import io
+
+    from openpyxl import Workbook
+
+    from siks.domain.template import escape_for_export
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Laporan impor")
+    ws.append(list(REPORT_HEADERS))
+    for row in report_rows(issues):
+        ws.append([escape_for_export(c) for c in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

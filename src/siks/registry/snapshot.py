@@ -7,7 +7,8 @@ typed values (codes and counts int, bit flags their sum, yes/no boolean, dates d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ class SnapshotInfo:
     directory: Path
     members: int
     households: int
+    # ruta per instrument of their latest assessment ("" = none yet): every ruta is in the snapshot, but
+    # only those of `instrument` bring answers (the PMT score); the others are verified on identity
+    by_instrument: dict[str, int] = field(default_factory=dict)
 
 
 def member_columns(instrument: str = DEFAULT_INSTRUMENT) -> list[str]:
@@ -84,7 +88,9 @@ def write_snapshot(
     """Write DIR/member.parquet and DIR/household.parquet from the store (active records), streaming.
 
     DIR/desil_resmi.parquet holds the official BPS/DTSEN desil of one imported version (`desil_resmi`: a
-    version number or periode; default the newest), for the verval step `pmt`; absent when none exists."""
+    version number or periode; default the newest), for the verval step `pmt`; absent when none exists.
+    Every active ruta is written, whatever instrument it was assessed with (a PBDT 2015 registry is
+    verified too); answers come only from assessments of `instrument` (`registry_query`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     own_engine = engine is None
@@ -94,13 +100,14 @@ def write_snapshot(
     m_schema = _schema(m_keys, ["member_id", "family_id", "household_id"], instrument)
     h_schema = _schema(h_keys, ["household_id"], instrument)
     members = households = 0
+    per_instrument: Counter[str] = Counter()
     try:
         with (
             pq.ParquetWriter(out / "member.parquet", m_schema) as mw,
             pq.ParquetWriter(out / "household.parquet", h_schema) as hw,
         ):
             last_household = None
-            for chunk in read_chunks(engine, registry_query(desa, instrument)):
+            for chunk in read_chunks(engine, registry_query(desa, instrument, every_instrument=True)):
                 typed = typed_columns(chunk, instrument)
                 ids = {
                     k: chunk.column(k).combine_chunks().cast(pa.int64())
@@ -124,10 +131,11 @@ def write_snapshot(
                 )
                 hw.write_table(h_table.cast(h_schema))
                 households += h_table.num_rows
+                per_instrument.update(x or "" for x in h_table.column("instrumen").to_pylist())
         ppks_snapshot.write(engine, out, desa)  # PPKS outside households, for the verval step `ppks`
         _write_official_desil(engine, out, desil_resmi)
     finally:
         if own_engine:
             engine.dispose()
     assert set(per_family_keys(instrument)) <= set(m_keys)
-    return SnapshotInfo(out, members, households)
+    return SnapshotInfo(out, members, households, dict(per_instrument))

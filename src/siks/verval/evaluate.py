@@ -9,6 +9,7 @@ and repair suggestions on whether the top suggestion is the true NIK.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ class Score:
     tp: int
     fp: int
     fn: int
+    skipped: str | None = None  # the reference whose absence skipped every check of this kind
 
     @property
     def precision(self) -> float:
@@ -81,15 +83,17 @@ class Evaluation:
         return {s.kind: s for s in self.scores}
 
 
-def evaluate(findings: pa.Table, truth_dir: Path) -> Evaluation:
+def evaluate(findings: pa.Table, truth_dir: Path, skipped: Mapping[str, str] | None = None) -> Evaluation:
+    """Scores per error kind; `skipped` (code → missing reference, `pipeline.skipped_checks` of the run)
+    marks the kinds whose every detecting check was skipped, so a recall of 0 is not read as a result."""
     engine = open_engine(ordered=True)
     try:
-        return _evaluate(engine, findings, Path(truth_dir))
+        return _evaluate(engine, findings, Path(truth_dir), skipped or {})
     finally:
         engine.close()
 
 
-def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path) -> Evaluation:
+def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path, skipped: Mapping[str, str]) -> Evaluation:
     cols = [
         c
         for c in ("code", "member_ref", "family_ref", "household_ref", "related_nik", "cluster_id", "rank")
@@ -116,7 +120,8 @@ def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path) -> Evaluation:
         tp = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u IN ({flagged})"))
         fn = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u NOT IN ({flagged})"))
         fp = int(engine.scalar(f"SELECT COUNT(*) FROM ({flagged}) AS x WHERE u NOT IN ({explained})"))
-        scores.append(Score(kind, tp, fp, fn))
+        why = sorted({skipped[c] for c in codes if c in skipped}) if set(codes) <= set(skipped) else []
+        scores.append(Score(kind, tp, fp, fn, "; ".join(why) or None))
     scores.append(_ganda(engine))
     if (t / "ppks.csv").exists():
         scores.extend(_ppks(engine, t / "ppks.csv"))

@@ -23,6 +23,13 @@ from siks.verval.findings import FINDING_COLUMNS, findings_select
 BASE_TABLES = ("member", "household")
 REFERENCE_TABLES = ("ref_dukcapil", "ref_asn", "ref_pln", "ref_kendaraan")
 STATE_TABLES = ("duplicate_decision", "previous_cluster")
+#: what each reference extract is, as a person asks for it (`siks reference load <kind> FILE`)
+REFERENCE_LABEL = {
+    "dukcapil": "ekstrak Dukcapil (siks reference load dukcapil)",
+    "asn": "daftar ASN/TNI/Polri (siks reference load asn)",
+    "pln": "data pelanggan PLN (siks reference load pln)",
+    "kendaraan": "data kendaraan (siks reference load kendaraan)",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,16 @@ class StepContext:
 
     def has(self, table: str) -> bool:
         return self.engine.has_table(table)
+
+    def check(self, codes: Iterable[str], reference: str, available: bool) -> bool:
+        """Record the checks behind `codes` as run, or as skipped for want of the `reference` extract
+        (a REFERENCE_LABEL key): the CLI, the run record and `evaluate` say so instead of a silent 0."""
+        if available:
+            self.stats.setdefault("dijalankan", []).extend(codes)
+        else:
+            skipped = self.stats.setdefault("dilewati", {})
+            skipped.update(dict.fromkeys(codes, REFERENCE_LABEL.get(reference, reference)))
+        return available
 
     def param(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
@@ -195,3 +212,17 @@ def collect_findings(engine: BatchEngine, steps: Sequence[Step]) -> int:
     if not parts:
         parts = [findings_select("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0", "")]
     return engine.create_table("findings", " UNION ALL ".join(parts))
+
+
+def skipped_checks(stats: dict[str, Any] | None) -> dict[str, str]:
+    """Finding code → the reference whose absence skipped its check, over every step of a run's stats."""
+    out: dict[str, str] = {}
+    for step_stats in (stats or {}).values():
+        if isinstance(step_stats, dict):
+            out.update(step_stats.get("dilewati") or {})
+    return out
+
+
+def checks_run(stats: dict[str, Any] | None) -> list[str]:
+    """Finding codes whose reference-dependent check ran, over every step of a run's stats."""
+    return [c for s in (stats or {}).values() if isinstance(s, dict) for c in s.get("dijalankan") or ()]

@@ -117,18 +117,20 @@ def desil_of(db: Engine, run_id: str, household_refs: list[str]) -> list[dict[st
     return table.select([c for c in wanted if c in table.column_names]).to_pylist()
 
 
-def explain(db: Engine, run_id: str, nik: str) -> list[dict[str, Any]]:
-    """Every finding about the ART with this NIK (recorded or suggested), and their households."""
+def explain(db: Engine, run_id: str, who: str) -> list[dict[str, Any]]:
+    """Every finding about the ART with this NIK (recorded or suggested) or this member id (`ref`, e.g.
+    `K-0001-2`: members without a NIK are explained too), and their households."""
+    who = who.strip()
     with db.connect() as conn:
         refs = [
             r[0]
             for r in conn.execute(
                 select(F.member_ref)
-                .where(F.run_id == run_id, F.nik == nik, F.member_ref.is_not(None))
+                .where(F.run_id == run_id, or_(F.nik == who, F.member_ref == who), F.member_ref.is_not(None))
                 .distinct()
             )
         ]
-        cond = or_(F.nik == nik, F.member_ref.in_(refs)) if refs else F.nik == nik
+        cond = or_(F.nik == who, F.member_ref.in_(refs)) if refs else F.nik == who
         rows = conn.execute(select(F.__table__).where(F.run_id == run_id, cond).order_by(F.code, F.rank))
         out = [dict(r._mapping) for r in rows]
     for r in out:

@@ -36,6 +36,7 @@ ROUTERS: tuple[str, ...] = (
     "auth",
     "home",
     "registry",
+    "imports",
     "audit",
     "usulan",
     "fieldwork",

@@ -85,7 +85,16 @@ ENTITY_LABEL = {
     "usulan": "Usulan",
     "usulan_batch": "Paket usulan",
     "desil_resmi": "Desil resmi BPS/DTSEN",
+    "web_import": "Unggahan impor",
+    "import_batch": "Impor berkas",
 }
+
+
+def angka(value) -> str:
+    """12.345: a whole number as people read it in Indonesia (thousands with a dot)."""
+    if value is None:
+        return "-"
+    return f"{int(value):,}".replace(",", ".")
 
 
 def entity_label(entity: str | None) -> str:
@@ -122,6 +131,7 @@ templates.env.filters.update(
     mask_nik=mask_nik,
     peran=role_label,
     entitas=entity_label,
+    angka=angka,
 )
 templates.env.globals.update(has_permission=has_permission, role_label=role_label)
 templates.env.globals["status_label"] = label_of  # status_label("batch", b.status)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from siks.store.answers import AnswersJson
@@ -211,3 +211,33 @@ REGISTRY_TABLES = (
     "assessment_member",
     "audit_log",
 )
+
+
+class WebImport(Base):
+    """A template file uploaded in the browser, from upload to outcome (siks.registry.web_import).
+
+    The file's bytes are kept until it is written or cancelled (then emptied): the confirmation writes
+    exactly the bytes that were checked and previewed. `issues` holds every error and warning of the
+    last check or write, for the table and the downloadable report.
+    """
+
+    __tablename__ = "web_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    scope_code: Mapped[str | None] = mapped_column(Code(20), index=True)  # the uploader's wilayah
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    instrument: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20))
+    rows: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict | None] = mapped_column(Json)  # counts of the preview / the write
+    issues: Mapped[list | None] = mapped_column(Json)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )

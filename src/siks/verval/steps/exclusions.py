@@ -31,14 +31,14 @@ def run(ctx: StepContext) -> None:
         "p.member_ref, p.family_ref, p.household_ref, p.kode_desa, COALESCE(p.nik, p.nik_raw) AS nik, "
         "p.id_nik AS related_nik, p.nama"
     )
-    if ctx.engine.count("dukcapil") > 0:
+    if ctx.check(["DECEASED"], "dukcapil", ctx.engine.count("dukcapil") > 0):
         ctx.emit_findings(
             f"""SELECT 'DECEASED' AS code, {cols}, d.tanggal_meninggal AS tanggal_meninggal
                 FROM exclusion_person AS p JOIN dukcapil AS d ON d.nik = p.id_nik
                 WHERE d.status_hidup = 'MATI' AND (p.keberadaan IS NULL OR p.keberadaan <> 2)"""
         )
         emitted = True
-    if ctx.has("ref_asn"):
+    if ctx.check(["ASN", "HOUSEHOLD_ASN"], "asn", ctx.has("ref_asn")):
         asn_tables(ctx)
         ctx.emit_findings(
             """SELECT 'ASN' AS code, member_ref, family_ref, household_ref, kode_desa, nik, related_nik, nama,
@@ -49,7 +49,7 @@ def run(ctx: StepContext) -> None:
                       member_ref AS anggota FROM exclusion_asn WHERE rn = 1"""
         )
         emitted = True
-    if ctx.has("ref_pln"):
+    if ctx.check(["PLN_NONSUBSIDI"], "pln", ctx.has("ref_pln")):
         subsidised = ", ".join(f"'{t}'" for t in SUBSIDISED)
         ctx.emit_findings(
             f"""SELECT 'PLN_NONSUBSIDI' AS code, k.household_ref, k.kode_desa, k.related_nik, k.nama,
@@ -65,7 +65,7 @@ def run(ctx: StepContext) -> None:
                 WHERE k.rn = 1"""
         )
         emitted = True
-    if ctx.has("ref_kendaraan"):
+    if ctx.check(["CAR_OWNER"], "kendaraan", ctx.has("ref_kendaraan")):
         ctx.emit_findings(
             """SELECT 'CAR_OWNER' AS code, k.household_ref, k.kode_desa, k.related_nik, k.nama, k.no_polisi,
                       k.member_ref AS anggota

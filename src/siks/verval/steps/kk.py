@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from siks.verval.pipeline import Step, StepContext
 
+STEP_CODES = ("KK_CHANGED", "MOVED", "DOMISILI_BERBEDA")
 ACTIVE = "(p.keberadaan IS NULL OR p.keberadaan IN (1, 5))"  # tinggal bersama / anggota baru
 
 
 def run(ctx: StepContext) -> None:
-    if ctx.engine.count("dukcapil") == 0:
+    if not ctx.check(STEP_CODES, "dukcapil", ctx.engine.count("dukcapil") > 0):
         ctx.stats["skipped"] = "ekstrak Dukcapil belum dimuat"
         ctx.create("kk_identity", "SELECT CAST(NULL AS VARCHAR) AS member_ref WHERE 1 = 0")
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
@@ -81,6 +82,6 @@ STEP = Step(
     version="3",
     inputs=("person", "padan", "dukcapil"),
     outputs=("kk_identity", "findings_kk"),
-    codes=("KK_CHANGED", "MOVED", "DOMISILI_BERBEDA"),
+    codes=STEP_CODES,
     run=run,
 )

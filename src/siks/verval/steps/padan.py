@@ -152,7 +152,7 @@ def linkage_needs_training(ctx: StepContext, name: str) -> bool:
 
 
 def run(ctx: StepContext) -> None:
-    if not ctx.has("ref_dukcapil"):
+    if not ctx.check(STEP.codes, "dukcapil", ctx.has("ref_dukcapil")):
         ctx.stats["skipped"] = "ekstrak Dukcapil belum dimuat"
         ctx.create("dukcapil", "SELECT CAST(NULL AS VARCHAR) AS nik WHERE 1 = 0")
         ctx.create("padan", EMPTY_PADAN)

@@ -31,6 +31,22 @@ class TaskOut(BaseModel):
     version: int
 
 
+class TaskMemberOut(BaseModel):
+    """An active anggota of the task's ruta; `id` keys `keberadaan` and `member_answers` in a visit."""
+
+    id: int
+    ref: str
+    family_ref: str
+    no_urut: int
+    nama: str
+    hubungan_kk: int | None
+    keberadaan: int | None
+
+
+class TaskDetailOut(TaskOut):
+    members: list[TaskMemberOut]
+
+
 class VisitIn(BaseModel):
     version: int
     result: int = Field(description="hasil verivali per ruta: 1–6 (docs/usulan.md §5)")
@@ -92,9 +108,23 @@ def my_tasks(db: Db, user: CurrentUser, status: str | None = TaskStatus.DITUGASK
     return [task_out(r.task, r.household, r.head) for r in service.my_tasks(db, user, status)]
 
 
-@router.get("/tasks/{task_id}", response_model=TaskOut)
+@router.get("/tasks/{task_id}", response_model=TaskDetailOut)
 def get_task(task_id: int, db: Db, user: CurrentUser):
-    return task_out(*service.get_task(db, user, task_id))
+    """One task with the ruta's active anggota: a visit needs each one's keberadaan (404)."""
+    task, household = service.get_task(db, user, task_id)
+    members = [
+        TaskMemberOut(
+            id=m.id,
+            ref=m.ref,
+            family_ref=m.family.ref,
+            no_urut=m.no_urut,
+            nama=m.nama,
+            hubungan_kk=m.hubungan_kk,
+            keberadaan=m.keberadaan,
+        )  # fmt: skip
+        for m in service.active_members(household)
+    ]
+    return TaskDetailOut(**task_out(task, household).model_dump(), members=members)
 
 
 @router.post("/tasks/{task_id}/visit", response_model=VisitOut)
