@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from siks.audit import register_entity_scope
+from siks.audit import record_change, register_entity_scope
 from siks.domain import wilayah
 from siks.domain.roles import Level
 from siks.domain.status import BatchStatus
@@ -61,6 +61,12 @@ def _actor_name(user) -> str:
 
 
 def _event(session: Session, u: Usulan, actor: str, role: str | None, action: str, note=None, before=None):
+    """One step of the usulan's own history, also in audit_log: the log sync reads its positions from."""
+    record_change(
+        session, actor, "usulan", u.id,
+        {"status": before[0], "level": before[1]} if before else None,
+        {"status": u.status, "level": u.level}, note, action=action,
+    )  # fmt: skip
     session.add(
         UsulanEvent(
             usulan_id=u.id, actor=actor[:100], role=role, action=action, note=note,
@@ -427,12 +433,15 @@ def step(
     u.status, u.level = t.target.value, t.target_level.value if t.target_level else None
     if note:
         u.last_note = note
-    if t.applies:
+    # An usulan received from another instance was applied there already; its registry change travels as
+    # ruta states (siks.sync), so the decision here must not apply it a second time.
+    applies = t.applies and u.applied_at is None
+    if applies:
         u.result = applying.apply(session, u, user)
         u.applied_at, u.applied_by_id = utcnow(), user.id
     _flush(session, u)
     _event(session, u, _actor_name(user), user.role, t.action.value, note, before)
-    if t.applies:
+    if applies:
         _event(
             session, u, _actor_name(user), user.role, "terapkan", "Diterapkan ke DTKS", (u.status, u.level)
         )
