@@ -106,7 +106,7 @@ def apply(session: Session, origin: str, gid: str, state: dict, actor: str, reas
             status=RunStatus.KIRIMAN.value,
             started_at=_parse(head["started_at"]),
             finished_at=_parse(head["finished_at"]),
-            actor=f"{origin}: {head['actor']}"[:100],
+            actor=f"{gid.split(':')[1]}: {head['actor']}"[:100],  # who ran it, not who relayed it
             versions=head.get("versions"),
             params={
                 **(head.get("params") or {}),

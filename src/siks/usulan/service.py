@@ -427,7 +427,9 @@ def step(
         raise Invalid("Draf usulan diajukan lewat paket usulan desa (dengan berita acara Musdes).")
     if t.action is Action.AJUKAN and (u.batch is None or u.batch.berita_acara_id is None):
         raise Invalid("Usulan diajukan bersama paket usulan desa yang memuat berita acara Musdes.")
-    if t.action not in (Action.KEMBALIKAN, Action.TOLAK):  # every step up checks the NIK again
+    # Every step up checks the NIK again, until the usulan is applied (its NIKs are then its own, e.g. an
+    # usulan received from a kabupaten instance and decided at provinsi/pusat).
+    if t.action not in (Action.KEMBALIKAN, Action.TOLAK) and u.applied_at is None:
         check_nik_conflicts(session, new_niks(u.kind, u.subkind, u.payload or {}), own_id=u.id)
     before = (u.status, u.level)
     u.status, u.level = t.target.value, t.target_level.value if t.target_level else None
