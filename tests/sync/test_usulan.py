@@ -8,37 +8,35 @@ accepts only the steps of the levels it may hear from; replays and reordered set
 
 from __future__ import annotations
 
-import datetime as dt
-from types import SimpleNamespace
-
 import pytest
 from sqlalchemy import func, select
 
-from siks.audit import record_change
-from siks.domain.nik import make_nik
 from siks.domain.status import RunStatus
-from siks.domain.usulan import Workflow
 from siks.store.models.registry import AuditEntry, Household
-from siks.store.models.usulan import Usulan, UsulanEvent
+from siks.store.models.usulan import UsulanEvent
 from siks.store.models.verval import VervalFinding, VervalRun
 from siks.store.verval_runs import latest_finished_id
 from siks.sync import changeset, records, service, signing
-from siks.sync import usulan as usulan_sync
-from siks.usulan import batches
-from siks.usulan import service as usulan
-from sync.support import apply, export, link, load_registry, make_instance
-
-PDF = b"%PDF-1.4\n% berita acara musdes\n"
+from sync.support import (
+    PDF,
+    apply,
+    desa_of,
+    export,
+    finished_run,
+    link,
+    load_registry,
+    make_instance,
+    ratified_usulan,
+    user,
+    usulan_act,
+    usulan_held,
+)
 
 
 def _other(db_url: str, request, tmp_path, name: str) -> str:
     if db_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / (name + '.db')}"
     return request.getfixturevalue("pg_server").create_database()
-
-
-def _user(name: str, role: str, code: str | None):
-    return SimpleNamespace(id=None, username=name, role=role, wilayah_code=code, active=True)
 
 
 @pytest.fixture
@@ -57,72 +55,6 @@ def chain(db_url, request, tmp_path, dtks_csv):
     return kab, prov, pusat
 
 
-def _desa(inst) -> str:
-    return inst.run(lambda s: s.scalar(select(Household.desa_code).order_by(Household.ref).limit(1)))
-
-
-def _draft(s, desa: str, seq: int) -> Usulan:
-    kec = desa.rsplit(".", 1)[0]
-    head = {
-        "nama": f"Warga Baru {seq}",
-        "nik": make_nik(kec, dt.date(1990, 2, 3), 2, 400 + seq),
-        "sex": 2,
-        "tanggal_lahir": "1990-02-03",
-        "hubungan_kk": 1,
-        "status_kawin": 1,
-    }
-    return usulan.create(
-        s,
-        _user("op-desa", "operator_desa", desa),
-        kind="baru",
-        subkind="ruta",
-        payload={"dusun": "Krajan", "rw": "1", "rt": "4", "alamat": f"Jl. Baru {seq}", "members": [head]},
-    )
-
-
-def ratified_usulan(kab, tmp_path) -> tuple[int, int]:
-    """At the kabupaten: one usulan disahkan (applied there), one still a draft. Returns both ids."""
-    desa = _desa(kab)
-    wf = Workflow("kabupaten")
-
-    def work(s):
-        desa_op = _user("op-desa", "operator_desa", desa)
-        u = _draft(s, desa, 1)
-        draft = _draft(s, desa, 2)
-        batch = batches.create_batch(s, desa_op, "Musdes Mei", dt.date(2026, 5, 20))
-        batches.add_usulan(s, desa_op, batch.id, [u.id])
-        batches.attach_berita_acara(s, desa_op, batch.id, "ba.pdf", PDF, tmp_path)
-        batches.submit_batch(s, desa_op, batch.id, batch.version, wf)
-        kec = _user("op-kec", "operator_kecamatan", desa.rsplit(".", 1)[0])
-        usulan.act(s, kec, u.id, "verifikasi", u.version, None, wf)
-        usulan.act(s, _user("pengesah", "pengesah_kabupaten", "35.09"), u.id, "sahkan", u.version, None, wf)
-        assert u.applied_at is not None
-        return u.id, draft.id
-
-    return kab.run(work)
-
-
-def _held(inst, gid: str) -> dict | None:
-    def work(s):
-        me = service.identity(s).instance_id
-        uid = usulan_sync.local_id(s, me, gid)
-        if uid is None:
-            return None
-        u = s.get(Usulan, uid)
-        return {"status": u.status, "level": u.level, **usulan_sync.state_of(s, me, uid)}
-
-    return inst.run(work)
-
-
-def _act(inst, uid_gid: str, user, action: str, top: str) -> None:
-    def work(s):
-        uid = usulan_sync.local_id(s, service.identity(s).instance_id, uid_gid)
-        u = s.get(Usulan, uid)
-        usulan.act(s, user, uid, action, u.version, "catatan " + action, Workflow(top))
-
-    inst.run(work)
-
-
 def _households(inst) -> int:
     return inst.run(lambda s: s.scalar(select(func.count()).select_from(Household)))
 
@@ -137,21 +69,21 @@ def test_a_ratified_usulan_goes_up_is_decided_at_pusat_and_the_decision_comes_do
     result = apply(prov, up)
     assert result.counts["diterapkan"] == 2  # the new ruta (registry) and the usulan
     assert prov.states() == kab.states()
-    at_prov = _held(prov, gid)
+    at_prov = usulan_held(prov, gid)
     assert (at_prov["status"], at_prov["level"]) == ("disahkan", "provinsi")
-    assert at_prov["events"] == _held(kab, gid)["events"]
+    assert at_prov["events"] == usulan_held(kab, gid)["events"]
     assert [e["action"] for e in at_prov["events"]] == ["buat", "ajukan", "verifikasi", "sahkan", "terapkan"]
     assert at_prov["batch"]["berita_acara"]["size"] == len(PDF)
     # the draft never reached pengesahan: it stays at the kabupaten
-    assert _held(prov, f"usulan:kab-jember:{draft_id}") is None
+    assert usulan_held(prov, f"usulan:kab-jember:{draft_id}") is None
 
     households = _households(prov)
-    _act(prov, gid, _user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
+    usulan_act(prov, gid, user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
     assert _households(prov) == households  # applied at the kabupaten already: not a second household
     apply(pusat, export(prov, "pusat"))
-    at_pusat = _held(pusat, gid)
+    at_pusat = usulan_held(pusat, gid)
     assert (at_pusat["status"], at_pusat["level"]) == ("diteruskan", "pusat")
-    _act(pusat, gid, _user("pusat", "pusat", None), "terima", "pusat")
+    usulan_act(pusat, gid, user("pusat", "pusat", None), "terima", "pusat")
     assert _households(pusat) == households
 
     assert pusat.run(lambda s: service.outgoing_by_kind(s, "prov-jatim"))["usulan"] == 1
@@ -159,7 +91,7 @@ def test_a_ratified_usulan_goes_up_is_decided_at_pusat_and_the_decision_comes_do
     assert apply(prov, down).counts["diterapkan"] == 1
     relay = export(prov, "kab-jember")
     assert apply(kab, relay).counts["diterapkan"] == 1
-    final = [_held(i, gid) for i in (kab, prov, pusat)]
+    final = [usulan_held(i, gid) for i in (kab, prov, pusat)]
     assert {(f["status"], f["level"]) for f in final} == {("diterima", None)}
     assert final[0]["events"] == final[1]["events"] == final[2]["events"]
     assert [e["action"] for e in final[0]["events"]][-2:] == ["teruskan", "terima"]
@@ -184,12 +116,12 @@ def test_an_older_set_arriving_after_a_newer_one_is_stale(chain, tmp_path):
     gid = f"usulan:kab-jember:{uid}"
     apply(prov, export(kab, "prov-jatim"))
     first = prov.run(lambda s: service.export(s, "kab-jember", full=True).data)  # before the provinsi acts
-    _act(prov, gid, _user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
+    usulan_act(prov, gid, user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
     second = export(prov, "kab-jember")
     assert apply(kab, second).counts["diterapkan"] == 1
     stale = apply(kab, first)
     assert stale.counts["usang"] == 1 and stale.counts["diterapkan"] == 0 and stale.counts["konflik"] == 0
-    held = _held(kab, gid)
+    held = usulan_held(kab, gid)
     assert (held["status"], held["events"][-1]["action"]) == ("diteruskan", "teruskan")
 
 
@@ -221,7 +153,7 @@ def test_each_level_accepts_only_the_steps_it_may_hear_from(chain, tmp_path):
     kab, prov, pusat = chain
     uid, _ = ratified_usulan(kab, tmp_path)
     gid = f"usulan:kab-jember:{uid}"
-    state = _held(kab, gid)
+    state = usulan_held(kab, gid)
     state = {k: v for k, v in state.items() if k not in ("status", "level")}
 
     # a kabupaten cannot take the provinsi's step itself
@@ -229,7 +161,7 @@ def test_each_level_accepts_only_the_steps_it_may_hear_from(chain, tmp_path):
     step |= {"from_level": "provinsi", "to_level": None}
     forward = {**state, "events": [*state["events"], {**state["events"][-1], **step}]}
     r = apply(prov, _forged(kab, "prov-jatim", forward, gid))
-    assert r.counts["ditolak"] == 1 and _held(prov, gid) is None
+    assert r.counts["ditolak"] == 1 and usulan_held(prov, gid) is None
 
     # nor send an usulan of another kabupaten's desa (Banyuwangi, 35.10)
     elsewhere = {**state, "desa_code": "35.10.01.2001"}
@@ -248,7 +180,7 @@ def test_each_level_accepts_only_the_steps_it_may_hear_from(chain, tmp_path):
     back = {**state, "events": [*state["events"], {**state["events"][-1], **step}]}
     r = apply(kab, _forged(prov, "kab-jember", back, gid))
     assert r.counts["ditolak"] == 1
-    assert _held(kab, gid)["status"] == "disahkan"
+    assert usulan_held(kab, gid)["status"] == "disahkan"
     refused = [c for c in kab.conflicts() if c[1] == "ditolak"]
     assert refused and refused[0][2] == gid  # listed, not dropped
     assert len([c for c in prov.conflicts() if c[1] == "ditolak"]) == 3
@@ -259,10 +191,10 @@ def test_diverged_histories_are_a_conflict_with_both_versions(chain, tmp_path):
     uid, _ = ratified_usulan(kab, tmp_path)
     gid = f"usulan:kab-jember:{uid}"
     apply(prov, export(kab, "prov-jatim"))
-    _act(prov, gid, _user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
+    usulan_act(prov, gid, user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
     # meanwhile a second copy of the provinsi (restored from a backup) took another step: simulate by a
     # set signed by the provinsi whose history differs after the common part
-    state = {k: v for k, v in _held(prov, gid).items() if k not in ("status", "level")}
+    state = {k: v for k, v in usulan_held(prov, gid).items() if k not in ("status", "level")}
     apply(kab, export(prov, "kab-jember"))
     other = {**state, "events": [*state["events"][:-1], {**state["events"][-1], "action": "tolak",
              "to_status": "ditolak", "note": "versi lain"}]}  # fmt: skip
@@ -277,29 +209,12 @@ def test_diverged_histories_are_a_conflict_with_both_versions(chain, tmp_path):
     )
     differing = [r for r in rows if r[3]]
     assert any("teruskan" in str(r[1]) and "tolak" in str(r[2]) for r in differing)
-    assert _held(kab, gid)["status"] == "diteruskan"  # untouched until an operator decides
-
-
-def _finished_run(inst, run_id: str, desa: str) -> None:
-    """A finished verval run as `siks verval run` leaves it (run row, findings, the audit entry)."""
-
-    def work(s):
-        now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-        s.add(VervalRun(id=run_id, status=RunStatus.SELESAI.value, started_at=now, finished_at=now,
-                        actor="op-kab", params={"aturan": "dtks"}, finding_count=2))  # fmt: skip
-        s.flush()
-        for code, ref in (("NIK_GANDA", "R1"), ("MENINGGAL", "R2")):
-            s.add(VervalFinding(run_id=run_id, code=code, level="anggota", household_ref=ref, kode_desa=desa))
-        record_change(
-            s, "op-kab", "verval_run", None, None, {"run": run_id, "temuan": 2}, None, action="selesai"
-        )
-
-    inst.run(work)
+    assert usulan_held(kab, gid)["status"] == "diteruskan"  # untouched until an operator decides
 
 
 def test_verval_results_go_up_once_and_never_become_the_receivers_own_run(chain):
     kab, prov, pusat = chain
-    _finished_run(kab, "20261201T080000-abc123", _desa(kab))
+    finished_run(kab, "20261201T080000-abc123", desa_of(kab))
     assert kab.run(lambda s: service.outgoing_by_kind(s, "prov-jatim"))["verval"] == 1
     data = export(kab, "prov-jatim")
     assert apply(prov, data).counts["diterapkan"] == 1
@@ -317,7 +232,7 @@ def test_verval_results_go_up_once_and_never_become_the_receivers_own_run(chain)
         assert latest is None  # the kabupaten's run is not this instance's latest run
     # results never go down, and a kabupaten may not report on another kabupaten's people
     assert prov.run(lambda s: service.outgoing_by_kind(s, "kab-jember"))["verval"] == 0
-    _finished_run(kab, "20261202T080000-def456", "35.10.01.2001")
+    finished_run(kab, "20261202T080000-def456", "35.10.01.2001")
     r = apply(prov, export(kab, "prov-jatim"))
     assert r.counts["ditolak"] == 1
 
@@ -325,7 +240,7 @@ def test_verval_results_go_up_once_and_never_become_the_receivers_own_run(chain)
 def test_status_counts_what_waits_by_kind(chain, tmp_path):
     kab, prov, _ = chain
     ratified_usulan(kab, tmp_path)
-    _finished_run(kab, "20261203T080000-aaa111", _desa(kab))
+    finished_run(kab, "20261203T080000-aaa111", desa_of(kab))
     [row] = kab.run(service.status)
     assert row.pending == {"registry": 1, "usulan": 1, "verval": 1, "penetapan": 0}
     out = kab.cli("status")

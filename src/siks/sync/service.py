@@ -358,7 +358,7 @@ class ApplyResult:
             )
         c = self.counts
         return (
-            f"Change set {self.set_id} dari {self.origin}: {c.get('diterapkan', 0)} ruta diterapkan, "
+            f"Change set {self.set_id} dari {self.origin}: {c.get('diterapkan', 0)} rekaman diterapkan, "
             f"{c.get('sama', 0)} sudah sama, {c.get('usang', 0)} usang (sudah ada versi lebih baru), "
             f"{c.get('konflik', 0)} konflik, {c.get('dari_atas', 0)} menunggu persetujuan, "
             f"{c.get('ditolak', 0)} ditolak."
