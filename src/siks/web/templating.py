@@ -84,6 +84,7 @@ ENTITY_LABEL = {
     "user": "Akun pengguna",
     "usulan": "Usulan",
     "usulan_batch": "Paket usulan",
+    "verval_run": "Verval run",
 }
 
 
