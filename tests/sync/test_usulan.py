@@ -210,6 +210,14 @@ def test_diverged_histories_are_a_conflict_with_both_versions(chain, tmp_path):
     differing = [r for r in rows if r[3]]
     assert any("teruskan" in str(r[1]) and "tolak" in str(r[2]) for r in differing)
     assert usulan_held(kab, gid)["status"] == "diteruskan"  # untouched until an operator decides
+    shown = kab.cli("conflicts").stdout  # the CLI shows both histories where they differ
+    assert "riwayat 6" in shown and "teruskan" in shown and "tolak" in shown
+    events_before = len(usulan_held(kab, gid)["events"])
+    kab.run(lambda s: service.resolve(s, cid, "kiriman", "operator-kab"))
+    after = usulan_held(kab, gid)
+    assert (after["status"], after["level"]) == ("ditolak", None)  # the received position
+    assert len(after["events"]) == events_before + 1  # appended; the local step stays in the history
+    assert [e["action"] for e in after["events"]][-2:] == ["teruskan", "tolak"]
 
 
 def test_verval_results_go_up_once_and_never_become_the_receivers_own_run(chain):
