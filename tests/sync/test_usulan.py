@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from siks.domain.status import RunStatus
+from siks.store.db import make_engine
 from siks.store.models.registry import AuditEntry, Household
 from siks.store.models.usulan import UsulanEvent
 from siks.store.models.verval import VervalFinding, VervalRun
@@ -238,6 +239,16 @@ def test_verval_results_go_up_once_and_never_become_the_receivers_own_run(chain)
         runs, latest = inst.run(held)
         assert runs == [("kab-jember: op-kab", 2, 2)]
         assert latest is None  # the kabupaten's run is not this instance's latest run
+    # the verval report reads the received run under its local id
+    from siks.sync import verval as verval_sync
+    from siks.verval import report
+
+    local = verval_sync.local_run_id("verval:kab-jember:20261201T080000-abc123")
+    engine = make_engine(pusat.url)
+    try:
+        assert sorted(r["code"] for r in report.counts(engine, local)) == ["MENINGGAL", "NIK_GANDA"]
+    finally:
+        engine.dispose()
     # results never go down, and a kabupaten may not report on another kabupaten's people
     assert prov.run(lambda s: service.outgoing_by_kind(s, "kab-jember"))["verval"] == 0
     finished_run(kab, "20261202T080000-def456", "35.10.01.2001")
