@@ -176,8 +176,8 @@ def compare_histories(local: list[dict], incoming: list[dict]) -> str:
 def refusal(me, p, rank: dict, state: dict, local_events: list[dict]) -> str | None:
     """Why peer `p` may not bring these steps here, or None when it may."""
     desa = state.get("desa_code")
-    if not desa:
-        return "usulan tanpa desa"
+    if not desa or not state.get("events"):
+        return "usulan tanpa desa atau tanpa riwayat"
     if me.wilayah_code and not wilayah.contains(me.wilayah_code, desa):
         return f"usulan desa {desa} di luar wilayah instansi ini ({me.wilayah_code})"
     if p.wilayah_code and not wilayah.contains(p.wilayah_code, desa):
@@ -224,7 +224,7 @@ def _target_id(session: Session, target: dict | None) -> int | None:
     return session.scalar(select(model.id).where(model.ref == target["ref"])) if model else None
 
 
-def _batch(session: Session, origin: str, state: dict | None) -> int | None:
+def _batch(session: Session, origin: str, state: dict | None, desa: str) -> int | None:
     """The receiver's copy of the sender's batch (once per batch), with the berita acara's metadata."""
     if state is None:
         return None
@@ -235,7 +235,7 @@ def _batch(session: Session, origin: str, state: dict | None) -> int | None:
     if ba := state.get("berita_acara"):
         doc = UsulanDocument(
             kind="berita_acara",
-            desa_code="",
+            desa_code=desa,
             sha256=ba["sha256"],
             media_type=ba["media_type"],
             size=ba["size"],
@@ -246,7 +246,7 @@ def _batch(session: Session, origin: str, state: dict | None) -> int | None:
         session.flush()
         doc_id = doc.id
     b = UsulanBatch(
-        desa_code="",
+        desa_code=desa,
         title=state["title"],
         musdes_date=dt.date.fromisoformat(state["musdes_date"]) if state.get("musdes_date") else None,
         status=BatchStatus.DIAJUKAN.value,
@@ -290,10 +290,7 @@ def apply(
         session.add(u)
         session.flush()
         if state.get("batch"):
-            u.batch_id = _batch(session, origin, state["batch"])
-            session.get(UsulanBatch, u.batch_id).desa_code = u.desa_code
-            if doc := session.get(UsulanBatch, u.batch_id).berita_acara:
-                doc.desa_code = u.desa_code
+            u.batch_id = _batch(session, origin, state["batch"], u.desa_code)
         session.add(SyncDocument(gid=gid, entity=KIND, local_id=u.id, origin=origin))
         before, new = None, events
     else:
