@@ -5,21 +5,30 @@ Every instance is a real database of its own (SQLite file or a PostgreSQL databa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from siks.audit import record_change
-from siks.domain.status import ImportStatus
+from siks.domain.nik import make_nik
+from siks.domain.status import ImportStatus, RunStatus
+from siks.domain.usulan import Workflow
 from siks.registry.importer import import_file
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.registry import Household, Member
 from siks.store.models.sync import SyncConflict
+from siks.store.models.usulan import Usulan
+from siks.store.models.verval import VervalFinding, VervalRun
 from siks.sync import records, service
+from siks.sync import usulan as usulan_sync
+from siks.usulan import batches
+from siks.usulan import service as usulan
 
 SIKS = str(Path(sys.executable).with_name("siks"))
 
@@ -113,3 +122,95 @@ def rename_member(inst: Instance, ref: str, nama: str, actor: str = "operator") 
 
 def first_member_ref(inst: Instance) -> str:
     return inst.run(lambda s: s.scalar(select(Member.ref).order_by(Member.ref).limit(1)))
+
+
+# --- usulan and verval at an instance (test_usulan.py, test_processes.py) ---------------------------------
+
+PDF = b"%PDF-1.4\n% berita acara musdes\n"
+
+
+def user(name: str, role: str, code: str | None):
+    return SimpleNamespace(id=None, username=name, role=role, wilayah_code=code, active=True)
+
+
+def desa_of(inst) -> str:
+    return inst.run(lambda s: s.scalar(select(Household.desa_code).order_by(Household.ref).limit(1)))
+
+
+def draft(s, desa: str, seq: int) -> Usulan:
+    kec = desa.rsplit(".", 1)[0]
+    head = {
+        "nama": f"Warga Baru {seq}",
+        "nik": make_nik(kec, dt.date(1990, 2, 3), 2, 400 + seq),
+        "sex": 2,
+        "tanggal_lahir": "1990-02-03",
+        "hubungan_kk": 1,
+        "status_kawin": 1,
+    }
+    return usulan.create(
+        s,
+        user("op-desa", "operator_desa", desa),
+        kind="baru",
+        subkind="ruta",
+        payload={"dusun": "Krajan", "rw": "1", "rt": "4", "alamat": f"Jl. Baru {seq}", "members": [head]},
+    )
+
+
+def ratified_usulan(kab, tmp_path) -> tuple[int, int]:
+    """At the kabupaten: one usulan disahkan (applied there), one still a draft. Returns both ids."""
+    desa = desa_of(kab)
+    wf = Workflow("kabupaten")
+
+    def work(s):
+        desa_op = user("op-desa", "operator_desa", desa)
+        u = draft(s, desa, 1)
+        unsent = draft(s, desa, 2)
+        batch = batches.create_batch(s, desa_op, "Musdes Mei", dt.date(2026, 5, 20))
+        batches.add_usulan(s, desa_op, batch.id, [u.id])
+        batches.attach_berita_acara(s, desa_op, batch.id, "ba.pdf", PDF, tmp_path)
+        batches.submit_batch(s, desa_op, batch.id, batch.version, wf)
+        kec = user("op-kec", "operator_kecamatan", desa.rsplit(".", 1)[0])
+        usulan.act(s, kec, u.id, "verifikasi", u.version, None, wf)
+        usulan.act(s, user("pengesah", "pengesah_kabupaten", "35.09"), u.id, "sahkan", u.version, None, wf)
+        assert u.applied_at is not None
+        return u.id, unsent.id
+
+    return kab.run(work)
+
+
+def usulan_held(inst, gid: str) -> dict | None:
+    def work(s):
+        me = service.identity(s).instance_id
+        uid = usulan_sync.local_id(s, me, gid)
+        if uid is None:
+            return None
+        u = s.get(Usulan, uid)
+        return {"status": u.status, "level": u.level, **usulan_sync.state_of(s, me, uid)}
+
+    return inst.run(work)
+
+
+def usulan_act(inst, uid_gid: str, user, action: str, top: str) -> None:
+    def work(s):
+        uid = usulan_sync.local_id(s, service.identity(s).instance_id, uid_gid)
+        u = s.get(Usulan, uid)
+        usulan.act(s, user, uid, action, u.version, "catatan " + action, Workflow(top))
+
+    inst.run(work)
+
+
+def finished_run(inst, run_id: str, desa: str) -> None:
+    """A finished verval run as `siks verval run` leaves it (run row, findings, the audit entry)."""
+
+    def work(s):
+        now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+        s.add(VervalRun(id=run_id, status=RunStatus.SELESAI.value, started_at=now, finished_at=now,
+                        actor="op-kab", params={"aturan": "dtks"}, finding_count=2))  # fmt: skip
+        s.flush()
+        for code, ref in (("NIK_GANDA", "R1"), ("MENINGGAL", "R2")):
+            s.add(VervalFinding(run_id=run_id, code=code, level="anggota", household_ref=ref, kode_desa=desa))
+        record_change(
+            s, "op-kab", "verval_run", None, None, {"run": run_id, "temuan": 2}, None, action="selesai"
+        )
+
+    inst.run(work)

@@ -21,9 +21,24 @@ import pytest
 from sqlalchemy import func, select
 
 from siks.devtools.pgserver import _free_port
+from siks.domain.status import RunStatus
 from siks.store.models.sync import SyncApplied, SyncUpload, SyncUploadPart
+from siks.store.models.verval import VervalRun
 from siks.sync import service, signing, transport
-from sync.support import SIKS, first_member_ref, link, load_registry, make_instance, rename_member
+from sync.support import (
+    SIKS,
+    desa_of,
+    finished_run,
+    first_member_ref,
+    link,
+    load_registry,
+    make_instance,
+    ratified_usulan,
+    rename_member,
+    user,
+    usulan_act,
+    usulan_held,
+)
 
 
 class CuttingProxy:
@@ -121,8 +136,13 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     servers += [prov_proc, pusat_proc]
     link_ = CuttingProxy(prov_port, cut_after=5_000)  # the kabupaten's link to the provinsi
     link(kab, prov, b_url=f"http://127.0.0.1:{link_.port}")
-    link(prov, pusat, b_url=f"http://127.0.0.1:{pusat_port}")
+    link(prov, pusat, a_url=f"http://127.0.0.1:{prov_port}", b_url=f"http://127.0.0.1:{pusat_port}")
     link(kab, pusat)  # and a USB stick to pusat
+
+    # an usulan disahkan at the kabupaten (a new ruta) and the results of a finished verval run wait too
+    uid, _ = ratified_usulan(kab, tmp_path)
+    gid = f"usulan:kab-jember:{uid}"
+    finished_run(kab, "20261201T080000-abc123", desa_of(kab))
 
     # 1. kab → prov over HTTP; the link drops mid-upload and the push resumes from the stored bytes
     out = kab.cli("push", "prov-jatim", "--potongan", "2048").stdout
@@ -132,6 +152,10 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     assert parts >= 4  # 2 KiB pieces, some sent before the cut and the rest after it
     assert prov.states() == kab.states()
     assert kab.run(lambda s: service.outgoing_pending(s, "prov-jatim")) == 0
+    at_prov = usulan_held(prov, gid)
+    assert (at_prov["status"], at_prov["level"]) == ("disahkan", "provinsi")
+    assert at_prov["events"] == usulan_held(kab, gid)["events"]
+    assert _received_runs(prov) == 1
 
     # 2. kab → pusat by file; `siks sync apply` killed mid-apply leaves nothing, the rerun applies all
     usb = tmp_path / "ke-pusat.zip"
@@ -148,7 +172,8 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     proc.wait()
     assert pusat.states() == {}
     assert pusat.run(lambda s: s.scalar(select(func.count()).select_from(SyncApplied))) == 0
-    assert "40 ruta diterapkan" in pusat.cli("apply", str(usb)).stdout
+    assert usulan_held(pusat, gid) is None and _received_runs(pusat) == 0
+    assert "43 rekaman diterapkan" in pusat.cli("apply", str(usb)).stdout  # 41 ruta, usulan, verval
     assert pusat.run(lambda s: service.apply(s, usb.read_bytes())).already  # replay
     assert pusat.states() == kab.states()
 
@@ -160,9 +185,9 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     down = kab.cli("push", "prov-jatim", "--coba", "2", check=False)
     assert down.returncode == 1 and "terputus" in down.stdout
     offline = kab.cli("status", "--tanya").stdout  # what is pending, per peer, both ways
-    assert "keluar 1 ruta menunggu" in offline and "tidak terjangkau" in offline
+    assert "keluar menunggu dikirim: 1 ruta, 0 usulan" in offline and "tidak terjangkau" in offline
     link_.open = True
-    assert "1 ruta menunggu dikirim ke sini" in kab.cli("status", "--tanya").stdout  # prov's own edit
+    assert "di mitra menunggu dikirim ke sini: 1 ruta" in kab.cli("status", "--tanya").stdout  # prov's edit
     assert "1 konflik" in kab.cli("push", "prov-jatim").stdout
     conflicts = json.loads(prov.cli("conflicts", "--json").stdout)
     assert [(c["kind"], c["peer"], c["status"]) for c in conflicts] == [("konflik", "kab-jember", "terbuka")]
@@ -193,4 +218,26 @@ def test_three_instances_over_a_bad_link_end_up_holding_the_same_records(
     assert kab.states() == prov.states() == pusat.states()
     assert [(c[1], c[3], c[4]) for c in prov.conflicts()] == [("konflik", "kab-jember", "selesai")]
     assert pusat.conflicts() == []
+
+    # 6. the provinsi forwards the usulan, pusat accepts it; the decision comes down by HTTP and by file
+    usulan_act(prov, gid, user("op-prov", "operator_provinsi", "35"), "teruskan", "provinsi")
+    assert "0 konflik" in prov.cli("push", "pusat").stdout
+    assert (usulan_held(pusat, gid)["status"], usulan_held(pusat, gid)["level"]) == ("diteruskan", "pusat")
+    usulan_act(pusat, gid, user("pusat", "pusat", None), "terima", "pusat")
+    assert "1 rekaman diterapkan" in pusat.cli("push", "prov-jatim").stdout
+    down = tmp_path / "ke-kab.zip"
+    prov.cli("export", "kab-jember", "--keluar", str(down))
+    applied = kab.cli("apply", str(down)).stdout
+    assert "1 rekaman diterapkan" in applied and "0 konflik" in applied and "0 ditolak" in applied
+    assert "sudah pernah diterapkan" in kab.cli("apply", str(down)).stdout  # replay
+    final = [usulan_held(i, gid) for i in (kab, prov, pusat)]
+    assert {(f["status"], f["level"]) for f in final} == {("diterima", None)}
+    assert final[0]["events"] == final[1]["events"] == final[2]["events"]
+    assert kab.states() == prov.states() == pusat.states()
+    assert (_received_runs(prov), _received_runs(pusat), _received_runs(kab)) == (1, 1, 0)
     link_.close()
+
+
+def _received_runs(inst) -> int:
+    kiriman = select(func.count()).select_from(VervalRun).where(VervalRun.status == RunStatus.KIRIMAN.value)
+    return inst.run(lambda s: s.scalar(kiriman))

@@ -78,3 +78,28 @@ def test_another_kabupaten_works(tmp_path):
     assert manifest["counts"]["penduduk"] == 1000
     with (tmp_path / "bondowoso" / "dtks.csv").open() as fh:
         assert all(r["kode_desa"].startswith("3511") for r in csv.DictReader(fh))
+
+
+def test_printed_counts_are_the_rows_written(tmp_path):
+    """#18.8: what `siks synth` says it wrote is what the files hold, counted in the files themselves."""
+    import re
+
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "w"
+    result = CliRunner().invoke(app, ["synth", "--penduduk", "1000", "--seed", "4", "--keluar", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    m = re.search(
+        r"([\d.]+) penduduk, ([\d.]+) rumah tangga; DTKS ([\d.]+) baris dari ([\d.]+) rumah tangga", said
+    )
+    assert m, said
+    persons, households, dtks_rows, dtks_households = (int(g.replace(".", "")) for g in m.groups())
+    with open(out / "dtks.csv", newline="", encoding="utf-8") as f:
+        dtks = list(csv.DictReader(f))
+    with open(out / "truth" / "households.csv", newline="", encoding="utf-8") as f:
+        truth_households = sum(1 for _ in csv.DictReader(f))
+    assert persons == pq.read_table(out / "truth" / "population.parquet").num_rows == 1000
+    assert households == truth_households
+    assert dtks_rows == len(dtks)
+    assert dtks_households == len({r["id_ruta"] for r in dtks})

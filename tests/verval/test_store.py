@@ -6,8 +6,10 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import select
 
 from siks.store.db import upgrade
+from siks.store.models.registry import AuditEntry
 from siks.verval import reference, report, storage
 
 
@@ -20,6 +22,14 @@ def test_run_and_findings_roundtrip(db_url, outcome, tmp_path):
     assert storage.last_run_id(db) == outcome.run_id
     row = storage.run_row(db, outcome.run_id)
     assert row["status"] == "selesai" and set(row["timings"]) >= {"padan", "ganda"}
+    # a finished run is audited in the same transaction: the position sync sends its results from
+    with db.connect() as conn:
+        [(actor, action, after)] = conn.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.after).where(
+                AuditEntry.entity == "verval_run"
+            )
+        ).all()
+    assert (actor, action, after) == ("tester", "selesai", {"run": outcome.run_id, "temuan": n})
     counts = report.counts(db, outcome.run_id)
     assert sum(r["n"] for r in counts) == n
     # Stored wilayah codes are dotted like the registry's, so scope filters work on findings too.

@@ -18,6 +18,7 @@ class RunStatus(StrEnum):
     BERJALAN = "berjalan"
     SELESAI = "selesai"
     GAGAL = "gagal"
+    KIRIMAN = "kiriman"  # the results of another instance's run, received by sync; never this one's latest
 
 
 class BatchStatus(StrEnum):

@@ -221,12 +221,14 @@ def status_cmd(
             else:
                 try:
                     there = client_for(r.url).request("GET", "/api/v1/sync/status")
-                    incoming = f"; di mitra: {there['pending_for_you']} ruta menunggu dikirim ke sini"
+                    waiting = there.get("pending_by_kind") or {"registry": there["pending_for_you"]}
+                    incoming = f"; di mitra menunggu dikirim ke sini: {service.describe_pending(waiting)}"
                 except (transport.TransferError, OSError) as exc:
                     incoming = f"; di mitra: tidak terjangkau ({exc})"
         print(
             f"{r.instance_id} ({r.level}, {r.wilayah_code or 'nasional'}): "
-            f"keluar {r.pending_out} ruta menunggu dikirim (log diakui {r.acked_upto} dari {r.log_upto}); "
+            f"keluar menunggu dikirim: {service.describe_pending(r.pending)} "
+            f"(log diakui {r.acked_upto} dari {r.log_upto}); "
             f"masuk: diterima sampai posisi {r.received_upto}, "
             f"{r.uploads_in_progress} unggahan belum selesai, {r.open_conflicts} konflik terbuka{incoming}"
         )

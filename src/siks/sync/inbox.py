@@ -48,7 +48,8 @@ def peer_report(session: Session, origin: str) -> dict:
     return {
         "received_upto": peer.received_upto,
         "acked_upto": peer.acked_upto,
-        "pending_for_you": service.outgoing_pending(session, origin),
+        "pending_for_you": (by_kind := service.outgoing_by_kind(session, origin))["registry"],
+        "pending_by_kind": by_kind,
     }
 
 

@@ -41,7 +41,11 @@ from siks.store.models.sync import (
     SyncPeer,
     SyncUpload,
 )
+from siks.store.models.usulan import Usulan
+from siks.store.models.verval import VervalRun
 from siks.sync import changeset, documents, records, signing
+from siks.sync import usulan as usulan_sync
+from siks.sync import verval as verval_sync
 
 LEVELS = ("kabupaten", "provinsi", "pusat")
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -192,6 +196,66 @@ def _touched_households(session: Session, me: SyncIdentity, to: SyncPeer, after:
     return ids
 
 
+def _touched(session: Session, to: SyncPeer, entity: str, after: int, upto: int) -> list:
+    """Entries about `entity` in (after, upto] not made by `to` itself: what may go to `to` (relays too)."""
+    return list(
+        session.execute(
+            select(AuditEntry.entity_id, AuditEntry.after).where(
+                AuditEntry.entity == entity,
+                AuditEntry.id > after,
+                AuditEntry.id <= upto,
+                AuditEntry.actor != sync_actor(to.instance_id),
+            )
+        )
+    )
+
+
+def _usulan_out(session: Session, me: SyncIdentity, to: SyncPeer, upto: int, full: bool) -> list[dict]:
+    """Usulan for `to`, in its wilayah: up, those that reached pengesahan; down, any with a new step."""
+    if RANK[to.level] == RANK[me.level]:
+        return []
+    if full:
+        ids = set(session.scalars(select(Usulan.id)))
+    else:
+        ids = {i for i, _ in _touched(session, to, "usulan", to.acked_upto, upto) if i is not None}
+    out = []
+    for uid in sorted(ids):
+        state = usulan_sync.state_of(session, me.instance_id, uid)
+        if to.wilayah_code and not wilayah.contains(to.wilayah_code, state["desa_code"]):
+            continue
+        if RANK[to.level] > RANK[me.level] and not usulan_sync.was_ratified(state["events"]):
+            continue
+        h = records.state_hash(state)
+        out.append(
+            {
+                "gid": usulan_sync.gid_of(session, me.instance_id, uid),
+                "hash": h,
+                "lineage": [h],
+                "state": state,
+            }
+        )
+    return out
+
+
+def _verval_out(session: Session, me: SyncIdentity, to: SyncPeer, upto: int, full: bool) -> list[dict]:
+    """Results of runs finished (or received) here since `to`'s ack; only up."""
+    if RANK[to.level] <= RANK[me.level]:
+        return []
+    if full:
+        ids = set(session.scalars(select(VervalRun.id)))
+    else:
+        ids = {(a or {}).get("run") for _, a in _touched(session, to, "verval_run", to.acked_upto, upto)}
+    out = []
+    for run_id in sorted(i for i in ids if i):
+        state = verval_sync.state_of(session, me.instance_id, run_id)
+        if state is None:
+            continue
+        h = records.state_hash(state)
+        gid = verval_sync.gid_of(me.instance_id, session.get(VervalRun, run_id))
+        out.append({"gid": gid, "hash": h, "lineage": [h], "state": state})
+    return out
+
+
 def _lineage(session: Session, gid: str) -> list[str]:
     return sorted(session.scalars(select(SyncLineage.hash).where(SyncLineage.gid == gid)))
 
@@ -236,6 +300,8 @@ def export(
         items.append({"gid": gid, "hash": h, "lineage": _lineage(session, gid), "state": state})
         if progress:
             progress(n, len(refs))
+    items += _usulan_out(session, me, p, upto, full)
+    items += _verval_out(session, me, p, upto, full)
     if RANK[p.level] < RANK[me.level]:
         items += _penetapan_items(session, me, p, upto, full)
     p.export_seq += 1
@@ -256,23 +322,16 @@ def export(
     return Export(data, changeset.peek(data))
 
 
+def _penetapan_ids(session: Session, to: SyncPeer, upto: int, full: bool) -> list[int]:
+    if full:
+        return sorted(session.scalars(select(Penetapan.id)))
+    return sorted({i for i, _ in _touched(session, to, documents.KIND, to.acked_upto, upto) if i is not None})
+
+
 def _penetapan_items(session: Session, me: SyncIdentity, to: SyncPeer, upto: int, full: bool) -> list[dict]:
     """Penetapan versions made or received here since `to`'s acknowledged position, cut to its wilayah."""
-    if full:
-        ids = set(session.scalars(select(Penetapan.id)))
-    else:
-        ids = set(
-            session.scalars(
-                select(AuditEntry.entity_id).where(
-                    AuditEntry.entity == documents.KIND,
-                    AuditEntry.id > to.acked_upto,
-                    AuditEntry.id <= upto,
-                    AuditEntry.actor != sync_actor(to.instance_id),
-                )
-            )
-        )
     items = []
-    for pid in sorted(i for i in ids if i is not None):
+    for pid in _penetapan_ids(session, to, upto, full):
         state = documents.state_of(session, me.instance_id, pid, to.wilayah_code)
         h = records.state_hash(state)
         items.append(
@@ -299,7 +358,7 @@ class ApplyResult:
             )
         c = self.counts
         return (
-            f"Change set {self.set_id} dari {self.origin}: {c.get('diterapkan', 0)} ruta diterapkan, "
+            f"Change set {self.set_id} dari {self.origin}: {c.get('diterapkan', 0)} rekaman diterapkan, "
             f"{c.get('sama', 0)} sudah sama, {c.get('usang', 0)} usang (sudah ada versi lebih baru), "
             f"{c.get('konflik', 0)} konflik, {c.get('dari_atas', 0)} menunggu persetujuan, "
             f"{c.get('ditolak', 0)} ditolak."
@@ -426,6 +485,12 @@ def _apply_item(session, me, p, cs, item, actor, reason, counts) -> None:
     if gid.startswith(documents.KIND + ":"):
         _apply_penetapan(session, me, p, cs, item, actor, reason, counts)
         return
+    if gid.startswith(usulan_sync.KIND + ":"):
+        _apply_usulan(session, me, p, cs, item, actor, reason, counts)
+        return
+    if gid.startswith(verval_sync.KIND + ":"):
+        _apply_verval(session, me, p, cs, item, actor, reason, counts)
+        return
     if records.gid_of(state.get("ref", "")) != gid or records.state_hash(state) != incoming_hash:
         raise Invalid(f"Rekaman {gid}: hash tidak cocok dengan isinya.")
     lineage = set(item.get("lineage") or ()) | {incoming_hash}
@@ -465,6 +530,42 @@ def _apply_penetapan(session, me, p, cs, item, actor, reason, counts) -> None:
     counts["diterapkan" if applied else "sama"] += 1
 
 
+def _apply_usulan(session, me, p, cs, item, actor, reason, counts) -> None:
+    """Append the steps we do not have; refuse steps outside the sender's level; keep diverged histories."""
+    state = item["state"]
+    if records.state_hash(state) != item["hash"]:
+        raise Invalid(f"Usulan {item['gid']}: hash tidak cocok dengan isinya.")
+    uid = usulan_sync.local_id(session, me.instance_id, item["gid"])
+    local = usulan_sync.state_of(session, me.instance_id, uid) if uid is not None else None
+    verdict = usulan_sync.compare_histories(local["events"] if local else [], state["events"])
+    if local is not None and verdict in ("sama", "usang"):
+        counts[verdict] += 1
+        return
+    if verdict == "konflik":
+        why = "kedua pihak menambah langkah berbeda pada usulan ini sejak sinkronisasi terakhir"
+        counts[KIND_CONFLICT] += _keep(session, KIND_CONFLICT, p, cs, item, local, why)
+        return
+    why = usulan_sync.refusal(me, p, RANK, state, local["events"] if local else [])
+    if why:
+        counts[KIND_REFUSED] += _keep(session, KIND_REFUSED, p, cs, item, local, why)
+        return
+    from_below = RANK[p.level] < RANK[me.level]
+    usulan_sync.apply(session, me.instance_id, p.instance_id, item["gid"], state, from_below, actor, reason)
+    counts["diterapkan"] += 1
+
+
+def _apply_verval(session, me, p, cs, item, actor, reason, counts) -> None:
+    """Results of a finished run: from below, inside the sender's wilayah, once."""
+    if records.state_hash(item["state"]) != item["hash"]:
+        raise Invalid(f"Hasil verval {item['gid']}: hash tidak cocok dengan isinya.")
+    why = verval_sync.refusal(me, p, RANK, item["state"])
+    if why:
+        counts[KIND_REFUSED] += _keep(session, KIND_REFUSED, p, cs, item, None, why)
+        return
+    applied = verval_sync.apply(session, p.instance_id, item["gid"], item["state"], actor, reason)
+    counts["diterapkan" if applied else "sama"] += 1
+
+
 # --- conflicts --------------------------------------------------------------------------------------------
 
 
@@ -489,6 +590,15 @@ def resolve(session: Session, conflict_id: int, choice: str, actor: str) -> Sync
         raise Invalid("Pilihan penyelesaian: 'kiriman' (terima versi kiriman) atau 'lokal' (pertahankan).")
     if choice == "kiriman" and c.kind == KIND_REFUSED:
         raise Forbidden("Perubahan di luar kewenangan pengirim tidak dapat diterima.")
+    if c.gid.startswith(usulan_sync.KIND + ":") and c.kind == KIND_CONFLICT:
+        if choice == "kiriman":
+            why = f"konflik sinkronisasi #{c.id}: versi {c.peer} diterima"
+            me_id = identity(session).instance_id
+            usulan_sync.adopt(session, me_id=me_id, gid=c.gid, state=c.incoming, actor=actor, reason=why)
+        name = getattr(actor, "username", None) or str(actor)
+        c.status, c.resolution, c.resolved_by, c.resolved_at = CLOSED, choice, name[:100], utcnow()
+        session.flush()
+        return c
     if not c.gid.startswith(records.KIND_RUTA + ":"):  # a refused document: nothing here to keep or change
         name = getattr(actor, "username", None) or str(actor)
         c.status, c.resolution, c.resolved_by, c.resolved_at = CLOSED, choice, name[:100], utcnow()
@@ -570,6 +680,14 @@ def _flatten(doc, prefix="") -> dict:
         elif k == "members" and isinstance(v, list):
             for m in v:
                 out.update(_flatten(m, f"{prefix}anggota {m['ref']} / "))
+        elif k == "events" and isinstance(v, list):
+            for i, e in enumerate(v, start=1):
+                who = f"{e.get('actor')} ({e.get('role') or '-'})"
+                out[f"{prefix}riwayat {i}"] = (
+                    f"{e.get('action')} oleh {who}, {e.get('at')}: {e.get('note') or ''}"
+                )
+        elif k == "findings" and isinstance(v, list):
+            out[f"{prefix}temuan"] = len(v)
         elif k == "assessment":
             out[f"{prefix}pendataan"] = json.dumps(v, ensure_ascii=False, sort_keys=True) if v else None
         elif k != "ref":
@@ -595,10 +713,31 @@ class PeerStatus:
     acked_upto: int
     log_upto: int
     pending_out: int  # ruta changed here that the peer has not acknowledged
+    pending: dict  # kind (registry, usulan, verval, penetapan) → items waiting to go to the peer
     received_upto: int
     uploads_in_progress: int
     open_conflicts: int
     last_contact_at: dt.datetime | None
+
+
+PENDING_KINDS = ("registry", "usulan", "verval", "penetapan")
+
+
+def pending_for(session: Session, me: SyncIdentity, p: SyncPeer, upto: int) -> dict[str, int]:
+    """What the next export to `p` would carry, counted by kind (nothing is written)."""
+    down = RANK[p.level] < RANK[me.level]
+    return {
+        "registry": len(_touched_households(session, me, p, p.acked_upto, upto)),
+        "usulan": len(_usulan_out(session, me, p, upto, False)),
+        "verval": len(_verval_out(session, me, p, upto, False)),
+        "penetapan": len(_penetapan_ids(session, p, upto, False)) if down else 0,
+    }
+
+
+def describe_pending(counts: dict[str, int]) -> str:
+    """`3 ruta, 1 usulan, 0 hasil verval, 0 penetapan` for the CLI and the page."""
+    labels = {"registry": "ruta", "usulan": "usulan", "verval": "hasil verval", "penetapan": "penetapan"}
+    return ", ".join(f"{counts.get(k, 0)} {labels[k]}" for k in PENDING_KINDS)
 
 
 def status(session: Session) -> list[PeerStatus]:
@@ -606,7 +745,8 @@ def status(session: Session) -> list[PeerStatus]:
     upto = session.scalar(select(func.max(AuditEntry.id))) or 0
     out = []
     for p in session.scalars(select(SyncPeer).order_by(SyncPeer.instance_id)):
-        pending = len(_touched_households(session, me, p, p.acked_upto, upto))
+        by_kind = pending_for(session, me, p, upto)
+        pending = by_kind["registry"]
         uploads = session.scalar(
             select(func.count())
             .select_from(SyncUpload)
@@ -626,6 +766,7 @@ def status(session: Session) -> list[PeerStatus]:
                 p.acked_upto,
                 upto,
                 pending,
+                by_kind,
                 p.received_upto,
                 uploads or 0,
                 open_ or 0,
@@ -636,9 +777,14 @@ def status(session: Session) -> list[PeerStatus]:
 
 
 def outgoing_pending(session: Session, to: str) -> int:
+    """Ruta waiting to go to `to`."""
+    return outgoing_by_kind(session, to)["registry"]
+
+
+def outgoing_by_kind(session: Session, to: str) -> dict[str, int]:
     me, p = identity(session), peer(session, to)
     upto = session.scalar(select(func.max(AuditEntry.id))) or 0
-    return len(_touched_households(session, me, p, p.acked_upto, upto))
+    return pending_for(session, me, p, upto)
 
 
 def overview(session: Session) -> list[PeerStatus]:

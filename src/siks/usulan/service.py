@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from siks.audit import register_entity_scope
+from siks.audit import record_change, register_entity_scope
 from siks.domain import ppks as ppks_rules
 from siks.domain import wilayah
 from siks.domain.roles import Level
@@ -63,6 +63,12 @@ def _actor_name(user) -> str:
 
 
 def _event(session: Session, u: Usulan, actor: str, role: str | None, action: str, note=None, before=None):
+    """One step of the usulan's own history, also in audit_log: the log sync reads its positions from."""
+    record_change(
+        session, actor, "usulan", u.id,
+        {"status": before[0], "level": before[1]} if before else None,
+        {"status": u.status, "level": u.level}, note, action=action,
+    )  # fmt: skip
     session.add(
         UsulanEvent(
             usulan_id=u.id, actor=actor[:100], role=role, action=action, note=note,
@@ -575,18 +581,23 @@ def step(
         raise Invalid("Draf usulan diajukan lewat paket usulan desa (dengan berita acara Musdes).")
     if t.action is Action.AJUKAN and (u.batch is None or u.batch.berita_acara_id is None):
         raise Invalid("Usulan diajukan bersama paket usulan desa yang memuat berita acara Musdes.")
-    if t.action not in (Action.KEMBALIKAN, Action.TOLAK):  # every step up checks the NIK again
+    # Every step up checks the NIK again, until the usulan is applied (its NIKs are then its own, e.g. an
+    # usulan received from a kabupaten instance and decided at provinsi/pusat).
+    if t.action not in (Action.KEMBALIKAN, Action.TOLAK) and u.applied_at is None:
         check_nik_conflicts(session, new_niks(u.kind, u.subkind, u.payload or {}), own_id=u.id)
     before = (u.status, u.level)
     u.status, u.level = t.target.value, t.target_level.value if t.target_level else None
     if note:
         u.last_note = note
-    if t.applies:
+    # An usulan received from another instance was applied there already; its registry change travels as
+    # ruta states (siks.sync), so the decision here must not apply it a second time.
+    applies = t.applies and u.applied_at is None
+    if applies:
         u.result = applying.apply(session, u, user)
         u.applied_at, u.applied_by_id = utcnow(), user.id
     _flush(session, u)
     _event(session, u, _actor_name(user), user.role, t.action.value, note, before)
-    if t.applies:
+    if applies:
         _event(
             session, u, _actor_name(user), user.role, "terapkan", "Diterapkan ke DTKS", (u.status, u.level)
         )

@@ -14,6 +14,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from siks.audit import record_change
 from siks.domain.status import RunStatus
 from siks.store import verval_runs
 from siks.store.db import make_engine
@@ -150,6 +151,12 @@ def finish_run(db: Engine, outcome: RunOutcome, batch_size: int = 20_000) -> int
                 finding_count=n,
             )
         )
+        # A finished run is a change like any other: audited, and the position sync sends its results from.
+        actor = conn.execute(select(VervalRun.actor).where(VervalRun.id == outcome.run_id)).scalar()
+        with Session(bind=conn) as s:
+            after = {"run": outcome.run_id, "temuan": n}
+            record_change(s, actor or "verval", "verval_run", None, None, after, None, action="selesai")
+            s.flush()
     return n
 
 

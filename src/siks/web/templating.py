@@ -87,6 +87,7 @@ ENTITY_LABEL = {
     "desil_resmi": "Desil resmi BPS/DTSEN",
     "web_import": "Unggahan impor",
     "import_batch": "Impor berkas",
+    "verval_run": "Verval run",
 }
 
 
