@@ -8,6 +8,7 @@ area, write the module(s) and add the name to `ROUTERS` and/or `API_ROUTERS` bel
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -170,6 +171,10 @@ def _install_handlers(app: FastAPI) -> None:
     async def _data_error(request: Request, exc: DataError):
         return _invalid_input(request, TOO_LARGE)
 
+    @app.exception_handler(json.JSONDecodeError)
+    async def _not_json(request: Request, exc: json.JSONDecodeError):  # a route that reads request.json()
+        return _invalid_input(request, NOT_JSON)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _is_api(request):
@@ -177,6 +182,7 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(request, 422, _DEFAULT_MESSAGES[422])
 
 
+NOT_JSON = "Isi permintaan bukan JSON yang sah."
 TOO_LARGE = "Angka di luar batas yang dapat disimpan (terlalu besar)."
 
 
