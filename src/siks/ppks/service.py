@@ -569,6 +569,8 @@ class KindCount:
 def counts(session: Session, actor, *, level: int = 3, as_of: dt.date | None = None) -> list[KindCount]:
     """Open PPKS registrations per kind and wilayah (default kecamatan), in the actor's scope, as of a day."""
     _can_read(actor)
+    if level not in (1, 2, 3, 4):
+        raise Invalid(f"Tingkat {level} tidak dikenal: 1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa.")
     as_of = _today(as_of)
     width = {1: 2, 2: 5, 3: 8, 4: 13}[level]
     area = func.substr(PpksRegistration.desa_code, 1, width)
