@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from siks.cli_support import OLEH, URL, console, parse_date, session_at, table_or_lines, user_of
+from siks.domain.formats import angka
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -242,9 +243,7 @@ def _print_simulation(sim) -> None:
         )
     for p in (t.get("program") or {}).values():
         console.print(
-            f"Program {p['nama']}: {p['penerima']} penerima, Rp{p['nominal_per_tahun']:,}/tahun".replace(
-                ",", "."
-            )
+            f"Program {p['nama']}: {p['penerima']} penerima, Rp{angka(p['nominal_per_tahun'])}/tahun"
         )
     header = ("Wilayah", "Nama", "Sebelum", "Kandidat", "Masuk", "Keluar", "Incl. err", "Excl. err")
     keys = (

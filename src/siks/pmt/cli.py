@@ -16,6 +16,7 @@ from rich.table import Table
 import siks
 from siks.cli_support import fail
 from siks.domain import bps14, eligibility, pmt, pmt_fit
+from siks.domain.formats import rupiah
 from siks.domain.pmt_features import FEATURES_BY_NAME, code_label, household_features
 from siks.pmt import data
 
@@ -309,7 +310,7 @@ def show_command(
         cut.add_column("Skor mulai", justify="right")
         cut.add_column("Konsumsi/kapita mulai", justify="right")
         for d, c in enumerate(model.desil_cutoffs, start=2):
-            cut.add_row(str(d), f"{c:.4f}", f"Rp{math.exp(c):,.0f}")
+            cut.add_row(str(d), f"{c:.4f}", rupiah(math.exp(c)))
         console.print(cut)
     regions = Table(title=f"Efek wilayah ({model.region_level}; wilayah lain: 0)")
     regions.add_column("Kode")
@@ -407,7 +408,7 @@ def explain_command(
     result = pmt.score(model, household_features(household, members, day), household.get("kode_desa"))
     console.print(
         f"Ruta [bold]{id_ruta}[/bold], model {model.key}: skor {result.value:.4f} "
-        f"(perkiraan konsumsi Rp{result.consumption:,.0f} per kapita per bulan)"
+        f"(perkiraan konsumsi {rupiah(result.consumption)} per kapita per bulan)"
     )
     table = Table(title="Kontribusi (diurutkan dari yang paling menurunkan skor)")
     for col in ("Variabel", "Nilai", "Kontribusi"):

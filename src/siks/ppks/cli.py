@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from siks.domain.formats import angka
+
 console = Console()
 ppks = typer.Typer(
     help="PPKS (juga di luar rumah tangga) dan PSKS: kode, templat, impor, rekap.", no_args_is_help=True
@@ -18,7 +20,7 @@ OLEH_HELP = "Nama pengguna yang bertindak (cakupan wilayah dan jejak audit)."
 
 def _n(number: int) -> str:
     """12.345: thousands as Indonesians write them."""
-    return f"{number:,}".replace(",", ".")
+    return f"{angka(number)}"
 
 
 def _actor(session, username: str):

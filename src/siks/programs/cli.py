@@ -9,6 +9,7 @@ import typer
 
 from siks.cli_support import OLEH, URL, console, fail, session_at, table_or_lines, user_of
 from siks.domain.eligibility import RuleError
+from siks.domain.formats import angka
 
 
 def _program(code: str, aturan: Path | None, param: list[str] | None):
@@ -74,7 +75,7 @@ def show_cmd(
     console.print(f"Parameter: {dict(prog.params)}")
     for c in prog.components:
         cap = f", maks. {c.max}" if c.max is not None else ""
-        console.print(f"  {c.label}: Rp{c.amount:,}/tahun{cap}".replace(",", "."))
+        console.print(f"  {c.label}: Rp{angka(c.amount)}/tahun{cap}")
     if prog.max_components is not None:
         console.print(f"Maksimal {prog.max_components} komponen per keluarga.")
 
@@ -113,7 +114,7 @@ def _print(plist, limit: int) -> None:
     inside = [r for r in plist.rows if r.in_quota]
     console.print(
         f"{plist.program.name} dari {plist.penetapan.title}: {len(inside)} penerima"
-        f" ({len(plist.rows) - len(inside)} di luar kuota), Rp{plist.total_amount:,}/tahun".replace(",", ".")
+        f" ({len(plist.rows) - len(inside)} di luar kuota), Rp{angka(plist.total_amount)}/tahun"
     )
     comps = plist.component_counts()
     if comps:

@@ -15,15 +15,13 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
+from siks.domain import formats
+
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")  # fmt: skip
 
 
 def tanggal(day: dt.date | dt.datetime | None) -> str:
-    if day is None:
-        return "-"
-    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+    return formats.tanggal(day)
 
 
 class Document(FPDF):

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from siks.cli_support import fail
+from siks.domain.formats import angka
 
 from .generate import STAGES, generate
 from .params import RATE_UNIT, ErrorRates, SynthParams
@@ -167,7 +168,7 @@ def _national(
 
 def _id(number: float) -> str:
     """1234567 → "1.234.567" (Indonesian thousands separator)."""
-    return f"{number:,.0f}".replace(",", ".")
+    return f"{angka(number, 0)}"
 
 
 def register(app: typer.Typer) -> None:

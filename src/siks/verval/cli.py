@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from siks.domain.formats import angka
 from siks.verval import reference as ref
 from siks.verval import report, storage
 from siks.verval.pipeline import Step, StepResult
@@ -56,7 +57,7 @@ def reference_load(
     engine = storage.engine(db)
     storage.record_reference(engine, kind, loaded.path, loaded.sha256, loaded.rows, file.name, _actor(actor))
     console.print(
-        f"Ekstrak {kind}: {loaded.rows:,} baris dimuat ke {loaded.path} (sha256 {loaded.sha256[:12]}…)"
+        f"Ekstrak {kind}: {angka(loaded.rows)} baris dimuat ke {loaded.path} (sha256 {loaded.sha256[:12]}…)"
     )
 
 
@@ -160,7 +161,7 @@ def run(
     except Exception as e:
         storage.fail_run(engine, run_id, f"{type(e).__name__}: {e}")
         raise
-    console.print(f"Proses verval [bold]{run_id}[/bold] selesai: {n:,} temuan.")
+    console.print(f"Proses verval [bold]{run_id}[/bold] selesai: {angka(n)} temuan.")
 
 
 @verval_app.command("report")
@@ -176,7 +177,7 @@ def report_cmd(
     for col in ("Wilayah", "Temuan", "Tingkat", "Jumlah"):
         table.add_column(col, justify="right" if col == "Jumlah" else "left")
     for r in report.counts(engine, run_id, per):
-        table.add_row(r["wilayah"] or "-", r["title"], r["severity"], f"{r['n']:,}")
+        table.add_row(r["wilayah"] or "-", r["title"], r["severity"], f"{angka(r['n'])}")
     console.print(table)
 
 
@@ -191,7 +192,7 @@ def export_cmd(
     engine = storage.engine(db)
     run_id = _run_id(engine, run)
     n = report.export(engine, run_id, out, format)
-    console.print(f"{n:,} temuan ditulis ke {out}")
+    console.print(f"{angka(n)} temuan ditulis ke {out}")
 
 
 @verval_app.command("explain")

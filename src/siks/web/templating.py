@@ -1,4 +1,5 @@
-"""Jinja2 templates: one environment, Indonesian date filters, the navigation, and `render()`.
+"""Jinja2 templates: one environment, Indonesian number and date filters (`angka`, `rupiah`, `persen`,
+`tanggal`, `waktu` from siks.domain.formats), the navigation, and `render()`.
 
 Every page extends `base.html` and fills its blocks: `title` (the <title> and the <h1>), `breadcrumb`,
 `content`, and optionally `head`. Forms include `{{ csrf_field() }}`. Areas add menu entries by defining
@@ -7,15 +8,14 @@ Every page extends `base.html` and fills its blocks: `title` (the <title> and th
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from siks.domain.formats import angka, persen, rupiah, tanggal, waktu
 from siks.domain.masking import mask_nik
 from siks.domain.roles import ROLES, has_permission
 from siks.domain.status import label_of
@@ -23,9 +23,6 @@ from siks.scope import wilayah_label
 from siks.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-WIB = ZoneInfo("Asia/Jakarta")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,39 +39,6 @@ class NavItem:
 
 
 NAV: list[NavItem] = []
-
-
-def tanggal(value) -> str:
-    """`2025-08-17` → `17 Agustus 2025`."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = _local(value).date()
-    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
-
-
-def _local(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(WIB)
-
-
-def waktu(value) -> str:
-    """A UTC timestamp as WIB: `17 Agustus 2025 10.05 WIB`."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    local = _local(value)
-    return f"{tanggal(local.date())} {local:%H.%M} WIB"
 
 
 ENTITY_LABEL = {
@@ -117,6 +81,9 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_co
 templates.env.filters.update(
     tanggal=tanggal,
     waktu=waktu,
+    angka=angka,
+    rupiah=rupiah,
+    persen=persen,
     wilayah=wilayah_label,
     mask_nik=mask_nik,
     peran=role_label,
