@@ -82,6 +82,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/me"): R(LOGGED_IN),
     # registry
     ("GET", "/"): R(LOGGED_IN),
+    ("GET", "/favicon.ico"): R(ANYONE),
     ("GET", "/cari"): R(LOGGED_IN),
     ("POST", "/cari"): R(LOGGED_IN, invalid=FIRST),
     ("GET", "/ruta/{household_id}"): R(LOGGED_IN, scoped=True),

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from siks.domain.field_labels import WILAYAH_FIELDS, field_label, field_value
 from siks.domain.formats import angka, persen, rupiah, tanggal, waktu
 from siks.domain.masking import mask_nik
 from siks.domain.roles import ROLES, has_permission
@@ -55,6 +56,13 @@ def entity_label(entity: str | None) -> str:
     return ENTITY_LABEL.get(entity or "", entity or "-")
 
 
+def audit_value(value, key: str) -> str:
+    """A stored audit value as a person reads it; a wilayah code with its name."""
+    if key in WILAYAH_FIELDS and isinstance(value, str) and value:
+        return f"{value} ({wilayah_label(value)})"
+    return field_value(key, value)
+
+
 def role_label(code: str | None) -> str:
     r = ROLES.get(code or "")
     return r.label if r else (code or "-")
@@ -88,6 +96,8 @@ templates.env.filters.update(
     mask_nik=mask_nik,
     peran=role_label,
     entitas=entity_label,
+    label_kolom=field_label,
+    nilai_audit=audit_value,
 )
 templates.env.globals.update(has_permission=has_permission, role_label=role_label)
 templates.env.globals["status_label"] = label_of  # status_label("batch", b.status)
