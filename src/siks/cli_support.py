@@ -88,3 +88,25 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter("gunakan format TTTT-BB-HH", param_hint=name) from None
+
+
+@contextmanager
+def row_progress(description: str, unit: str = "baris") -> Iterator:
+    """A progress bar for long CLI work, counted in Indonesian numbers (`12.500 / 250.000 baris`).
+
+    Yields `update(done, total)`. On a terminal it draws a bar; piped or logged, rich leaves it out, so
+    scripts that read the output see only the final lines.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from siks.domain.formats import angka
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None, count="")
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, count=f"{angka(done)} / {angka(total)} {unit}")
+
+        yield update

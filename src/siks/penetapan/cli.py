@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from siks.cli_support import OLEH, URL, console, parse_date, session_at, table_or_lines, user_of
-from siks.domain.formats import angka
+from siks.domain.formats import angka, persen
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -222,7 +222,7 @@ def simulate_cmd(
 
 
 def _pct(value) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
+    return persen(value)
 
 
 def _print_simulation(sim) -> None:

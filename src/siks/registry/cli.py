@@ -46,6 +46,7 @@ def import_cmd(
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
+    from siks.cli_support import row_progress
     from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine
@@ -55,17 +56,19 @@ def import_cmd(
         raise typer.Exit(2)
     engine = make_engine(url)
     try:
-        result = import_file(
-            engine,
-            file,
-            actor,
-            instrument=instrumen,
-            strict=strict,
-            encoding=encoding,
-            force=force,
-            date_order=urutan_tanggal,  # type: ignore[arg-type]
-            allow_identity_change=izinkan_ganti_identitas,
-        )
+        with row_progress(f"Impor {file.name}") as progress:
+            result = import_file(
+                engine,
+                file,
+                actor,
+                instrument=instrumen,
+                strict=strict,
+                encoding=encoding,
+                force=force,
+                date_order=urutan_tanggal,  # type: ignore[arg-type]
+                allow_identity_change=izinkan_ganti_identitas,
+                progress=progress,
+            )
     except StaleRecord as exc:
         console.print(f"[red]Impor dibatalkan, tidak ada yang disimpan: {exc}[/red]")
         raise typer.Exit(1) from None

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -226,6 +226,7 @@ def import_file(
     reference_date: dt.date | None = None,
     date_order: DateOrder | None = None,
     allow_identity_change: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import one template file (CSV, XLSX or Parquet) into the registry. Never raises for bad data.
 
@@ -233,7 +234,8 @@ def import_file(
     whose bytes were imported before instead of reporting it as already imported. `date_order` declares
     how the file writes dd/mm/yyyy-like dates ("hari-bulan" or "bulan-hari"; see `date_order_issues`).
     `allow_identity_change` lets a re-import change a member's identity or bring a NIK that is already
-    active elsewhere (each such row is audited as such); without it those rows are errors.
+    active elsewhere (each such row is audited as such); without it those rows are errors. `progress`
+    is told (rows checked, all rows) as the file is worked through (the CLI's progress bar).
     """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"Instrumen '{instrument}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.")
@@ -275,7 +277,7 @@ def import_file(
         return result
 
     file_parts = parts.split([raw.columns["id_ruta"], raw.columns["id_keluarga"]], raw.n_rows)
-    check = _PartChecker(raw, instrument, strict, reference_date, timings)
+    check = _PartChecker(raw, instrument, strict, reference_date, timings, progress)
     first = check(file_parts[0])
     if not first.ok:  # rejected before the database is touched; the other parts still get their report
         result.issues = _short_values(header_issues + _merged([first, *map(check, file_parts[1:])]))
@@ -413,8 +415,9 @@ def _replace_texts(arr: pa.Array, mapping: dict[str, str]) -> pa.Array:
 class _PartChecker:
     """Validates one part (a row range of whole ruta and keluarga) of the file; adds up the time it takes."""
 
-    def __init__(self, raw, instrument, strict, reference_date, timings) -> None:
+    def __init__(self, raw, instrument, strict, reference_date, timings, progress=None) -> None:
         self.raw, self.instrument, self.strict = raw, instrument, strict
+        self.progress = progress  # (rows checked, all rows) after each part, for a progress bar
         self.today = reference_date or dt.date.today()
         self.timings = timings
         self.memo: dict = {}  # each dictionary column parsed once for all parts
@@ -436,6 +439,8 @@ class _PartChecker:
             memo=self.memo,
         )
         self.timings["validate"] += time.perf_counter() - t
+        if self.progress is not None:
+            self.progress(stop, raw.n_rows)
         return v
 
 

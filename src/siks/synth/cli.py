@@ -126,10 +126,8 @@ def synth(
     seconds = time.perf_counter() - started
     counts = manifest["counts"]
     console.print(
-        f"Selesai dalam {seconds:.1f} detik ({_id(counts['penduduk'] / seconds)} penduduk/detik): ".replace(
-            ".", ",", 1
-        )
-        + f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
+        f"Selesai dalam {angka(seconds, 1)} detik ({_id(counts['penduduk'] / seconds)} penduduk/detik): "
+        f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
         f"DTKS {_id(counts['dtks_baris'])} baris dari {_id(counts['dtks_ruta'])} rumah tangga. "
         f"Berkas di {out}/ (lihat manifest.json)."
     )

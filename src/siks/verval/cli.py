@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from siks.domain.formats import angka
+from siks.domain.field_labels import field_label, field_value
+from siks.domain.formats import angka, persen
 from siks.verval import reference as ref
 from siks.verval import report, storage
 from siks.verval.pipeline import Step, StepResult
@@ -50,7 +51,8 @@ def reference_load(
 ) -> None:
     """Memeriksa dan memuat satu ekstrak rujukan ke direktori data (SIKS_DATA_DIR)."""
     try:
-        loaded = ref.load(kind, file)
+        with console.status(f"Memeriksa dan memuat ekstrak {kind} dari {file.name} …"):
+            loaded = ref.load(kind, file)
     except ref.ReferenceError as e:
         console.print(f"[red]Ditolak:[/red] {e}")
         raise typer.Exit(1) from None
@@ -78,7 +80,7 @@ def _progress_callbacks(progress: Progress, total: int):
     def on_done(res: StepResult) -> None:
         progress.advance(task)
         note = f" — dilewati: {res.skipped}" if res.skipped else ""
-        progress.console.print(f"  ✓ {res.name}: {res.seconds:.1f} dtk{note}")
+        progress.console.print(f"  ✓ {res.name}: {angka(res.seconds, 1)} dtk{note}")
 
     return on_start, on_done
 
@@ -195,6 +197,14 @@ def export_cmd(
     console.print(f"{angka(n)} temuan ditulis ke {out}")
 
 
+def evidence_lines(evidence: str | None) -> list[str]:
+    """A finding's evidence (JSON of the rule's extra columns) as labelled lines a person reads."""
+    data = json.loads(evidence) if evidence else {}
+    if not isinstance(data, dict) or not data:
+        return []
+    return ["bukti:"] + [f"  {field_label(k)}: {field_value(k, v)}" for k, v in data.items()]
+
+
 @verval_app.command("explain")
 def explain_cmd(
     nik: str = typer.Argument(..., help="NIK yang dicari"),
@@ -210,11 +220,11 @@ def explain_cmd(
         return
     for r in rows:
         who = r["member_ref"] or f"ruta {r['household_ref']}"
-        weight = f" (bobot {r['weight']:.1f})" if r["weight"] is not None else ""
+        weight = f" (bobot {angka(r['weight'], 1)})" if r["weight"] is not None else ""
         console.print(f"[bold]{r['title']}[/bold] ({r['severity']}) — {who}{weight}\n  {r['explanation']}")
         console.print(f"  tindakan: {r['action']}")
-        if r["evidence"] and r["evidence"] != "{}":
-            console.print(f"  bukti: {json.loads(r['evidence'])}")
+        for line in evidence_lines(r["evidence"]):
+            console.print(f"  {line}", markup=False, highlight=False)
 
 
 @verval_app.command("evaluate")
@@ -252,12 +262,12 @@ def print_evaluation(ev) -> None:
         table.add_column(col, justify="left" if col.startswith("Jenis") else "right")
     for s in ev.scores:
         table.add_row(
-            s.kind, str(s.tp), str(s.fp), str(s.fn), f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}"
+            s.kind, str(s.tp), str(s.fp), str(s.fn), angka(s.precision, 3), angka(s.recall, 3), angka(s.f1, 3)
         )
     console.print(table)
     if ev.suggestion_top1 is not None:
         console.print(
-            f"Saran NIK teratas = NIK sebenarnya: {ev.suggestion_top1:.1%} dari {ev.suggestion_n} "
+            f"Saran NIK teratas = NIK sebenarnya: {persen(ev.suggestion_top1)} dari {ev.suggestion_n} "
             "salah ketik/tertukar"
         )
 
