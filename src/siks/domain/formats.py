@@ -65,6 +65,12 @@ def tanggal(value) -> str:
     return format_date(day, format="d MMMM y", locale=LOCALE) if day else str(value)
 
 
+def tanggal_singkat(value) -> str:
+    """`2025-08-17` → `17 Agu 2025`: for chart axes and narrow columns."""
+    day = _as_date(value)
+    return format_date(day, format="d MMM y", locale=LOCALE) if day else tanggal(value)
+
+
 def waktu(value) -> str:
     """A UTC timestamp (or ISO text) as WIB: `17 Agustus 2025 10.05 WIB`."""
     if value is None or value == "":
