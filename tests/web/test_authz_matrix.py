@@ -260,10 +260,15 @@ def outcome(response) -> str:
     return "ok"  # 2xx, another redirect, or a business refusal (400, 409, 429) after the checks
 
 
-@pytest.fixture(scope="module")
-def matrix_app(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def matrix_app(request, tmp_path_factory):
+    """The app over a seeded database, once per backend (scope filters are SQL: both must agree)."""
     tmp = tmp_path_factory.mktemp("authz")
-    with seeded_app(tmp, f"sqlite:///{tmp / 'siks.db'}", "uji-" + "x" * 40) as app:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'siks.db'}"
+    else:
+        url = request.getfixturevalue("pg_server").create_database()
+    with seeded_app(tmp, url, "uji-" + "x" * 40) as app:
         from workflow_support import _HASH
 
         with Session(app.state.engine, expire_on_commit=False) as s:

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from siks.cli_support import OLEH, URL, console, parse_date, session_at, table_or_lines, user_of
-from siks.domain.formats import angka, persen
+from siks.domain.formats import angka, persen, tanggal
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -86,9 +86,9 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
         for p in service.listing(session, user_of(session, oleh)):
             c = p.counts or {}
             where = p.wilayah_code or "nasional"
-            dtks, jiwa = str(c.get("ruta_dtks", 0)), str(c.get("anggota_dtks", 0))
+            dtks, jiwa = angka(c.get("ruta_dtks", 0)), angka(c.get("anggota_dtks", 0))
             rows.append(
-                (str(p.id), p.title, p.periode, p.berlaku_mulai.isoformat(), where, dtks, jiwa, p.created_by)
+                (str(p.id), p.title, p.periode, tanggal(p.berlaku_mulai), where, dtks, jiwa, p.created_by)
             )
         table_or_lines(header, rows)
 
@@ -164,7 +164,7 @@ def status_cmd(
     on = parse_date(tanggal, "--tanggal") or dt.date.today()
     with session_at(url) as session:
         st = service.status_as_of(session, nik, on, user_of(session, oleh))
-        console.print(f"Per {on.isoformat()}: {st.keterangan}")
+        console.print(f"Per {tanggal(on)}: {st.keterangan}")
         if st.penetapan is not None:
             p = st.penetapan
             console.print(f"Penetapan berlaku: #{p.id} {p.title} (sejak {p.berlaku_mulai})")
