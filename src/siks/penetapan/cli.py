@@ -71,8 +71,8 @@ def create_cmd(
 
 def _summary(counts: dict | None) -> str:
     c = counts or {}
-    inside = f"{c.get('ruta_dtks', 0)} ruta / {c.get('anggota_dtks', 0)} jiwa dalam DTKS"
-    return f"{inside}, {c.get('ruta_keluar', 0)} ruta di luar"
+    inside = f"{angka(c.get('ruta_dtks', 0))} ruta / {angka(c.get('anggota_dtks', 0))} jiwa dalam DTKS"
+    return f"{inside}, {angka(c.get('ruta_keluar', 0))} ruta di luar"
 
 
 @penetapan_app.command("list")
@@ -230,14 +230,15 @@ def _print_simulation(sim) -> None:
     console.print(f"[bold]{sim.title}[/bold] — kriteria desil 1–{sim.criteria['desil_max']}, "
                   f"dibanding {t.get('baseline_penetapan') or '(belum ada penetapan)'}")  # fmt: skip
     console.print(
-        f"DTKS: {t['baseline']} → {t['candidate']} ruta (masuk {t['masuk']}, keluar {t['keluar']})."
+        f"DTKS: {angka(t['baseline'])} → {angka(t['candidate'])} ruta "
+        f"(masuk {angka(t['masuk'])}, keluar {angka(t['keluar'])})."
     )
-    console.print(f"Kebenaran: {sim.truth_source or '-'} untuk {t['truth']} ruta; inclusion error "
+    console.print(f"Kebenaran: {sim.truth_source or '-'} untuk {angka(t['truth'])} ruta; inclusion error "
                   f"{t['inclusion_error']} ({_pct(t['tingkat_inclusion_error'])}), exclusion error "
                   f"{t['exclusion_error']} ({_pct(t['tingkat_exclusion_error'])}).")  # fmt: skip
     if t.get("harapan_ruta"):
         console.print(
-            f"Harapan dari rentang desil PMT ({t['harapan_ruta']} ruta): inclusion error "
+            f"Harapan dari rentang desil PMT ({angka(t['harapan_ruta'])} ruta): inclusion error "
             f"{t['harapan_inclusion']} ({_pct(t['harapan_tingkat_inclusion_error'])}), exclusion error "
             f"{t['harapan_exclusion']} ({_pct(t['harapan_tingkat_exclusion_error'])})."
         )

@@ -56,7 +56,7 @@ def list_cmd(
                 out.write_bytes(export.to_xlsx(plist))
             else:
                 out.write_text(export.to_csv(plist), encoding="utf-8")
-            console.print(f"{len(plist.rows)} baris ditulis ke {out}.")
+            console.print(f"{angka(len(plist.rows))} baris ditulis ke {out}.")
         _print(plist, batas)
 
 
@@ -113,7 +113,7 @@ def pengurus_cmd(
 def _print(plist, limit: int) -> None:
     inside = [r for r in plist.rows if r.in_quota]
     console.print(
-        f"{plist.program.name} dari {plist.penetapan.title}: {len(inside)} penerima"
+        f"{plist.program.name} dari {plist.penetapan.title}: {angka(len(inside))} penerima"
         f" ({len(plist.rows) - len(inside)} di luar kuota), Rp{angka(plist.total_amount)}/tahun"
     )
     comps = plist.component_counts()

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from siks.domain.formats import angka
 from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
 
@@ -128,7 +129,7 @@ def export_cmd(
     m = ex.manifest
     console.print(
         f"Change set {m['set_id']} (urutan {m['seq']}, log {m['from']}–{m['upto']}): "
-        f"{m['count']} ruta untuk {peer} ditulis ke {out}."
+        f"{angka(m['count'])} ruta untuk {peer} ditulis ke {out}."
     )
 
 
@@ -221,14 +222,16 @@ def status_cmd(
             else:
                 try:
                     there = client_for(r.url).request("GET", "/api/v1/sync/status")
-                    incoming = f"; di mitra: {there['pending_for_you']} ruta menunggu dikirim ke sini"
+                    incoming = f"; di mitra: {angka(there['pending_for_you'])} ruta menunggu dikirim ke sini"
                 except (transport.TransferError, OSError) as exc:
                     incoming = f"; di mitra: tidak terjangkau ({exc})"
         print(
             f"{r.instance_id} ({r.level}, {r.wilayah_code or 'nasional'}): "
-            f"keluar {r.pending_out} ruta menunggu dikirim (log diakui {r.acked_upto} dari {r.log_upto}); "
+            f"keluar {angka(r.pending_out)} ruta menunggu dikirim "
+            f"(log diakui {r.acked_upto} dari {r.log_upto}); "
             f"masuk: diterima sampai posisi {r.received_upto}, "
-            f"{r.uploads_in_progress} unggahan belum selesai, {r.open_conflicts} konflik terbuka{incoming}"
+            f"{r.uploads_in_progress} unggahan belum selesai, "
+            f"{angka(r.open_conflicts)} konflik terbuka{incoming}"
         )
 
 
