@@ -14,7 +14,8 @@ from pathlib import Path
 import typer
 
 from siks.cli_support import OLEH, URL, console, parse_date, session_at, table_or_lines, user_of
-from siks.domain.formats import angka, persen, tanggal
+from siks.domain import formats
+from siks.domain.formats import angka, persen
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -88,7 +89,16 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = URL) -> None:
             where = p.wilayah_code or "nasional"
             dtks, jiwa = angka(c.get("ruta_dtks", 0)), angka(c.get("anggota_dtks", 0))
             rows.append(
-                (str(p.id), p.title, p.periode, tanggal(p.berlaku_mulai), where, dtks, jiwa, p.created_by)
+                (
+                    str(p.id),
+                    p.title,
+                    p.periode,
+                    formats.tanggal(p.berlaku_mulai),
+                    where,
+                    dtks,
+                    jiwa,
+                    p.created_by,
+                )
             )
         table_or_lines(header, rows)
 
@@ -164,7 +174,7 @@ def status_cmd(
     on = parse_date(tanggal, "--tanggal") or dt.date.today()
     with session_at(url) as session:
         st = service.status_as_of(session, nik, on, user_of(session, oleh))
-        console.print(f"Per {tanggal(on)}: {st.keterangan}")
+        console.print(f"Per {formats.tanggal(on)}: {st.keterangan}")
         if st.penetapan is not None:
             p = st.penetapan
             console.print(f"Penetapan berlaku: #{p.id} {p.title} (sejak {p.berlaku_mulai})")
