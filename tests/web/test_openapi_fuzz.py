@@ -7,6 +7,7 @@ operation are few: this runs in `make test`; the property is the absence of 500s
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -22,8 +23,9 @@ with warnings.catch_warnings():
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
-EXAMPLES = 25
-USER = "opkab"  # may edit, sees the whole kabupaten (the seeded usulan and households are in it)
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))  # more for a longer hunt: FUZZ_EXAMPLES=500
+# opkab may edit and sees the whole kabupaten (the seeded usulan and households are in it)
+USER = os.environ.get("FUZZ_USER", "opkab")
 
 
 @pytest.fixture(scope="module")
