@@ -232,7 +232,7 @@ MISSING_ID = "999999"
 def endpoints(app) -> list[tuple[str, str]]:
     """(method, path) for every FastAPI route of the app (pages and API). The mounted sub-apps and the
     OpenRosa catch-all — DCI (client tokens), sync (signed change sets), /odk (Digest) — authenticate their
-    own way and have their own matrices in tests/dci, tests/sync and tests/odk."""
+    own way; their refusals are tested in tests/dci, tests/sync and tests/odk."""
     found = []
     for ctx in iter_route_contexts(app.routes):
         route = ctx.original_route
