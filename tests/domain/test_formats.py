@@ -26,3 +26,16 @@ def test_dates_have_indonesian_month_names_and_wib_clock():
     assert tanggal(late) == "17 Agustus 2025"
     assert waktu(late) == "17 Agustus 2025 03.30 WIB"
     assert waktu(dt.datetime(2025, 3, 1, 3, 5)) == "1 Maret 2025 10.05 WIB"  # naive = UTC as stored
+
+
+def test_field_labels_and_values_for_people():
+    from siks.domain.field_labels import field_label, field_value
+
+    assert field_label("wilayah_code") == "Kode wilayah" and field_label("luas_lantai") == "Luas lantai (m²)"
+    assert field_label("kolom_baru") == "Kolom baru"  # unknown: as words
+    assert field_value("active", True) == "Ya" and field_value("active", False) == "Tidak"
+    assert field_value("sex", 2) == "Perempuan" and field_value("role", "pusat").startswith("Pusdatin")
+    assert field_value("tanggal_lahir", "1979-08-02") == "2 Agustus 1979"
+    assert field_value("luas_lantai", 1234) == "1.234" and field_value("alamat", None) == "kosong"
+    for key, value in (("tahun", 2025), ("nik", 3509151403750101), ("kk_number", 3509150101100001)):
+        assert field_value(key, value) == str(value)  # identifiers and years as typed

@@ -53,8 +53,10 @@ CODES = {
 }
 STATUS = {"aktif": "Aktif", "nonaktif": "Nonaktif"}
 WILAYAH_FIELDS = frozenset({"desa_code", "wilayah_code", "kode_desa", "kode_wilayah"})
-# Identifiers that must stay as typed: no thousands separators in a NIK, a KK number or an RT.
-_VERBATIM = re.compile(r"(^|_)(nik|kk|kk_number|no_kk|rt|rw|id|ref|code|kode|kode_desa|nip|nomor)($|_)")
+# Identifiers and years stay as typed: no thousands separator in a NIK, a KK number, an RT or 2025.
+_VERBATIM = re.compile(
+    r"(^|_)(nik|kk|number|rt|rw|id|ref|code|kode|nip|nomor|no|tahun|year|versi|version)($|_)"
+)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
