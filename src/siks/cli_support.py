@@ -87,3 +87,27 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter("gunakan format TTTT-BB-HH", param_hint=name) from None
+
+
+@contextmanager
+def row_progress(description: str, unit: str = "baris") -> Iterator:
+    """A progress bar for long CLI work, counted in Indonesian numbers (`12.500 / 250.000 baris`).
+
+    Yields `update(stage, done, total)`, the importer's `progress` callback (stage: "memeriksa",
+    "menulis"). On a terminal it draws a bar; piped or logged, rich leaves it out, so scripts that read the
+    output see only the final lines.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from siks.domain.formats import angka
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None, count="")
+
+        def update(stage: str, done: int, total: int) -> None:
+            count = f"{angka(done)} / {angka(total)} {unit}"
+            bar.update(task, description=f"{description}: {stage}", completed=done, total=total, count=count)
+
+        yield update

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from siks.cli_support import DB
+from siks.domain.formats import angka
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.status import ImportStatus
 
@@ -124,13 +125,13 @@ def import_cmd(
     if result.status == ImportStatus.DITOLAK:
         print_issues(console, result.errors, title=f"Galat pada {file.name}")
         console.print(
-            f"[red]Berkas ditolak: {len(result.errors):,} galat. Tidak ada data yang disimpan.[/red]"
+            f"[red]Berkas ditolak: {angka(len(result.errors))} galat. Tidak ada data yang disimpan.[/red]"
         )
         raise typer.Exit(1)
     print_issues(console, result.warnings, title=f"Peringatan pada {file.name}", limit=20)
     console.print(
-        f"[green]Impor selesai[/green]: {result.rows:,} baris, {result.inserted:,} baru, "
-        f"{result.updated:,} diperbarui, {result.unchanged:,} tetap."
+        f"[green]Impor selesai[/green]: {angka(result.rows)} baris, {angka(result.inserted)} baru, "
+        f"{angka(result.updated)} diperbarui, {angka(result.unchanged)} tetap."
     )
 
 

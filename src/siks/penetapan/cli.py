@@ -14,6 +14,8 @@ from pathlib import Path
 import typer
 
 from siks.cli_support import DB, OLEH, console, parse_date, session_at, table_or_lines, user_of
+from siks.domain import formats
+from siks.domain.formats import angka, persen
 
 penetapan_app = typer.Typer(help="Penetapan DTKS: versi beku per periode, perbandingan, status per tanggal.",
                             no_args_is_help=True)  # fmt: skip
@@ -70,8 +72,8 @@ def create_cmd(
 
 def _summary(counts: dict | None) -> str:
     c = counts or {}
-    inside = f"{c.get('ruta_dtks', 0)} ruta / {c.get('anggota_dtks', 0)} jiwa dalam DTKS"
-    return f"{inside}, {c.get('ruta_keluar', 0)} ruta di luar"
+    inside = f"{angka(c.get('ruta_dtks', 0))} ruta / {angka(c.get('anggota_dtks', 0))} jiwa dalam DTKS"
+    return f"{inside}, {angka(c.get('ruta_keluar', 0))} ruta di luar"
 
 
 @penetapan_app.command("list")
@@ -85,9 +87,18 @@ def list_cmd(oleh: str | None = OLEH, url: str | None = DB) -> None:
         for p in service.listing(session, user_of(session, oleh)):
             c = p.counts or {}
             where = p.wilayah_code or "nasional"
-            dtks, jiwa = str(c.get("ruta_dtks", 0)), str(c.get("anggota_dtks", 0))
+            dtks, jiwa = angka(c.get("ruta_dtks", 0)), angka(c.get("anggota_dtks", 0))
             rows.append(
-                (str(p.id), p.title, p.periode, p.berlaku_mulai.isoformat(), where, dtks, jiwa, p.created_by)
+                (
+                    str(p.id),
+                    p.title,
+                    p.periode,
+                    formats.tanggal(p.berlaku_mulai),
+                    where,
+                    dtks,
+                    jiwa,
+                    p.created_by,
+                )
             )
         table_or_lines(header, rows)
 
@@ -163,7 +174,7 @@ def status_cmd(
     on = parse_date(tanggal, "--tanggal") or dt.date.today()
     with session_at(url) as session:
         st = service.status_as_of(session, nik, on, user_of(session, oleh))
-        console.print(f"Per {on.isoformat()}: {st.keterangan}")
+        console.print(f"Per {formats.tanggal(on)}: {st.keterangan}")
         if st.penetapan is not None:
             p = st.penetapan
             console.print(f"Penetapan berlaku: #{p.id} {p.title} (sejak {p.berlaku_mulai})")
@@ -221,7 +232,7 @@ def simulate_cmd(
 
 
 def _pct(value) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
+    return persen(value)
 
 
 def _print_simulation(sim) -> None:
@@ -229,22 +240,21 @@ def _print_simulation(sim) -> None:
     console.print(f"[bold]{sim.title}[/bold] — kriteria desil 1–{sim.criteria['desil_max']}, "
                   f"dibanding {t.get('baseline_penetapan') or '(belum ada penetapan)'}")  # fmt: skip
     console.print(
-        f"DTKS: {t['baseline']} → {t['candidate']} ruta (masuk {t['masuk']}, keluar {t['keluar']})."
+        f"DTKS: {angka(t['baseline'])} → {angka(t['candidate'])} ruta "
+        f"(masuk {angka(t['masuk'])}, keluar {angka(t['keluar'])})."
     )
-    console.print(f"Kebenaran: {sim.truth_source or '-'} untuk {t['truth']} ruta; inclusion error "
+    console.print(f"Kebenaran: {sim.truth_source or '-'} untuk {angka(t['truth'])} ruta; inclusion error "
                   f"{t['inclusion_error']} ({_pct(t['tingkat_inclusion_error'])}), exclusion error "
                   f"{t['exclusion_error']} ({_pct(t['tingkat_exclusion_error'])}).")  # fmt: skip
     if t.get("harapan_ruta"):
         console.print(
-            f"Harapan dari rentang desil PMT ({t['harapan_ruta']} ruta): inclusion error "
+            f"Harapan dari rentang desil PMT ({angka(t['harapan_ruta'])} ruta): inclusion error "
             f"{t['harapan_inclusion']} ({_pct(t['harapan_tingkat_inclusion_error'])}), exclusion error "
             f"{t['harapan_exclusion']} ({_pct(t['harapan_tingkat_exclusion_error'])})."
         )
     for p in (t.get("program") or {}).values():
         console.print(
-            f"Program {p['nama']}: {p['penerima']} penerima, Rp{p['nominal_per_tahun']:,}/tahun".replace(
-                ",", "."
-            )
+            f"Program {p['nama']}: {p['penerima']} penerima, Rp{angka(p['nominal_per_tahun'])}/tahun"
         )
     header = ("Wilayah", "Nama", "Sebelum", "Kandidat", "Masuk", "Keluar", "Incl. err", "Excl. err")
     keys = (

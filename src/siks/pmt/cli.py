@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 import siks
-from siks.cli_support import fail
+from siks.cli_support import DB, fail
 from siks.domain import bps14, eligibility, pmt, pmt_fit
+from siks.domain.formats import angka, persen, rupiah, waktu
 from siks.domain.pmt_features import FEATURES_BY_NAME, code_label, household_features
 from siks.pmt import data
 
@@ -137,7 +138,7 @@ def fit_command(
     pmt.save(model, out)
     console.print(_figures(f"Model {model.key}: dalam sampel", dict(model.fit)))
     if held:
-        console.print(_figures(f"Uji di luar sampel ({holdout:.0%} ruta)", held))
+        console.print(_figures(f"Uji di luar sampel ({persen(holdout, 0)} ruta)", held))
     console.print(f"Model ditulis ke {out}.")
 
 
@@ -261,7 +262,7 @@ def calibrate_command(
     pmt.save(model, out)
     console.print(
         f"Model {model.key} untuk wilayah {', '.join(wilayah)} ditulis ke {out} "
-        f"(σ sisaan {model.residual_sd:.3f})."
+        f"(σ sisaan {angka(model.residual_sd, 3)})."
     )
 
 
@@ -279,9 +280,11 @@ def show_command(
     console.print(
         f"  wilayah: {', '.join(model.wilayah) or '(tidak tercatat)'}  survei: {model.survey or '-'}"
     )
-    console.print(f"  ditaksir/dikalibrasi: {dict(model.fitted_on)}  σ sisaan: {model.residual_sd:.4f}")
     console.print(
-        f"  efek bersih ukuran ruta: {pmt.household_size_effect(model):+.4f} per ln(jumlah ART) "
+        f"  ditaksir/dikalibrasi: {_pairs(model.fitted_on)}  σ sisaan: {angka(model.residual_sd, 4)}"
+    )
+    console.print(
+        f"  efek bersih ukuran ruta: {_signed(pmt.household_size_effect(model))} per ln(jumlah ART) "
         "(log_household_size − log_floor_per_capita)"
     )
     for key, value in model.provenance.items():
@@ -293,16 +296,18 @@ def show_command(
     table = Table(title="Koefisien (kontribusi ke log konsumsi per kapita)")
     for col in ("Variabel", "Keterangan", "Kode", "Jawaban", "Koefisien"):
         table.add_column(col, justify="right" if col == "Koefisien" else "left")
-    table.add_row("(konstanta)", "", "", "", f"{model.intercept:.4f}")
+    table.add_row("(konstanta)", "", "", "", angka(model.intercept, 4))
     for v in model.variables:
         if v.kind == "code":
             table.add_row(v.name, v.label, "", "kode lain: 0 (acuan)", "")
             for c, b in sorted(v.coefficients.items()):
-                table.add_row("", "", str(c), code_label(v.name, c), f"{b:+.4f}")
+                table.add_row("", "", str(c), code_label(v.name, c), _signed(b))
         elif v.kind == "flag":
-            table.add_row(v.name, v.label, "Ya", "", f"{v.coefficient:+.4f}")
+            table.add_row(v.name, v.label, "Ya", "", _signed(v.coefficient))
         else:
-            table.add_row(v.name, v.label, "× nilai", f"kosong → {v.impute:.3f}", f"{v.coefficient:+.4f}")
+            table.add_row(
+                v.name, v.label, "× nilai", f"kosong → {angka(v.impute, 3)}", _signed(v.coefficient)
+            )
     console.print(table)
     if model.desil_cutoffs:
         cut = Table(title=f"Batas desil model (populasi acuan: {model.desil_reference or '-'})")
@@ -310,13 +315,13 @@ def show_command(
         cut.add_column("Skor mulai", justify="right")
         cut.add_column("Konsumsi/kapita mulai", justify="right")
         for d, c in enumerate(model.desil_cutoffs, start=2):
-            cut.add_row(str(d), f"{c:.4f}", f"Rp{math.exp(c):,.0f}")
+            cut.add_row(str(d), angka(c, 4), rupiah(math.exp(c)))
         console.print(cut)
     regions = Table(title=f"Efek wilayah ({model.region_level}; wilayah lain: 0)")
     regions.add_column("Kode")
     regions.add_column("Efek", justify="right")
     for k, e in sorted(model.region_effects.items()):
-        regions.add_row(k, f"{e:+.4f}")
+        regions.add_row(k, _signed(e))
     console.print(regions)
 
 
@@ -407,21 +412,21 @@ def explain_command(
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     result = pmt.score(model, household_features(household, members, day), household.get("kode_desa"))
     console.print(
-        f"Ruta [bold]{id_ruta}[/bold], model {model.key}: skor {result.value:.4f} "
-        f"(perkiraan konsumsi Rp{result.consumption:,.0f} per kapita per bulan)"
+        f"Ruta [bold]{id_ruta}[/bold], model {model.key}: skor {angka(result.value, 4)} "
+        f"(perkiraan konsumsi {rupiah(result.consumption)} per kapita per bulan)"
     )
     table = Table(title="Kontribusi (diurutkan dari yang paling menurunkan skor)")
     for col in ("Variabel", "Nilai", "Kontribusi"):
         table.add_column(col, justify="right" if col == "Kontribusi" else "left")
-    table.add_row("(konstanta)", "", f"{result.intercept:+.4f}")
-    table.add_row(f"wilayah {result.region or '-'}", "", f"{result.region_effect:+.4f}")
+    table.add_row("(konstanta)", "", _signed(result.intercept))
+    table.add_row(f"wilayah {result.region or '-'}", "", _signed(result.region_effect))
     for part in sorted(result.contributions, key=lambda p: p.contribution):
         value = part.value
         if FEATURES_BY_NAME[part.name].kind == "code" and isinstance(value, int):
             shown = f"{value} {code_label(part.name, value)}"
         else:
             shown = "-" if value is None else str(round(value, 3) if isinstance(value, float) else value)
-        table.add_row(part.label, shown, f"{part.contribution:+.4f}")
+        table.add_row(part.label, shown, _signed(part.contribution))
     console.print(table)
     bps = bps14.assess(household, members)
     crit = Table(
@@ -465,12 +470,24 @@ def rules_fields_command() -> None:
     console.print(table)
 
 
+def _signed(value: float) -> str:
+    """+0,1234 / -0,1234: a coefficient's direction stays visible."""
+    return ("+" if value >= 0 else "") + angka(value, 4)
+
+
+def _pairs(mapping) -> str:
+    """`{"a": 1}` as `a: 1` for people, not a Python dict."""
+    return (
+        ", ".join(f"{k}: {angka(v) if isinstance(v, int | float) else v}" for k, v in dict(mapping).items())
+        or "-"
+    )
+
+
 official_app = typer.Typer(
     help="Desil resmi BPS/DTSEN per keluarga: impor per periode (berversi) dan daftar versi.",
     no_args_is_help=True,
 )
 pmt_app.add_typer(official_app, name="desil-resmi")
-DB_OPTION_HELP = "URL basis data (bawaan: $SIKS_DATABASE_URL atau sqlite:///siks.db)."
 
 
 @official_app.command("impor")
@@ -479,7 +496,7 @@ def official_import_command(
     periode: str = typer.Option(..., "--periode", help="Periode pemeringkatan BPS, mis. 2026-Q3."),
     oleh: str = typer.Option(..., "--oleh", help="Nama pengguna yang mengimpor (peran dan wilayah)."),
     catatan: str = typer.Option(None, "--catatan", help="Catatan untuk jejak audit (mis. nomor surat BPS)."),
-    db: str = typer.Option(None, "--db", help=DB_OPTION_HELP),
+    db: str = DB,
 ) -> None:
     """Mengimpor desil resmi satu periode sebagai versi baru: seluruh berkas, atau tidak sama sekali."""
     from siks.cli_support import user_of
@@ -504,12 +521,12 @@ def official_import_command(
         engine.dispose()
     console.print(
         f"Desil resmi periode {version.periode}: versi {version.id}, "
-        f"{version.rows:,} keluarga (sha256 {version.sha256[:12]}…).".replace(",", ".")
+        f"{angka(version.rows)} keluarga (sha256 {version.sha256[:12]}…)."
     )
 
 
 @official_app.command("daftar")
-def official_list_command(db: str = typer.Option(None, "--db", help=DB_OPTION_HELP)) -> None:
+def official_list_command(db: str = DB) -> None:
     """Daftar versi desil resmi, terbaru dulu (verval memakai yang terbaru kecuali dipilih lain)."""
     from siks.cli_support import table_or_lines
     from siks.store import official_desil
@@ -530,10 +547,10 @@ def official_list_command(db: str = typer.Option(None, "--db", help=DB_OPTION_HE
             (
                 str(v.id),
                 v.periode,
-                f"{v.rows:,}".replace(",", "."),
+                angka(v.rows),
                 v.file_name,
                 v.actor,
-                f"{v.at:%d-%m-%Y %H:%M}",
+                waktu(v.at),
             )
             for v in rows
         ],

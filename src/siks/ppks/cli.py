@@ -9,17 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 from siks.cli_support import DB
+from siks.domain.formats import angka
 
 console = Console()
 ppks = typer.Typer(
     help="PPKS (juga di luar rumah tangga) dan PSKS: kode, templat, impor, rekap.", no_args_is_help=True
 )
 OLEH_HELP = "Nama pengguna yang bertindak (cakupan wilayah dan jejak audit)."
-
-
-def _n(number: int) -> str:
-    """12.345: thousands as Indonesians write them."""
-    return f"{number:,}".replace(",", ".")
 
 
 def _actor(session, username: str):
@@ -94,7 +90,7 @@ def import_cmd(
                 _actor(session, oleh),
                 file,
                 jenis,
-                progress=lambda d, n: console.print(f"{_n(d)}/{_n(n)} baris…"),
+                progress=lambda d, n: console.print(f"{angka(d)}/{angka(n)} baris…"),
             )
     except (ImportRejected, ReadError) as e:
         print_issues(console, e.issues, title=f"Galat pada {file.name}")
@@ -106,8 +102,8 @@ def import_cmd(
     finally:
         engine.dispose()
     console.print(
-        f"[green]Impor selesai[/green]: {_n(result.rows)} baris, {_n(result.created)} baru, "
-        f"{_n(result.registrations)} pencatatan PPKS."
+        f"[green]Impor selesai[/green]: {angka(result.rows)} baris, {angka(result.created)} baru, "
+        f"{angka(result.registrations)} pencatatan PPKS."
     )
 
 
@@ -136,10 +132,10 @@ def counts_cmd(
     for h in ("Wilayah", "Jenis", "Jumlah"):
         t.add_column(h)
     for r in rows:
-        t.add_row(r.wilayah_code, r.label, _n(r.count))
+        t.add_row(r.wilayah_code, r.label, angka(r.count))
     console.print(t)
     for code, n in sorted(psks.items()):
-        console.print(f"PSKS {rules.psks_label(code)}: {_n(n)}")
+        console.print(f"PSKS {rules.psks_label(code)}: {angka(n)}")
 
 
 @ppks.command("tautkan-akun")

@@ -629,6 +629,8 @@ def counts(
     """Open PPKS registrations per kind and wilayah (default kecamatan), in the actor's scope (and `scope`,
     a narrower wilayah, for the dashboard), as of a day."""
     _can_read(actor)
+    if level not in (1, 2, 3, 4):
+        raise Invalid(f"Tingkat {level} tidak dikenal: 1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa.")
     as_of = _today(as_of)
     area = func.substr(PpksRegistration.desa_code, 1, WIDTH[level])
     stmt = (

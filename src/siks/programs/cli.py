@@ -9,6 +9,7 @@ import typer
 
 from siks.cli_support import DB, OLEH, console, fail, session_at, table_or_lines, user_of
 from siks.domain.eligibility import RuleError
+from siks.domain.formats import angka
 
 
 def _program(code: str, aturan: Path | None, param: list[str] | None):
@@ -55,7 +56,7 @@ def list_cmd(
                 out.write_bytes(export.to_xlsx(plist))
             else:
                 out.write_text(export.to_csv(plist), encoding="utf-8")
-            console.print(f"{len(plist.rows)} baris ditulis ke {out}.")
+            console.print(f"{angka(len(plist.rows))} baris ditulis ke {out}.")
         _print(plist, batas)
 
 
@@ -74,7 +75,7 @@ def show_cmd(
     console.print(f"Parameter: {dict(prog.params)}")
     for c in prog.components:
         cap = f", maks. {c.max}" if c.max is not None else ""
-        console.print(f"  {c.label}: Rp{c.amount:,}/tahun{cap}".replace(",", "."))
+        console.print(f"  {c.label}: Rp{angka(c.amount)}/tahun{cap}")
     if prog.max_components is not None:
         console.print(f"Maksimal {prog.max_components} komponen per keluarga.")
 
@@ -112,8 +113,8 @@ def pengurus_cmd(
 def _print(plist, limit: int) -> None:
     inside = [r for r in plist.rows if r.in_quota]
     console.print(
-        f"{plist.program.name} dari {plist.penetapan.title}: {len(inside)} penerima"
-        f" ({len(plist.rows) - len(inside)} di luar kuota), Rp{plist.total_amount:,}/tahun".replace(",", ".")
+        f"{plist.program.name} dari {plist.penetapan.title}: {angka(len(inside))} penerima"
+        f" ({len(plist.rows) - len(inside)} di luar kuota), Rp{angka(plist.total_amount)}/tahun"
     )
     comps = plist.component_counts()
     if comps:

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from siks.cli_support import DB
+from siks.domain.formats import angka
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.status import ImportStatus
 
@@ -47,6 +48,7 @@ def import_cmd(
     url: str | None = DB,
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
+    from siks.cli_support import row_progress
     from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine
@@ -56,17 +58,19 @@ def import_cmd(
         raise typer.Exit(2)
     engine = make_engine(url)
     try:
-        result = import_file(
-            engine,
-            file,
-            actor,
-            instrument=instrumen,
-            strict=strict,
-            encoding=encoding,
-            force=force,
-            date_order=urutan_tanggal,  # type: ignore[arg-type]
-            allow_identity_change=izinkan_ganti_identitas,
-        )
+        with row_progress(f"Impor {file.name}") as progress:
+            result = import_file(
+                engine,
+                file,
+                actor,
+                instrument=instrumen,
+                strict=strict,
+                encoding=encoding,
+                force=force,
+                date_order=urutan_tanggal,  # type: ignore[arg-type]
+                allow_identity_change=izinkan_ganti_identitas,
+                progress=progress,
+            )
     except StaleRecord as exc:
         console.print(f"[red]Impor dibatalkan, tidak ada yang disimpan: {exc}[/red]")
         raise typer.Exit(1) from None
@@ -87,19 +91,20 @@ def import_cmd(
     if result.status == ImportStatus.DITOLAK:
         print_issues(console, result.errors, title=f"Galat pada {result.file_name}")
         if result.warnings:
-            console.print(f"Juga ada {len(result.warnings):,} peringatan.")
+            console.print(f"Juga ada {angka(len(result.warnings))} peringatan.")
         console.print(
-            f"[red]Berkas ditolak: {len(result.errors):,} galat. Tidak ada data yang disimpan.[/red]"
+            f"[red]Berkas ditolak: {angka(len(result.errors))} galat. Tidak ada data yang disimpan.[/red]"
         )
         raise typer.Exit(1)
     print_issues(console, result.warnings, title=f"Peringatan pada {result.file_name}", limit=20)
     if result.status == ImportStatus.TIDAK_BERUBAH:
-        console.print(f"Tidak ada perubahan: {result.unchanged:,} baris sudah sama dengan registri.")
+        console.print(f"Tidak ada perubahan: {angka(result.unchanged)} baris sudah sama dengan registri.")
         return
     console.print(
-        f"[green]Impor selesai[/green] (batch {result.batch_id}): {result.rows:,} baris — "
-        f"{result.inserted:,} baru, {result.updated:,} diperbarui, {result.unchanged:,} tetap; "
-        f"{len(result.warnings):,} peringatan; {result.timings.get('total', 0):.1f} detik."
+        f"[green]Impor selesai[/green] (batch {result.batch_id}): {angka(result.rows)} baris — "
+        f"{angka(result.inserted)} baru, {angka(result.updated)} diperbarui, "
+        f"{angka(result.unchanged)} tetap; {angka(len(result.warnings))} peringatan; "
+        f"{angka(result.timings.get('total', 0), 1)} detik."
     )
 
 
@@ -129,12 +134,12 @@ def export_cmd(
         if snapshot is not None:
             info = write_snapshot(snapshot, engine=engine, instrument=instrumen, desa=desa)
             console.print(
-                f"Snapshot ditulis ke {info.directory}: {info.members:,} anggota, "
-                f"{info.households:,} rumah tangga."
+                f"Snapshot ditulis ke {info.directory}: {angka(info.members)} anggota, "
+                f"{angka(info.households)} rumah tangga."
             )
         if out is not None:
             result = export_registry(engine, out, format, desa=desa, instrument=instrumen)
-            console.print(f"{result.rows:,} baris diekspor ke {result.path} ({result.format}).")
+            console.print(f"{angka(result.rows)} baris diekspor ke {result.path} ({result.format}).")
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -181,9 +186,9 @@ def summary_cmd(
     for r in rows:
         values = [r.households, r.families, r.members, r.nik_faults, r.kk_faults]
         totals = [a + b for a, b in zip(totals, values, strict=True)]
-        table.add_row(r.code, r.name, *(f"{v:,}".replace(",", ".") for v in values))
+        table.add_row(r.code, r.name, *(f"{angka(v)}" for v in values))
     table.add_section()
-    table.add_row("", "Jumlah", *(f"{v:,}".replace(",", ".") for v in totals))
+    table.add_row("", "Jumlah", *(f"{angka(v)}" for v in totals))
     Console().print(table)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, Text, and_, case, cast, func, select
 
 from siks.domain import template as T
 from siks.domain import wilayah
+from siks.domain.formats import angka
 from siks.domain.instruments import DEFAULT_INSTRUMENT, yes_no_value
 from siks.domain.instruments.fields import Field
 from siks.registry.entities import (
@@ -337,7 +338,7 @@ def _write_xlsx(out: Path, headers: list[str], chunks: Iterator[pa.Table], numer
         rows += chunk.num_rows
         if rows > XLSX_MAX_ROWS:
             raise ValueError(
-                f"Lebih dari {XLSX_MAX_ROWS:,} baris tidak muat di satu lembar XLSX; "
+                f"Lebih dari {angka(XLSX_MAX_ROWS)} baris tidak muat di satu lembar XLSX; "
                 "gunakan --format csv atau parquet."
             )
         for values in zip(*[chunk.column(h).to_pylist() for h in headers], strict=True):

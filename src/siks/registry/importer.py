@@ -50,6 +50,7 @@ from sqlalchemy import (
 
 from siks.audit import jsonable, register_entity_scope
 from siks.domain import template as T
+from siks.domain.formats import angka
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.issues import Issue
 from siks.domain.status import ImportStatus
@@ -325,7 +326,7 @@ def _short_values(issues: list[Issue]) -> list[Issue]:
     for i in issues:
         v = i.value
         if isinstance(v, str) and len(v) > _MAX_VALUE_CHARS:
-            i = replace(i, value=f"{v[:_MAX_VALUE_CHARS]}… ({len(v):,} karakter)".replace(",", "."))
+            i = replace(i, value=f"{v[:_MAX_VALUE_CHARS]}… ({angka(len(v))} karakter)")
         out.append(i)
     return out
 

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from siks.arrowpool import use_fast_pool
+from siks.domain.formats import angka
 from siks.domain.template import RowIssue
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16")
@@ -624,7 +625,7 @@ def _too_big(message: str) -> ReadError:
 
 def _id_number(n: float) -> str:
     """A number as Indonesians write it: 5.000.000."""
-    return f"{n:,.0f}".replace(",", ".")
+    return f"{angka(n, 0)}"
 
 
 def _check_limits(z: zipfile.ZipFile) -> None:
@@ -642,9 +643,7 @@ def _check_limits(z: zipfile.ZipFile) -> None:
         )
     names = [n for n in z.namelist() if n.lower().endswith("sharedstrings.xml")]
     too_many = _too_big(
-        f"berkas berisi lebih dari {XLSX_MAX_SHARED_STRINGS:,} teks berbeda (shared strings).".replace(
-            ",", "."
-        )
+        f"berkas berisi lebih dari {angka(XLSX_MAX_SHARED_STRINGS)} teks berbeda (shared strings)."
     )
     for name in names:
         runs, count = _TextRuns(), 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from siks.domain.formats import angka
 from siks.domain.issues import Issue
 
 REPORT_HEADERS = ("baris", "kolom", "kode", "tingkat", "nilai", "keterangan")
@@ -74,11 +75,11 @@ def print_issues(console: Console, issues: Sequence[Issue], *, title: str, limit
     console.print(table)
     if len(issues) > limit:
         console.print(
-            f"… dan {len(issues) - limit:,} masalah lainnya (gunakan --laporan untuk daftar lengkap)."
+            f"… dan {angka(len(issues) - limit)} masalah lainnya (gunakan --laporan untuk daftar lengkap)."
         )
     counts = Counter((i.code, SEVERITY.get(i.severity, i.severity)) for i in issues)
     console.print(
-        "Ringkasan: " + "; ".join(f"{code} ({sev}) {n:,}" for (code, sev), n in counts.most_common())
+        "Ringkasan: " + "; ".join(f"{code} ({sev}) {angka(n)}" for (code, sev), n in counts.most_common())
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from siks.domain import finding_catalog, wilayah
+from siks.domain import finding_catalog, formats, wilayah
 from siks.domain import ppks as ppks_rules
 from siks.domain import programs as rules
 from siks.domain.cells import safe_row
@@ -162,7 +162,7 @@ def findings_over_time(session: Session, scope: Scope) -> Series:
     for c in per_run.values():
         total.update(c)
     top = [code for code, _ in total.most_common(TOP_CODES)]
-    labels = [r.finished_at.strftime("%Y-%m-%d") if r.finished_at else r.id for r in runs]
+    labels = [formats.tanggal_singkat(r.finished_at) if r.finished_at else r.id for r in runs]
     # The legend and the CSV name each series by its catalog title: people do not read finding codes.
     values = {finding_catalog.title(code): [per_run[r.id][code] for r in runs] for code in top}
     return Series("Temuan kualitas data per verval run", labels, values)

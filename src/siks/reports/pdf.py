@@ -15,15 +15,13 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
+from siks.domain import formats
+
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")  # fmt: skip
 
 
 def tanggal(day: dt.date | dt.datetime | None) -> str:
-    if day is None:
-        return "-"
-    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+    return formats.tanggal(day)
 
 
 class Document(FPDF):
@@ -91,7 +89,8 @@ def daftar_penetapan(p, households, members: dict, wilayah_name: str, mask) -> b
     doc.facts([
         ("Wilayah", wilayah_name), ("Periode", f"{p.periode}, berlaku mulai {tanggal(p.berlaku_mulai)}"),
         ("Kriteria", p.criteria_key), ("Verval run", p.verval_run_id or "-"),
-        ("Jumlah", f"{len(households)} rumah tangga, {sum(h.jumlah_art for h in households)} jiwa"),
+        ("Jumlah", f"{formats.angka(len(households))} rumah tangga, "
+                   f"{formats.angka(sum(h.jumlah_art for h in households))} jiwa"),
         ("Ditetapkan", f"{tanggal(p.created_at)} oleh {p.created_by}"),
         *model_warning(p),
     ])  # fmt: skip
@@ -162,7 +161,7 @@ def berita_acara_musdes(batch, usulan: Sequence, desa_name: str, mask) -> bytes:
     for key, label, _ in CATEGORIES:
         doc.cell(8, 5, f"{key}.")
         doc.cell(90, 5, label)
-        doc.cell(0, 5, f": {counted[key]} usulan", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 5, f": {formats.angka(counted[key])} usulan", new_x="LMARGIN", new_y="NEXT")
     doc.ln(3)
     doc.set_font("DejaVu", "B", 9)
     doc.cell(0, 6, "Lampiran: Daftar By Name By Address (BNBA)", new_x="LMARGIN", new_y="NEXT")

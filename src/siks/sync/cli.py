@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from siks.cli_support import DB
+from siks.domain.formats import angka
 from siks.errors import ServiceError
 from siks.store.db import make_engine, transaction
 
@@ -128,7 +129,7 @@ def export_cmd(
     m = ex.manifest
     console.print(
         f"Change set {m['set_id']} (urutan {m['seq']}, log {m['from']}–{m['upto']}): "
-        f"{m['count']} ruta untuk {peer} ditulis ke {out}."
+        f"{angka(m['count'])} ruta untuk {peer} ditulis ke {out}."
     )
 
 
@@ -230,7 +231,8 @@ def status_cmd(
             f"keluar menunggu dikirim: {service.describe_pending(r.pending)} "
             f"(log diakui {r.acked_upto} dari {r.log_upto}); "
             f"masuk: diterima sampai posisi {r.received_upto}, "
-            f"{r.uploads_in_progress} unggahan belum selesai, {r.open_conflicts} konflik terbuka{incoming}"
+            f"{r.uploads_in_progress} unggahan belum selesai, "
+            f"{angka(r.open_conflicts)} konflik terbuka{incoming}"
         )
 
 

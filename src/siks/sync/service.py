@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from siks.domain import wilayah
+from siks.domain.formats import angka
 from siks.domain.roles import VIEW_AUDIT, VIEW_FULL_NIK, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
 from siks.scope import Scope
@@ -737,7 +738,7 @@ def pending_for(session: Session, me: SyncIdentity, p: SyncPeer, upto: int) -> d
 def describe_pending(counts: dict[str, int]) -> str:
     """`3 ruta, 1 usulan, 0 hasil verval, 0 penetapan` for the CLI and the page."""
     labels = {"registry": "ruta", "usulan": "usulan", "verval": "hasil verval", "penetapan": "penetapan"}
-    return ", ".join(f"{counts.get(k, 0)} {labels[k]}" for k in PENDING_KINDS)
+    return ", ".join(f"{angka(counts.get(k, 0))} {labels[k]}" for k in PENDING_KINDS)
 
 
 def status(session: Session) -> list[PeerStatus]:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from siks.cli_support import fail
+from siks.domain.formats import angka
 
 from .generate import STAGES, generate
 from .params import RATE_UNIT, ErrorRates, SynthParams
@@ -125,10 +126,8 @@ def synth(
     seconds = time.perf_counter() - started
     counts = manifest["counts"]
     console.print(
-        f"Selesai dalam {seconds:.1f} detik ({_id(counts['penduduk'] / seconds)} penduduk/detik): ".replace(
-            ".", ",", 1
-        )
-        + f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
+        f"Selesai dalam {angka(seconds, 1)} detik ({_id(counts['penduduk'] / seconds)} penduduk/detik): "
+        f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
         f"DTKS {_id(counts['dtks_baris'])} baris dari {_id(counts['dtks_ruta'])} rumah tangga. "
         f"Berkas di {out}/ (lihat manifest.json)."
     )
@@ -167,7 +166,7 @@ def _national(
 
 def _id(number: float) -> str:
     """1234567 → "1.234.567" (Indonesian thousands separator)."""
-    return f"{number:,.0f}".replace(",", ".")
+    return f"{angka(number, 0)}"
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from siks.cli_support import DB
 from siks.domain import finding_catalog
+from siks.domain.field_labels import field_label, field_value
+from siks.domain.formats import angka, persen
 from siks.domain.instruments import DEFAULT_INSTRUMENT
 from siks.verval import reference as ref
 from siks.verval import report, storage
@@ -50,20 +52,16 @@ def reference_load(
 ) -> None:
     """Memeriksa dan memuat satu ekstrak rujukan ke direktori data (SIKS_DATA_DIR)."""
     try:
-        loaded = ref.load(kind, file)
+        with console.status(f"Memeriksa dan memuat ekstrak {kind} dari {file.name} …"):
+            loaded = ref.load(kind, file)
     except ref.ReferenceError as e:
         console.print(f"[red]Ditolak:[/red] {e}")
         raise typer.Exit(1) from None
     engine = storage.engine(db)
     storage.record_reference(engine, kind, loaded.path, loaded.sha256, loaded.rows, file.name, _actor(actor))
     console.print(
-        f"Ekstrak {kind}: {loaded.rows:,} baris dimuat ke {loaded.path} (sha256 {loaded.sha256[:12]}…)"
+        f"Ekstrak {kind}: {angka(loaded.rows)} baris dimuat ke {loaded.path} (sha256 {loaded.sha256[:12]}…)"
     )
-
-
-def _n(value: int) -> str:
-    """12.345: Indonesian thousands separator."""
-    return f"{value:,}".replace(",", ".")
 
 
 def take_snapshot(db: str | None, out: Path, desil_resmi: str | None = None) -> Path:
@@ -72,12 +70,14 @@ def take_snapshot(db: str | None, out: Path, desil_resmi: str | None = None) -> 
     from siks.registry.snapshot import write_snapshot
 
     info = write_snapshot(out, url=db, desil_resmi=desil_resmi)
-    counts = ", ".join(f"{k or 'belum didata'} {_n(n)}" for k, n in sorted(info.by_instrument.items()))
-    console.print(f"Snapshot: {_n(info.households)} ruta, {_n(info.members)} anggota ({counts or '-'}).")
+    counts = ", ".join(f"{k or 'belum didata'} {angka(n)}" for k, n in sorted(info.by_instrument.items()))
+    console.print(
+        f"Snapshot: {angka(info.households)} ruta, {angka(info.members)} anggota ({counts or '-'})."
+    )
     others = {k: n for k, n in info.by_instrument.items() if k and k != DEFAULT_INSTRUMENT}
     if others:
         console.print(
-            f"{_n(sum(others.values()))} ruta didata dengan instrumen lain ({', '.join(others)}): "
+            f"{angka(sum(others.values()))} ruta didata dengan instrumen lain ({', '.join(others)}): "
             "diperiksa identitas, NIK, KK, ganda dan rujukannya; skor PMT hanya dari jawaban "
             f"{DEFAULT_INSTRUMENT}, jadi ruta itu tanpa desil sampai didata ulang."
         )
@@ -93,7 +93,7 @@ def _progress_callbacks(progress: Progress, total: int):
     def on_done(res: StepResult) -> None:
         progress.advance(task)
         note = f" — dilewati: {res.skipped}" if res.skipped else ""
-        progress.console.print(f"  ✓ {res.name}: {res.seconds:.1f} dtk{note}")
+        progress.console.print(f"  ✓ {res.name}: {angka(res.seconds, 1)} dtk{note}")
 
     return on_start, on_done
 
@@ -182,7 +182,7 @@ def run(
     except Exception as e:
         storage.fail_run(engine, run_id, f"{type(e).__name__}: {e}")
         raise
-    console.print(f"Proses verval [bold]{run_id}[/bold] selesai: {n:,} temuan.")
+    console.print(f"Proses verval [bold]{run_id}[/bold] selesai: {angka(n)} temuan.")
     print_checks(outcome.stats)
 
 
@@ -218,7 +218,7 @@ def report_cmd(
     for col in ("Wilayah", "Temuan", "Tingkat", "Jumlah"):
         table.add_column(col, justify="right" if col == "Jumlah" else "left")
     for r in report.counts(engine, run_id, per):
-        table.add_row(r["wilayah"] or "-", r["title"], r["severity"], f"{r['n']:,}")
+        table.add_row(r["wilayah"] or "-", r["title"], r["severity"], f"{angka(r['n'])}")
     console.print(table)
 
 
@@ -233,7 +233,15 @@ def export_cmd(
     engine = storage.engine(db)
     run_id = _run_id(engine, run)
     n = report.export(engine, run_id, out, format)
-    console.print(f"{n:,} temuan ditulis ke {out}")
+    console.print(f"{angka(n)} temuan ditulis ke {out}")
+
+
+def evidence_lines(evidence: str | None) -> list[str]:
+    """A finding's evidence (JSON of the rule's extra columns) as labelled lines a person reads."""
+    data = json.loads(evidence) if evidence else {}
+    if not isinstance(data, dict) or not data:
+        return []
+    return ["bukti:"] + [f"  {field_label(k)}: {field_value(k, v)}" for k, v in data.items()]
 
 
 @verval_app.command("explain")
@@ -251,11 +259,11 @@ def explain_cmd(
         return
     for r in rows:
         who = r["member_ref"] or f"ruta {r['household_ref']}"
-        weight = f" (bobot {r['weight']:.1f})" if r["weight"] is not None else ""
+        weight = f" (bobot {angka(r['weight'], 1)})" if r["weight"] is not None else ""
         console.print(f"[bold]{r['title']}[/bold] ({r['severity']}) — {who}{weight}\n  {r['explanation']}")
         console.print(f"  tindakan: {r['action']}")
-        if r["evidence"] and r["evidence"] != "{}":
-            console.print(f"  bukti: {json.loads(r['evidence'])}")
+        for line in evidence_lines(r["evidence"]):
+            console.print(f"  {line}", markup=False, highlight=False)
     for d in report.desil_of(engine, run_id, [r["household_ref"] for r in rows if r["household_ref"]]):
         console.print(_desil_line(d))
 
@@ -321,15 +329,15 @@ def print_evaluation(ev) -> None:
             str(s.tp),
             str(s.fp),
             str(s.fn),
-            f"{s.precision:.3f}",
-            f"{s.recall:.3f}",
-            f"{s.f1:.3f}",
+            angka(s.precision, 3),
+            angka(s.recall, 3),
+            angka(s.f1, 3),
             "",
         )
     console.print(table)
     if ev.suggestion_top1 is not None:
         console.print(
-            f"Saran NIK teratas = NIK sebenarnya: {ev.suggestion_top1:.1%} dari {ev.suggestion_n} "
+            f"Saran NIK teratas = NIK sebenarnya: {persen(ev.suggestion_top1)} dari {ev.suggestion_n} "
             "salah ketik/tertukar"
         )
 

@@ -8,11 +8,14 @@ area, write the module(s) and add the name to `ROUTERS` and/or `API_ROUTERS` bel
 from __future__ import annotations
 
 import importlib
+import json
+import logging
+import secrets
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
@@ -59,6 +62,8 @@ API_ROUTERS: tuple[str, ...] = (
     "odk",
     "ppks",
 )
+
+log = logging.getLogger("siks.web")
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -171,6 +176,23 @@ def _install_handlers(app: FastAPI) -> None:
     async def _data_error(request: Request, exc: DataError):
         return _invalid_input(request, TOO_LARGE)
 
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception):
+        """Anything unforeseen: a styled Indonesian page (JSON on the API), with a reference for the log."""
+        ref = secrets.token_hex(4)
+        log.error("galat server %s pada %s %s", ref, request.method, request.url.path, exc_info=exc)
+        message = f"{SERVER_ERROR} Kode rujukan: {ref}."
+        if _is_api(request):
+            return JSONResponse({"detail": message, "code": "galat_server"}, status_code=500)
+        try:
+            return templating.render(request, "error.html", {"status": 500, "message": message}, 500)
+        except Exception:  # the page itself cannot be drawn (no session, a template fault): plain text
+            return PlainTextResponse(message, status_code=500)
+
+    @app.exception_handler(json.JSONDecodeError)
+    async def _not_json(request: Request, exc: json.JSONDecodeError):  # a route that reads request.json()
+        return _invalid_input(request, NOT_JSON)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _is_api(request):
@@ -178,6 +200,11 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(request, 422, _DEFAULT_MESSAGES[422])
 
 
+SERVER_ERROR = (
+    "Terjadi galat pada server; permintaan Anda tidak diproses. Coba lagi sebentar lagi, dan bila berulang "
+    "laporkan ke admin dengan kode rujukan di bawah ini."
+)
+NOT_JSON = "Isi permintaan bukan JSON yang sah."
 TOO_LARGE = "Angka di luar batas yang dapat disimpan (terlalu besar)."
 
 

@@ -1,4 +1,5 @@
-"""Jinja2 templates: one environment, Indonesian date filters, the navigation, and `render()`.
+"""Jinja2 templates: one environment, Indonesian number and date filters (`angka`, `rupiah`, `persen`,
+`tanggal`, `waktu` from siks.domain.formats), the navigation, and `render()`.
 
 Every page extends `base.html` and fills its blocks: `title` (the <title> and the <h1>), `breadcrumb`,
 `content`, and optionally `head`. Forms include `{{ csrf_field() }}`. Areas add menu entries by defining
@@ -7,15 +8,15 @@ Every page extends `base.html` and fills its blocks: `title` (the <title> and th
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from siks.domain.field_labels import WILAYAH_FIELDS, field_label, field_value
+from siks.domain.formats import angka, persen, rupiah, tanggal, waktu
 from siks.domain.masking import mask_nik
 from siks.domain.roles import ROLES, has_permission
 from siks.domain.status import label_of
@@ -23,9 +24,6 @@ from siks.scope import wilayah_label
 from siks.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-WIB = ZoneInfo("Asia/Jakarta")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,39 +42,6 @@ class NavItem:
 NAV: list[NavItem] = []
 
 
-def tanggal(value) -> str:
-    """`2025-08-17` → `17 Agustus 2025`."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = _local(value).date()
-    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
-
-
-def _local(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(WIB)
-
-
-def waktu(value) -> str:
-    """A UTC timestamp as WIB: `17 Agustus 2025 10.05 WIB`."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    local = _local(value)
-    return f"{tanggal(local.date())} {local:%H.%M} WIB"
-
-
 ENTITY_LABEL = {
     "household": "Rumah tangga",
     "family": "Keluarga",
@@ -91,15 +56,15 @@ ENTITY_LABEL = {
 }
 
 
-def angka(value) -> str:
-    """12.345: a whole number as people read it in Indonesia (thousands with a dot)."""
-    if value is None:
-        return "-"
-    return f"{int(value):,}".replace(",", ".")
-
-
 def entity_label(entity: str | None) -> str:
     return ENTITY_LABEL.get(entity or "", entity or "-")
+
+
+def audit_value(value, key: str) -> str:
+    """A stored audit value as a person reads it; a wilayah code with its name."""
+    if key in WILAYAH_FIELDS and isinstance(value, str) and value:
+        return f"{value} ({wilayah_label(value)})"
+    return field_value(key, value)
 
 
 def role_label(code: str | None) -> str:
@@ -128,11 +93,15 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_co
 templates.env.filters.update(
     tanggal=tanggal,
     waktu=waktu,
+    angka=angka,
+    rupiah=rupiah,
+    persen=persen,
     wilayah=wilayah_label,
     mask_nik=mask_nik,
     peran=role_label,
     entitas=entity_label,
-    angka=angka,
+    label_kolom=field_label,
+    nilai_audit=audit_value,
 )
 templates.env.globals.update(has_permission=has_permission, role_label=role_label)
 templates.env.globals["status_label"] = label_of  # status_label("batch", b.status)
