@@ -49,6 +49,8 @@ from sqlalchemy import (
 )
 
 from siks.audit import jsonable, register_entity_scope
+from siks.audit.chain import seal_rows
+from siks.audit.service import origin as audit_origin
 from siks.domain import template as T
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from siks.domain.issues import Issue
@@ -717,6 +719,7 @@ class _Apply:
             reason=f"impor berkas {self.file_name}",
         )
         if self.audit:
+            seal_rows(self.conn, self.audit)  # the same hash chain as record_change (siks.audit.chain)
             self.conn.execute(insert(AuditEntry), self.audit)
 
     # --- matching -----------------------------------------------------------------------------------------
@@ -1122,6 +1125,7 @@ class _Apply:
                 "after": jsonable(after),
                 "reason": reason or f"impor (batch {self.batch_id})",
                 "import_batch_id": self.batch_id,
+                "origin": audit_origin(),
             }
         )
 

@@ -20,12 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from siks.accounts.service import SESSION_LIFETIME
+from siks.audit.service import set_origin
 from siks.dci.api import create_dci_app
 from siks.domain import wilayah
 from siks.errors import ServiceError
 from siks.settings import settings
 from siks.store.db import make_engine, session_factory
-from siks.web import logfilter, templating
+from siks.web import apidocs, logfilter, templating
 from siks.web.deps import NotLoggedIn
 from siks.web.security import SESSION_COOKIE, BodyLimit, SecurityHeaders, load_secret_key, verify_csrf
 from siks.web.syncapi import PREFIX as SYNC_PREFIX
@@ -94,12 +95,13 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
     `cookie_secure=True` adds the Secure flag (behind HTTPS); `secret_key` defaults to `load_secret_key()`.
     """
     engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
+    set_origin(None)  # the CLI marks its entries with the OS user; web users are logged in
     app = FastAPI(
         title="siks API",
         summary="Sistem Informasi Kesejahteraan Sosial — DTKS",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from a package below (apidocs), not from a CDN
         redoc_url=None,
         dependencies=[Depends(verify_csrf)],
     )
@@ -119,6 +121,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
     app.add_middleware(SecurityHeaders, docs_path=f"{API_PREFIX}/docs")
     app.add_middleware(BodyLimit)  # outermost after the headers: nothing reads an oversized body
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    apidocs.install(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
 
     templating.NAV.clear()
     for name in ROUTERS:
