@@ -118,7 +118,7 @@ def restore(path: Path, url: str | None, *, force: bool = False) -> None:
     if target == "sqlite":
         dst_path = _sqlite_path(url)
         if dst_path.exists() and dst_path.stat().st_size and _has_tables(url) and not force:
-            raise BackupError(f"basis data {dst_path} sudah berisi tabel; tambahkan --paksa untuk menimpanya.")
+            raise BackupError(f"basis data {dst_path} sudah berisi tabel; tambahkan --paksa untuk menimpa.")
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         dst = sqlite3.connect(dst_path, timeout=30)
         try:
