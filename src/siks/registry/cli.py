@@ -42,10 +42,14 @@ def import_cmd(
         help="Izinkan impor mengubah NIK/identitas anggota yang ada atau memuat NIK yang sudah aktif "
         "(setiap baris itu dicatat di audit).",
     ),
+    tunggu: float = typer.Option(
+        0, "--tunggu", min=0, help="Detik menunggu bila impor lain sedang berjalan (bawaan: langsung ditolak)."
+    ),
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
     from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
+    from siks.store.locks import Busy
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine
 
@@ -64,7 +68,11 @@ def import_cmd(
             force=force,
             date_order=urutan_tanggal,  # type: ignore[arg-type]
             allow_identity_change=izinkan_ganti_identitas,
+            wait=tunggu,
         )
+    except Busy as exc:
+        console.print(f"[red]Gagal:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
     except StaleRecord as exc:
         console.print(f"[red]Impor dibatalkan, tidak ada yang disimpan: {exc}[/red]")
         raise typer.Exit(1) from None

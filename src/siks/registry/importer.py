@@ -61,6 +61,7 @@ from siks.registry.loader import BULK_MIN_ROWS, Bulk
 from siks.registry.validation import Validated, issue_order, validate
 from siks.store.answers import decode
 from siks.store.base import Base
+from siks.store import locks
 from siks.store.db import transaction
 from siks.store.models.registry import (
     Assessment,
@@ -227,6 +228,7 @@ def import_file(
     reference_date: dt.date | None = None,
     date_order: DateOrder | None = None,
     allow_identity_change: bool = False,
+    wait: float = 0,
 ) -> ImportResult:
     """Import one template file (CSV, XLSX or Parquet) into the registry. Never raises for bad data.
 
@@ -235,6 +237,8 @@ def import_file(
     how the file writes dd/mm/yyyy-like dates ("hari-bulan" or "bulan-hari"; see `date_order_issues`).
     `allow_identity_change` lets a re-import change a member's identity or bring a NIK that is already
     active elsewhere (each such row is audited as such); without it those rows are errors.
+    One import writes at a time: while another holds the import lock, `locks.Busy` is raised at once (or
+    after waiting `wait` seconds), before anything is written.
     """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"Instrumen '{instrument}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.")
@@ -281,8 +285,9 @@ def import_file(
     if not first.ok:  # rejected before the database is touched; the other parts still get their report
         result.issues = _short_values(header_issues + _merged([first, *map(check, file_parts[1:])]))
         return result
-    t3 = time.perf_counter()
-    _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change)
+    with locks.writer_lock(engine, "impor", f"berkas {raw.file_name} oleh {actor}", wait=wait):
+        t3 = time.perf_counter()
+        _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change)
     timings["write"] = time.perf_counter() - t3
     result.issues = _short_values(header_issues + result.issues)
     timings["total"] = time.perf_counter() - t0
@@ -507,6 +512,14 @@ def _write(
     """
     now = dt.datetime.now(dt.UTC)
     checked, clean = [first], True
+    ahead: list[Validated] | None = None
+    if engine.dialect.name != "postgresql" and len(file_parts) > 1:
+        # SQLite has one writer for the whole database: validate every part before the first write takes
+        # the write lock, so web requests wait only for the writing, not for the checks (#17.8).
+        ahead = [check(part) for part in file_parts[1:]]
+        if not all(v.ok for v in ahead):
+            result.issues = sorted(_merged([first, *ahead]), key=issue_order)
+            return
     try:
         with transaction(engine) as session:
             conn = session.connection()
@@ -514,8 +527,8 @@ def _write(
             applied.begin(raw, first.instrument)
             with ThreadPoolExecutor(1) if applied.bulk.postgres else _Inline() as writer:
                 pending = writer.submit(applied.apply, first)
-                for part in file_parts[1:]:
-                    v = check(part)
+                for i, part in enumerate(file_parts[1:]):
+                    v = ahead[i] if ahead is not None else check(part)
                     checked.append(v)
                     clean = clean and v.ok  # after a bad part: validate on, write no more
                     pending.result()  # the previous part is written (or its error is raised here)

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -173,6 +173,16 @@ def _install_handlers(app: FastAPI) -> None:
     async def _data_error(request: Request, exc: DataError):
         return _invalid_input(request, TOO_LARGE)
 
+    # SQLite has one writer: while a long import writes, a login or a save waits SIKS_SQLITE_BUSY_SECONDS
+    # and then gets 503 with Retry-After, not a 500 (#17.8). Other database failures stay 500.
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError):
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise exc
+        response = _error_page(request, 503, BUSY)
+        response.headers["Retry-After"] = "10"
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _is_api(request):
@@ -181,6 +191,7 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 TOO_LARGE = "Angka di luar batas yang dapat disimpan (terlalu besar)."
+BUSY = "Basis data sedang menyimpan impor besar. Perubahan Anda belum tersimpan; coba lagi sebentar lagi."
 
 
 def _invalid_input(request: Request, message: str):
