@@ -43,15 +43,15 @@ def import_cmd(
         "(setiap baris itu dicatat di audit).",
     ),
     tunggu: float = typer.Option(
-        0, "--tunggu", min=0, help="Detik menunggu bila impor lain sedang berjalan (bawaan: langsung ditolak)."
+        0, "--tunggu", min=0, help="Detik menunggu bila impor lain sedang berjalan (bawaan: langsung tolak)."
     ),
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
     from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
-    from siks.store.locks import Busy
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine
+    from siks.store.locks import Busy
 
     if urutan_tanggal is not None and urutan_tanggal not in DATE_ORDERS:
         console.print(f"[red]--urutan-tanggal harus {' atau '.join(DATE_ORDERS)}.[/red]")

@@ -59,9 +59,9 @@ from siks.registry import kk, parts, readers
 from siks.registry.entities import MEMBER_COLUMNS, build_plan
 from siks.registry.loader import BULK_MIN_ROWS, Bulk
 from siks.registry.validation import Validated, issue_order, validate
+from siks.store import locks
 from siks.store.answers import decode
 from siks.store.base import Base
-from siks.store import locks
 from siks.store.db import transaction
 from siks.store.models.registry import (
     Assessment,

@@ -41,7 +41,9 @@ def _key(name: str) -> int:
 
 def _refusal(what: str, holder: str | None) -> Busy:
     who = f" ({holder})" if holder else ""
-    return Busy(f"{what} lain sedang berjalan{who}; coba lagi setelah selesai, atau tunggu dengan --tunggu DETIK.")
+    return Busy(
+        f"{what} lain sedang berjalan{who}; coba lagi setelah selesai, atau tunggu dengan --tunggu DETIK."
+    )
 
 
 def _label(holder: str, limit: int) -> str:
@@ -50,7 +52,9 @@ def _label(holder: str, limit: int) -> str:
 
 
 @contextmanager
-def writer_lock(engine: Engine, name: str, holder: str, *, what: str = "impor", wait: float = 0) -> Iterator[None]:
+def writer_lock(
+    engine: Engine, name: str, holder: str, *, what: str = "impor", wait: float = 0
+) -> Iterator[None]:
     """Hold the lock `name` for the block; `holder` says who (shown to whoever is refused).
 
     `wait` seconds: how long to wait for it before `Busy` is raised (0: refuse at once).
