@@ -31,7 +31,7 @@ def test_migration_matches_the_models(db_url):
 def test_the_audit_chain_migration_matches_the_models(db_url):
     upgrade(db_url)
     engine = make_engine(db_url)
-    assert model_diffs(engine, ("audit_log", "audit_chain")) == []
+    assert model_diffs(engine, ("audit_log", "audit_chain", "nik_conflict")) == []
     engine.dispose()
 
 

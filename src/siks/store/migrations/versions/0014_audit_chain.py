@@ -1,5 +1,6 @@
 """A tamper-evident audit trail: `audit_log.hash` chains every entry to the one before it (#17.14), and
-`audit_log.origin` records the operating-system user behind a command-line `--oleh` (#17.6).
+`audit_log.origin` records the operating-system user behind a command-line `--oleh` (#17.6); and
+`nik_conflict`, the adjudication cases of usulan whose NIK is already taken (#17.3).
 
 Each entry's hash is SHA-256(previous hash + the canonical entry) (siks.domain.audit_chain); `audit_chain`
 holds the head (last id, last hash), whose row lock orders the writers. Existing entries are sealed here in
@@ -71,6 +72,30 @@ def _link(prev_hash: str, entry: dict) -> str:
 
 
 def upgrade() -> None:
+    op.create_table(  # the NIK cases of usulan (#17.3), carried here: one migration id for this work
+        "nik_conflict",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("usulan_id", sa.Integer(), nullable=False),
+        sa.Column("nik", sa.String(16), nullable=False),
+        sa.Column("other_member_id", sa.Integer(), nullable=True),
+        sa.Column("other_usulan_id", sa.Integer(), nullable=True),
+        sa.Column("desa_code", sa.String(13), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(100), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["usulan_id"], ["usulan.id"], name="fk_nik_conflict_usulan_id_usulan"),
+        sa.ForeignKeyConstraint(
+            ["other_member_id"], ["member.id"], name="fk_nik_conflict_other_member_id_member"
+        ),
+        sa.ForeignKeyConstraint(
+            ["other_usulan_id"], ["usulan.id"], name="fk_nik_conflict_other_usulan_id_usulan"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_nik_conflict"),
+    )
+    op.create_index("ix_nik_conflict_usulan_id", "nik_conflict", ["usulan_id"])
+    op.create_index("ix_nik_conflict_desa_code", "nik_conflict", ["desa_code"])
     op.add_column("audit_log", sa.Column("origin", sa.String(120), nullable=True))
     op.add_column("audit_log", sa.Column("hash", sa.String(64), nullable=True))
     op.create_table(
@@ -123,6 +148,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("nik_conflict")
     op.drop_table("audit_chain")
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_column("hash")
