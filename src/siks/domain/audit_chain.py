@@ -34,11 +34,14 @@ FIELDS = (
 
 
 def _plain(value):
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool:  # the common case, first
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dict:
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         return [_plain(v) for v in value]
     return value
 
@@ -50,13 +53,14 @@ def _time(at) -> str | None:
         at = dt.datetime.fromisoformat(at)
     if at.tzinfo is not None:
         at = at.astimezone(dt.UTC).replace(tzinfo=None)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return at.isoformat(timespec="microseconds")
 
 
 def canonical(entry: Mapping) -> bytes:
     """The bytes hashed for one entry (a mapping with the `FIELDS` of an `audit_log` row)."""
-    doc = {k: _plain(entry.get(k)) for k in FIELDS}
-    doc["at"] = _time(entry.get("at"))
+    doc = {k: entry.get(k) for k in FIELDS}
+    doc["before"], doc["after"] = _plain(doc["before"]), _plain(doc["after"])
+    doc["at"] = _time(doc["at"])
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
