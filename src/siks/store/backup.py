@@ -49,7 +49,12 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
 
 
 def _tool(name: str) -> str:
-    found = shutil.which(name)
+    """The client program on PATH, else the newest in Debian's versioned directory (as the server's)."""
+    versioned = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[4]) if p.parts[4].isdigit() else 0,
+    )
+    found = shutil.which(name) or (str(versioned[-1]) if versioned else None)
     if not found:
         raise BackupError(f"program {name} tidak ditemukan; pasang paket Debian postgresql-client.")
     return found
