@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import importlib
+import os
+import socket
 
 import typer
 import typer.core
 from typer import rich_utils
+
+from siks.audit.service import set_origin
 
 
 def _speak_indonesian() -> None:
@@ -43,6 +48,17 @@ def _speak_indonesian() -> None:
 
 _speak_indonesian()
 
+
+def mark_os_user() -> None:
+    """Record the operating-system user (and host) on every audit entry this command writes: `--oleh`
+    names a siks user without a password, so the trail also says who really ran it (#17.6)."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no $USER (some containers)
+        who = f"uid{os.getuid()}"
+    set_origin(f"os:{who}@{socket.gethostname()}")
+
+
 app = typer.Typer(
     help="siks — Sistem Informasi Kesejahteraan Sosial: mengelola DTKS dari pendataan sampai penggunaan.",
     no_args_is_help=True,
@@ -64,6 +80,7 @@ AREAS: tuple[str, ...] = (
     "dci",
     "ppks",
     "sync",
+    "audit",
 )
 
 
@@ -78,6 +95,7 @@ _register_areas()
 @app.callback()
 def main() -> None:
     """siks — Sistem Informasi Kesejahteraan Sosial."""
+    mark_os_user()  # the web app clears it again (create_app): its users are logged in
 
 
 if __name__ == "__main__":

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="Largest request body accepted outside the public pages, in MB; a larger one gets 413 "
         "before it is read (the anonymous `/cek` pages have their own 6 MB limit).",
     )
+    sqlite_busy_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a SQLite write waits for another writer (an import) before giving up; the web "
+        "then answers 503 with Retry-After, not an error page. PostgreSQL has no such wait.",
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses of reverse proxies whose `X-Forwarded-For`/`-Proto` are "

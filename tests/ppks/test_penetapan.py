@@ -67,7 +67,7 @@ def test_penetapan_lists_ppks_and_cek_status_finds_an_lks_resident(
     assert ppks_lists.listing(wf_session, user("kec_out"), p.id) == []
 
     result = public.search(wf_session, DESA, "sarmi", "9.9.9.9", today=DAY)
-    assert [(f.nama, f.terdaftar, f.sanggah) for f in result.items] == [("SA***AH", True, False)]
+    assert [(f.nama, f.terdaftar, f.sanggah) for f in result.items] == [("SA***", True, False)]
     text = result.items[0].keterangan
     assert "PPKS" in text and "lansia" not in text.lower() and "disabilitas" not in text.lower()
 

@@ -65,7 +65,7 @@ def test_cek_status_and_sanggah(live, browser, tmp_path):
     page.click("#cari")
     page.wait_for_selector(".result-list")
     text = page.inner_text("main")
-    assert "B***I SA***SO R*" in text and "Terdaftar dalam DTKS" in text
+    assert "B*** SA*** R***" in text and "Terdaftar dalam DTKS" in text
     assert nik_for("R1", 1) not in page.content() and "Budi Santoso" not in page.content()
     page.screenshot(path=str(ARTIFACTS / "cek-status-hasil.png"), full_page=True)
     page.click(".result-list li:first-child summary")  # "Mengapa?" opens the reasons

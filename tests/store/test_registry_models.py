@@ -24,7 +24,7 @@ from siks.store.models import (
 
 @pytest.fixture
 def engine(db_url):
-    upgrade(db_url, "0001_registry")
+    upgrade(db_url)  # head: the models carry later columns too (0014: audit_log.hash, origin)
     eng = make_engine(db_url)
     yield eng
     eng.dispose()

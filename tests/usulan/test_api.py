@@ -105,6 +105,67 @@ def test_workflow_table_and_create_refusals(client_for, api_app):
     assert r.status_code == 422 and "tidak dikenal" in r.json()["detail"]
 
 
+def test_nik_case_through_the_api(client_for, api_app):
+    """An usulan baru with an active NIK is kept, held in the adjudication queue, decided by API (#17.3)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from siks.store.models.registry import Member
+
+    with Session(api_app.state.engine) as s:
+        nik = s.scalar(select(Member.nik).where(Member.id == members(api_app)["R2-2"]))
+    head = {"nama": "Orang Baru", "nik": nik, "sex": 2, "tanggal_lahir": "1979-08-02", "hubungan_kk": 1,
+            "status_kawin": 1}  # fmt: skip
+    place = {"dusun": "Krajan", "rw": "1", "rt": "9", "alamat": "Jl. Api 1"}
+    body = {"kind": "baru", "subkind": "ruta", "payload": {**place, "members": [head]}}
+    r = client_for("desa").post("/api/v1/usulan", json=body)
+    assert r.status_code == 201, r.text
+    uid = r.json()["id"]
+    queue = client_for("kec").get("/api/v1/adjudication/nik")
+    assert queue.status_code == 200
+    mine = [c for c in queue.json() if c["usulan_id"] == uid]  # (the seed gives one NIK to several people)
+    [case] = [c for c in mine if "R2-K1-2" in c["data_lain"]]
+    assert case["nik"] == nik  # the kecamatan operator sees full NIK; a read-only role sees it masked
+    seen = [c for c in client_for("auditor").get("/api/v1/adjudication/nik").json() if c["usulan_id"] == uid]
+    assert seen and all("*" in c["nik"] for c in seen)
+    assert client_for("kec_out").get("/api/v1/adjudication/nik").json() == []
+    assert client_for("desa").get("/api/v1/adjudication/nik").status_code == 403
+    r = client_for("kec").post(f"/api/v1/adjudication/nik/{case['case_id']}", json={"same_person": True})
+    assert r.status_code == 200 and r.json()["usulan_status"] == "ditolak"
+    assert not [c for c in client_for("kec").get("/api/v1/adjudication/nik").json() if c["usulan_id"] == uid]
+    r = client_for("kec").post(f"/api/v1/adjudication/nik/{case['case_id']}", json={"same_person": False})
+    assert r.status_code == 409
+
+
+def test_nik_case_on_the_ganda_page(client_for, api_app):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from siks.store.models.registry import Member
+
+    with Session(api_app.state.engine) as s:
+        nik = s.scalar(select(Member.nik).where(Member.id == members(api_app)["R3-1"]))
+    head = {"nama": "Orang Halaman", "nik": nik, "sex": 1, "tanggal_lahir": "1975-03-14", "hubungan_kk": 1,
+            "status_kawin": 1}  # fmt: skip
+    place = {"dusun": "Krajan", "rw": "1", "rt": "8", "alamat": "Jl. Halaman 2"}
+    r = client_for("desa").post("/api/v1/usulan", json={"kind": "baru", "subkind": "ruta",
+                                                        "payload": {**place, "members": [head]}})  # fmt: skip
+    assert r.status_code == 201, r.text
+    uid = r.json()["id"]
+    kec = client_for("kec")
+    page = kec.get("/ganda")
+    assert page.status_code == 200 and "Usulan tertahan" in page.text and f'href="/usulan/{uid}"' in page.text
+    cases = [c["case_id"] for c in kec.get("/api/v1/adjudication/nik").json() if c["usulan_id"] == uid]
+    auditor_page = client_for("auditor").get("/ganda").text
+    assert "Usulan tertahan" in auditor_page and "Orang yang sama" not in auditor_page  # sees, not decides
+    for case_id in cases:  # (the seed gives one NIK to several people: one case each)
+        r = kec.post(f"/ganda/nik/{case_id}", data={"putusan": "beda"}, follow_redirects=False)
+        assert r.status_code == 303 and f"usulan={uid}" in r.headers["location"]
+    u = client_for("desa").get(f"/api/v1/usulan/{uid}").json()
+    assert u["status"] == "draf" and "salah satu NIK keliru" in u["last_note"]
+    assert kec.post(f"/ganda/nik/{case_id}", data={"putusan": "sama"}).status_code == 409
+
+
 def test_csrf_is_required(client_for, api_app):
     c = client_for("desa")
     del c.headers["X-CSRF-Token"]

@@ -267,30 +267,37 @@ def test_apply_fails_whole_step_when_target_already_inactive(wf_session, wf_seed
         service.act(wf_session, user("pengesah"), u.id, "sahkan", u.version, None, KAB)
 
 
-def test_a_nik_already_active_or_proposed_is_a_conflict(wf_session, wf_seed, user, tmp_path):
-    """No second active person with one NIK through usulan: at creation and at each step up (#17.3)."""
+def test_a_nik_already_active_or_proposed_is_held_for_adjudication(wf_session, wf_seed, user, tmp_path):
+    """No second active person with one NIK through usulan (#17.3): a collision at creation becomes a case
+    in the adjudication queue and the usulan cannot go up; one arising later is refused at the next level."""
     from siks.errors import Conflict
+    from siks.store.models.usulan import NikConflict
 
     taken = wf_session.get(Member, wf_seed.members["R1-1"])
     taken.nik = make_nik("35.09.15", dt.date(1970, 1, 1), 1, 7)
     wf_session.flush()
     place = {"dusun": "Krajan", "rw": "1", "rt": "4", "alamat": "Jl. Baru 1"}
     clash = person("Orang Lain", taken.nik, 1, "1970-01-01", 1)
-    with pytest.raises(Conflict, match="sudah terdaftar aktif"):
-        service.create(
-            wf_session, user("desa"), kind="baru", subkind="ruta", payload={**place, "members": [clash]}
-        )
+    held = service.create(
+        wf_session, user("desa"), kind="baru", subkind="ruta", payload={**place, "members": [clash]}
+    )
+    case = wf_session.scalars(select(NikConflict).where(NikConflict.usulan_id == held.id)).one()
+    assert (case.nik, case.other_member_id, case.status) == (taken.nik, taken.id, "terbuka")
+    assert "adjudikasi" in held.last_note
+    with pytest.raises(Conflict, match=f"menunggu adjudikasi #{case.id}"):
+        send_up(wf_session, user, [held], tmp_path, through=())
     first = service.create(
         wf_session, user("desa"), kind="baru", subkind="ruta",
         payload={**place, "members": [person("Sumarni", NEW_NIK, 2, "1990-02-03", 1)]},
     )  # fmt: skip
-    with pytest.raises(Conflict, match=f"usulan #{first.id}"):  # the same NIK pending in another usulan
-        service.create(
-            wf_session, user("desa"), kind="baru", subkind="anggota",
-            target=Target("family", wf_seed.families["R1"]),
-            payload={"member": person("Sumarni Lain", NEW_NIK, 2, "1990-02-03", 3)},
-        )  # fmt: skip
-    send_up(wf_session, user, [first], tmp_path, through=("kec",))
+    second = service.create(  # the same NIK pending in another usulan: held too, pointing at the first
+        wf_session, user("desa"), kind="baru", subkind="anggota",
+        target=Target("family", wf_seed.families["R1"]),
+        payload={"member": person("Sumarni Lain", NEW_NIK, 2, "1990-02-03", 3)},
+    )  # fmt: skip
+    other = wf_session.scalars(select(NikConflict).where(NikConflict.usulan_id == second.id)).one()
+    assert other.other_usulan_id == first.id
+    send_up(wf_session, user, [first], tmp_path, through=("kec",))  # the held one does not block the first
     # meanwhile the NIK arrives in the registry by another way (an import): the next level refuses to go on
     taken.nik = NEW_NIK
     wf_session.flush()

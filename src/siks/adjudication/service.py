@@ -6,6 +6,10 @@ completed run's pairs that nobody has decided since, where *both* records lie in
 kecamatan operator does not see a person in another kecamatan). A decision goes to `duplicate_decision`,
 which the next verval run obeys (forced link or forced break), and to the audit trail. Deciding "same
 person" may also file a draft nonaktif-ganda usulan for the record to drop; the desa takes it from there.
+
+The same queue holds the NIK cases of usulan (#17.3): an usulan bringing a NIK that is already active or
+already proposed is kept but held until someone decides whether it is the same person (`nik_queue`,
+`decide_nik`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from siks.paging import Page, bounds
 from siks.registry.lookup import label
 from siks.scope import Scope, wilayah_label
 from siks.store import verval_runs
+from siks.store.base import utcnow
 from siks.store.models.registry import Family, Household, Member
+from siks.store.models.usulan import NikConflict, Usulan
 from siks.store.models.verval import DuplicateDecision, VervalFinding
 from siks.usulan import service as usulan_service
 
@@ -208,3 +214,90 @@ def decide(
         )  # fmt: skip
         usulan_id = u.id
     return decision, usulan_id
+
+
+# --- NIK cases of usulan (#17.3) ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NikCase:
+    """One open case as the queue shows it: the held usulan and the record that has the same NIK."""
+
+    case: NikConflict
+    usulan: Usulan
+    other_member: Member | None
+    other_usulan: Usulan | None
+
+    @property
+    def other_label(self) -> str:
+        if self.other_member is not None:
+            return f"anggota aktif {self.other_member.ref} ({self.other_member.nama})"
+        return f"usulan #{self.other_usulan.id} ({self.other_usulan.subject_name or '-'})"
+
+
+def _case_view(session: Session, case: NikConflict) -> NikCase:
+    return NikCase(
+        case,
+        session.get(Usulan, case.usulan_id),
+        session.get(Member, case.other_member_id) if case.other_member_id else None,
+        session.get(Usulan, case.other_usulan_id) if case.other_usulan_id else None,
+    )
+
+
+def nik_queue(session: Session, user, page: int = 1, per_page: int = 20) -> Page[NikCase]:
+    """Open NIK cases of usulan in the user's wilayah, oldest first."""
+    _require(user)
+    page, per_page, offset = bounds(page, per_page)
+    stmt = select(NikConflict).where(NikConflict.status == usulan_service.OPEN_CASE)
+    stmt = stmt.where(Scope.of(user).where(NikConflict.desa_code))
+    rows = session.scalars(stmt.order_by(NikConflict.id).offset(offset).limit(per_page + 1)).all()
+    return Page.from_rows([_case_view(session, c) for c in rows], page, per_page)
+
+
+def decide_nik(session: Session, user, case_id: int, same_person: bool, note: str | None = None) -> NikCase:
+    """Decide a NIK case. Same person: the usulan is closed (ditolak), linked to the record that has the NIK
+    — a change to that person is an usulan perbaikan on it. Different people: one of the two NIKs is wrong;
+    the usulan goes back to the desa, and cannot go up while the NIK still collides."""
+    _require(user, DECIDER_ROLES)
+    case = session.get(NikConflict, case_id)
+    if case is None or not Scope.of(user).covers(case.desa_code):
+        raise NotFound()
+    if case.status != usulan_service.OPEN_CASE:
+        raise Conflict(f"Kasus NIK #{case.id} sudah diputuskan ({case.status}).")
+    view = _case_view(session, case)
+    other = view.other_label
+    if same_person:
+        text = (f"Adjudikasi #{case.id}: orang yang sama dengan {other}; usulan ditutup. Perubahan data "
+                "orang itu diajukan sebagai usulan perbaikan atas datanya.")  # fmt: skip
+    else:
+        text = (f"Adjudikasi #{case.id}: NIK {case.nik} dipakai orang lain ({other}); salah satu NIK keliru. "
+                "Perbaiki NIK di usulan ini, atau ajukan perbaikan NIK untuk data yang lain.")  # fmt: skip
+    if note and note.strip():
+        text += f" Catatan: {note.strip()}"
+    case.status = "sama" if same_person else "berbeda"
+    case.decided_by, case.decided_at, case.note = user.username, utcnow(), (note or "").strip() or None
+    if same_person:  # the usulan is closed: its other open cases go with it
+        for sibling in session.scalars(
+            select(NikConflict).where(
+                NikConflict.usulan_id == case.usulan_id,
+                NikConflict.status == usulan_service.OPEN_CASE,
+                NikConflict.id != case.id,
+            )
+        ):
+            sibling.status, sibling.decided_by, sibling.decided_at = "sama", user.username, utcnow()
+    open_left = session.scalar(
+        select(NikConflict.id).where(
+            NikConflict.usulan_id == case.usulan_id,
+            NikConflict.status == usulan_service.OPEN_CASE,
+            NikConflict.id != case.id,
+        )
+    )
+    session.flush()
+    if same_person or open_left is None:
+        usulan_service.close_by_adjudication(session, view.usulan, user, same_person, text)
+    record_change(
+        session, user, "nik_conflict", case.id, {"status": usulan_service.OPEN_CASE},
+        {"status": case.status, "usulan_id": case.usulan_id, "usulan_status": view.usulan.status},
+        text, action="putuskan_nik",
+    )  # fmt: skip
+    return view

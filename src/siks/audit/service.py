@@ -7,6 +7,8 @@ Why it looks like this:
   to find the desa code of an id (`register_entity_scope`). Entries of kinds nobody registered are visible
   only to national users.
 - Snapshots are reduced to the fields that changed, as JSON-safe values.
+- Each entry is sealed into a hash chain as it is flushed (`siks.audit.chain`), so a row changed behind the
+  code's back is found by `siks audit verify`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, event, false, or_, select
 from sqlalchemy.orm import Session
 
+from siks.audit import chain
 from siks.domain.cells import safe_row
 from siks.domain.masking import mask_numbers, sees_full_nik
 from siks.domain.roles import EXPORT_AUDIT, VIEW_AUDIT, has_permission
@@ -34,6 +37,20 @@ from siks.store.models.pmt import OfficialDesilVersion
 from siks.store.models.registry import AuditEntry, Family, Household, Member
 
 # --- writing ----------------------------------------------------------------------------------------------
+
+
+_origin: str | None = None
+
+
+def set_origin(origin: str | None) -> None:
+    """Where this process's changes come from, kept on each entry: the command line sets `os:user@host`
+    (its `--oleh` names a user without a password). The web leaves it unset: its users logged in."""
+    global _origin
+    _origin = origin[:120] if origin else None
+
+
+def origin() -> str | None:
+    return _origin
 
 
 def _actor_name(actor: object) -> str:
@@ -96,9 +113,15 @@ def record_change(
         after=after,
         reason=reason,
         import_batch_id=import_batch_id,
+        origin=_origin,
     )
-    session.add(entry)
+    session.add(chain.mark(entry))
     return entry
+
+
+@event.listens_for(Session, "before_flush")
+def _seal(session, _context, _instances):
+    chain.seal_session(session)
 
 
 class AppendOnly(RuntimeError):

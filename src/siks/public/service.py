@@ -58,20 +58,20 @@ class RateLimited(ServiceError):
 
 
 def mask_word(word: str) -> str:
-    """`SUPARNI` → `SU***NI`, `BUDI` → `B***I`: never more than half the letters (#17.6).
+    """`SUPARNI` → `SU***`, `BUDI` → `B***`, `AN` → `A***`: first letter(s), then a fixed-length mask (#17.6).
 
-    2+2 letters of a 4-letter name would show it whole; words of 4–6 letters keep one letter at each end,
-    words of up to 3 letters only their first.
+    The old 2+2 letters showed a 4-letter name whole, and a mask as long as the word told its length; now
+    a word keeps its first letter (two from 7 letters on) and always ends in `***`, whatever its length.
     """
     word = word.upper()
-    if len(word) <= 3:
-        return word[:1] + "*" * max(len(word) - 1, 1)
-    keep = 2 if len(word) >= 7 else 1
-    return word[:keep] + "***" + word[-keep:]
+    return word[: 2 if len(word) >= 7 else 1] + MASK
+
+
+MASK = "***"
 
 
 def mask_name(nama: str | None) -> str:
-    """Every word masked: `Budi Santoso` → `B***I SA***SO`."""
+    """Every word masked: `Budi Santoso` → `B*** SA***`."""
     return " ".join(mask_word(w) for w in (nama or "").split()) or "-"
 
 

@@ -45,6 +45,9 @@ def import_cmd(
         help="Izinkan impor mengubah NIK/identitas anggota yang ada atau memuat NIK yang sudah aktif "
         "(setiap baris itu dicatat di audit).",
     ),
+    tunggu: float = typer.Option(
+        0, "--tunggu", min=0, help="Detik menunggu bila impor lain sedang berjalan (bawaan: langsung tolak)."
+    ),
     url: str | None = DB,
 ) -> None:
     """Mengimpor berkas DTKS: setiap baris diperiksa; berkas disimpan utuh (satu transaksi) atau ditolak."""
@@ -52,6 +55,7 @@ def import_cmd(
     from siks.registry.importer import DATE_ORDERS, StaleRecord, import_file
     from siks.registry.report import print_issues, write_report
     from siks.store.db import make_engine
+    from siks.store.locks import Busy
 
     if urutan_tanggal is not None and urutan_tanggal not in DATE_ORDERS:
         console.print(f"[red]--urutan-tanggal harus {' atau '.join(DATE_ORDERS)}.[/red]")
@@ -70,7 +74,11 @@ def import_cmd(
                 date_order=urutan_tanggal,  # type: ignore[arg-type]
                 allow_identity_change=izinkan_ganti_identitas,
                 progress=progress,
+                wait=tunggu,
             )
+    except Busy as exc:
+        console.print(f"[red]Gagal:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
     except StaleRecord as exc:
         console.print(f"[red]Impor dibatalkan, tidak ada yang disimpan: {exc}[/red]")
         raise typer.Exit(1) from None

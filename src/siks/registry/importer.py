@@ -49,6 +49,8 @@ from sqlalchemy import (
 )
 
 from siks.audit import jsonable, register_entity_scope
+from siks.audit.chain import seal_rows
+from siks.audit.service import origin as audit_origin
 from siks.domain import template as T
 from siks.domain.formats import angka
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
@@ -59,6 +61,7 @@ from siks.registry.entities import MEMBER_COLUMNS, build_plan
 from siks.registry.loader import BULK_MIN_ROWS, Bulk
 from siks.registry.validation import Validated, issue_order, validate
 from siks.scope import Scope
+from siks.store import locks
 from siks.store.answers import decode
 from siks.store.base import Base
 from siks.store.db import transaction
@@ -246,6 +249,7 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     part_rows: int | None = None,
+    wait: float = 0,
 ) -> ImportResult:
     """Import one template file (CSV, XLSX or Parquet) into the registry. Never raises for bad data.
 
@@ -260,6 +264,9 @@ def import_file(
     `OUT_OF_SCOPE` error; `dry_run` does everything inside the transaction, counts included, then rolls
     it back (`result.dry_run`: the preview); `progress(stage, done, total)` is called as parts are read,
     checked ("memeriksa") and written ("menulis"); `part_rows` sets the part size (finer progress).
+
+    One import writes at a time: while another holds the import lock, `locks.Busy` is raised at once (or
+    after waiting `wait` seconds), before anything is written.
     """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"Instrumen '{instrument}' tidak dikenal; gunakan {' atau '.join(INSTRUMENTS)}.")
@@ -310,8 +317,9 @@ def import_file(
     if not first.ok:  # rejected before the database is touched; the other parts still get their report
         result.issues = _short_values(header_issues + _merged([first, *map(check, file_parts[1:])]))
         return result
-    t3 = time.perf_counter()
-    _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change, scope, dry_run)
+    with locks.writer_lock(engine, "impor", f"berkas {raw.file_name} oleh {actor}", wait=wait):
+        t3 = time.perf_counter()
+        _write(engine, file_parts, first, check, result, raw, actor, allow_identity_change, scope, dry_run)
     timings["write"] = time.perf_counter() - t3
     result.issues = _short_values(header_issues + result.issues)
     timings["total"] = time.perf_counter() - t0
@@ -567,6 +575,14 @@ def _write(
     """
     now = dt.datetime.now(dt.UTC)
     checked, clean = [first], True
+    ahead: list[Validated] | None = None
+    if engine.dialect.name != "postgresql" and len(file_parts) > 1:
+        # SQLite has one writer for the whole database: validate every part before the first write takes
+        # the write lock, so web requests wait only for the writing, not for the checks (#17.8).
+        ahead = [check(part) for part in file_parts[1:]]
+        if not all(v.ok for v in ahead):
+            result.issues = sorted(_merged([first, *ahead]), key=issue_order)
+            return
     try:
         with transaction(engine) as session:
             conn = session.connection()
@@ -574,8 +590,8 @@ def _write(
             applied.begin(raw, first.instrument)
             with ThreadPoolExecutor(1) if applied.bulk.postgres else _Inline() as writer:
                 pending = writer.submit(applied.apply, first)
-                for part in file_parts[1:]:
-                    v = check(part)
+                for i, part in enumerate(file_parts[1:]):
+                    v = ahead[i] if ahead is not None else check(part)
                     checked.append(v)
                     clean = clean and v.ok  # after a bad part: validate on, write no more
                     pending.result()  # the previous part is written (or its error is raised here)
@@ -792,6 +808,7 @@ class _Apply:
             reason=f"impor berkas {self.file_name}",
         )
         if self.audit:
+            seal_rows(self.conn, self.audit)  # the same hash chain as record_change (siks.audit.chain)
             self.conn.execute(insert(AuditEntry), self.audit)
 
     # --- matching -----------------------------------------------------------------------------------------
@@ -1236,6 +1253,7 @@ class _Apply:
                 "after": jsonable(after),
                 "reason": reason or f"impor (batch {self.batch_id})",
                 "import_batch_id": self.batch_id,
+                "origin": audit_origin(),
             }
         )
 

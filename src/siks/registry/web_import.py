@@ -34,7 +34,7 @@ from siks.domain.issues import Issue
 from siks.domain.roles import IMPORT_REGISTRY, has_permission
 from siks.domain.status import ImportStatus, UploadStatus
 from siks.domain.template import RowIssue
-from siks.errors import Conflict, Forbidden, Invalid, NotFound
+from siks.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from siks.registry.importer import ImportResult, import_file
 from siks.scope import Scope
 from siks.store.db import transaction
@@ -247,6 +247,9 @@ def _stored(issues: list[Issue]) -> list[dict]:
 # --- the background jobs --------------------------------------------------------------------------------
 
 
+BUSY_WAIT = 300  # seconds a background job waits for another import (the CLI refuses at once by default)
+
+
 def _start(engine: Engine, upload_id: int, job) -> None:
     _progress[upload_id] = ("menunggu", 0, 0)
     thread = threading.Thread(
@@ -265,7 +268,8 @@ def _run(engine: Engine, upload_id: int, job) -> None:
             row = s.get(WebImport, upload_id)
             before = row.status
             row.status = UploadStatus.GAGAL
-            row.summary = {**(row.summary or {}), "galat": f"{type(exc).__name__}: {exc}"[:500]}
+            told = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
+            row.summary = {**(row.summary or {}), "galat": told[:500]}
             record_change(s, row.actor, "web_import", row.id, {"status": before}, {"status": row.status},
                           "impor berkas gagal", action="gagal")  # fmt: skip
     finally:
@@ -286,7 +290,7 @@ def _import(engine: Engine, upload_id: int, dry_run: bool) -> tuple[WebImport, I
         path.write_bytes(row.content or b"")
         result = import_file(
             engine, path, row.actor, instrument=row.instrument, scope=row.scope_code, dry_run=dry_run,
-            progress=report, part_rows=PART_ROWS,
+            progress=report, part_rows=PART_ROWS, wait=BUSY_WAIT,
         )  # fmt: skip
     return row, result
 

@@ -1,6 +1,9 @@
-"""`siks db upgrade` and `siks db current`: bring the database schema up to date and say where it stands."""
+"""`siks db upgrade` / `siks db current`: bring the schema up to date and say where it stands;
+`siks backup` / `siks restore`: the whole database to one file and back (siks.store.backup)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -52,5 +55,42 @@ def current_cmd(url: str | None = DB) -> None:
         console.print("Jalankan [bold]siks db upgrade[/bold] untuk memperbarui skema.")
 
 
+def backup_cmd(
+    keluar: Path = typer.Option(..., "--keluar", help="Berkas cadangan yang ditulis (tidak ditimpa)."),
+    url: str | None = DB,
+) -> None:
+    """Mencadangkan seluruh basis data (SQLite: API backup; PostgreSQL: pg_dump) ke satu berkas."""
+    from siks.store import backup
+
+    try:
+        backup.backup(url, keluar)
+    except backup.BackupError as e:
+        console.print(f"[red]Gagal:[/red] {e}")
+        raise typer.Exit(1) from None
+    size = f"{keluar.stat().st_size:,}".replace(",", ".")
+    console.print(f"Cadangan ditulis ke [bold]{keluar}[/bold] ({size} bita).")
+
+
+def restore_cmd(
+    berkas: Path = typer.Argument(..., help="Berkas cadangan dari `siks backup`."),
+    url: str | None = DB,
+    paksa: bool = typer.Option(False, "--paksa", help="Timpa basis data tujuan yang sudah berisi tabel."),
+) -> None:
+    """Memulihkan cadangan ke basis data kosong (atau menimpanya dengan --paksa)."""
+    from siks.store import backup
+
+    try:
+        backup.restore(berkas, url, force=paksa)
+    except backup.BackupError as e:
+        console.print(f"[red]Gagal:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Cadangan [bold]{berkas.name}[/bold] dipulihkan; revisi skema {current_revision(url)}. "
+        "Periksa jejak audit dengan [bold]siks audit verify[/bold]."
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
+    app.command("backup")(backup_cmd)
+    app.command("restore")(restore_cmd)

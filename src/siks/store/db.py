@@ -21,7 +21,8 @@ def database_url(url: str | None = None) -> str:
 def make_engine(url: str | None = None, **kw) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kw)
+        # busy timeout: a write waits this long for another writer, then `database is locked` (#17.8)
+        engine = create_engine(url, connect_args={"timeout": settings().sqlite_busy_seconds}, **kw)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the writer

@@ -38,13 +38,14 @@ from siks.scope import Scope
 from siks.store.base import utcnow
 from siks.store.models.ppks import PpksKelompok, PpksPerson, PpksRegistration, Psks
 from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member
-from siks.store.models.usulan import Usulan, UsulanBatch, UsulanEvent
+from siks.store.models.usulan import NikConflict, Usulan, UsulanBatch, UsulanEvent
 from siks.usulan import apply as applying
 from siks.usulan import config, sla
 
 CHANNELS = ("operator", "warga", "verval", "odk")
 
 register_entity_scope("usulan", lambda: select(Usulan.id, Usulan.desa_code))
+register_entity_scope("nik_conflict", lambda: select(NikConflict.id, NikConflict.desa_code))
 
 
 class WrongState(ServiceError):
@@ -208,33 +209,134 @@ def new_niks(kind: str, subkind: str, payload: dict) -> set[str]:
     return set()
 
 
-def check_nik_conflicts(session: Session, niks: set[str], own_id: int | None = None) -> None:
-    """Conflict when a NIK is already active in the registry or proposed by another open usulan (#17.3).
+OPEN_CASE = "terbuka"
 
-    Checked at creation and again at every step up, since the registry changes in between; the operator
-    resolves the person first (perbaikan NIK, nonaktif ganda, or the ganda adjudication of verval).
+
+def nik_conflicts(
+    session: Session, niks: set[str], own_id: int | None = None
+) -> list[tuple[str, int | None, int | None]]:
+    """Where each NIK is already taken: (nik, active member id, None) or (nik, None, open usulan id).
+
+    An open usulan that is itself held in adjudication for that NIK does not count against others: it is
+    the one waiting, and must not block the usulan that was there first.
     """
     if not niks:
-        return
-    active = session.scalar(
-        select(Member.nik).where(Member.nik.in_(sorted(niks)), Member.status == STATUS_ACTIVE).limit(1)
-    )
-    if active is not None:
-        raise Conflict(
-            f"NIK {active} sudah terdaftar aktif di DTKS; satu NIK hanya untuk satu orang. Periksa data "
-            "orang itu (perbaikan NIK, nonaktif ganda, atau adjudikasi data ganda) sebelum mengusulkan."
+        return []
+    found: list[tuple[str, int | None, int | None]] = [
+        (nik, mid, None)
+        for nik, mid in session.execute(
+            select(Member.nik, Member.id).where(Member.nik.in_(sorted(niks)), Member.status == STATUS_ACTIVE)
         )
+    ]
     stmt = select(Usulan).where(
         Usulan.level.is_not(None), Usulan.kind.in_([Kind.BARU.value, Kind.PERBAIKAN.value])
     )
     if own_id is not None:
         stmt = stmt.where(Usulan.id != own_id)
+    held = {tuple(r) for r in session.execute(select(NikConflict.usulan_id, NikConflict.nik))}
     for other in session.scalars(stmt.execution_options(yield_per=500)):
-        if found := niks & new_niks(other.kind, other.subkind, other.payload or {}):
+        for nik in sorted(niks & new_niks(other.kind, other.subkind, other.payload or {})):
+            if (other.id, nik) not in held:
+                found.append((nik, None, other.id))
+    return found
+
+
+def check_nik_conflicts(session: Session, niks: set[str], own_id: int | None = None) -> None:
+    """Conflict when the usulan may not go up: its NIK case is open, or its NIK still collides (#17.3).
+
+    Checked at every step up, since the registry changes in between. At creation a collision is not
+    refused but becomes a case (`_open_cases`); one arising later is refused here with what to do.
+    """
+    if own_id is not None:
+        case = session.scalar(
+            select(NikConflict)
+            .where(NikConflict.usulan_id == own_id, NikConflict.status == OPEN_CASE)
+            .limit(1)
+        )
+        if case is not None:
             raise Conflict(
-                f"NIK {min(found)} sudah diusulkan dalam usulan #{other.id} yang masih berjalan; "
-                "selesaikan usulan itu lebih dahulu."
+                f"NIK {case.nik} menunggu adjudikasi #{case.id} (NIK sama dengan data lain); usulan ini "
+                "tertahan sampai operator kecamatan/kabupaten memutuskannya."
             )
+    for nik, member_id, usulan_id in nik_conflicts(session, niks, own_id):
+        decided = own_id is not None and session.scalar(
+            select(NikConflict.id).where(
+                NikConflict.usulan_id == own_id, NikConflict.nik == nik, NikConflict.status == "berbeda"
+            )
+        )
+        if decided:
+            raise Conflict(
+                f"Adjudikasi #{decided} memutuskan NIK {nik} dipakai orang lain: salah satu NIK keliru. "
+                "Perbaiki NIK di usulan ini, atau ajukan perbaikan NIK untuk data yang lain, lalu ajukan."
+            )
+        if member_id is not None:
+            raise Conflict(
+                f"NIK {nik} sudah terdaftar aktif di DTKS; satu NIK hanya untuk satu orang. Periksa data "
+                "orang itu (perbaikan NIK, nonaktif ganda, atau adjudikasi data ganda) sebelum mengusulkan."
+            )
+        raise Conflict(
+            f"NIK {nik} sudah diusulkan dalam usulan #{usulan_id} yang masih berjalan; "
+            "selesaikan usulan itu lebih dahulu."
+        )
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    norm = lambda s: " ".join((s or "").upper().split())  # noqa: E731
+    return norm(a) == norm(b)
+
+
+def _proposed_names(kind: str, payload: dict) -> dict[str, str]:
+    if kind != Kind.BARU:
+        return {}
+    people = payload.get("members") or ([payload["member"]] if payload.get("member") else [])
+    return {m["nik"]: m.get("nama") or "" for m in people if m.get("nik")}
+
+
+def _refuse_public_borrowed_nik(session: Session, kind, payload: dict, conflicts) -> None:
+    """A citizen's usul with a NIK that an active person holds under another name never goes through.
+
+    The message does not say whose NIK it is (the public form must not become a NIK look-up).
+    """
+    names = _proposed_names(kind, payload)
+    for nik, member_id, _ in conflicts:
+        if member_id is not None and not _same_name(session.get(Member, member_id).nama, names.get(nik)):
+            raise Invalid(
+                "NIK yang diisikan tidak dapat diusulkan dengan nama ini. Periksa kembali NIK pada KTP/KK, "
+                "atau datangi kantor desa dengan KK asli."
+            )
+
+
+def _open_cases(session: Session, u: Usulan, conflicts, actor: str) -> None:
+    """Each collision of a new usulan becomes a case in the adjudication queue; the usulan waits."""
+    for nik, member_id, usulan_id in conflicts:
+        case = NikConflict(
+            usulan_id=u.id,
+            nik=nik,
+            other_member_id=member_id,
+            other_usulan_id=usulan_id,
+            desa_code=u.desa_code,
+        )
+        session.add(case)
+        session.flush()
+        record_change(
+            session, actor, "nik_conflict", case.id, None,
+            {"usulan_id": u.id, "nik": nik, "other_member_id": member_id, "other_usulan_id": usulan_id},
+            "NIK usulan sama dengan data lain: ke antrean adjudikasi", action="buka_adjudikasi",
+        )  # fmt: skip
+    if conflicts:
+        u.last_note = f"Tertahan: NIK sama dengan data lain, menunggu adjudikasi ({len(conflicts)} kasus)."
+
+
+def close_by_adjudication(session: Session, u: Usulan, user, same_person: bool, note: str) -> None:
+    """The decision on a NIK case moves its usulan: closed (same person) or back to the desa (different)."""
+    before = (u.status, u.level)
+    if same_person:
+        u.status, u.level = Status.DITOLAK.value, None
+    elif u.status != Status.DRAF.value:
+        u.status, u.level = Status.DIKEMBALIKAN.value, Level.DESA.value
+    u.last_note = note
+    _flush(session, u)
+    _event(session, u, _actor_name(user), user.role, "adjudikasi_nik", note, before)
 
 
 def _ppks_new_desa(session: Session, subkind: str, clean: dict, desa_code: str | None) -> str:
@@ -338,7 +440,9 @@ def _new(
             raise Invalid(f"Sudah ada usulan {kind.value} yang masih berjalan untuk data ini (#{open_same}).")
     if desa_code is None or wilayah.level(desa_code) != 4 or wilayah.get(desa_code) is None:
         raise Invalid("Usulan harus berada di satu desa/kelurahan yang dikenal.")
-    check_nik_conflicts(session, new_niks(kind, subkind, clean))
+    conflicts = nik_conflicts(session, new_niks(kind, subkind, clean))
+    if conflicts and channel == "warga":
+        _refuse_public_borrowed_nik(session, kind, clean, conflicts)
     name, nik, address = _subject(session, kind, subkind, target, clean, desa_code)
     u = Usulan(
         kind=kind.value, subkind=subkind, status=Status.DRAF.value, level=Level.DESA.value,
@@ -350,6 +454,7 @@ def _new(
     session.add(u)
     session.flush()
     _event(session, u, actor, role, "buat", note)
+    _open_cases(session, u, conflicts, actor)
     return u
 
 

@@ -18,17 +18,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from siks.accounts.service import SESSION_LIFETIME
+from siks.audit.service import set_origin
 from siks.dci.api import create_dci_app
 from siks.domain import wilayah
 from siks.errors import ServiceError
 from siks.settings import settings
 from siks.store.db import make_engine, session_factory
-from siks.web import logfilter, templating
+from siks.web import apidocs, logfilter, templating
 from siks.web.deps import NotLoggedIn
 from siks.web.security import SESSION_COOKIE, BodyLimit, SecurityHeaders, load_secret_key, verify_csrf
 from siks.web.syncapi import PREFIX as SYNC_PREFIX
@@ -100,12 +101,13 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
     `cookie_secure=True` adds the Secure flag (behind HTTPS); `secret_key` defaults to `load_secret_key()`.
     """
     engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
+    set_origin(None)  # the CLI marks its entries with the OS user; web users are logged in
     app = FastAPI(
         title="siks API",
         summary="Sistem Informasi Kesejahteraan Sosial — DTKS",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from a package below (apidocs), not from a CDN
         redoc_url=None,
         dependencies=[Depends(verify_csrf)],
     )
@@ -125,6 +127,7 @@ def create_app(engine_or_url: Engine | str | None = None, *, secret_key: str | N
     app.add_middleware(SecurityHeaders, docs_path=f"{API_PREFIX}/docs")
     app.add_middleware(BodyLimit)  # outermost after the headers: nothing reads an oversized body
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    apidocs.install(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
 
     templating.NAV.clear()
     for name in ROUTERS:
@@ -193,6 +196,16 @@ def _install_handlers(app: FastAPI) -> None:
     async def _not_json(request: Request, exc: json.JSONDecodeError):  # a route that reads request.json()
         return _invalid_input(request, NOT_JSON)
 
+    # SQLite has one writer: while a long import writes, a login or a save waits SIKS_SQLITE_BUSY_SECONDS
+    # and then gets 503 with Retry-After, not a 500 (#17.8). Other database failures stay 500.
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError):
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise exc
+        response = _error_page(request, 503, BUSY)
+        response.headers["Retry-After"] = "10"
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         if _is_api(request):
@@ -206,6 +219,7 @@ SERVER_ERROR = (
 )
 NOT_JSON = "Isi permintaan bukan JSON yang sah."
 TOO_LARGE = "Angka di luar batas yang dapat disimpan (terlalu besar)."
+BUSY = "Basis data sedang menyimpan impor besar. Perubahan Anda belum tersimpan; coba lagi sebentar lagi."
 
 
 def _invalid_input(request: Request, message: str):

@@ -86,10 +86,15 @@ CSP = (
 )
 
 
+# the Swagger page: Swagger UI sets style attributes and <style> elements itself; scripts stay our own
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
 class SecurityHeaders:
     """Pure ASGI middleware: no caching of pages with personal data, no framing, no sniffing, strict CSP.
 
-    The Swagger page (`/api/v1/docs`) loads FastAPI's assets from their CDN, so it gets no CSP.
+    The Swagger page (`/api/v1/docs`) is served from a package's files (`siks.web.apidocs`): scripts stay
+    `'self'`; only inline styles, which Swagger UI sets itself, are allowed there.
     """
 
     def __init__(self, app: ASGIApp, docs_path: str = "/api/v1/docs"):
@@ -111,8 +116,9 @@ class SecurityHeaders:
                     b"x-frame-options": b"DENY",
                     b"referrer-policy": b"same-origin",
                 }
-                if not path.startswith(self.docs_path):
-                    extra[b"content-security-policy"] = CSP.encode()
+                extra[b"content-security-policy"] = (
+                    DOCS_CSP if path.startswith(self.docs_path) else CSP
+                ).encode()
                 if not path.startswith("/static/"):
                     extra[b"cache-control"] = b"no-store"
                 headers += [(k, v) for k, v in extra.items() if k not in names]

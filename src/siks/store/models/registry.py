@@ -197,8 +197,22 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(Json)
     reason: Mapped[str | None] = mapped_column(Text)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    # who ran the command when the actor came from the command line (`--oleh` is not a login): os:user@host
+    origin: Mapped[str | None] = mapped_column(String(120))
+    # SHA-256 of the previous entry's hash + this entry (siks.domain.audit_chain); set by siks.audit.chain
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class AuditChain(Base):
+    """The head of the audit hash chain (one row): the last sealed entry. Its row lock orders the writers."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 REGISTRY_TABLES = (

@@ -123,3 +123,27 @@ class UsulanEvent(Base):
 
 
 USULAN_TABLES = ("usulan_document", "usulan_batch", "usulan", "usulan_event")
+
+
+class NikConflict(Base):
+    """An usulan bringing a NIK that is already active, or proposed by another open usulan (#17.3).
+
+    The usulan is kept but held: it cannot go up a level while its case is open. An operator decides: the
+    same person (the usulan is closed, linked to the record that has the NIK) or different people (one of
+    the two NIKs is wrong: the usulan goes back to the desa). Created with the usulan (migration
+    0014_audit_chain carries the table).
+    """
+
+    __tablename__ = "nik_conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    usulan_id: Mapped[int] = mapped_column(ForeignKey("usulan.id"), index=True)
+    nik: Mapped[str] = mapped_column(String(16))
+    other_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    other_usulan_id: Mapped[int | None] = mapped_column(ForeignKey("usulan.id"))
+    desa_code: Mapped[str] = mapped_column(String(13), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="terbuka")  # terbuka / sama / berbeda
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)

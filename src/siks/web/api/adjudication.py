@@ -1,4 +1,5 @@
-"""The JSON API for ganda: the queue of possible duplicates, one comparison, the decision."""
+"""The JSON API for ganda: the queue of possible duplicates, one comparison, the decision; and the NIK cases
+of usulan (`/nik`)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,45 @@ def queue(db: Db, user: CurrentUser, page: int = 1, per_page: int = 20):
         )
         for i in p.items
     ]
+
+
+class NikCaseOut(BaseModel):
+    case_id: int
+    usulan_id: int
+    usulan_status: str
+    desa_code: str
+    nik: str
+    nama_usulan: str | None
+    data_lain: str = Field(description="the record that already has the NIK: an active anggota or an usulan")
+
+
+class NikDecisionIn(BaseModel):
+    same_person: bool
+    note: str | None = Field(None, max_length=2000)
+
+
+def _nik_case(user, item: service.NikCase) -> NikCaseOut:
+    return NikCaseOut(
+        case_id=item.case.id,
+        usulan_id=item.usulan.id,
+        usulan_status=item.usulan.status,
+        desa_code=item.case.desa_code,
+        nik=nik_for(user, item.case.nik),
+        nama_usulan=item.usulan.subject_name,
+        data_lain=item.other_label,
+    )
+
+
+@router.get("/nik", response_model=list[NikCaseOut])
+def nik_queue(db: Db, user: CurrentUser, page: int = 1, per_page: int = 20):
+    """Usulan held because their NIK is already active or proposed (#17.3), oldest first."""
+    return [_nik_case(user, i) for i in service.nik_queue(db, user, page=page, per_page=per_page).items]
+
+
+@router.post("/nik/{case_id}", response_model=NikCaseOut)
+def nik_decide(case_id: int, body: NikDecisionIn, db: Db, user: CurrentUser):
+    """Same person (the usulan is closed) or different people (it goes back to the desa); audited."""
+    return _nik_case(user, service.decide_nik(db, user, case_id, body.same_person, body.note))
 
 
 @router.get("/{finding_id}", response_model=ComparisonOut)

@@ -21,6 +21,7 @@ def queue_page(request: Request, db: Db, user: CurrentUser, halaman: int = 1):
     page = service.queue(db, user, page=halaman)
     context = {
         "page": page,
+        "nik_cases": service.nik_queue(db, user, per_page=50).items,
         "can_decide": user.role in service.DECIDER_ROLES,
         "nik": lambda n: nik_for(user, n),
     }
@@ -65,3 +66,18 @@ def decide_submit(request: Request, finding_id: int, db: Db, user: CurrentUser, 
         return render(request, "adjudication/compare.html", context, error.status)
     _, usulan_id = result
     return RedirectResponse(f"/ganda?diputuskan={finding_id}&usulan={usulan_id or ''}", status_code=303)
+
+
+@router.post("/ganda/nik/{case_id:int}")
+def decide_nik_submit(request: Request, case_id: int, db: Db, user: CurrentUser, form: Form):
+    """A NIK case of an usulan (#17.3): same person (the usulan closes) or different (back to the desa)."""
+    choice = str(form.get("putusan") or "")
+    note = str(form.get("catatan") or "").strip() or None
+    if choice not in ("sama", "beda"):
+        return render(
+            request, "error.html", {"status": 422, "message": "Pilih: orang yang sama atau berbeda."}, 422
+        )
+    view, error = attempt(db, service.decide_nik, db, user, case_id, choice == "sama", note)
+    if error is not None:
+        return render(request, "error.html", {"status": error.status, "message": error.message}, error.status)
+    return RedirectResponse(f"/ganda?nik_diputuskan={case_id}&usulan={view.usulan.id}", status_code=303)

@@ -2,14 +2,19 @@
 
 The wilayah selects work without JavaScript: each level is a GET that reloads the page with the next
 select filled. Searches and submissions are POSTs (names and NIKs stay out of URLs and logs). The ids of
-the people shown in a search are kept in the signed session, so a sanggah can only name someone the
-reporter has just found, and the page never carries an id that could be walked.
+the people shown in a search are kept in the signed session, encrypted (the cookie itself is readable), so a
+sanggah can only name someone the reporter has just found, and neither the page nor the cookie carries an
+id that could be walked.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import TYPE_CHECKING, Annotated
 
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi import APIRouter, Form, Request, UploadFile
 
 from siks.domain import wilayah
@@ -84,13 +89,33 @@ def cek_search(
         savepoint.rollback()
         return _page(request, ctx | {"error": e.message}, e.status)
     savepoint.commit()
-    request.session[RESULTS_KEY] = [f.member_id for f in result.items]
+    request.session[RESULTS_KEY] = _seal(request, [f.member_id for f in result.items])
     request.session["cek_desa"] = ctx["chosen"].get("desa")
     return _page(request, ctx | {"result": result})
 
 
+def _fernet(request: Request) -> Fernet:
+    key = hashlib.sha256(f"{request.app.state.secret_key}|cek-hasil".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _seal(request: Request, member_ids: list[int]) -> str:
+    """The people found, encrypted: the session cookie is signed but readable; it carries no ids (#17.6)."""
+    return _fernet(request).encrypt(json.dumps(member_ids).encode()).decode()
+
+
+def _unseal(request: Request) -> list[int]:
+    token = request.session.get(RESULTS_KEY)
+    if not isinstance(token, str):
+        return []
+    try:
+        return [int(i) for i in json.loads(_fernet(request).decrypt(token.encode()))]
+    except (InvalidToken, ValueError, TypeError):
+        return []
+
+
 def _target(request: Request, n: int) -> int:
-    found = request.session.get(RESULTS_KEY) or []
+    found = _unseal(request)
     if not 0 <= n < len(found):
         raise NotFound("Cari dahulu nama yang akan disanggah melalui Cek Status.")
     return int(found[n])

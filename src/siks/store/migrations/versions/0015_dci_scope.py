@@ -2,7 +2,7 @@
 online padan results (kept with the usulan they were asked for).
 
 Revision ID: 0015_dci_scope
-Revises: 0013_desil_bps
+Revises: 0014_audit_chain
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0015_dci_scope"
-down_revision = "0013_desil_bps"
+down_revision = "0014_audit_chain"
 branch_labels = None
 depends_on = None
 
