@@ -27,7 +27,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     generate(params, tmp_path / "a")
     generate(params, tmp_path / "b")
     a, b = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
-    assert a == b and len(a) == 13  # 10 + ppks/psks.csv, ppks/ppks.csv, truth/ppks.csv
+    assert a == b and len(a) == 14  # 10 + ppks/psks.csv, ppks/ppks.csv, truth/ppks.csv, truth/patterns.csv
     generate(replace(params, seed=6), tmp_path / "c")
     assert _hashes(tmp_path / "c")["dtks.csv"] != a["dtks.csv"]
 

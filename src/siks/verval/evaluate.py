@@ -82,6 +82,7 @@ HARD_NEGATIVES: dict[str, str] = {
     "senama_serumah": "ayah dan anak (atau kerabat) serumah dengan nama sama",
     "nama_umum": "nama umum (dipakai ≥ 10 orang sekabupaten)",
     "senama_meninggal": "senama (dan sejenis kelamin) dengan orang yang sudah meninggal",
+    "etnis_lain": "nama tradisi lain (Sunda, Batak, Bugis, Minang, Bali, Tionghoa, Arab)",
 }
 COMMON_NAME_MIN = 10
 #: person_id → category, from truth/population.parquet (p); names compared upper-cased and trimmed
@@ -103,7 +104,7 @@ class HardNegative:
     """A false positive on a hard negative: which kind flagged it, on which record(s), why it is hard."""
 
     category: str
-    kind: str
+    kind: str  # the kinds whose findings it is a false positive of, joined by '/'
     member_ref: str
     related_ref: str | None = None
 
@@ -189,12 +190,14 @@ def _hard_negatives(engine: BatchEngine, population: Path, false_pos: list[str],
         """SELECT person_id, TRIM(UPPER(nama)) AS nama_u, tanggal_lahir, jenis_kelamin,
                   UPPER(status_hidup) AS status_hidup, id_keluarga, id_ruta FROM p_raw""",
     )
-    engine.create_table(
-        "hn",
-        " UNION ALL ".join(
-            f"SELECT person_id, '{c}' AS category FROM ({q}) AS h" for c, q in _HARD_NEGATIVE_SQL.items()
-        ),
-    )
+    parts = [f"SELECT person_id, '{c}' AS category FROM ({q}) AS h" for c, q in _HARD_NEGATIVE_SQL.items()]
+    if (population.parent / "patterns.csv").exists():  # the generator's own list (synth/patterns.py)
+        engine.register_csv("pat", population.parent / "patterns.csv")
+        parts.append(
+            "SELECT CAST(person_id AS BIGINT) AS person_id, pola AS category FROM pat "
+            "WHERE pola = 'etnis_lain'"
+        )
+    engine.create_table("hn", " UNION ALL ".join(parts))
     engine.create_table(
         "hn_art",
         "SELECT DISTINCT m.id_art, hn.category FROM m "
@@ -212,7 +215,10 @@ def _hard_negatives(engine: BatchEngine, population: Path, false_pos: list[str],
            WHERE x.b IS NULL OR hb.id_art IS NOT NULL
            ORDER BY ha.category, x.kind, x.a, x.b"""
     ).to_pylist()
-    ev.hard_negative_fp = [HardNegative(r["category"], r["kind"], r["a"], r["b"]) for r in rows]
+    grouped: dict[tuple[str, str, str | None], list[str]] = {}
+    for r in rows:
+        grouped.setdefault((r["category"], r["a"], r["b"]), []).append(r["kind"])
+    ev.hard_negative_fp = [HardNegative(c, "/".join(k), a, b) for (c, a, b), k in grouped.items()]
 
 
 #: PPKS outside households (truth/ppks.csv `fault`) → the codes of step `ppks` that detect it
