@@ -36,7 +36,9 @@ from splink import Linker, SettingsCreator, block_on
 #: Bump when comparisons or blocking change: a stored model of another version is re-estimated.
 MODEL_VERSION = "5"
 #: How much of the λ ∝ 1/size rescaling a stored model gets (1 = all of it, 0 = λ of the reference size).
-LAMBDA_EXPONENT = 1.0
+#: 0: weights mean the same at every size, so one set of thresholds holds from 20k to 1M persons; chosen on
+#: the tuning kabupaten (docs/verval.md §8: at 1M, 1 lost ganda and ASN recall, precision was no better).
+LAMBDA_EXPONENT = 0.0
 #: Models shipped with the package (estimated on the synthetic kabupaten, `siks synth` defaults).
 PACKAGED_MODELS = Path(__file__).parent / "models"
 
