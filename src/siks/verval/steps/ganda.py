@@ -21,7 +21,7 @@ PARAMS = {
     "ganda_bobot_atas": 12.0,  # match weight at or above: ganda
     "ganda_bobot_bawah": 1.0,  # at or above (and below the upper): mungkin ganda, for adjudication
     "tanggal_baku_penalti": 5.0,  # bits off a pair whose dates agree only on a default date (see padan)
-    "ganda_saran_min": -4.0,  # an unresolved record's top suggestion at or above: its probable identity
+    "ganda_saran_min": -8.0,  # an unresolved record's top suggestion at or above: its probable identity
 }
 
 

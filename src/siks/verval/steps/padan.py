@@ -28,6 +28,11 @@ PARAMS = {
     # bits taken off a candidate whose only date evidence is a shared default date (1 Jan, 31 Dec, 1 Jul):
     # about log2(share of a birth year written on that date), see linkage.DEFAULT_DATES
     "tanggal_baku_penalti": 5.0,
+    # bits taken off a candidate born this many years or more apart from the record: another generation
+    # (a son with his father's name on the father's KK), which the model's "other date" level does not
+    # tell from a date a few days off; a miswritten year is 1–3 years off
+    "beda_generasi_tahun": 15,
+    "beda_generasi_penalti": 8.0,
 }
 
 EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS status,
@@ -168,11 +173,15 @@ def run(ctx: StepContext) -> None:
     # A default birth date shared with the candidate is weak evidence: the model weighs every exact date
     # alike, so the candidate loses the bits that date overstates.
     penalty = float(ctx.param("tanggal_baku_penalti", PARAMS["tanggal_baku_penalti"]))
+    years = int(ctx.param("beda_generasi_tahun", PARAMS["beda_generasi_tahun"]))
+    generation = float(ctx.param("beda_generasi_penalti", PARAMS["beda_generasi_penalti"]))
     ctx.create(
         "padan_pred",
         f"""SELECT s.member_ref, s.nik,
                    s.weight - CASE WHEN {linkage.default_date("p.tanggal_lahir")}
-                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END AS weight
+                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END
+                   - CASE WHEN ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
+                               >= {years} THEN {generation} ELSE 0 END AS weight
             FROM padan_pred AS s
             JOIN person AS p ON p.member_ref = s.member_ref
             JOIN dukcapil AS d ON d.nik = s.nik""",
@@ -349,7 +358,7 @@ def emit_resolved(ctx: StepContext) -> None:
 STEP = Step(
     name="padan",
     title="Padan Dukcapil dan saran NIK",
-    version="3",
+    version="4",
     inputs=("person",),
     optional_inputs=("ref_dukcapil",),
     outputs=("dukcapil", "padan", "nik_suggestion", "findings_padan"),
