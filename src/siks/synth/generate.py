@@ -77,6 +77,7 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     twins = patterns.twins(world, seed, pat.kembar)  # before the NIK, which carries the birth date
     identity.build(world, geo, seed)
     other, groups = patterns.other_names(world, seed, pat.etnis_lain)
+    patterns.distinct_twins(world, seed, twins)
     juniors = patterns.juniors(world, seed, pat.senama_ayah)
     identity.asn(world, seed)
     done()

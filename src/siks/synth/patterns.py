@@ -68,11 +68,19 @@ def other_names(world: World, seed: int, share: float) -> tuple[np.ndarray, np.n
     year = p["birth"][persons].astype("datetime64[Y]").astype(np.int64) + 1970
     out = p["name"].to_pylist()
     family_name: dict[tuple[str, int], str] = {}  # marga, fam or surname a keluarga passes to children
+    used: dict[int, set[str]] = {}  # names given in a keluarga: no two children named alike
     for i, person in enumerate(persons.tolist()):
         g = group_names[group_of_ruta[ruta[person]]]
         male = bool(p["sex"][person] == 1)
         spouse = bool(p["rel"][person] == 2)  # a wife keeps her own family's name
-        out[person] = _name(rng, g, male, int(year[i]), spouse, (g, int(p["fam"][person])), family_name)
+        fam = int(p["fam"][person])
+        taken = used.setdefault(fam, set())
+        for _ in range(20):
+            name = _name(rng, g, male, int(year[i]), spouse, (g, fam), family_name)
+            if name not in taken:
+                break
+        taken.add(name)
+        out[person] = name
     p["name"] = pa.array(out, type=pa.string())
     return persons, np.array([group_names[group_of_ruta[ruta[x]]] for x in persons.tolist()], dtype=object)
 
@@ -115,6 +123,26 @@ def _name(
             return f"{inherited('tionghoa_marga')} {one('tionghoa_syllable')} {one('tionghoa_syllable')}"
         return f"{one('tionghoa_m_first' if male else 'tionghoa_f_first')} {one('tionghoa_last')}"
     return f"{one('arab_m' if male else 'arab_f')} {inherited('arab_fam')}"
+
+
+def distinct_twins(world: World, seed: int, twins: np.ndarray) -> None:
+    """A twin never carries the elder twin's exact name (pools are small; parents never do that)."""
+    p = world.per
+    names_now = p["name"].to_pylist()
+    same = [int(i) for i in twins.tolist() if names_now[i] == names_now[i - 1]]
+    if not same:
+        return
+    rng = arrays.stream(seed, "pattern-twin-names")
+    idx = np.array(same)
+    year = p["birth"][idx].astype("datetime64[Y]").astype(np.int64) + 1970
+    for _ in range(20):
+        fresh = names.sample(rng, p["sex"][idx], year, p["madura"][idx]).to_pylist()
+        for j, i in enumerate(same):
+            if names_now[i] == names_now[i - 1]:
+                names_now[i] = fresh[j]
+        if all(names_now[i] != names_now[i - 1] for i in same):
+            break
+    p["name"] = pa.array(names_now, type=pa.string())
 
 
 def juniors(world: World, seed: int, rate: float) -> np.ndarray:
