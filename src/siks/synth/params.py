@@ -33,6 +33,7 @@ RATE_UNIT: dict[str, str] = {
     "nik_birthdate_mismatch": "anggota",
     "domisili": "ruta",
     "birthdate_default": "anggota",
+    "keberadaan_pergi": "anggota",
 }
 
 
@@ -61,6 +62,9 @@ class ErrorRates:
     # a member without NIK recorded with a default birth date (1 Jan, 31 Dec, 1 Jul of the right year),
     # drawn among the `nik_missing` rows: weak evidence that must not resolve them to a stranger
     birthdate_default: float = 0.006
+    # a member aged 18-45 recorded as away (keberadaan 3: elsewhere in Indonesia, 85%; 4: abroad) while
+    # Dukcapil still has them on the family's KK: not a fault, a hard negative (true_value "1" = on the KK)
+    keberadaan_pergi: float = 0.01
 
     def __post_init__(self) -> None:
         for f in fields(self):

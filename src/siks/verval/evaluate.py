@@ -83,6 +83,7 @@ HARD_NEGATIVES: dict[str, str] = {
     "nama_umum": "nama umum (dipakai ≥ 10 orang sekabupaten)",
     "senama_meninggal": "senama (dan sejenis kelamin) dengan orang yang sudah meninggal",
     "etnis_lain": "nama tradisi lain (Sunda, Batak, Bugis, Minang, Bali, Tionghoa, Arab)",
+    "keberadaan_pergi": "anggota yang merantau (keberadaan 3/4), masih di KK keluarga",
 }
 COMMON_NAME_MIN = 10
 #: person_id → category, from truth/population.parquet (p); names compared upper-cased and trimmed
@@ -197,6 +198,11 @@ def _hard_negatives(engine: BatchEngine, population: Path, false_pos: list[str],
             "SELECT CAST(person_id AS BIGINT) AS person_id, pola AS category FROM pat "
             "WHERE pola = 'etnis_lain'"
         )
+    # members recorded away (keberadaan 3/4): their own rows, keyed by id_art in errors.csv (e)
+    parts.append(
+        "SELECT CAST(m.person_id AS BIGINT) AS person_id, 'keberadaan_pergi' AS category FROM e "
+        "JOIN m ON m.id_art = e.id_art WHERE e.kind = 'keberadaan_pergi'"
+    )
     engine.create_table("hn", " UNION ALL ".join(parts))
     engine.create_table(
         "hn_art",
