@@ -125,11 +125,17 @@ def _name(
     return f"{one('arab_m' if male else 'arab_f')} {inherited('arab_fam')}"
 
 
+def _alike(a: str, b: str) -> bool:
+    """One name is the other, or holds all its words (EMAN / EMAN SURYANA)."""
+    wa, wb = set(a.split()), set(b.split())
+    return wa <= wb or wb <= wa
+
+
 def distinct_twins(world: World, seed: int, twins: np.ndarray) -> None:
-    """A twin never carries the elder twin's exact name (pools are small; parents never do that)."""
+    """A twin never carries the elder twin's name, nor a part of it (pools are small; parents never do)."""
     p = world.per
     names_now = p["name"].to_pylist()
-    same = [int(i) for i in twins.tolist() if names_now[i] == names_now[i - 1]]
+    same = [int(i) for i in twins.tolist() if _alike(names_now[i], names_now[i - 1])]
     if not same:
         return
     rng = arrays.stream(seed, "pattern-twin-names")
@@ -138,9 +144,9 @@ def distinct_twins(world: World, seed: int, twins: np.ndarray) -> None:
     for _ in range(20):
         fresh = names.sample(rng, p["sex"][idx], year, p["madura"][idx]).to_pylist()
         for j, i in enumerate(same):
-            if names_now[i] == names_now[i - 1]:
+            if _alike(names_now[i], names_now[i - 1]):
                 names_now[i] = fresh[j]
-        if all(names_now[i] != names_now[i - 1] for i in same):
+        if not any(_alike(names_now[i], names_now[i - 1]) for i in same):
             break
     p["name"] = pa.array(names_now, type=pa.string())
 
