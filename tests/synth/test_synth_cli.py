@@ -44,11 +44,24 @@ def test_cli_generates_with_the_rates_given(tmp_path):
     assert abs(manifest["error_rates"]["nik_missing"]["rate"] - 0.1) < 0.01
 
 
+def test_cli_sets_the_patterns_given(tmp_path):
+    out = tmp_path / "w"
+    args = ["synth", "--persons", "1000", "--seed", "3", "--out", str(out), "--pola", "etnis_lain=0"]
+    result = CliRunner().invoke(app, [*args, "--pola", "kembar=0.05"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["patterns"] == {"etnis_lain": 0.0, "kembar": 0.05, "senama_ayah": 0.01}
+    pola = (out / "truth" / "patterns.csv").read_text()
+    assert '"kembar"' in pola and '"etnis_lain"' not in pola
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--persons", "10"], "1.000"),
         (["--galat", "nik_salah=0.1"], "JENIS"),
+        (["--pola", "kembar_tiga=0.1"], "JENIS"),
+        (["--pola", "kembar=0.9"], "0,5"),
         (["--kabupaten", "99.99"], "tidak"),
     ],
 )
