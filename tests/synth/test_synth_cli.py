@@ -27,7 +27,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     generate(params, tmp_path / "a")
     generate(params, tmp_path / "b")
     a, b = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
-    assert a == b and len(a) == 13  # 10 + ppks/psks.csv, ppks/ppks.csv, truth/ppks.csv
+    assert a == b and len(a) == 14  # 10 + ppks/psks.csv, ppks/ppks.csv, truth/ppks.csv, truth/patterns.csv
     generate(replace(params, seed=6), tmp_path / "c")
     assert _hashes(tmp_path / "c")["dtks.csv"] != a["dtks.csv"]
 
@@ -45,11 +45,24 @@ def test_cli_generates_with_the_rates_given(tmp_path):
     assert abs(manifest["error_rates"]["nik_missing"]["rate"] - 0.1) < 0.01
 
 
+def test_cli_sets_the_patterns_given(tmp_path):
+    out = tmp_path / "w"
+    args = ["synth", "--penduduk", "1000", "--seed", "3", "--keluar", str(out), "--pola", "etnis_lain=0"]
+    result = CliRunner().invoke(app, [*args, "--pola", "kembar=0.05"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["patterns"] == {"etnis_lain": 0.0, "kembar": 0.05, "senama_ayah": 0.01}
+    pola = (out / "truth" / "patterns.csv").read_text()
+    assert '"kembar"' in pola and '"etnis_lain"' not in pola
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--penduduk", "10"], "1.000"),
         (["--galat", "nik_salah=0.1"], "JENIS"),
+        (["--pola", "kembar_tiga=0.1"], "JENIS"),
+        (["--pola", "kembar=0.9"], "0,5"),
         (["--kabupaten", "99.99"], "tidak"),
     ],
 )

@@ -265,8 +265,50 @@ _add(
     "Cocokkan saran dengan KTP/KK; pakai saran yang benar lewat usulan perubahan data.",
     _CITIZEN_KTP,
     "Saran ke-{rank}: NIK {related_nik} atas nama {nama_dukcapil}, lahir {tanggal_lahir_dukcapil}, "
-    "desa {kode_desa_dukcapil}, No. KK {no_kk_dukcapil} (bobot kecocokan {bobot}).",
+    "desa {kode_desa_dukcapil}, No. KK {no_kk_dukcapil} (bobot kecocokan {bobot}; berbeda dengan data DTKS: "
+    "{berbeda}).",
 )
+
+# Issue #16 point 4: a record resolved to a Dukcapil person through a suggestion (not its recorded NIK)
+# compared field by field with that person; one finding per differing field.
+_RESOLVED_ACTION = (
+    "Cocokkan dengan KTP/KK; bila identitas Dukcapil itu benar orangnya, perbaiki NIK dan data yang berbeda "
+    "lewat usulan perubahan data."
+)
+for _code, _title, _desc, _field in (
+    (
+        "PADAN_RESOLVED_NAME",
+        "Nama berbeda dengan identitas yang ditemukan",
+        "Data ini cocok dengan seseorang di Dukcapil lewat saran NIK, tetapi namanya ditulis berbeda.",
+        "nama DTKS {nama}, Dukcapil {nama_dukcapil}",
+    ),
+    (
+        "PADAN_RESOLVED_BIRTHDATE",
+        "Tanggal lahir berbeda dengan identitas yang ditemukan",
+        "Data ini cocok dengan seseorang di Dukcapil lewat saran NIK, tetapi tanggal lahirnya berbeda "
+        "(sering tanggal baku seperti 1 Januari atau 31 Desember).",
+        "lahir DTKS {tanggal_lahir}, Dukcapil {tanggal_lahir_dukcapil}",
+    ),
+    (
+        "PADAN_RESOLVED_SEX",
+        "Jenis kelamin berbeda dengan identitas yang ditemukan",
+        "Data ini cocok dengan seseorang di Dukcapil lewat saran NIK, tetapi jenis kelaminnya berbeda.",
+        "jenis kelamin DTKS {jenis_kelamin}, Dukcapil {jk_dukcapil}",
+    ),
+):
+    _add(
+        _code,
+        "anggota",
+        "padan",
+        _title,
+        _desc,
+        "sedang",
+        _RESOLVED_ACTION,
+        _CITIZEN_CHECK,
+        "Data {nama} cocok dengan NIK {related_nik} di Dukcapil (bobot {bobot}), bukan NIK tercatat {nik}; "
+        + _field
+        + " (berbeda: {berbeda}).",
+    )
 
 # --- kk: family and domicile changes known to Dukcapil -----------------------------------------------------
 _add(

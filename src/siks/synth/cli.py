@@ -16,20 +16,25 @@ from siks.cli_support import fail
 from siks.domain.formats import angka
 
 from .generate import STAGES, generate
-from .params import RATE_UNIT, ErrorRates, SynthParams
+from .params import RATE_UNIT, ErrorRates, Patterns, SynthParams
 
 _KINDS = ", ".join(f"{f.name} ({f.default})" for f in fields(ErrorRates))
+_PATTERNS = ", ".join(f"{f.name} ({f.default})" for f in fields(Patterns))
 
 
-def _parse_rates(items: list[str], none: bool) -> ErrorRates:
-    rates = ErrorRates(**dict.fromkeys(RATE_UNIT, 0.0)) if none else ErrorRates()
+def _parse_rates(items: list[str], none: bool, base=None):
+    """`JENIS=LAJU` items onto ErrorRates (or onto `base`, e.g. Patterns())."""
+    if base is None:
+        base = ErrorRates(**dict.fromkeys(RATE_UNIT, 0.0)) if none else ErrorRates()
+    rates = base
+    names = [f.name for f in fields(base)]
     changes: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
         name = name.strip()
-        if not sep or name not in RATE_UNIT:
+        if not sep or name not in names:
             raise typer.BadParameter(
-                f"'{item}': tulis JENIS=LAJU, JENIS salah satu dari: {', '.join(RATE_UNIT)}."
+                f"'{item}': tulis JENIS=LAJU, JENIS salah satu dari: {', '.join(names)}."
             )
         try:
             changes[name] = float(value.replace(",", "."))
@@ -83,6 +88,12 @@ def synth(
     no_errors: bool = typer.Option(
         False, "--tanpa-galat", help="Semua laju galat 0 (kecuali yang diberi --galat)."
     ),
+    patterns: list[str] = typer.Option(
+        [],
+        "--pola",
+        help=f"Pola penduduk yang mirip atau bernama lain, JENIS=LAJU (boleh berulang). Jenis dan bawaan: "
+        f"{_PATTERNS}.",
+    ),
 ) -> None:
     """Membuat kabupaten sintetis beserta DTKS, data pembanding, dan kebenarannya.
 
@@ -103,6 +114,7 @@ def synth(
             price_level=price_level,
             welfare_shift=welfare_shift,
             errors=_parse_rates(rates, no_errors),
+            patterns=_parse_rates(patterns, False, Patterns()),
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

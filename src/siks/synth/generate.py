@@ -14,6 +14,7 @@ from . import (
     events,
     geography,
     identity,
+    patterns,
     population,
     ppks,
     references,
@@ -72,7 +73,12 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     events.kk_history(world, geo, params, takeover)
     done()
 
+    pat = params.patterns
+    twins = patterns.twins(world, seed, pat.kembar)  # before the NIK, which carries the birth date
     identity.build(world, geo, seed)
+    other, groups = patterns.other_names(world, seed, pat.etnis_lain)
+    patterns.distinct_twins(world, seed, twins)
+    juniors = patterns.juniors(world, seed, pat.senama_ayah)
     identity.asn(world, seed)
     done()
 
@@ -109,6 +115,13 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     writer.write_csv(_members(world, reg), files["truth/members.csv"])
     files["truth/households.csv"] = out / "truth" / "households.csv"
     writer.write_csv(_households(world, geo, truth_ids), files["truth/households.csv"])
+    files["truth/patterns.csv"] = out / "truth" / "patterns.csv"
+    writer.write_csv(
+        patterns.truth_table(
+            {"kembar": (twins, None), "etnis_lain": (other, groups), "senama_ayah": (juniors, None)}
+        ),
+        files["truth/patterns.csv"],
+    )
     files["truth/errors.csv"] = out / "truth" / "errors.csv"
     errors = writer.errors_table(reg["errors"])
     writer.write_csv(errors, files["truth/errors.csv"])

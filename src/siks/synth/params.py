@@ -33,6 +33,7 @@ RATE_UNIT: dict[str, str] = {
     "nik_birthdate_mismatch": "anggota",
     "domisili": "ruta",
     "birthdate_default": "anggota",
+    "keberadaan_pergi": "anggota",
 }
 
 
@@ -61,6 +62,9 @@ class ErrorRates:
     # a member without NIK recorded with a default birth date (1 Jan, 31 Dec, 1 Jul of the right year),
     # drawn among the `nik_missing` rows: weak evidence that must not resolve them to a stranger
     birthdate_default: float = 0.006
+    # a member aged 18-45 recorded as away (keberadaan 3: elsewhere in Indonesia, 85%; 4: abroad) while
+    # Dukcapil still has them on the family's KK: not a fault, a hard negative (true_value "1" = on the KK)
+    keberadaan_pergi: float = 0.01
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -70,6 +74,25 @@ class ErrorRates:
         exclusive = self.nik_typo + self.nik_transposed + self.nik_other_person + self.nik_missing
         if exclusive + self.nik_sex_mismatch + self.nik_birthdate_mismatch > 0.6:
             raise ValueError("Jumlah laju galat NIK terlalu besar (maks. 0,6).")
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Look-alikes and naming traditions of the truth population (synth/patterns.py); not faults, so in
+    Dukcapil and DTKS alike. 0 turns one off."""
+
+    etnis_lain: float = 0.05  # share of ruta named in another tradition (Sunda, Batak, Bugis, Minang, ...)
+    kembar: float = 0.01  # share of children born the same day as their elder sibling
+    senama_ayah: float = 0.01  # share of sons carrying their father's exact name
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not 0.0 <= value <= 0.5:
+                raise ValueError(f"Pola {f.name}={value} harus antara 0 dan 0,5.")
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -86,6 +109,7 @@ class SynthParams:
     dtks_share: float = 0.40  # share of ruta in DTKS: roughly the poorer 40%
     targeting_noise: float = 0.30  # sd of the error in the log-consumption ranking that picks DTKS
     errors: ErrorRates = field(default_factory=ErrorRates)
+    patterns: Patterns = field(default_factory=Patterns)
     # Another kabupaten for PMT transfer tests (docs/pmt-eligibility.md §6): prices multiply every rupiah
     # figure; `welfare_shift` (in sd of log consumption) makes the whole kabupaten really poorer (< 0) or
     # richer (> 0), so its answers look poorer and a larger share is poor by another kabupaten's rupiah.

@@ -257,6 +257,24 @@ def build(world: World, geo, params: SynthParams) -> dict[str, object]:
     asn_rows = np.zeros(n, dtype=bool)
     asn_rows[idx] = True
 
+    # --- members away (keberadaan 3/4, issue #16): merantau in Indonesia or working abroad, still on the
+    # family's KK at Dukcapil. Not a fault; a hard negative (nothing about them is wrong). Own stream.
+    arng = arrays.stream(seed, "keberadaan-away")
+    nik_fault = np.zeros(n, dtype=bool)
+    for kind in NIK_KINDS:
+        nik_fault[chosen[kind]] = True
+    eligible = (age >= 18) & (age <= 45) & (rel != 1) & (keberadaan == 1) & ~deceased & ~asn_rows & ~nik_fault
+    idx = arrays.pick(arng, eligible, arrays.count_for(e.keberadaan_pergi, n))
+    keberadaan[idx] = np.where(arng.random(len(idx)) < 0.85, 3, 4).astype(np.int16)
+    errors.add(
+        "keberadaan_pergi",
+        "keberadaan",
+        art(idx),
+        _s(id_ruta[idx]),
+        _code_text(keberadaan[idx]),
+        np.full(len(idx), "1", dtype=object),
+    )
+
     # Stale KK: the family's previous number (listed per row below, once duplicates are in).
     kk = np.where(f["err_stale"][fam], f["kk_prev"][fam], kk)
 
@@ -523,6 +541,8 @@ def _duplicates(rng, world, table, names_col, errors: Errors, clean, e, art, n):
             pick = np.where(pick >= lo, pick + (hi - lo), pick)
             host = order[np.minimum(pick, len(order) - 1)]
         ok &= host != src_fam
+        # a copy takes the host's pendataan date: the person must have been born by then
+        ok &= table["pendataan"][fam_rows[host]] > table["tanggal_lahir"][src]
         new_rows.append(src[ok])
         hosts.append(host[ok])
         kinds.append(np.full(int(ok.sum()), kind, dtype=object))

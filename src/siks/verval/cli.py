@@ -340,6 +340,31 @@ def print_evaluation(ev) -> None:
             f"Saran NIK teratas = NIK sebenarnya: {persen(ev.suggestion_top1)} dari {ev.suggestion_n} "
             "salah ketik/tertukar"
         )
+    print_hard_negatives(ev)
+
+
+#: at most this many false positives on hard negatives are listed one by one (all are counted)
+HARD_NEGATIVE_LIST = 20
+
+
+def print_hard_negatives(ev) -> None:
+    """Hard negatives (twins, namesakes…): how many DTKS records each category has and its false positives."""
+    from siks.verval.evaluate import HARD_NEGATIVES
+
+    if not ev.hard_negative_n:
+        return
+    table = Table(title="Positif palsu pada pembanding sulit")
+    for col in ("Kategori", "ART", "Positif palsu"):
+        table.add_column(col, justify="left" if col == "Kategori" else "right")
+    for cat, label in HARD_NEGATIVES.items():
+        n_fp = sum(1 for h in ev.hard_negative_fp if h.category == cat)
+        table.add_row(label, str(ev.hard_negative_n.get(cat, 0)), str(n_fp))
+    console.print(table)
+    for h in ev.hard_negative_fp[:HARD_NEGATIVE_LIST]:
+        pair = f" ~ {h.related_ref}" if h.related_ref else ""
+        console.print(f"  {h.category}: {h.kind} pada {h.member_ref}{pair}")
+    if len(ev.hard_negative_fp) > HARD_NEGATIVE_LIST:
+        console.print(f"  … dan {len(ev.hard_negative_fp) - HARD_NEGATIVE_LIST} lainnya")
 
 
 @verval_app.command("decide")

@@ -10,7 +10,7 @@ and repair suggestions on whether the top suggestion is the true NIK.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,7 +25,9 @@ KIND_CODES: dict[str, tuple[str, ...]] = {
     "nik_other_person": ("PADAN_OTHER_PERSON",),
     "nik_missing": ("PADAN_NO_NIK", "NIK_EMPTY"),
     "kk_stale": ("KK_CHANGED",),
-    "name_variant": ("PADAN_NAME_MISMATCH",),
+    # on a record resolved through a suggestion the name is compared with the identity found (point 4)
+    "name_variant": ("PADAN_NAME_MISMATCH", "PADAN_RESOLVED_NAME"),
+    "birthdate_default": ("PADAN_RESOLVED_BIRTHDATE",),
     "deceased_active": ("DECEASED",),
     "asn_member": ("ASN",),
     "moved": ("MOVED",),
@@ -41,6 +43,8 @@ KIND_UNIT: dict[str, str] = {"kk_stale": "keluarga", "moved": "ruta", "domisili"
 ALSO_EXPLAINED_BY: dict[str, tuple[str, ...]] = {
     "NIK_SEX_MISMATCH": ("nik_typo", "nik_transposed", "nik_other_person"),
     "NIK_BIRTHDATE_MISMATCH": ("nik_typo", "nik_transposed", "nik_other_person"),
+    "PADAN_RESOLVED_BIRTHDATE": ("nik_birthdate_mismatch",),
+    "PADAN_RESOLVED_SEX": ("nik_sex_mismatch",),
 }
 #: SQL giving the unit key of a truth row (e) and of a finding (f)
 _TRUTH_UNIT = {
@@ -73,11 +77,50 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+#: hard negatives (issue #16 point 7): records that look like a fault or a duplicate and are not one; a
+#: false positive on one of them is listed by `siks verval evaluate`. Category → Indonesian label.
+HARD_NEGATIVES: dict[str, str] = {
+    "kembar": "kembar (satu keluarga, tanggal lahir sama)",
+    "senama_serumah": "ayah dan anak (atau kerabat) serumah dengan nama sama",
+    "nama_umum": "nama umum (dipakai ≥ 10 orang sekabupaten)",
+    "senama_meninggal": "senama (dan sejenis kelamin) dengan orang yang sudah meninggal",
+    "etnis_lain": "nama tradisi lain (Sunda, Batak, Bugis, Minang, Bali, Tionghoa, Arab)",
+    "keberadaan_pergi": "anggota yang merantau (keberadaan 3/4), masih di KK keluarga",
+}
+COMMON_NAME_MIN = 10
+#: person_id → category, from truth/population.parquet (p); names compared upper-cased and trimmed
+_HARD_NEGATIVE_SQL = {
+    "kembar": """SELECT DISTINCT a.person_id FROM p AS a JOIN p AS b ON a.id_keluarga = b.id_keluarga
+                 AND a.tanggal_lahir = b.tanggal_lahir AND a.person_id <> b.person_id""",
+    "senama_serumah": """SELECT DISTINCT a.person_id FROM p AS a JOIN p AS b ON a.id_ruta = b.id_ruta
+                         AND a.nama_u = b.nama_u AND a.person_id <> b.person_id""",
+    "nama_umum": f"""SELECT a.person_id FROM p AS a JOIN (SELECT nama_u FROM p GROUP BY nama_u
+                     HAVING COUNT(*) >= {COMMON_NAME_MIN}) AS c ON c.nama_u = a.nama_u""",
+    "senama_meninggal": """SELECT DISTINCT a.person_id FROM p AS a JOIN p AS b ON a.nama_u = b.nama_u
+                           AND a.jenis_kelamin = b.jenis_kelamin AND a.person_id <> b.person_id
+                           AND b.status_hidup = 'MATI'""",
+}
+
+
+@dataclass
+class HardNegative:
+    """A false positive on a hard negative: which kind flagged it, on which record(s), why it is hard."""
+
+    category: str
+    kind: str  # the kinds whose findings it is a false positive of, joined by '/'
+    member_ref: str
+    related_ref: str | None = None
+
+
 @dataclass
 class Evaluation:
     scores: list[Score]
     suggestion_top1: float | None  # share of typos/transpositions whose top suggestion is the true NIK
     suggestion_n: int
+    # DTKS records per hard-negative category (so an empty list below means something), and the false
+    # positives that fell on them
+    hard_negative_n: dict[str, int] = field(default_factory=dict)
+    hard_negative_fp: list[HardNegative] = field(default_factory=list)
 
     def by_kind(self) -> dict[str, Score]:
         return {s.kind: s for s in self.scores}
@@ -103,6 +146,7 @@ def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path, skipped: Mapping
     engine.register_csv("e", t / "errors.csv")
     engine.register_csv("m", t / "members.csv")
     scores: list[Score] = []
+    false_pos: list[str] = []  # SELECTs of (kind, a, b): false positives per record, false ganda pairs
     kinds_present = {r["kind"] for r in engine.query("SELECT DISTINCT kind FROM e").to_pylist()}
     for kind, codes in KIND_CODES.items():
         if kind not in kinds_present:
@@ -122,11 +166,70 @@ def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path, skipped: Mapping
         fp = int(engine.scalar(f"SELECT COUNT(*) FROM ({flagged}) AS x WHERE u NOT IN ({explained})"))
         why = sorted({skipped[c] for c in codes if c in skipped}) if set(codes) <= set(skipped) else []
         scores.append(Score(kind, tp, fp, fn, "; ".join(why) or None))
+        if unit == "anggota" and fp:
+            false_pos.append(
+                f"SELECT '{kind}' AS kind, u AS a, CAST(NULL AS VARCHAR) AS b FROM ({flagged}) AS x "
+                f"WHERE u NOT IN ({explained})"
+            )
     scores.append(_ganda(engine))
+    false_pos.append(
+        "SELECT 'ganda' AS kind, pp.a, pp.b FROM pp LEFT JOIN tp ON pp.a = tp.a AND pp.b = tp.b "
+        "WHERE tp.a IS NULL"
+    )
     if (t / "ppks.csv").exists():
         scores.extend(_ppks(engine, t / "ppks.csv"))
     top, n = _suggestions(engine)
-    return Evaluation(scores, top, n)
+    ev = Evaluation(scores, top, n)
+    if (t / "population.parquet").exists():
+        _hard_negatives(engine, t / "population.parquet", false_pos, ev)
+    return ev
+
+
+def _hard_negatives(engine: BatchEngine, population: Path, false_pos: list[str], ev: Evaluation) -> None:
+    """Count the DTKS records of each hard-negative category and list the false positives on them.
+
+    A per-record false positive is listed under every category its person belongs to; a false ganda pair
+    under the categories both its persons belong to (a pair of twins, of namesakes)."""
+    engine.register_parquet("p_raw", population)
+    engine.create_table(
+        "p",
+        """SELECT person_id, TRIM(UPPER(nama)) AS nama_u, tanggal_lahir, jenis_kelamin,
+                  UPPER(status_hidup) AS status_hidup, id_keluarga, id_ruta FROM p_raw""",
+    )
+    parts = [f"SELECT person_id, '{c}' AS category FROM ({q}) AS h" for c, q in _HARD_NEGATIVE_SQL.items()]
+    if (population.parent / "patterns.csv").exists():  # the generator's own list (synth/patterns.py)
+        engine.register_csv("pat", population.parent / "patterns.csv")
+        parts.append(
+            "SELECT CAST(person_id AS BIGINT) AS person_id, pola AS category FROM pat "
+            "WHERE pola = 'etnis_lain'"
+        )
+    # members recorded away (keberadaan 3/4): their own rows, keyed by id_art in errors.csv (e)
+    parts.append(
+        "SELECT CAST(m.person_id AS BIGINT) AS person_id, 'keberadaan_pergi' AS category FROM e "
+        "JOIN m ON m.id_art = e.id_art WHERE e.kind = 'keberadaan_pergi'"
+    )
+    engine.create_table("hn", " UNION ALL ".join(parts))
+    engine.create_table(
+        "hn_art",
+        "SELECT DISTINCT m.id_art, hn.category FROM m "
+        "JOIN hn ON CAST(hn.person_id AS VARCHAR) = CAST(m.person_id AS VARCHAR)",
+    )
+    ev.hard_negative_n = {
+        r["category"]: int(r["n"])
+        for r in engine.query("SELECT category, COUNT(*) AS n FROM hn_art GROUP BY category").to_pylist()
+    }
+    engine.create_table("fpx", " UNION ALL ".join(false_pos))
+    rows = engine.query(
+        """SELECT DISTINCT x.kind, x.a, x.b, ha.category FROM fpx AS x
+           JOIN hn_art AS ha ON ha.id_art = x.a
+           LEFT JOIN hn_art AS hb ON hb.id_art = x.b AND hb.category = ha.category
+           WHERE x.b IS NULL OR hb.id_art IS NOT NULL
+           ORDER BY ha.category, x.kind, x.a, x.b"""
+    ).to_pylist()
+    grouped: dict[tuple[str, str, str | None], list[str]] = {}
+    for r in rows:
+        grouped.setdefault((r["category"], r["a"], r["b"]), []).append(r["kind"])
+    ev.hard_negative_fp = [HardNegative(c, "/".join(k), a, b) for (c, a, b), k in grouped.items()]
 
 
 #: PPKS outside households (truth/ppks.csv `fault`) → the codes of step `ppks` that detect it

@@ -35,6 +35,10 @@ from splink import Linker, SettingsCreator, block_on
 
 #: Bump when comparisons or blocking change: a stored model of another version is re-estimated.
 MODEL_VERSION = "5"
+#: How much of the λ ∝ 1/size rescaling a stored model gets (1 = all of it, 0 = λ of the reference size).
+#: 0: weights mean the same at every size, so one set of thresholds holds from 20k to 1M persons; chosen on
+#: the tuning kabupaten (docs/verval.md §8: at 1M, 1 lost ganda and ASN recall, precision was no better).
+LAMBDA_EXPONENT = 0.0
 #: Models shipped with the package (estimated on the synthetic kabupaten, `siks synth` defaults).
 PACKAGED_MODELS = Path(__file__).parent / "models"
 
@@ -409,7 +413,10 @@ def model_linker(
                     break
     if found:
         path, stored = found
-        ratio = float(stored["siks"]["size"]) / max(size, 1.0)
+        # λ ∝ 1/size in theory; `lambda_eksponen` (0–1) says how much of it to apply, so that one set of
+        # thresholds holds from 20k to 1M persons (issue #16 point 8, docs/verval.md §3)
+        exponent = float(ctx.param("lambda_eksponen", LAMBDA_EXPONENT))
+        ratio = (float(stored["siks"]["size"]) / max(size, 1.0)) ** exponent
         lam = min(float(stored["splink"]["probability_two_random_records_match"]) * ratio, 0.5)
         # blocking and comparison SQL are code, in this engine's dialect; the model is its parameters
         model = Linker(inputs, make_settings(), log_level=None).misc.save_model_to_json()

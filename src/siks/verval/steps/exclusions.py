@@ -89,7 +89,9 @@ def asn_tables(ctx: StepContext) -> None:
     The 18-digit NIP of a PNS (BKN numbering) holds its holder's birth date (digits 1–8) and sex (digit
     15, docs/verval.md §3b): a row without NIK matches the member whose name key, birth date and sex are
     those (as recorded in DTKS, or of the Dukcapil identity padan resolved) inside the row's wilayah,
-    and only when exactly one person fits; two candidates are left for a person to decide.
+    and only when exactly one person fits: the name key alone, or else the whole name (MUHAMMAD RIZKI and
+    RIZKI share a key), among those not already on the list by NIK; otherwise the candidates are left
+    for a person to decide.
     """
     cols = set(ctx.engine.columns("ref_asn"))
     nip = "CAST(x.nip AS VARCHAR)"
@@ -104,6 +106,7 @@ def asn_tables(ctx: StepContext) -> None:
             "asn_nip",
             f"""SELECT {nip} AS nip, UPPER(x.jenis) AS jenis, x.instansi AS instansi,
                        {linkage.name_key(name_norm(before_comma))} AS kunci,
+                       {name_norm(before_comma)} AS nama_n,
                        CAST(SUBSTRING({nip}, 1, 4) || '-' || SUBSTRING({nip}, 5, 2) || '-'
                             || SUBSTRING({nip}, 7, 2) AS DATE) AS lahir,
                        CAST(SUBSTRING({nip}, 15, 1) AS INT) AS jk,
@@ -114,25 +117,30 @@ def asn_tables(ctx: StepContext) -> None:
         # in DTKS: a namesake born the same day must not take their place), and the DTKS members resolved
         # to that person are matched; without it, the DTKS members as recorded.
         if resolved:
+            # a Dukcapil person already on the list by NIK is not the holder of another row's NIP
             ident = f"""SELECT a.member_ref, {linkage.name_key("d.nama_norm")} AS kunci,
-                               d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk, d.kode_desa AS kode_desa,
-                               d.nik AS who
-                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik"""
+                               d.nama_norm AS nama_n, d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk,
+                               d.kode_desa AS kode_desa, d.nik AS who
+                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik
+                        WHERE d.nik NOT IN (SELECT CAST(nik AS VARCHAR) FROM ref_asn WHERE nik IS NOT NULL)"""
         else:
             ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci,
-                               p.tanggal_lahir AS lahir, p.jenis_kelamin AS jk, p.kode_desa AS kode_desa,
-                               p.nik AS who
+                               p.nama_norm AS nama_n, p.tanggal_lahir AS lahir, p.jenis_kelamin AS jk,
+                               p.kode_desa AS kode_desa, p.nik AS who
                         FROM person AS p"""
         ctx.create(
             "asn_nip_match",
             f"""SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi
-                FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
-                             COALESCE(i.who, i.member_ref) AS who,
-                             COUNT(DISTINCT COALESCE(i.who, i.member_ref)) OVER (PARTITION BY x.nip) AS n
-                      FROM asn_nip AS x JOIN ({ident}) AS i
-                        ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
-                       AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS m
-                WHERE m.n = 1 AND m.member_ref IS NOT NULL""",
+                FROM (SELECT c.*,
+                             COUNT(DISTINCT c.who) OVER (PARTITION BY c.nip) AS n,
+                             COUNT(DISTINCT CASE WHEN c.exact THEN c.who END) OVER (PARTITION BY c.nip)
+                               AS n_exact
+                      FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
+                                   COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
+                            FROM asn_nip AS x JOIN ({ident}) AS i
+                              ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
+                             AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS c) AS m
+                WHERE (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL""",
         )
         ctx.stats["asn_nip_cocok"] = ctx.engine.count("asn_nip_match")
         by_nip = """
@@ -169,7 +177,7 @@ def asn_tables(ctx: StepContext) -> None:
 STEP = Step(
     name="exclusions",
     title="Pengecualian: meninggal, ASN/TNI/Polri, PLN, mobil",
-    version="2",
+    version="3",
     inputs=("person", "padan", "dukcapil"),
     optional_inputs=("ref_asn", "ref_pln", "ref_kendaraan"),
     outputs=("exclusion_person", "findings_exclusions"),

@@ -21,6 +21,7 @@ PARAMS = {
     "ganda_bobot_atas": 12.0,  # match weight at or above: ganda
     "ganda_bobot_bawah": 1.0,  # at or above (and below the upper): mungkin ganda, for adjudication
     "tanggal_baku_penalti": 5.0,  # bits off a pair whose dates agree only on a default date (see padan)
+    "ganda_saran_min": -8.0,  # an unresolved record's top suggestion at or above: its probable identity
 }
 
 
@@ -30,6 +31,26 @@ def run(ctx: StepContext) -> None:
     has_padan = ctx.has("padan") and ctx.engine.count("padan") > 0
     ident = "a.dukcapil_nik" if has_padan else "CAST(NULL AS VARCHAR)"
     join = "LEFT JOIN padan AS a ON a.member_ref = p.member_ref" if has_padan else ""
+    if has_padan and ctx.has("nik_suggestion"):
+        # A record padan left unresolved for want of a NIK (none, or one Dukcapil does not know) still has
+        # a probable identity for ganda: its top suggestion when that is clearly ahead of the runner-up.
+        # Two records of one person without NIK, in two desa and spelled differently (ULFA LATIFAH SRI /
+        # SRI ULFA LATIFAH) then meet through it. Not for a default birth date (its top suggestion is
+        # often a namesake born on that same 1 January), nor for a NIK that belongs to someone else (two
+        # fields wrong: the suggestion is a sibling). Death, ASN and KK never use it.
+        low = float(ctx.param("ganda_saran_min", PARAMS["ganda_saran_min"]))
+        gap = float(ctx.param("saran_selisih", 3.0))
+        ident = "COALESCE(a.dukcapil_nik, s.nik)"
+        join += f"""
+          LEFT JOIN (SELECT s1.member_ref, s1.nik FROM nik_suggestion AS s1
+                     JOIN padan AS a1 ON a1.member_ref = s1.member_ref
+                      AND a1.reason IN ('NO_NIK', 'NIK_UNKNOWN')
+                     JOIN person AS p1 ON p1.member_ref = s1.member_ref
+                      AND NOT COALESCE({linkage.default_date("p1.tanggal_lahir")}, FALSE)
+                     LEFT JOIN nik_suggestion AS s2 ON s2.member_ref = s1.member_ref AND s2.rank = 2
+                     WHERE s1.rank = 1 AND s1.weight >= {low}
+                       AND s1.weight - COALESCE(s2.weight, -1000) >= {gap}) AS s
+            ON s.member_ref = p.member_ref"""
     ctx.create(
         "ganda_input",
         linkage.identity_sql(
@@ -172,9 +193,9 @@ def emit(ctx: StepContext) -> None:
 STEP = Step(
     name="ganda",
     title="Ganda: NIK sama dan orang yang sama (Splink)",
-    version="2",
+    version="3",
     inputs=("person", "duplicate_decision", "previous_cluster"),
-    optional_inputs=("padan",),
+    optional_inputs=("padan", "nik_suggestion"),
     outputs=("ganda_input", "duplicate_cluster", "duplicate_possible", "findings_ganda"),
     codes=("DUP_NIK", "DUP", "DUP_POSSIBLE"),
     run=run,

@@ -28,6 +28,11 @@ PARAMS = {
     # bits taken off a candidate whose only date evidence is a shared default date (1 Jan, 31 Dec, 1 Jul):
     # about log2(share of a birth year written on that date), see linkage.DEFAULT_DATES
     "tanggal_baku_penalti": 5.0,
+    # bits taken off a candidate born this many years or more apart from the record: another generation
+    # (a son with his father's name on the father's KK), which the model's "other date" level does not
+    # tell from a date a few days off; a miswritten year is 1–3 years off
+    "beda_generasi_tahun": 15,
+    "beda_generasi_penalti": 8.0,
 }
 
 EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS status,
@@ -168,11 +173,15 @@ def run(ctx: StepContext) -> None:
     # A default birth date shared with the candidate is weak evidence: the model weighs every exact date
     # alike, so the candidate loses the bits that date overstates.
     penalty = float(ctx.param("tanggal_baku_penalti", PARAMS["tanggal_baku_penalti"]))
+    years = int(ctx.param("beda_generasi_tahun", PARAMS["beda_generasi_tahun"]))
+    generation = float(ctx.param("beda_generasi_penalti", PARAMS["beda_generasi_penalti"]))
     ctx.create(
         "padan_pred",
         f"""SELECT s.member_ref, s.nik,
                    s.weight - CASE WHEN {linkage.default_date("p.tanggal_lahir")}
-                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END AS weight
+                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END
+                   - CASE WHEN ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
+                               >= {years} THEN {generation} ELSE 0 END AS weight
             FROM padan_pred AS s
             JOIN person AS p ON p.member_ref = s.member_ref
             JOIN dukcapil AS d ON d.nik = s.nik""",
@@ -285,23 +294,71 @@ def emit(ctx: StepContext) -> None:
         """
     )
     ctx.emit_findings(
-        """
+        f"""
         SELECT 'NIK_SUGGESTION' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
                COALESCE(p.nik, p.nik_raw) AS nik, s.nik AS related_nik, s.weight AS weight, s.rank AS rank,
                CAST(ROUND(s.weight, 1) AS VARCHAR) AS bobot, d.nama AS nama_dukcapil,
                d.tanggal_lahir AS tanggal_lahir_dukcapil, d.kode_desa AS kode_desa_dukcapil,
-               d.no_kk AS no_kk_dukcapil
+               d.no_kk AS no_kk_dukcapil, d.jenis_kelamin AS jk_dukcapil,
+               COALESCE(NULLIF({_DIFFERS}, ''), 'tidak ada') AS berbeda
         FROM nik_suggestion AS s
         JOIN person AS p ON p.member_ref = s.member_ref
         JOIN dukcapil AS d ON d.nik = s.nik
         """
     )
+    emit_resolved(ctx)
+
+
+#: the fields of a DTKS record (p) that differ from a Dukcapil person (d), as Indonesian words; a field DTKS
+#: left empty counts as different (it is to be filled from the identity)
+_FIELD_DIFFERS = {
+    "nama": "COALESCE(p.nama_norm <> d.nama_norm, TRUE)",
+    "tanggal lahir": "COALESCE(p.tanggal_lahir <> d.tanggal_lahir, TRUE)",
+    "jenis kelamin": "COALESCE(p.jenis_kelamin <> d.jenis_kelamin, TRUE)",
+}
+_DIFFERS = (
+    "TRIM(BOTH ', ' FROM "
+    + " || ".join(f"CASE WHEN {cond} THEN '{name}, ' ELSE '' END" for name, cond in _FIELD_DIFFERS.items())
+    + ")"
+)
+#: finding code per field compared with a resolved identity (issue #16 point 4)
+RESOLVED_CODES = {
+    "nama": "PADAN_RESOLVED_NAME",
+    "tanggal lahir": "PADAN_RESOLVED_BIRTHDATE",
+    "jenis kelamin": "PADAN_RESOLVED_SEX",
+}
+
+
+def emit_resolved(ctx: StepContext) -> None:
+    """Compare name, sex and birth date with the identity found through a suggestion (not the recorded NIK).
+
+    Why: a record resolved to another Dukcapil person than its NIK's owner (a typo repaired, a borrowed NIK
+    replaced, a member without NIK found) was never compared field by field with that person, so a wrong
+    name or date stayed unreported behind the NIK finding. One finding per differing field, each carrying
+    the whole comparison as evidence (`siks verval explain`).
+    """
+    parts = []
+    for field, code in RESOLVED_CODES.items():
+        parts.append(
+            f"""
+            SELECT '{code}' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+                   COALESCE(p.nik, p.nik_raw) AS nik, a.dukcapil_nik AS related_nik, a.weight AS weight,
+                   CAST(ROUND(a.weight, 1) AS VARCHAR) AS bobot, a.reason AS alasan_padan,
+                   p.nama, p.tanggal_lahir, p.jenis_kelamin,
+                   d.nama AS nama_dukcapil, d.tanggal_lahir AS tanggal_lahir_dukcapil,
+                   d.jenis_kelamin AS jk_dukcapil, {_DIFFERS} AS berbeda
+            FROM padan AS a
+            JOIN person AS p ON p.member_ref = a.member_ref
+            JOIN dukcapil AS d ON d.nik = a.dukcapil_nik
+            WHERE a.resolved_by = 'saran' AND {_FIELD_DIFFERS[field]}"""
+        )
+    ctx.emit_findings(" UNION ALL ".join(parts))
 
 
 STEP = Step(
     name="padan",
     title="Padan Dukcapil dan saran NIK",
-    version="2",
+    version="4",
     inputs=("person",),
     optional_inputs=("ref_dukcapil",),
     outputs=("dukcapil", "padan", "nik_suggestion", "findings_padan"),
@@ -312,6 +369,7 @@ STEP = Step(
         "PADAN_IDENTITY_MISMATCH",
         "PADAN_OTHER_PERSON",
         "NIK_SUGGESTION",
+        *RESOLVED_CODES.values(),
     ),
     run=run,
     probabilistic=True,
