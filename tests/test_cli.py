@@ -62,7 +62,7 @@ _WORDS = """
     kab kabupaten kebenaran keluar keluarga kesejahteraan ketat kolom konsumsi kriteria kunci lahir
     laporan latih luar max min model nama oleh pakai paksa pemetaan penduduk penetapan per peran periksa
     periode populasi porsi potongan provinsi proxy registri resmi ruta sama semua server simpan skor
-    survei tanggal acuan tanpa tanya tepercaya tingkat ulang uji urutan versi wilayah
+    survei tanggal acuan tanpa tanya tepercaya tingkat tunggu pola ulang uji urutan versi wilayah
 """
 INDONESIAN_WORDS = frozenset(_WORDS.split())
 

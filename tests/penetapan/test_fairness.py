@@ -134,8 +134,8 @@ def test_the_cli_prints_the_breakdown(tmp_path):
         return line.split()[-8:]
 
     # sebelum, kandidat, masuk, keluar, inclusion error (rate), exclusion error (rate); no penetapan yet
-    assert tail("Anak balita", "Ada balita") == ["0", "0", "0", "0", "0", "(-)", "1", "(100.0%)"]
-    assert tail("Anggota lansia", "Ada lansia") == ["0", "1", "1", "0", "1", "(100.0%)", "0", "(-)"]
+    assert tail("Anak balita", "Ada balita") == ["0", "0", "0", "0", "0", "(-)", "1", "(100,0%)"]
+    assert tail("Anggota lansia", "Ada lansia") == ["0", "1", "1", "0", "1", "(100,0%)", "0", "(-)"]
 
 
 def test_the_page_shows_the_breakdown_and_its_chart(client_for):

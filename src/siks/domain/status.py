@@ -62,6 +62,7 @@ LABEL: dict[StrEnum, str] = {
     RunStatus.BERJALAN: "Sedang berjalan",
     RunStatus.SELESAI: "Selesai",
     RunStatus.GAGAL: "Gagal",
+    RunStatus.KIRIMAN: "Kiriman instansi lain",
     BatchStatus.DRAF: "Draf",
     BatchStatus.DIAJUKAN: "Diajukan ke kecamatan",
     ImportStatus.DIMUAT: "Dimuat",
