@@ -99,14 +99,36 @@ def person_row(plist: ProgramList, r: Beneficiary) -> dict:
     }
 
 
+WARNING_COLUMN = "peringatan_desil"
+
+
+def desil_warning(plist: ProgramList) -> str:
+    """The audited override of issue #19.1, said on every list it produced: desil from a PMT model applied
+    outside the wilayah it was calibrated on. Empty when the penetapan used no such model."""
+    source = plist.penetapan.score_source or {}
+    outside = source.get("model_di_luar_wilayah")
+    if not outside:
+        return ""
+    return (
+        f"Desil {outside} ruta dari model PMT di luar wilayah kalibrasinya; "
+        f"diizinkan oleh {source.get('izin_di_luar_wilayah', '-')}"
+    )
+
+
 def columns(plist: ProgramList) -> tuple[str, ...]:
-    return PERSON_COLUMNS if plist.program.unit == "anggota" else FAMILY_COLUMNS
+    """The program's columns, plus `peringatan_desil` when the penetapan's desil carry an override."""
+    base = PERSON_COLUMNS if plist.program.unit == "anggota" else FAMILY_COLUMNS
+    return (*base, WARNING_COLUMN) if desil_warning(plist) else base
 
 
 def rows(plist: ProgramList) -> Iterator[dict]:
     make = person_row if plist.program.unit == "anggota" else family_row
+    warning = desil_warning(plist)
     for r in plist.rows:
-        yield {k: safe_cell(v) for k, v in make(plist, r).items()}
+        row = make(plist, r)
+        if warning:
+            row[WARNING_COLUMN] = warning
+        yield {k: safe_cell(v) for k, v in row.items()}
 
 
 def _sheet_title(name: str) -> str:
@@ -130,6 +152,8 @@ def to_xlsx(plist: ProgramList) -> bytes:
     cols = columns(plist)
     ws.append([safe_cell(f"{plist.program.name} — {plist.penetapan.title} (penetapan #{plist.penetapan.id}), "
                f"acuan umur {plist.on.isoformat()}, aturan {plist.program.key}")])  # fmt: skip
+    if warning := desil_warning(plist):
+        ws.append([safe_cell(f"PERHATIAN: {warning}.")])
     ws.append(safe_row(cols))
     for row in rows(plist):
         ws.append([row[c] for c in cols])

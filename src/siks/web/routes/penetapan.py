@@ -264,6 +264,7 @@ def program_page(
             plist=plist,
             rows=plist.rows[start : start + PER_PAGE],
             has_next=len(plist.rows) > start + PER_PAGE,
+            desil_warning=export.desil_warning(plist),
         )
     return render(request, "penetapan/program.html", ctx)
 
