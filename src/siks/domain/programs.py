@@ -35,7 +35,7 @@ from siks.domain.ppks import PPKS_KINDS
 from siks.domain.schema import Strict, explain_errors
 
 FORMAT = "siks-program/1"
-UNITS = ("keluarga", "anggota")
+UNITS = ("keluarga", "anggota", "ppks_orang")
 
 #: Fields programs add to eligibility.FIELDS, with their type and label.
 EXTRA_FIELDS: dict[str, tuple[str, str]] = {
@@ -46,7 +46,13 @@ EXTRA_FIELDS: dict[str, tuple[str, str]] = {
     # one flag per PPKS kind (docs/ppks-psks.md): the person's own kinds and their keluarga's, open on the
     # penetapan date, e.g. {"field": "ppks_lansia_terlantar", "op": "==", "value": true}
     **{f"ppks_{code}": ("bool", f"PPKS: {kind.label}") for code, kind in PPKS_KINDS.items()},
+    # unit ppks_orang (a PPKS person outside households): where they live; empty for household members
+    "lks": ("text", "LKS tempat tinggal (kode PSKS), unit ppks_orang"),
+    "tempat": ("text", "Tempat ditemukan (jalanan, kolong, pengungsian, rumah_singgah, lainnya), unit ppks_orang"),
 }
+
+#: PPKS kinds that make a person outside households count as `disabilitas` in a ppks_orang rule.
+DISABILITY_KINDS = frozenset({"penyandang_disabilitas", "anak_disabilitas"})
 
 # Regsosek 413 codes of the level being attended (docs/domain-facts.md §1.1).
 JENJANG = {**dict.fromkeys(range(1, 6), "SD"), **dict.fromkeys(range(6, 11), "SMP"),
@@ -164,7 +170,7 @@ class ProgramDoc(Strict):
     name: str = ""
     title: str = ""
     version: str = "1"
-    unit: Literal["keluarga", "anggota"] = "keluarga"
+    unit: Literal["keluarga", "anggota", "ppks_orang"] = "keluarga"
     provenance: dict[str, Any] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     eligible: eligibility.Condition
@@ -178,6 +184,8 @@ class ProgramDoc(Strict):
     @model_validator(mode="after")
     def _unique(self) -> ProgramDoc:
         eligibility.unique_codes([c.code for c in self.components], "komponen")
+        if self.unit == "ppks_orang" and self.components:
+            raise ValueError("unit ppks_orang tidak memakai komponen; isi amount_per_year bila ada nominal.")
         return self
 
 
@@ -472,6 +480,25 @@ def evaluate_people(program: Program, fam: FamilyFacts) -> list[Entitlement]:
         reasons = () if ok else ("Tidak memenuhi syarat program.",)
         out.append(Entitlement(person.ref, ok, reasons, (), (), program.amount_per_year or 0 if ok else 0))
     return out
+
+
+def ppks_person_record(row: Mapping[str, object], on: dt.date) -> dict[str, object]:
+    """Rule fields for one PPKS person outside households as the penetapan froze them (`row`: jenis,
+    jenis_kelamin, tanggal_lahir, nik, desa_code, lks, tempat). They are in the penetapan's DTKS list by
+    being frozen in it; household fields (desil, hubungan_kk, …) stay empty, so a rule on them is false."""
+    kinds = set(row.get("jenis") or ())
+    rec = person_record({**row, "ppks": sorted(kinds), "dtks": True}, on)
+    rec.update(region_fields(row.get("desa_code")))  # type: ignore[arg-type]
+    rec["disabilitas"] = bool(kinds & DISABILITY_KINDS)
+    return rec
+
+
+def evaluate_ppks(program: Program, ref: str, record: Mapping[str, object]) -> Entitlement:
+    """A ppks_orang-unit program (ATENSI for LKS residents) for one PPKS person outside households."""
+    ok = eligibility.holds(program.eligible, Subject(record, {}, [record], [record]))
+    if not ok:
+        return Entitlement(ref, False, ("Tidak memenuhi syarat program.",))
+    return Entitlement(ref, True, (), (), (), program.amount_per_year or 0)
 
 
 # -- quotas -------------------------------------------------------------------------------------------------

@@ -322,6 +322,8 @@ def _programs(programs, totals: dict, frozen, included: bool, on: dt.date) -> No
     house = frozen.household | {"included": included}
     for fam in rules.facts_from_rows(house, members, on):
         for prog in programs:
+            if prog.unit == "ppks_orang":  # not a household unit: the simulation has no PPKS list
+                continue
             if prog.unit == "anggota":
                 n = sum(e.eligible for e in rules.evaluate_people(prog, fam))
                 totals[prog.code]["penerima"] += n

@@ -121,6 +121,11 @@ def _print(plist, limit: int) -> None:
         console.print("Komponen: " + ", ".join(f"{k} {v}" for k, v in comps.items()))
     rows = []
     for r in plist.rows[:limit]:
+        if r.ppks is not None:  # a PPKS person outside households: their LKS or place instead of a pengurus
+            f = r.ppks.frozen
+            rows.append((f.subject_ref, f.desa_code, f.nama, "Layak" if r.in_quota else "Di luar kuota",
+                         str(r.entitlement.amount_per_year), f.lks_ref or r.ppks.tempat or ""))  # fmt: skip
+            continue
         name = r.person.nama if r.person else (r.family.head.nama if r.family.head else "-")
         what = "; ".join(g.label for g in r.entitlement.grants) or (
             "Layak" if r.in_quota else "Di luar kuota"
@@ -128,6 +133,7 @@ def _print(plist, limit: int) -> None:
         holder = ""
         if r.pengurus:
             holder = r.pengurus.note or (r.pengurus.member.nama if r.pengurus.member else "")
-        rows.append((r.entitlement.unit_ref, r.family.household.desa_code or "", name, what,
+        rows.append((r.entitlement.unit_ref, r.desa_code or "", name, what,
                      str(r.entitlement.amount_per_year), holder))  # fmt: skip
-    table_or_lines(("Unit", "Desa", "Nama", "Komponen / status", "Nominal", "Pengurus"), rows)
+    last = "LKS / tempat" if plist.program.unit == "ppks_orang" else "Pengurus"
+    table_or_lines(("Unit", "Desa", "Nama", "Komponen / status", "Nominal", last), rows)

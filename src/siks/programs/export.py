@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 
 from siks.domain.cells import safe_cell, safe_row
+from siks.domain.masking import mask_nik
+from siks.domain.ppks import PLACES, kind_label
 from siks.programs.service import Beneficiary, ProgramList
 
 FAMILY_COLUMNS = (
@@ -26,6 +28,12 @@ FAMILY_COLUMNS = (
 PERSON_COLUMNS = (
     "kode_wilayah", "desa", "alamat", "id_ruta", "id_keluarga", "no_kk", "id_art", "nama", "nik",
     "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "hubungan_kk", "desil", "program", "status_program",
+)  # fmt: skip
+
+#: unit ppks_orang: a PPKS person outside households (ATENSI LKS)
+PPKS_COLUMNS = (
+    "kode_wilayah", "desa", "lks_tempat", "id_ppks", "nama", "nik", "jenis_kelamin", "tanggal_lahir",
+    "jenis_ppks", "program", "status_program",
 )  # fmt: skip
 
 
@@ -99,6 +107,32 @@ def person_row(plist: ProgramList, r: Beneficiary) -> dict:
     }
 
 
+def ppks_row(plist: ProgramList, r: Beneficiary) -> dict:
+    """One PPKS person outside households; NIK masked unless the viewer may see it in full."""
+    person = r.ppks
+    assert person is not None
+    f = person.frozen
+    if f.lks_ref:
+        place = f"{f.lks_ref} {person.lks_nama}" if person.lks_nama else f.lks_ref
+    else:
+        place = PLACES.get(person.tempat or "", person.tempat or "")
+    return {
+        "kode_wilayah": f.desa_code,
+        "desa": _desa_name(f.desa_code),
+        "lks_tempat": place,
+        "id_ppks": f.subject_ref,
+        "nama": f.nama,
+        "nik": (f.nik or "") if plist.full_nik else mask_nik(f.nik),
+        "jenis_kelamin": {1: "L", 2: "P"}.get(person.sex or 0, ""),
+        "tanggal_lahir": person.tanggal_lahir.isoformat() if person.tanggal_lahir else "",
+        "jenis_ppks": "; ".join(kind_label(k) for k in f.jenis or ()),
+        "program": plist.program.name,
+        "status_program": _status(r),
+    }
+
+
+_LAYOUT = {"anggota": (PERSON_COLUMNS, person_row), "ppks_orang": (PPKS_COLUMNS, ppks_row)}
+
 WARNING_COLUMN = "peringatan_desil"
 
 
@@ -117,12 +151,12 @@ def desil_warning(plist: ProgramList) -> str:
 
 def columns(plist: ProgramList) -> tuple[str, ...]:
     """The program's columns, plus `peringatan_desil` when the penetapan's desil carry an override."""
-    base = PERSON_COLUMNS if plist.program.unit == "anggota" else FAMILY_COLUMNS
+    base = _LAYOUT.get(plist.program.unit, (FAMILY_COLUMNS, family_row))[0]
     return (*base, WARNING_COLUMN) if desil_warning(plist) else base
 
 
 def rows(plist: ProgramList) -> Iterator[dict]:
-    make = person_row if plist.program.unit == "anggota" else family_row
+    make = _LAYOUT.get(plist.program.unit, (FAMILY_COLUMNS, family_row))[1]
     warning = desil_warning(plist)
     for r in plist.rows:
         row = make(plist, r)

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from siks.audit import record_change, register_entity_scope
+from siks.domain.masking import sees_full_nik
 from siks.domain import programs as rules
 from siks.domain.programs import Entitlement, FamilyFacts, Program
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import service as penetapan
 from siks.scope import Scope
 from siks.store.models.penetapan import Penetapan, PenetapanHousehold, PenetapanMember, ProgramPengurus
-from siks.store.models.ppks import PenetapanPpks
+from siks.store.models.ppks import PenetapanPpks, PpksPerson, Psks
 
 CHUNK = 1000
 PENGURUS_ROLES = frozenset({"operator_kabupaten", "supervisor_kabupaten", "pusat"})
@@ -153,14 +154,44 @@ class Pengurus:
 
 
 @dataclass
-class Beneficiary:
-    """One row of a program list: a keluarga (PKH, BPNT) or one anggota (PBI-JK)."""
+class PpksOrang:
+    """A PPKS person outside households as a ppks_orang program sees them: the penetapan's frozen row (kinds,
+    wilayah, LKS) and, from the registry record, sex, birth date, the place and the LKS name."""
 
-    family: Family
+    frozen: PenetapanPpks
+    sex: int | None = None
+    tanggal_lahir: dt.date | None = None
+    tempat: str | None = None
+    lks_nama: str | None = None
+
+    @property
+    def desa_code(self) -> str:
+        return self.frozen.desa_code
+
+    def record(self, on: dt.date) -> dict:
+        row = {
+            "jenis": self.frozen.jenis, "jenis_kelamin": self.sex, "tanggal_lahir": self.tanggal_lahir,
+            "nik": self.frozen.nik if self.frozen.nik and len(self.frozen.nik) == 16 else None,
+            "desa_code": self.frozen.desa_code, "lks": self.frozen.lks_ref, "tempat": self.tempat,
+        }  # fmt: skip
+        return rules.ppks_person_record(row, on)
+
+
+@dataclass
+class Beneficiary:
+    """One row of a program list: a keluarga (PKH, BPNT), one anggota (PBI-JK) or one PPKS person outside
+    households (ATENSI LKS, `ppks` instead of `family`)."""
+
+    family: Family | None
     entitlement: Entitlement
     person: PenetapanMember | None = None  # for anggota-unit programs
     pengurus: Pengurus | None = None
     in_quota: bool = True
+    ppks: PpksOrang | None = None  # for ppks_orang-unit programs
+
+    @property
+    def desa_code(self) -> str | None:
+        return self.ppks.desa_code if self.ppks else self.family.household.desa_code  # type: ignore[union-attr]
 
 
 @dataclass
@@ -171,6 +202,7 @@ class ProgramList:
     rows: list[Beneficiary]
     not_eligible: int = 0
     dropped_by_cap: int = 0
+    full_nik: bool = True  # the viewer may see full NIK (ppks_orang lists mask it otherwise)
 
     @property
     def total_amount(self) -> int:
@@ -223,6 +255,8 @@ def run(
     p = penetapan.get(session, user, penetapan_id)
     on = on or p.berlaku_mulai
     scope = Scope.of(user)
+    if program.unit == "ppks_orang":
+        return _run_ppks(session, user, program, p, on, scope, desa_code)
 
     def in_view(desa: str | None) -> bool:
         return scope.covers(desa) and (not desa_code or desa == desa_code)
@@ -266,11 +300,57 @@ def run(
     over = rules.apply_quota(ranked, program.quota)
     for r in rows:
         r.in_quota = _unit_ref(r) not in over
-    return ProgramList(program, p, on, rows, not_eligible, dropped)
+    return ProgramList(program, p, on, rows, not_eligible, dropped, sees_full_nik(user))
 
 
 def _unit_ref(r: Beneficiary) -> str:
     return r.entitlement.unit_ref
+
+
+def ppks_persons(
+    session: Session, p: Penetapan, scope: Scope, desa_code: str | None = None
+) -> list[PpksOrang]:
+    """The persons outside households in the penetapan's frozen PPKS list, inside `scope`, in list order
+    (desa, ref). Household members and keluarga/kelompok kinds are other subjects of that list."""
+    stmt = (
+        select(PenetapanPpks, PpksPerson.sex, PpksPerson.tanggal_lahir, PpksPerson.tempat, Psks.nama)
+        .outerjoin(PpksPerson, PpksPerson.id == PenetapanPpks.subject_id)
+        .outerjoin(Psks, Psks.ref == PenetapanPpks.lks_ref)
+        .where(
+            PenetapanPpks.penetapan_id == p.id,
+            PenetapanPpks.subject == "ppks",
+            scope.where(PenetapanPpks.desa_code),
+        )
+    )
+    if desa_code:
+        stmt = stmt.where(PenetapanPpks.desa_code == desa_code)
+    rows = session.execute(stmt.order_by(PenetapanPpks.desa_code, PenetapanPpks.subject_ref))
+    return [PpksOrang(row, sex, born, tempat, lks) for row, sex, born, tempat, lks in rows]
+
+
+def _run_ppks(
+    session: Session, user, program: Program, p: Penetapan, on: dt.date, scope: Scope, desa_code: str | None
+) -> ProgramList:
+    """A ppks_orang program: every PPKS person outside households the penetapan froze, evaluated with the
+    same rule language; quotas rank the whole list (in list order: the sources give no ranking for LKS
+    residents), then the view is cut to the user's wilayah and `desa_code`."""
+    wide = bool(program.quota)
+    rows: list[Beneficiary] = []
+    ranked: list[tuple[str, str | None, tuple]] = []
+    not_eligible = 0
+    for i, person in enumerate(ppks_persons(session, p, Scope(None) if wide else scope, None if wide else desa_code)):
+        ent = rules.evaluate_ppks(program, person.frozen.subject_ref, person.record(on))
+        seen = scope.covers(person.desa_code) and (not desa_code or person.desa_code == desa_code)
+        if not ent.eligible:
+            not_eligible += seen
+            continue
+        ranked.append((ent.unit_ref, person.desa_code, (i,)))
+        if seen:
+            rows.append(Beneficiary(None, ent, ppks=person))
+    over = rules.apply_quota(ranked, program.quota)
+    for r in rows:
+        r.in_quota = _unit_ref(r) not in over
+    return ProgramList(program, p, on, rows, not_eligible, 0, sees_full_nik(user))
 
 
 # -- pergantian pengurus -------------------------------------------------------------------------------------

@@ -124,6 +124,8 @@ def explain(
     programs_out: list[tuple[str, str]] = []
     for code in rules.program_codes() if family is not None else ():
         prog = rules.default_program(code)
+        if prog.unit == "ppks_orang":  # persons outside households only; a household member never is one
+            continue
         facts = family.facts  # type: ignore[attr-defined]
         if prog.unit == "anggota":
             ok = any(e.eligible and e.unit_ref == m.member_ref for e in rules.evaluate_people(prog, facts))

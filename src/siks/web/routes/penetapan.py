@@ -19,6 +19,7 @@ from siks.domain import programs as rules
 from siks.domain.eligibility import RuleError
 from siks.domain.masking import sees_full_nik
 from siks.domain.penetapan import REASONS, default_criteria
+from siks.domain.ppks import PLACES, kind_label
 from siks.domain.roles import VIEW_REGISTRY
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
 from siks.penetapan import diff as diffing
@@ -256,6 +257,8 @@ def program_page(
         "halaman": max(1, halaman),
         "has_next": False,
         "can_export": user.role in EXPORT_ROLES and sees_full_nik(user),
+        "place_labels": PLACES,
+        "kind_label": kind_label,
     }
     if penetapan is not None:
         plist = programs.run(db, user, _program(program), penetapan, desa_code=desa or None)
