@@ -1,6 +1,7 @@
-"""Programs whose unit is a PPKS person outside households (unit ppks_orang, the shipped ATENSI LKS): the
-candidates are the persons in the penetapan's frozen PPKS list, the same rule language selects them, quotas
-rank the whole list before the viewer's wilayah cuts it, and the export masks NIK per role (both databases)."""
+"""Programs whose unit is a PPKS person outside households (unit ppks_orang, the shipped ATENSI LKS):
+the candidates are the persons in the penetapan's frozen PPKS list, the same rule language selects them,
+quotas rank the whole list before the viewer's wilayah cuts it, and the export masks NIK per role (both
+databases)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,13 @@ def reg(kind, day="2025-01-15"):
 
 
 def _lks(session, actor, ref, desa):
-    raw = {"jenis": "lks", "nama": f"Panti {ref}", "wilayah_code": desa, "nomor_tanda_daftar": "1", "ref": ref}
+    raw = {
+        "jenis": "lks",
+        "nama": f"Panti {ref}",
+        "wilayah_code": desa,
+        "nomor_tanda_daftar": "1",
+        "ref": ref,
+    }
     return service.create_psks(session, actor, raw, today=DAY)
 
 
@@ -98,7 +105,12 @@ def test_rules_see_age_sex_place_and_wilayah(wf_session, wf_seed, user, world):
     assert run({"field": "lks", "op": "=", "value": "LKS-D"}) == [refs["wagiyem"]]
     assert run({"field": "disabilitas", "op": "=", "value": True}) == [refs["wagiyem"]]
     assert run({"field": "kode_desa", "op": "=", "value": DESA_B.replace(".", "")}) == [refs["wagiyem"]]
-    both = {"and": [{"field": "jenis_kelamin", "op": "=", "value": 2}, {"field": "dtks", "op": "=", "value": True}]}
+    both = {
+        "and": [
+            {"field": "jenis_kelamin", "op": "=", "value": 2},
+            {"field": "dtks", "op": "=", "value": True},
+        ]
+    }
     assert len(run(both)) == 3
     # a household rule field (desil) is empty for a person outside households: false, not an error
     assert run({"field": "desil", "op": "<=", "value": 10}) == []

@@ -48,7 +48,10 @@ EXTRA_FIELDS: dict[str, tuple[str, str]] = {
     **{f"ppks_{code}": ("bool", f"PPKS: {kind.label}") for code, kind in PPKS_KINDS.items()},
     # unit ppks_orang (a PPKS person outside households): where they live; empty for household members
     "lks": ("text", "LKS tempat tinggal (kode PSKS), unit ppks_orang"),
-    "tempat": ("text", "Tempat ditemukan (jalanan, kolong, pengungsian, rumah_singgah, lainnya), unit ppks_orang"),
+    "tempat": (
+        "text",
+        "Tempat ditemukan (jalanan, kolong, pengungsian, rumah_singgah, lainnya), unit ppks_orang",
+    ),
 }
 
 #: PPKS kinds that make a person outside households count as `disabilitas` in a ppks_orang rule.

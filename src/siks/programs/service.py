@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from siks.audit import record_change, register_entity_scope
-from siks.domain.masking import sees_full_nik
 from siks.domain import programs as rules
+from siks.domain.masking import sees_full_nik
 from siks.domain.programs import Entitlement, FamilyFacts, Program
 from siks.errors import Forbidden, Invalid, NotFound
 from siks.penetapan import service as penetapan
@@ -338,7 +338,9 @@ def _run_ppks(
     rows: list[Beneficiary] = []
     ranked: list[tuple[str, str | None, tuple]] = []
     not_eligible = 0
-    for i, person in enumerate(ppks_persons(session, p, Scope(None) if wide else scope, None if wide else desa_code)):
+    for i, person in enumerate(
+        ppks_persons(session, p, Scope(None) if wide else scope, None if wide else desa_code)
+    ):
         ent = rules.evaluate_ppks(program, person.frozen.subject_ref, person.record(on))
         seen = scope.covers(person.desa_code) and (not desa_code or person.desa_code == desa_code)
         if not ent.eligible:

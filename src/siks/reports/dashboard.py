@@ -109,9 +109,7 @@ def by_program(session: Session, user, scope: Scope, p: Penetapan | None) -> Ser
             prog = rules.default_program(code)
             plist = programs.run(session, user, prog, p.id)
             labels.append(prog.name)
-            values.append(
-                sum(1 for r in plist.rows if r.in_quota and scope.covers(r.desa_code))
-            )
+            values.append(sum(1 for r in plist.rows if r.in_quota and scope.covers(r.desa_code)))
     return Series("Penerima program", labels, {"Penerima": values}, p.title if p else "Belum ada penetapan.")
 
 
