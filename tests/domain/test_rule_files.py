@@ -117,7 +117,7 @@ def test_a_bad_program_file_names_file_path_and_rule(tmp_path):
     with pytest.raises(RuleError) as exc:
         programs.load_program(path)
     assert lines(exc) == [
-        f"{path}: unit: nilai 'rumah' tidak dikenal (pilihan: 'keluarga' atau 'anggota')",
+        f"{path}: unit: nilai 'rumah' tidak dikenal (pilihan: 'keluarga', 'anggota' atau 'ppks_orang')",
         f"{path}: components[0] (lansia).amount: harus ≥ 0",
         f"{path}: components[1] (asn): has_finding tidak boleh di dalam any_member atau kondisi per anggota.",
         f"{path}: quota.35.09: harus bilangan bulat, bukan 'seratus'",
@@ -147,6 +147,7 @@ def test_the_shipped_files_pass_their_models():
         "pkh",
         "bpnt",
         "pbi_jk",
+        "atensi_lks",
     }
 
 

@@ -244,6 +244,17 @@ def _when(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime("%d-%m-%Y %H.%M WIB")
 
 
+def _crvs_client():
+    """The configured civil-registry client, or exit 2 saying which settings are missing."""
+    from siks.dci.crvs import configured_client
+
+    client = configured_client()
+    if client is None:
+        console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
+        raise typer.Exit(2)
+    return client
+
+
 @dci_app.command("padan")
 def padan_cmd(
     nik: str = typer.Argument(..., help="NIK yang dipadankan."),
@@ -254,12 +265,9 @@ def padan_cmd(
     url: str | None = DB,
 ) -> None:
     """Padan online satu orang dengan registri sipil DCI ($SIKS_DCI_CRVS_URL, _CLIENT_ID, _SECRET)."""
-    from siks.dci.crvs import CrvsError, configured_client, padan_online
+    from siks.dci.crvs import CrvsError, padan_online
 
-    client = configured_client()
-    if client is None:
-        console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
-        raise typer.Exit(2)
+    client = _crvs_client()
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
@@ -283,12 +291,9 @@ def padan_pending_cmd(
     db: str | None = DB,
 ) -> None:
     """Mengulang padan online yang tertunda (registri sipil tadinya tidak dapat dihubungi); untuk cron."""
-    from siks.dci.crvs import PENDING, STATUS_LABEL, configured_client, retry_pending
+    from siks.dci.crvs import PENDING, STATUS_LABEL, retry_pending
 
-    client = configured_client()
-    if client is None:
-        console.print("[red]Atur SIKS_DCI_CRVS_URL, SIKS_DCI_CRVS_CLIENT_ID dan SIKS_DCI_CRVS_SECRET.[/red]")
-        raise typer.Exit(2)
+    client = _crvs_client()
     engine = make_engine(db)
     try:
         with transaction(engine) as session:

@@ -52,7 +52,8 @@ def penetapan_for(session: Session, client: DciClient, penetapan_id: int | None,
 
 def list_members(session: Session, program: Program, p: Penetapan) -> list[tuple[str, str]]:
     """(household_ref, member_ref) of everyone on the program's list of penetapan `p`, within quota."""
-    everyone = SimpleNamespace(wilayah_code=None, active=True, username="dci")  # quota over the whole list
+    # quota over the whole list; no role: the list is read for its refs, NIK stays masked
+    everyone = SimpleNamespace(wilayah_code=None, active=True, username="dci", role=None)
     plist = program_lists.run(session, everyone, program, p.id)
     out: dict[str, str] = {}
     for row in plist.rows:

@@ -21,3 +21,17 @@ class Issue:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+class SplitsIssues:
+    """`errors` and `warnings` of an object's `issues` (an import result, a checked part, an upload)."""
+
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]

@@ -54,7 +54,7 @@ from siks.audit.service import origin as audit_origin
 from siks.domain import template as T
 from siks.domain.formats import angka
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
-from siks.domain.issues import Issue
+from siks.domain.issues import Issue, SplitsIssues
 from siks.domain.status import ImportStatus
 from siks.registry import kk, parts, readers
 from siks.registry.entities import MEMBER_COLUMNS, build_plan
@@ -112,7 +112,7 @@ class StaleRecord(RuntimeError):
 
 
 @dataclass
-class ImportResult:
+class ImportResult(SplitsIssues):
     """What an import did (or why it did nothing). `issues` holds errors and warnings, in row order."""
 
     file_name: str
@@ -129,14 +129,6 @@ class ImportResult:
     timings: dict[str, float] = field(default_factory=dict)
     previous_batch_id: int | None = None
     dry_run: bool = False  # checked and counted inside a transaction that was rolled back: nothing written
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.is_error]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if not i.is_error]
 
     @property
     def ok(self) -> bool:

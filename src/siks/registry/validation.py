@@ -35,7 +35,7 @@ from siks.domain import template as T
 from siks.domain import wilayah
 from siks.domain.instruments import PBDT2015, encode_flags, pbdt2015, regsosek2022
 from siks.domain.instruments.fields import Field
-from siks.domain.issues import Issue
+from siks.domain.issues import Issue, SplitsIssues
 
 # The domain's cell parser and identity check (the same functions parse_row calls).
 _parse_cell = T.parse_cell
@@ -100,7 +100,7 @@ class ColumnValues:
 
 
 @dataclass
-class Validated:
+class Validated(SplitsIssues):
     """A validated file: typed columns for the loader, every issue, and the row numbers."""
 
     instrument: str
@@ -111,14 +111,6 @@ class Validated:
     @property
     def n_rows(self) -> int:
         return len(self.row_numbers)
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.is_error]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if not i.is_error]
 
     @property
     def ok(self) -> bool:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from siks.audit import record_change, register_entity_scope
 from siks.domain.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
-from siks.domain.issues import Issue
+from siks.domain.issues import Issue, SplitsIssues
 from siks.domain.roles import IMPORT_REGISTRY, has_permission
 from siks.domain.status import ImportStatus, UploadStatus
 from siks.domain.template import RowIssue
@@ -54,7 +54,7 @@ register_entity_scope("web_import", lambda: select(WebImport.id, WebImport.scope
 
 
 @dataclass(frozen=True)
-class UploadView:
+class UploadView(SplitsIssues):
     """What the pages show of an upload (never its bytes)."""
 
     id: int
@@ -70,14 +70,6 @@ class UploadView:
     import_batch_id: int | None
     created_at: object
     progress: tuple[str, int, int] | None
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.is_error]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if not i.is_error]
 
     @property
     def busy(self) -> bool:
