@@ -48,10 +48,18 @@ def test_cli_generates_with_the_rates_given(tmp_path):
 def test_cli_sets_the_patterns_given(tmp_path):
     out = tmp_path / "w"
     args = ["synth", "--penduduk", "1000", "--seed", "3", "--keluar", str(out), "--pola", "etnis_lain=0"]
-    result = CliRunner().invoke(app, [*args, "--pola", "kembar=0.05"])
+    result = CliRunner().invoke(app, [*args, "--pola", "kembar=0.05", "--pola", "asn_tanpa_nik=1"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["parameters"]["patterns"] == {"etnis_lain": 0.0, "kembar": 0.05, "senama_ayah": 0.01}
+    assert manifest["parameters"]["patterns"] == {
+        "etnis_lain": 0.0,
+        "kembar": 0.05,
+        "senama_ayah": 0.01,
+        "gelar": 0.01,
+        "asn_tanpa_nik": 1.0,
+    }
+    asn = (out / "reference" / "asn.csv").read_text().splitlines()[1:]
+    assert asn and all(not line.split(",")[0].strip('"') for line in asn if '"ASN"' in line)
     pola = (out / "truth" / "patterns.csv").read_text()
     assert '"kembar"' in pola and '"etnis_lain"' not in pola
 

@@ -7,8 +7,10 @@ import csv
 from collections import Counter
 from dataclasses import replace
 
+import pyarrow.parquet as pq
+
 from siks.synth import SynthParams, generate
-from siks.synth.names import pools
+from siks.synth.names import TITLES, pools
 from siks.synth.params import Patterns
 from siks.synth.patterns import GROUPS
 
@@ -77,11 +79,61 @@ def test_members_away_are_recorded_with_keberadaan_3_or_4_and_are_no_fault(world
 
 def test_each_knob_turns_its_pattern_off(tmp_path):
     base = SynthParams(persons=3_000, seed=5)
-    off = replace(base, patterns=Patterns(etnis_lain=0.0, kembar=0.0, senama_ayah=0.0))
+    off = replace(
+        base, patterns=Patterns(etnis_lain=0.0, kembar=0.0, senama_ayah=0.0, gelar=0.0, asn_tanpa_nik=0.0)
+    )
     generate(off, tmp_path / "off")
     with (tmp_path / "off" / "truth" / "patterns.csv").open(encoding="utf-8") as fh:
         assert list(csv.DictReader(fh)) == []
-    only_twins = replace(base, patterns=Patterns(etnis_lain=0.0, kembar=0.05, senama_ayah=0.0))
+    only_twins = replace(
+        base, patterns=Patterns(etnis_lain=0.0, kembar=0.05, senama_ayah=0.0, gelar=0.0, asn_tanpa_nik=0.0)
+    )
     generate(only_twins, tmp_path / "twins")
     with (tmp_path / "twins" / "truth" / "patterns.csv").open(encoding="utf-8") as fh:
         assert {r["pola"] for r in csv.DictReader(fh)} == {"kembar"}
+
+
+def test_titles_are_in_dtks_names_only_and_are_no_fault(world):
+    titled = {r["person_id"]: r["detail"] for r in _patterns(world) if r["pola"] == "gelar"}
+    assert len(titled) >= 20, "~1% of the adult anggota carry a title"
+    assert set(titled.values()) <= {t for t, _, _ in TITLES}
+    people = {str(p["person_id"]): p for p in world.population}
+    dtks = {f"{r['id_keluarga']}-{r['no_urut']}": r for r in world.dtks}
+    seen = 0
+    for id_art, m in world.members.items():
+        title = titled.get(m["person_id"])
+        if title is None or id_art not in dtks:
+            continue
+        seen += 1
+        true_name = people[m["person_id"]]["nama"]
+        assert title not in true_name.split(), "Dukcapil (the truth) carries no title"
+        assert dtks[id_art]["nama"] in (f"{title} {true_name}", f"{true_name} {title}")
+    assert seen >= len(titled)
+    faulted = {(r["id_art"], r["kind"]) for r in world.errors}
+    assert not any(
+        (a, "name_variant") in faulted for a, m in world.members.items() if m["person_id"] in titled
+    )
+
+
+def _asn(out):
+    with (out / "reference" / "asn.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_asn_rows_without_nik_follow_their_knob_and_are_listed(world, tmp_path):
+    for out, share in ((world.out, Patterns().asn_tanpa_nik), (tmp_path / "half", 0.5)):
+        if share != Patterns().asn_tanpa_nik:
+            generate(SynthParams(persons=20_000, seed=11, patterns=Patterns(asn_tanpa_nik=share)), out)
+        rows = _asn(out)
+        pns = [r for r in rows if r["jenis"] == "ASN"]
+        bare = [r for r in rows if r["nik"] == ""]
+        assert all(r["jenis"] == "ASN" and r["nip"] for r in bare), "only PNS rows, and they keep the NIP"
+        assert len(bare) == int(share * len(pns) + 0.5)
+        with (out / "truth" / "patterns.csv").open(encoding="utf-8", newline="") as fh:
+            listed = [r["person_id"] for r in csv.DictReader(fh) if r["pola"] == "asn_tanpa_nik"]
+        assert len(listed) == len(set(listed)) == len(bare)
+        population = pq.read_table(out / "truth" / "population.parquet").to_pylist()
+        nip_birth = {
+            p["tanggal_lahir"].strftime("%Y%m%d") for p in population if str(p["person_id"]) in listed
+        }
+        assert {r["nip"][:8] for r in bare} <= nip_birth

@@ -99,8 +99,9 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     duk = references.dukcapil(world, geo, addr)
     files["reference/dukcapil.parquet"] = out / "reference" / "dukcapil.parquet"
     writer.write_parquet(duk, files["reference/dukcapil.parquet"])
+    asn_list, asn_no_nik = references.asn(world, geo, seed, pat.asn_tanpa_nik)
     for name, table in (
-        ("asn", references.asn(world, geo, seed)),
+        ("asn", asn_list),
         ("pln", references.pln(world, seed)),
         ("kendaraan", references.kendaraan(world, seed)),
     ):
@@ -118,7 +119,13 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     files["truth/patterns.csv"] = out / "truth" / "patterns.csv"
     writer.write_csv(
         patterns.truth_table(
-            {"kembar": (twins, None), "etnis_lain": (other, groups), "senama_ayah": (juniors, None)}
+            {
+                "kembar": (twins, None),
+                "etnis_lain": (other, groups),
+                "senama_ayah": (juniors, None),
+                "gelar": reg["gelar"],
+                "asn_tanpa_nik": (asn_no_nik, None),
+            }
         ),
         files["truth/patterns.csv"],
     )

@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import arrays
+
 # (ethnicity, cohort, sex) → [(weight, (pool, pool, ...)), ...]. Cohorts: 0 born < 1965, 1 < 1990, 2 later.
 PATTERNS: dict[tuple[str, int, int], list[tuple[float, tuple[str, ...]]]] = {
     ("jawa", 0, 1): [(0.88, ("jawa_old_m",)), (0.12, ("jawa_mid_m_first", "jawa_mid_m_last"))],
@@ -171,6 +173,20 @@ _SPELLING = (
 )
 _ADD_MALE = ("MOH.", "H.", "AHMAD", "ABD.")
 _ADD_FEMALE = ("SITI", "HJ.", "NUR")
+#: Titles DTKS enumerators write and Dukcapil does not: (title, before the name?, sex or 0 for both)
+TITLES = (
+    ("DRS.", True, 1),
+    ("DRA.", True, 2),
+    ("IR.", True, 0),
+    ("DR.", True, 0),
+    ("H.", True, 1),
+    ("HJ.", True, 2),
+    ("S.PD", False, 0),
+    ("S.E", False, 0),
+    ("S.H", False, 0),
+    ("S.AG", False, 0),
+    ("A.MD", False, 0),
+)
 _SUFFIX_MALE = ("ARIFIN", "HIDAYAT", "SANTOSO", "SHOLEH", "FAUZI")
 _SUFFIX_FEMALE = ("AMINAH", "LESTARI", "WATI", "NINGSIH", "ROHMAH")
 
@@ -253,3 +269,23 @@ def variant(name: str, rng: np.random.Generator, sex: int) -> str:
         if out and out.strip() and out != name:
             return " ".join(out.split())
     return name + " " + ("BIN" if sex == 1 else "BINTI") + " " + "ABDULLAH"
+
+
+def titled(rng: np.random.Generator, age: np.ndarray, sex: np.ndarray, taken: dict, params) -> tuple:
+    """DTKS rows (aged 23+, name not already varied) whose name gets a title: `Patterns.gelar` of the
+    anggota aged 23+. Returns (rows, title per row), the title fitting the sex."""
+    adult = age >= 23
+    eligible = adult.copy()
+    eligible[np.fromiter(taken, dtype=np.int64, count=len(taken))] = False
+    idx = arrays.pick(rng, eligible, arrays.count_for(params.patterns.gelar, int(adult.sum())))
+    out = []
+    for s in sex[idx].tolist():
+        fits = [t for t, _, need in TITLES if need in (0, int(s))]
+        out.append(fits[rng.integers(len(fits))])
+    return idx, out
+
+
+def with_title(name: str, title: str) -> str:
+    """The name as written with the title: before it (DRS. SUPARMAN) or after it (SITI AMINAH S.PD)."""
+    before = next(b for t, b, _ in TITLES if t == title)
+    return f"{title} {name}" if before else f"{name} {title}"

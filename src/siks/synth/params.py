@@ -81,18 +81,24 @@ class ErrorRates:
 
 @dataclass(frozen=True)
 class Patterns:
-    """Look-alikes and naming traditions of the truth population (synth/patterns.py); not faults, so in
-    Dukcapil and DTKS alike. 0 turns one off."""
+    """Look-alikes, naming traditions and ways sources are written (synth/patterns.py); not faults, so a
+    check that flags them is wrong. 0 turns one off."""
 
     etnis_lain: float = 0.05  # share of ruta named in another tradition (Sunda, Batak, Bugis, Minang, ...)
     kembar: float = 0.01  # share of children born the same day as their elder sibling
     senama_ayah: float = 0.01  # share of sons carrying their father's exact name
+    # share of DTKS anggota aged 23+ whose DTKS name carries a title Dukcapil does not (DRS., IR., H., HJ.,
+    # S.PD, S.E): the same person, a hard negative for the name check
+    gelar: float = 0.01
+    # share of PNS rows of the ASN list that come without NIK (only NIP, name and kabupaten); may be 1
+    asn_tanpa_nik: float = 0.2
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not 0.0 <= value <= 0.5:
-                raise ValueError(f"Pola {f.name}={value} harus antara 0 dan 0,5.")
+            top = 1.0 if f.name == "asn_tanpa_nik" else 0.5
+            if not 0.0 <= value <= top:
+                raise ValueError(f"Pola {f.name}={value} harus antara 0 dan {str(top).replace('.', ',')}.")
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

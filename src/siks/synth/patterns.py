@@ -167,7 +167,8 @@ def juniors(world: World, seed: int, rate: float) -> np.ndarray:
 
 
 def truth_table(cases: dict[str, tuple[np.ndarray, np.ndarray | None]]) -> pa.Table:
-    """truth/patterns.csv: person_id, pola (kembar, senama_ayah, etnis_lain) and detail (the tradition)."""
+    """truth/patterns.csv: person_id, pola (kembar, senama_ayah, etnis_lain, gelar, asn_tanpa_nik) and
+    detail (the tradition, or the title)."""
     pid, kind, detail = [], [], []
     for name, (persons, extra) in cases.items():
         pid.append(persons.astype(np.int64) + 1)

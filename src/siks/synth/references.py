@@ -96,7 +96,9 @@ def _instansi(geo, kind: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def asn(world: World, geo, seed: int) -> pa.Table:
+def asn(world: World, geo, seed: int, no_nik_share: float = 0.2) -> tuple[pa.Table, np.ndarray]:
+    """The ASN/TNI/Polri list, and the persons whose (PNS) row has no NIK: exactly `no_nik_share` of the
+    PNS rows (Patterns.asn_tanpa_nik)."""
     rng = arrays.stream(seed, "ref-asn")
     p = world.per
     idx = np.flatnonzero(p["asn"] > 0)
@@ -119,9 +121,10 @@ def asn(world: World, geo, seed: int) -> pa.Table:
         np.char.add(p["sex"][idx].astype("U1"), np.char.zfill(serial.astype("U3"), 3)),
     )
     is_pns = kind == 1
-    no_nik = is_pns & (nrng.random(len(idx)) < 0.2)
+    no_nik = np.zeros(len(idx), dtype=bool)
+    no_nik[arrays.pick(nrng, is_pns, arrays.count_for(no_nik_share, int(is_pns.sum())))] = True
     nik = np.where(no_nik, "", _text(p["nik"][idx]))
-    return pa.table(
+    table = pa.table(
         {
             "nik": pa.array(nik.tolist(), type=pa.string(), mask=no_nik),
             "nip": pa.array(np.where(is_pns, nip, "").tolist(), type=pa.string(), mask=~is_pns),
@@ -131,6 +134,7 @@ def asn(world: World, geo, seed: int) -> pa.Table:
             "kode_wilayah": pa.array([geo.kabupaten_code] * len(idx), type=pa.string()),
         }
     )
+    return table, idx[no_nik]
 
 
 def _text(values: np.ndarray) -> np.ndarray:

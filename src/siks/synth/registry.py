@@ -212,6 +212,14 @@ def build(world: World, geo, params: SynthParams) -> dict[str, object]:
         np.array(variants, dtype=object),
         np.array(true_names, dtype=object),
     )
+    # --- titles the DTKS name carries and Dukcapil does not (a pattern, not a fault: patterns.csv) -------
+    titled, titles = names.titled(arrays.stream(seed, "pattern-gelar"), age, sex, name_override, params)
+    titled_names = [
+        names.with_title(nm, t)
+        for nm, t in zip(p["name"].take(rows[titled]).to_pylist(), titles, strict=True)
+    ]
+    name_override.update(zip(titled.tolist(), titled_names, strict=True))
+    variants = variants + titled_names
 
     # --- deceased still active: a member who died after registration -------------------------------------
     fam_rows = np.bincount(fam, minlength=world.n_fam)
@@ -315,7 +323,13 @@ def build(world: World, geo, params: SynthParams) -> dict[str, object]:
     clean[np.fromiter(name_override, dtype=np.int64, count=len(name_override))] = False
     table, names_col = _duplicates(rng, world, table, names_col, errors, clean, e, art, n)
     _per_row_faults(world, geo, table, errors, ruta_faults)
-    return {"table": table, "names": names_col, "errors": errors, "n_original": n}
+    return {
+        "table": table,
+        "names": names_col,
+        "errors": errors,
+        "n_original": n,
+        "gelar": (rows[titled], np.array(titles, dtype=object)),
+    }
 
 
 _HOST_COLUMNS = ("id_ruta", "kode_desa", "sls", "ruta", "fam", "id_keluarga", "no_kk", "pendataan")
