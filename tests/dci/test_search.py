@@ -264,9 +264,8 @@ def test_every_search_is_audited(agencies, call, dci_engine):
 def test_group_size_list_never_drives_the_ruta_lookup_on_sqlite(dci_engine, agencies):
     """The expression bench's regression: SQLite joined the ruta by (ref, id IN list) and walked the whole
     group_size list for every ruta (N×N/2 probes). The plan of every statement of such a search must
-    look the ruta up by ref or id alone."""
-    if dci_engine.dialect.name != "sqlite":
-        pytest.skip("the plan shape is SQLite's; PostgreSQL hashes the list")
+    look the ruta up by ref or id alone. PostgreSQL hashes the list (no plan to check there): on both, the
+    search still finds the same ruta."""
     from sqlalchemy import event
 
     from siks.dci import service
@@ -304,6 +303,8 @@ def test_group_size_list_never_drives_the_ruta_lookup_on_sqlite(dci_engine, agen
         finally:
             event.remove(dci_engine, "before_cursor_execute", keep)
         assert page["total_count"] == len(records) >= 1
+        if dci_engine.dialect.name != "sqlite":
+            return
         plans = [
             row[3]
             for statement, parameters in seen
