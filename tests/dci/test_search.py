@@ -259,3 +259,56 @@ def test_every_search_is_audited(agencies, call, dci_engine):
     assert entry.after["message_id"] == env["header"]["message_id"]
     assert entry.after["requests"][0]["records"] == 1
     assert entry.at.date() == dt.date.today() or entry.at.date() >= dt.date.today() - dt.timedelta(days=1)
+
+
+def test_group_size_list_never_drives_the_ruta_lookup_on_sqlite(dci_engine, agencies):
+    """The expression bench's regression: SQLite joined the ruta by (ref, id IN list) and walked the whole
+    group_size list for every ruta (N×N/2 probes). The plan of every statement of such a search must
+    look the ruta up by ref or id alone. PostgreSQL hashes the list (no plan to check there): on both, the
+    search still finds the same ruta."""
+    from sqlalchemy import event
+
+    from siks.dci import service
+    from siks.store.models.dci import DciClient
+
+    criteria = {
+        "query_type": "expression",
+        "query": {
+            "type": "e",
+            "value": {
+                "expression": {
+                    "collection": "Group",
+                    "query": {
+                        "$and": [
+                            {"desil": {"$lte": 2}},
+                            {"location": "35.09.15"},
+                            {"group_size": {"$gte": 2}},
+                        ]
+                    },
+                }
+            },
+        },
+    }
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    with Session(dci_engine) as session:
+        client = session.scalar(select(DciClient).where(DciClient.client_id == "bpjs"))
+        event.listen(dci_engine, "before_cursor_execute", keep)
+        try:
+            _, records, page = service.find(session, client, criteria, dt.date(2026, 12, 7))
+        finally:
+            event.remove(dci_engine, "before_cursor_execute", keep)
+        assert page["total_count"] == len(records) >= 1
+        if dci_engine.dialect.name != "sqlite":
+            return
+        plans = [
+            row[3]
+            for statement, parameters in seen
+            for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        ]
+    household = [p for p in plans if p.startswith("SEARCH household")]
+    assert household and not [p for p in household if "rowid=?" in p and "ref=?" in p], plans

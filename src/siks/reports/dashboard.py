@@ -176,26 +176,25 @@ def _area_name(code: str) -> str:
     return place.name if place else code
 
 
-def ppks_by_kind(session: Session, user, scope: Scope) -> Series:
-    """Open PPKS registrations per kind (today), the kinds present only."""
+def _by_kind(name: str, counts, order, label) -> Series:
+    """Counts per kind summed over the areas, in the code list's order, the kinds present only."""
     total: Counter[str] = Counter()
-    for c in ppks.counts(session, user, level=_depth(scope), scope=scope):
+    for c in counts:
         total[c.jenis] += c.count
-    kinds = [k for k in ppks_rules.PPKS_KINDS if total[k]]
-    return Series(
-        "PPKS menurut jenis", [ppks_rules.kind_label(k) for k in kinds], {"PPKS": [total[k] for k in kinds]}
-    )
+    kinds = [k for k in order if total[k]]
+    return Series(f"{name} menurut jenis", [label(k) for k in kinds], {name: [total[k] for k in kinds]})
+
+
+def ppks_by_kind(session: Session, user, scope: Scope) -> Series:
+    """Open PPKS registrations per kind (today)."""
+    counts = ppks.counts(session, user, level=_depth(scope), scope=scope)
+    return _by_kind("PPKS", counts, ppks_rules.PPKS_KINDS, ppks_rules.kind_label)
 
 
 def psks_by_kind(session: Session, user, scope: Scope) -> Series:
     """Active PSKS per kind."""
-    total: Counter[str] = Counter()
-    for c in ppks.psks_area_counts(session, user, level=_depth(scope), scope=scope):
-        total[c.jenis] += c.count
-    kinds = [k for k in ppks_rules.PSKS_KINDS if total[k]]
-    return Series(
-        "PSKS menurut jenis", [ppks_rules.psks_label(k) for k in kinds], {"PSKS": [total[k] for k in kinds]}
-    )
+    counts = ppks.psks_area_counts(session, user, level=_depth(scope), scope=scope)
+    return _by_kind("PSKS", counts, ppks_rules.PSKS_KINDS, ppks_rules.psks_label)
 
 
 def ppks_psks_by_area(session: Session, user, scope: Scope) -> Series:

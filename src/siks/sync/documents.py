@@ -33,21 +33,31 @@ def _row(obj, model) -> dict:
     return {k: jsonable(getattr(obj, k)) for k in _columns(model)}
 
 
-def gid_of(session: Session, me_id: str, penetapan_id: int) -> str:
+def document_gid(session: Session, kind: str, me_id: str, local: int) -> str:
+    """The global id of a document (a penetapan, an usulan): the one it arrived with, else `kind:me:id`."""
     got = session.scalar(
-        select(SyncDocument.gid).where(SyncDocument.entity == KIND, SyncDocument.local_id == penetapan_id)
+        select(SyncDocument.gid).where(SyncDocument.entity == kind, SyncDocument.local_id == local)
     )
-    return got or f"{KIND}:{me_id}:{penetapan_id}"
+    return got or f"{kind}:{me_id}:{local}"
 
 
-def local_id(session: Session, me_id: str, gid: str) -> int | None:
+def document_local_id(session: Session, kind: str, model, me_id: str, gid: str) -> int | None:
+    """The local row of a global id: a received document's row, or one of ours that still exists."""
     got = session.scalar(select(SyncDocument.local_id).where(SyncDocument.gid == gid))
     if got is not None:
         return got
-    kind, origin, number = (gid.split(":") + ["", ""])[:3]
-    if kind == KIND and origin == me_id and number.isdigit():
-        return int(number) if session.get(Penetapan, int(number)) else None
+    gid_kind, origin, number = (gid.split(":") + ["", ""])[:3]
+    if gid_kind == kind and origin == me_id and number.isdigit() and session.get(model, int(number)):
+        return int(number)
     return None
+
+
+def gid_of(session: Session, me_id: str, penetapan_id: int) -> str:
+    return document_gid(session, KIND, me_id, penetapan_id)
+
+
+def local_id(session: Session, me_id: str, gid: str) -> int | None:
+    return document_local_id(session, KIND, Penetapan, me_id, gid)
 
 
 def state_of(session: Session, me_id: str, penetapan_id: int, within: str | None) -> dict:

@@ -35,6 +35,7 @@ from siks.domain.usulan import Action, Status
 from siks.store.models.registry import Family, Household, Member
 from siks.store.models.sync import SyncDocument
 from siks.store.models.usulan import Usulan, UsulanBatch, UsulanDocument, UsulanEvent
+from siks.sync.documents import document_gid, document_local_id
 
 KIND = "usulan"
 BATCH = "usulan_batch"
@@ -71,20 +72,11 @@ def _parse_ts(text: str | None) -> dt.datetime | None:
 
 
 def gid_of(session: Session, me_id: str, usulan_id: int) -> str:
-    got = session.scalar(
-        select(SyncDocument.gid).where(SyncDocument.entity == KIND, SyncDocument.local_id == usulan_id)
-    )
-    return got or f"{KIND}:{me_id}:{usulan_id}"
+    return document_gid(session, KIND, me_id, usulan_id)
 
 
 def local_id(session: Session, me_id: str, gid: str) -> int | None:
-    got = session.scalar(select(SyncDocument.local_id).where(SyncDocument.gid == gid))
-    if got is not None:
-        return got
-    kind, origin, number = (gid.split(":") + ["", ""])[:3]
-    if kind == KIND and origin == me_id and number.isdigit() and session.get(Usulan, int(number)):
-        return int(number)
-    return None
+    return document_local_id(session, KIND, Usulan, me_id, gid)
 
 
 def acting_levels(events: list[dict]) -> list[str]:
