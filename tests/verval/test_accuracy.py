@@ -12,11 +12,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import sqlglot
 
-from siks.domain import finding_catalog, programs
+from siks.domain import finding_catalog, names, programs
 from siks.verval import linkage
 from siks.verval.engines import open_engine
 from siks.verval.evaluate import evaluate
+from siks.verval.steps.prepare import name_norm
 
 from .conftest import run
 
@@ -223,3 +225,96 @@ def test_reference_load_accepts_asn_rows_without_nik_only_with_nip_and_name(tmp_
     old = tmp_path / "old.csv"  # an extract of the earlier layout (NIK, nama, instansi, jenis) still loads
     old.write_text("nik,nama,instansi,jenis\n3509222206820001,A,B,TNI\n")
     assert reference.load("asn", old, out_dir=tmp_path / "out").rows == 1
+
+
+def test_titles_are_stripped_alike_in_portable_sql_and_python():
+    """The step `prepare` builds its name SQL from siks.domain.names; DuckDB (RE2) must read the
+    patterns as Python does, and the SQL must transpile to Spark."""
+    written = [
+        "Drs. H. Suparman, M.Pd",
+        "HJ. SUMIATUN",
+        "K.H. Abdul Ghofur",
+        "Siti  Aminah,S.Pd",
+        "AHMAD HOLIL S.PD.I",
+        "nur hayati amd.keb",
+        "H.",
+        "I WAYAN SUDARMA",
+        "HARIS",
+        "MOH H ROSYID",
+        "BUDI SETIAWAN S",
+        "",
+    ]
+    values = ", ".join("('" + w + "')" for w in written)
+    sql = f"SELECT x, {name_norm('x')} AS n FROM (VALUES {values}) AS t(x)"
+    sqlglot.transpile(sql, read="", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    engine = open_engine(ordered=True)
+    try:
+        got = {r["x"]: r["n"] for r in engine.query(sql).to_pylist()}
+    finally:
+        engine.close()
+    assert got == {w: names.normalize(w) for w in written}
+
+
+def _titled_copy(name: str, sex: int, i: int) -> str:
+    before = ("DRS.", "H.", "IR.") if sex == 1 else ("DRA.", "HJ.", "DR.")
+    after = (", S.Pd", " S.E", " A.MD.KEB", ", M.Pd.")
+    return f"{before[i % 3]} {name}" if i % 2 == 0 else f"{name}{after[i % 4]}"
+
+
+@pytest.fixture(scope="module")
+def titled_duplicates(kab, tmp_path_factory):
+    """The same kabupaten, with a title on one record of every injected duplicate (the copy or the
+    original, in turn), as a second enumerator would write it (DRS. SUPARMAN, LAMINAH, S.Pd.), and
+    without the NIK on the titled copies: then only name, birth date, sex and place tie the pair."""
+    work = tmp_path_factory.mktemp("titled")
+    pairs = [(e["id_art"], e["true_value"]) for e in _errors(kab, "duplicate_same_desa")]
+    pairs += [(e["id_art"], e["true_value"]) for e in _errors(kab, "duplicate_other_desa")]
+    member = pq.read_table(kab["snapshot"] / "member.parquet")
+    refs = pc.binary_join_element_wise(
+        pc.cast(member["id_keluarga"], pa.string()), pc.cast(member["no_urut"], pa.string()), "-"
+    ).to_pylist()
+    row = {r: i for i, r in enumerate(refs)}
+    nama = member["nama"].to_pylist()
+    sex = member["jenis_kelamin"].to_pylist()
+    nik = member["nik"].to_pylist()
+    titled = {}
+    for i, (copy, original) in enumerate(pairs):
+        ref = copy if i % 2 == 0 else original
+        if ref in row:
+            j = row[ref]
+            nama[j] = _titled_copy(nama[j], int(sex[j]), i // 2)
+            titled[ref] = nama[j]
+            if ref == copy:
+                nik[j] = None
+    member = member.set_column(member.schema.get_field_index("nama"), "nama", pa.array(nama, pa.string()))
+    member = member.set_column(member.schema.get_field_index("nik"), "nik", pa.array(nik, member["nik"].type))
+    snap = work / "snapshot"
+    snap.mkdir()
+    pq.write_table(member, snap / "member.parquet")
+    (snap / "household.parquet").write_bytes((kab["snapshot"] / "household.parquet").read_bytes())
+    out = run({"snapshot": snap, "refs": kab["refs"]}, work / "run")
+    yield out, pairs, titled
+    out.engine.close()
+
+
+def _clustered(outcome, pairs):
+    rows = outcome.engine.query("SELECT member_ref, cluster_id FROM duplicate_cluster").to_pylist()
+    cluster = {r["member_ref"]: r["cluster_id"] for r in rows}
+    return {p for p in pairs if p[0] in cluster and cluster[p[0]] == cluster.get(p[1])}
+
+
+def test_a_title_neither_hides_a_duplicate_nor_is_a_name_mismatch(kab, outcome, titled_duplicates):
+    out, pairs, titled = titled_duplicates
+    assert len(titled) >= 20 and any(n.startswith(("H.", "HJ.")) for n in titled.values())
+    found_plain = _clustered(outcome, pairs)
+    found_titled = _clustered(out, pairs)
+    assert len(found_plain) >= 0.9 * len(pairs)
+    assert found_titled == found_plain, sorted(found_plain - found_titled)[:5]
+    varied = {e["id_art"] for e in _errors(kab, "name_variant")}
+    mismatch = {
+        r["member_ref"]
+        for r in out.engine.query(
+            "SELECT member_ref FROM findings WHERE code IN ('PADAN_NAME_MISMATCH', 'PADAN_RESOLVED_NAME')"
+        ).to_pylist()
+    }
+    assert not (set(titled) - varied) & mismatch, sorted((set(titled) - varied) & mismatch)[:5]

@@ -6,7 +6,6 @@ import csv
 import json
 import re
 
-import pytest
 import sqlglot
 
 from siks.verval.evaluate import evaluate
@@ -95,8 +94,9 @@ def test_clean_records_are_not_flagged(kab, outcome):
         r["related_ref"]
         for r in outcome.engine.query("SELECT related_ref FROM findings WHERE code LIKE 'DUP%'").to_pylist()
     }
-    # titled names are a known gap of the name check, held by test_titles_are_not_a_name_mismatch
-    wrongly = flagged - bad - partners - _titled(kab)
+    # titled names (synth pattern `gelar`) are clean: the name check strips titles
+    assert _titled(kab) - bad, "the test kabupaten has titled names"
+    wrongly = flagged - bad - partners
     assert not wrongly, sorted(wrongly)[:20]
     kk = {
         r["household_ref"]
@@ -198,18 +198,16 @@ def test_a_run_without_extracts_says_which_checks_it_skipped(kab, outcome, tmp_p
         partial.engine.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="padan's name check does not yet strip titles (DRS., H., S.PD) that DTKS writes and Dukcapil "
-    "does not; the generator's `gelar` pattern (issue #16 point 6) shows it. Remove the mark when fixed.",
-)
 def test_titles_are_not_a_name_mismatch(kab, outcome):
+    """DRS., H., S.PD in a DTKS name that Dukcapil writes without (synth pattern `gelar`): the same
+    person, so neither a name mismatch nor a resolved-name difference (siks.domain.names)."""
     titled = _titled(kab)
     assert len(titled) >= 10
     flagged = {
         r["member_ref"]
         for r in outcome.engine.query(
-            "SELECT DISTINCT member_ref FROM findings WHERE code = 'PADAN_NAME_MISMATCH'"
+            "SELECT DISTINCT member_ref FROM findings "
+            "WHERE code IN ('PADAN_NAME_MISMATCH', 'PADAN_RESOLVED_NAME')"
         ).to_pylist()
     }
     assert not titled & flagged, sorted(titled & flagged)[:10]

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from siks.audit import record_change, register_entity_scope
 from siks.dci import trust
+from siks.domain import names
 from siks.settings import settings
 from siks.store.models.dci import DciPadan
 from siks.store.models.usulan import Usulan
@@ -66,9 +67,9 @@ class PadanResult:
 
 
 def normalize_name(name: str | None) -> str:
-    """Upper-case letters and single spaces, as the batch padan compares names: 'Siti  Aminah,S.Pd' →
-    'SITI AMINAH S PD'."""
-    return re.sub(r" +", " ", re.sub(r"[^A-Z]", " ", (name or "").upper())).strip()
+    """The name as the batch padan compares it (siks.domain.names): 'Drs. Siti  Aminah,S.Pd' →
+    'SITI AMINAH'."""
+    return names.normalize(name)
 
 
 SEX = {"male": 1, "m": 1, "1": 1, "female": 2, "f": 2, "2": 2}

@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from siks.domain import names as name_rules
+
 from . import arrays
 
 # (ethnicity, cohort, sex) → [(weight, (pool, pool, ...)), ...]. Cohorts: 0 born < 1965, 1 < 1990, 2 later.
@@ -171,8 +173,10 @@ _SPELLING = (
     (r"'", ""),
     (r"(?<=[AEIOU])([BDKLMNPRST])(?=[AEIOU])", r"\1\1"),
 )
-_ADD_MALE = ("MOH.", "H.", "AHMAD", "ABD.")
-_ADD_FEMALE = ("SITI", "HJ.", "NUR")
+# a part added to the name; titles (H., HJ.) are not name faults but the `gelar` pattern: the name check
+# strips them (siks.domain.names)
+_ADD_MALE = ("MOH.", "AHMAD", "ABD.")
+_ADD_FEMALE = ("SITI", "NUR")
 #: Titles DTKS enumerators write and Dukcapil does not: (title, before the name?, sex or 0 for both)
 TITLES = (
     ("DRS.", True, 1),
@@ -226,7 +230,8 @@ def nickname(word: str, x: float) -> str | None:
 
 
 def variant(name: str, rng: np.random.Generator, sex: int) -> str:
-    """A different way the same person's name gets written. Never returns `name` itself."""
+    """A different way the same person's name gets written. Never returns `name` itself, nor a name that
+    reads the same once compared (siks.domain.names: punctuation and titles aside)."""
     words = name.split()
     for _ in range(8):
         x = rng.random()
@@ -266,7 +271,7 @@ def variant(name: str, rng: np.random.Generator, sex: int) -> str:
                     out = name[:i] + name[i] + name[i:]
                 else:
                     out = name[:i] + "AEIOUNRSTMK"[rng.integers(11)] + name[i + 1 :]
-        if out and out.strip() and out != name:
+        if out and out.strip() and name_rules.normalize(out) != name_rules.normalize(name):
             return " ".join(out.split())
     return name + " " + ("BIN" if sex == 1 else "BINTI") + " " + "ABDULLAH"
 

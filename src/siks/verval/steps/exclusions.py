@@ -104,14 +104,17 @@ def asn_tables(ctx: StepContext) -> None:
     if {"nip", "kode_wilayah"} <= cols:
         ctx.create(
             "asn_nip",
-            f"""SELECT {nip} AS nip, UPPER(x.jenis) AS jenis, x.instansi AS instansi,
-                       {linkage.name_key(name_norm(before_comma))} AS kunci,
+            # the name key over the normalised name's column: nesting both expressions is too deep
+            # for the SQL parser
+            f"""SELECT n.nip, n.jenis, n.instansi, {linkage.name_key("n.nama_n")} AS kunci, n.nama_n,
+                       n.lahir, n.jk, n.wilayah
+                FROM (SELECT {nip} AS nip, UPPER(x.jenis) AS jenis, x.instansi AS instansi,
                        {name_norm(before_comma)} AS nama_n,
                        CAST(SUBSTRING({nip}, 1, 4) || '-' || SUBSTRING({nip}, 5, 2) || '-'
                             || SUBSTRING({nip}, 7, 2) AS DATE) AS lahir,
                        CAST(SUBSTRING({nip}, 15, 1) AS INT) AS jk,
                        COALESCE(REPLACE(CAST(x.kode_wilayah AS VARCHAR), '.', ''), '') AS wilayah
-                FROM ref_asn AS x WHERE x.nik IS NULL AND x.nip IS NOT NULL AND x.nama IS NOT NULL""",
+                FROM ref_asn AS x WHERE x.nik IS NULL AND x.nip IS NOT NULL AND x.nama IS NOT NULL) AS n""",
         )
         # With Dukcapil, the NIP must fit exactly one person of the whole population (most ASN are not
         # in DTKS: a namesake born the same day must not take their place), and the DTKS members resolved

@@ -7,6 +7,7 @@ findings, truth files and adjudication decisions share.
 
 from __future__ import annotations
 
+from siks.domain import names
 from siks.verval.pipeline import Step, StepContext
 
 #: Columns taken from `household` when the member table does not carry them.
@@ -19,8 +20,12 @@ def digits(expr: str) -> str:
 
 
 def name_norm(expr: str) -> str:
-    """Upper case letters and single spaces: 'Siti  Aminah,S.Pd' → 'SITI AMINAH S PD'."""
-    return f"TRIM(REGEXP_REPLACE(REGEXP_REPLACE(UPPER({expr}), '[^A-Z]', ' '), ' +', ' '))"
+    """The name as padan and ganda compare it (siks.domain.names.normalize, in portable SQL): upper-case
+    letters and single spaces, leading titles and trailing degrees removed: 'Drs. Siti  Aminah,S.Pd' →
+    'SITI AMINAH'."""
+    plain = f"TRIM(REGEXP_REPLACE(REGEXP_REPLACE(UPPER({expr}), '{names.NON_LETTER}', ' '), ' +', ' '))"
+    lead = f"REGEXP_REPLACE({plain}, '{names.LEADING_PATTERN}', '')"
+    return f"REGEXP_REPLACE({lead}, '{names.TRAILING_PATTERN}', '')"
 
 
 def nik16(expr: str) -> str:
@@ -74,7 +79,7 @@ def run(ctx: StepContext) -> None:
 STEP = Step(
     name="prepare",
     title="Menyiapkan data ART",
-    version="1",
+    version="2",
     inputs=("member", "household"),
     outputs=("person",),
     run=run,
