@@ -19,7 +19,10 @@ class World:
     def __init__(self, out: Path, manifest: dict) -> None:
         self.out = out
         self.manifest = manifest
-        self.dtks = _read(out / "dtks.csv")
+        self.dtks = _read(out / "dtks.csv")  # the Regsosek rows
+        pbdt = out / "dtks_pbdt2015.csv"
+        self.pbdt = _read(pbdt) if pbdt.exists() else []  # the ruta on the PBDT 2015 form
+        self.rows = self.dtks + self.pbdt  # every DTKS row (identity columns are shared)
         self.errors = _read(out / "truth" / "errors.csv")
         self.members = {r["id_art"]: r for r in _read(out / "truth" / "members.csv")}
         self.households = _read(out / "truth" / "households.csv")

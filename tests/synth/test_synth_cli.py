@@ -27,7 +27,8 @@ def test_same_seed_gives_identical_files(tmp_path):
     generate(params, tmp_path / "a")
     generate(params, tmp_path / "b")
     a, b = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
-    assert a == b and len(a) == 14  # 10 + ppks/psks.csv, ppks/ppks.csv, truth/ppks.csv, truth/patterns.csv
+    # 10 + ppks/psks.csv, ppks/ppks.csv, truth/ppks.csv, truth/patterns.csv, dtks_pbdt2015.csv
+    assert a == b and len(a) == 15
     generate(replace(params, seed=6), tmp_path / "c")
     assert _hashes(tmp_path / "c")["dtks.csv"] != a["dtks.csv"]
 
@@ -57,6 +58,7 @@ def test_cli_sets_the_patterns_given(tmp_path):
         "senama_ayah": 0.01,
         "gelar": 0.01,
         "asn_tanpa_nik": 1.0,
+        "pbdt2015": 0.1,
     }
     asn = (out / "reference" / "asn.csv").read_text().splitlines()[1:]
     assert asn and all(not line.split(",")[0].strip('"') for line in asn if '"ASN"' in line)
@@ -116,8 +118,10 @@ def test_printed_counts_are_the_rows_written(tmp_path):
     )
     assert m, said
     persons, households, dtks_rows, dtks_households = (int(g.replace(".", "")) for g in m.groups())
-    with open(out / "dtks.csv", newline="", encoding="utf-8") as f:
-        dtks = list(csv.DictReader(f))
+    dtks = []
+    for name in ("dtks.csv", "dtks_pbdt2015.csv"):  # Regsosek and PBDT 2015 rows
+        with open(out / name, newline="", encoding="utf-8") as f:
+            dtks += list(csv.DictReader(f))
     with open(out / "truth" / "households.csv", newline="", encoding="utf-8") as f:
         truth_households = sum(1 for _ in csv.DictReader(f))
     assert persons == pq.read_table(out / "truth" / "population.parquet").num_rows == 1000

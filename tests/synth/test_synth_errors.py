@@ -18,9 +18,9 @@ def _art(row: dict[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def index(world):
-    rows = {_art(r): r for r in world.dtks}
+    rows = {_art(r): r for r in world.rows}
     by_ruta = defaultdict(list)
-    for r in world.dtks:
+    for r in world.rows:
         by_ruta[r["id_ruta"]].append(r)
     errors_by_art = defaultdict(set)
     for e in world.errors:
@@ -40,7 +40,7 @@ def test_error_rates_match_the_requested_ones(world, index):
     duplicates = {e["id_art"] for e in world.errors if e["kind"].startswith("duplicate")}
     units = {
         "anggota": len(rows) - len(duplicates),
-        "keluarga": len({r["id_keluarga"] for r in world.dtks}),
+        "keluarga": len({r["id_keluarga"] for r in world.rows}),
         "ruta": len(by_ruta),
     }
     # Faults of a keluarga or ruta are listed on each of its rows; they are counted once per unit.

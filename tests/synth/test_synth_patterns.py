@@ -79,15 +79,14 @@ def test_members_away_are_recorded_with_keberadaan_3_or_4_and_are_no_fault(world
 
 def test_each_knob_turns_its_pattern_off(tmp_path):
     base = SynthParams(persons=3_000, seed=5)
-    off = replace(
-        base, patterns=Patterns(etnis_lain=0.0, kembar=0.0, senama_ayah=0.0, gelar=0.0, asn_tanpa_nik=0.0)
-    )
+    none = {"etnis_lain": 0.0, "kembar": 0.0, "senama_ayah": 0.0, "gelar": 0.0, "asn_tanpa_nik": 0.0}
+    none["pbdt2015"] = 0.0
+    off = replace(base, patterns=Patterns(**none))
     generate(off, tmp_path / "off")
     with (tmp_path / "off" / "truth" / "patterns.csv").open(encoding="utf-8") as fh:
         assert list(csv.DictReader(fh)) == []
-    only_twins = replace(
-        base, patterns=Patterns(etnis_lain=0.0, kembar=0.05, senama_ayah=0.0, gelar=0.0, asn_tanpa_nik=0.0)
-    )
+    assert not (tmp_path / "off" / "dtks_pbdt2015.csv").exists()
+    only_twins = replace(base, patterns=Patterns(**(none | {"kembar": 0.05})))
     generate(only_twins, tmp_path / "twins")
     with (tmp_path / "twins" / "truth" / "patterns.csv").open(encoding="utf-8") as fh:
         assert {r["pola"] for r in csv.DictReader(fh)} == {"kembar"}
@@ -98,7 +97,7 @@ def test_titles_are_in_dtks_names_only_and_are_no_fault(world):
     assert len(titled) >= 20, "~1% of the adult anggota carry a title"
     assert set(titled.values()) <= {t for t, _, _ in TITLES}
     people = {str(p["person_id"]): p for p in world.population}
-    dtks = {f"{r['id_keluarga']}-{r['no_urut']}": r for r in world.dtks}
+    dtks = {f"{r['id_keluarga']}-{r['no_urut']}": r for r in world.rows}
     seen = 0
     for id_art, m in world.members.items():
         title = titled.get(m["person_id"])
@@ -137,3 +136,21 @@ def test_asn_rows_without_nik_follow_their_knob_and_are_listed(world, tmp_path):
             p["tanggal_lahir"].strftime("%Y%m%d") for p in population if str(p["person_id"]) in listed
         }
         assert {r["nip"][:8] for r in bare} <= nip_birth
+
+
+def test_pbdt_ruta_are_an_exact_share_and_listed(world):
+    """`pbdt2015`: round(rate × DTKS ruta) ruta (as many qualify at 20k), every person of them listed in
+    patterns.csv with the ruta; the knob at 0 writes no PBDT file."""
+    listed = [r for r in _patterns(world) if r["pola"] == "pbdt2015"]
+    ruta = {r["id_ruta"] for r in world.pbdt}
+    n_ruta = len({r["id_ruta"] for r in world.rows})
+    assert len(ruta) == round(Patterns().pbdt2015 * n_ruta)
+    assert world.manifest["counts"]["dtks_ruta_pbdt2015"] == len(ruta)
+    assert {r["detail"] for r in listed} == ruta
+    pbdt_arts = {f"{r['id_keluarga']}-{r['no_urut']}" for r in world.pbdt}
+    persons = {m["person_id"] for a, m in world.members.items() if a in pbdt_arts}
+    assert {r["person_id"] for r in listed} == persons
+    # a NIK written in a PBDT ruta is written in no other ruta (the second file must import cleanly)
+    niks = Counter(r["nik"] for r in world.rows if r["nik"])
+    assert all(niks[r["nik"]] == 1 or r["id_ruta"] in ruta for r in world.pbdt if r["nik"])
+    assert not {r["nik"] for r in world.pbdt if r["nik"]} & {r["nik"] for r in world.dtks if r["nik"]}

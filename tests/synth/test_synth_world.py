@@ -84,7 +84,7 @@ def test_every_desa_is_used(world):
     desa = {w.code.replace(".", "") for w in wilayah.desa_in("35.09")}
     assert len(desa) == 248
     assert {p["kode_desa"] for p in world.population} == desa
-    assert {r["kode_desa"] for r in world.dtks} == desa
+    assert {r["kode_desa"] for r in world.rows} == desa
 
 
 def test_clean_niks_and_kks_are_valid_and_unique(world):
@@ -100,14 +100,14 @@ def test_clean_niks_and_kks_are_valid_and_unique(world):
     faulty = {e["id_art"] for e in world.errors if e["field"] in ("nik", "jenis_kelamin", "tanggal_lahir")}
     dups = {e["id_art"] for e in world.errors if e["kind"].startswith("duplicate")}
     checked = 0
-    for r in world.dtks:
+    for r in world.rows:
         art = f"{r['id_keluarga']}-{r['no_urut']}"
         if art in faulty or art in dups:
             continue
         born = date.fromisoformat(r["tanggal_lahir"])
         assert check_nik(r["nik"], sex=int(r["jenis_kelamin"]), birth_date=born, reference_date=REF) == []
         checked += 1
-    assert checked > 0.9 * len(world.dtks)
+    assert checked > 0.9 * len(world.rows)
 
 
 def test_dtks_passes_the_importer_error_rules(world):
@@ -172,3 +172,30 @@ def test_member_answers_fit_age_and_sex(world):
     farm = np.mean([r["lapangan_usaha"] in ("1", "2", "3", "4", "5", "6") for r in workers])
     assert 0.3 <= farm <= 0.8  # DTKS households in Jember work the land
     assert not any(r["status_pekerjaan"] == "5" for r in world.dtks)  # ASN only via the asn_member fault
+
+
+def test_pbdt_rows_pass_the_pbdt_template_rules(world):
+    """A share of the ruta is written on the PBDT 2015 form (Patterns.pbdt2015, issue #16 point 6): the
+    PBDT template's columns and codes, each ruta whole in that file and in no other."""
+    assert world.pbdt, "at the default rate, the test world has PBDT ruta"
+    assert list(world.pbdt[0]) == [c.header for c in template.columns_for("PBDT2015")]
+    parsed, errors = [], []
+    for i, raw in enumerate(world.pbdt, start=2):
+        row, issues = template.parse_row(raw, i, instrument="PBDT2015", reference_date=REF)
+        parsed.append(row)
+        errors += [x for x in issues if x.is_error]
+    errors += template.check_rows(parsed)
+    assert errors == []
+    assert {r["instrumen"] for r in world.pbdt} == {"PBDT2015"}
+    assert not {r["id_ruta"] for r in world.pbdt} & {r["id_ruta"] for r in world.dtks}
+    # one KRT per ruta; the asset quirk: column a answers 1/2, column b 3/4
+    krt = Counter(r["id_ruta"] for r in world.pbdt if r["hubungan_krt"] == "1")
+    assert set(krt.values()) == {1} and len(krt) == len({r["id_ruta"] for r in world.pbdt})
+    assert {r["aset_tabung_gas"] for r in world.pbdt} <= {"1", "2"}
+    assert {r["aset_lemari_es"] for r in world.pbdt} <= {"3", "4"}
+    # registered after Regsosek, and the faults the form cannot hold stay on the Regsosek ruta
+    assert min(r["tanggal_pendataan"] for r in world.pbdt) >= "2023-01-01"
+    ruta = {r["id_ruta"] for r in world.pbdt}
+    kinds = {e["kind"] for e in world.errors if e["id_ruta"] in ruta}
+    assert not kinds & {"deceased_active", "not_found", "keberadaan_pergi", "inconsistent_answers"}
+    assert kinds & {"nik_typo", "nik_missing", "name_variant", "kk_stale"}  # identity faults do occur

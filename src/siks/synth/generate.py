@@ -15,6 +15,7 @@ from . import (
     geography,
     identity,
     patterns,
+    pbdt,
     population,
     ppks,
     references,
@@ -86,10 +87,25 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
     done()
 
     files: dict[str, Path] = {}
+    errors = writer.errors_table(reg["errors"])
     dtks = writer.dtks_table(world, geo, reg)
-    files["dtks.csv"] = out / "dtks.csv"
-    writer.write_csv(dtks, files["dtks.csv"])
     n_dtks_rows = dtks.num_rows
+    # a share of the households on the PBDT 2015 form, in their own file (the PBDT template)
+    on_pbdt = pbdt.choose(arrays.stream(seed, "pattern-pbdt2015"), dtks, errors, pat.pbdt2015)
+    is_pbdt = pc.is_in(dtks["id_ruta"], on_pbdt)
+    files["dtks.csv"] = out / "dtks.csv"
+    writer.write_csv(dtks.filter(pc.invert(is_pbdt)), files["dtks.csv"])
+    if len(on_pbdt):
+        files["dtks_pbdt2015.csv"] = out / "dtks_pbdt2015.csv"
+        writer.write_csv(pbdt.to_pbdt(dtks.filter(is_pbdt)), files["dtks_pbdt2015.csv"])
+    t = reg["table"]
+    row_ruta = arrays.to_arrow(t["id_ruta"])
+    pbdt_rows = np.flatnonzero(pc.is_in(row_ruta, on_pbdt).to_numpy(zero_copy_only=False))
+    # truth/patterns.csv: every person of those rows, with the ruta as detail
+    pbdt_people = (
+        t["person"][pbdt_rows],
+        np.array(row_ruta.take(pa.array(pbdt_rows)).to_pylist(), dtype=object),
+    )
     del dtks
     done()
 
@@ -125,12 +141,12 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
                 "senama_ayah": (juniors, None),
                 "gelar": reg["gelar"],
                 "asn_tanpa_nik": (asn_no_nik, None),
+                "pbdt2015": pbdt_people,
             }
         ),
         files["truth/patterns.csv"],
     )
     files["truth/errors.csv"] = out / "truth" / "errors.csv"
-    errors = writer.errors_table(reg["errors"])
     writer.write_csv(errors, files["truth/errors.csv"])
 
     made = ppks.build(world, geo, reg, seed)  # PPKS outside households and PSKS (docs/ppks-psks.md)
@@ -140,6 +156,7 @@ def generate(params: SynthParams, out: Path, progress: Progress | None = None) -
 
     content = _manifest(params, world, reg, errors, n_dtks_rows, files, out)
     content["counts"] |= {"psks": made["psks"].num_rows, "ppks_di_luar_ruta": made["ppks"].num_rows}
+    content["counts"] |= {"dtks_ruta_pbdt2015": len(on_pbdt), "dtks_baris_pbdt2015": len(pbdt_rows)}
     writer.manifest(out / "manifest.json", content)
     done()
     return content

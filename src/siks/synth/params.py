@@ -92,6 +92,9 @@ class Patterns:
     gelar: float = 0.01
     # share of PNS rows of the ASN list that come without NIK (only NIP, name and kabupaten); may be 1
     asn_tanpa_nik: float = 0.2
+    # share of DTKS ruta written on the PBDT 2015 form (their own file, dtks_pbdt2015.csv), drawn among
+    # the ruta registered after Regsosek whose faults the form can hold (synth/pbdt.py)
+    pbdt2015: float = 0.1
 
     def __post_init__(self) -> None:
         for f in fields(self):
