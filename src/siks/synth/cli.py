@@ -140,8 +140,13 @@ def synth(
     console.print(
         f"Selesai dalam {angka(seconds, 1)} detik ({_id(counts['penduduk'] / seconds)} penduduk/detik): "
         f"{_id(counts['penduduk'])} penduduk, {_id(counts['ruta'])} rumah tangga; "
-        f"DTKS {_id(counts['dtks_baris'])} baris dari {_id(counts['dtks_ruta'])} rumah tangga. "
-        f"Berkas di {out}/ (lihat manifest.json)."
+        f"DTKS {_id(counts['dtks_baris'])} baris dari {_id(counts['dtks_ruta'])} rumah tangga"
+        + (
+            f" ({_id(counts['dtks_ruta_pbdt2015'])} dengan instrumen PBDT 2015, di dtks_pbdt2015.csv)"
+            if counts.get("dtks_ruta_pbdt2015")
+            else ""
+        )
+        + f". Berkas di {out}/ (lihat manifest.json)."
     )
 
 

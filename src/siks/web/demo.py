@@ -40,6 +40,9 @@ def build_database(root: Path, url: str, persons: int, seed: int, console: Conso
     _run(console, "Membuat data sintetis", synth, env, root)
     _run(console, "Menyiapkan skema basis data", ["db", "upgrade"], env, root)
     _run(console, "Mengimpor DTKS", ["import", str(data / "dtks.csv")], env, root)
+    if (data / "dtks_pbdt2015.csv").exists():  # the ruta written on the PBDT 2015 form (docs/synth.md)
+        pbdt = ["import", "--instrumen", "PBDT2015", str(data / "dtks_pbdt2015.csv")]
+        _run(console, "Mengimpor DTKS (instrumen PBDT 2015)", pbdt, env, root)
     for kind in ("dukcapil", "asn", "pln", "kendaraan"):
         found = sorted(p for p in (data / "reference").glob(f"{kind}.*") if p.suffix in (".csv", ".parquet"))
         _run(console, f"Memuat rujukan {kind}", ["reference", "load", kind, str(found[0])], env, root)
