@@ -91,7 +91,8 @@ def synth(
     patterns: list[str] = typer.Option(
         [],
         "--pola",
-        help=f"Pola penduduk yang mirip atau bernama lain, JENIS=LAJU (boleh berulang). Jenis dan bawaan: "
+        help=f"Pola data (orang yang mirip, nama tradisi lain, gelar, ASN tanpa NIK, ruta berinstrumen PBDT "
+        f"2015), JENIS=LAJU (boleh berulang). Jenis dan bawaan: "
         f"{_PATTERNS}.",
     ),
 ) -> None:
