@@ -111,9 +111,12 @@ def test_evaluation_counts_hard_negatives_and_lists_false_positives_on_them(kab,
     findings = outcome.engine.query("SELECT * FROM findings")
     ev = evaluate(findings, kab["truth"])
     assert set(ev.hard_negative_n) <= set(HARD_NEGATIVES)
-    # the generator makes twins, sons named after their father and households of other traditions
-    for category in ("kembar", "senama_serumah", "nama_umum", "etnis_lain"):
+    # the generator makes twins, sons named after their father, households of other traditions, titled
+    # names and ruta on the PBDT form
+    for category in ("kembar", "senama_serumah", "nama_umum", "etnis_lain", "gelar", "pbdt2015"):
         assert ev.hard_negative_n.get(category, 0) > 0, category
+    # a titled name is no fault, and a PBDT ruta is verified like any other: no false positive on either
+    assert not [h for h in ev.hard_negative_fp if h.category in ("gelar", "pbdt2015")]
     # plant a false duplicate between two twins: it is listed as a false positive on a hard negative
     twins = outcome.engine.query(
         """SELECT a.member_ref AS a, b.member_ref AS b FROM person AS a JOIN person AS b

@@ -86,7 +86,11 @@ HARD_NEGATIVES: dict[str, str] = {
     "senama_meninggal": "senama (dan sejenis kelamin) dengan orang yang sudah meninggal",
     "etnis_lain": "nama tradisi lain (Sunda, Batak, Bugis, Minang, Bali, Tionghoa, Arab)",
     "keberadaan_pergi": "anggota yang merantau (keberadaan 3/4), masih di KK keluarga",
+    "gelar": "nama bergelar di DTKS (DRS., H., S.Pd), tanpa gelar di Dukcapil",
+    "pbdt2015": "ruta berinstrumen PBDT 2015 (tanpa keberadaan dan jawaban Regsosek)",
 }
+#: the categories truth/patterns.csv lists itself (synth/patterns.py, synth/pbdt.py)
+_PATTERN_CATEGORIES = ("etnis_lain", "gelar", "pbdt2015")
 COMMON_NAME_MIN = 10
 #: person_id → category, from truth/population.parquet (p); names compared upper-cased and trimmed
 _HARD_NEGATIVE_SQL = {
@@ -201,7 +205,7 @@ def _hard_negatives(engine: BatchEngine, population: Path, false_pos: list[str],
         engine.register_csv("pat", population.parent / "patterns.csv")
         parts.append(
             "SELECT CAST(person_id AS BIGINT) AS person_id, pola AS category FROM pat "
-            "WHERE pola = 'etnis_lain'"
+            f"WHERE pola IN ({', '.join(repr(c) for c in _PATTERN_CATEGORIES)})"
         )
     # members recorded away (keberadaan 3/4): their own rows, keyed by id_art in errors.csv (e)
     parts.append(
