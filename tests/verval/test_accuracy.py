@@ -244,10 +244,14 @@ def test_a_member_without_nik_is_found_on_his_own_kk(kab, outcome):
 @pytest.fixture(scope="module")
 def namesakes(kab, outcome, tmp_path_factory):
     """The same kabupaten, with Dukcapil holding (a) a living namesake — same name, birth date and sex,
-    another NIK — of every person an ASN row without NIK was matched to by NIP, and (b) a dead double of
+    another NIK — of every person (known by own NIK) an ASN row without NIK was matched to by NIP, and
+    (b) a dead double of
     every NIK-less member padan resolved: then nothing in the records tells the two apart."""
     work = tmp_path_factory.mktemp("namesakes")
-    by_nip = outcome.engine.query("SELECT DISTINCT member_ref, who FROM asn_nip_match").to_pylist()
+    by_nip = outcome.engine.query(
+        """SELECT DISTINCT m.member_ref, m.who FROM asn_nip_match AS m
+           JOIN padan AS a ON a.member_ref = m.member_ref WHERE a.resolved_by = 'nik'"""
+    ).to_pylist()
     doubled = outcome.engine.query(
         """SELECT a.member_ref, a.dukcapil_nik FROM padan AS a JOIN person AS p ON p.member_ref = a.member_ref
            WHERE p.nik IS NULL AND a.dukcapil_nik IS NOT NULL
