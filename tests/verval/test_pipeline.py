@@ -180,7 +180,7 @@ def test_a_run_without_extracts_says_which_checks_it_skipped(kab, outcome, tmp_p
     partial = run({**kab, "refs": only_dukcapil}, tmp_path / "w")
     try:
         skipped = skipped_checks(partial.stats)
-        assert set(skipped) == {"ASN", "HOUSEHOLD_ASN", "PLN_NONSUBSIDI", "CAR_OWNER"}
+        assert set(skipped) == {"ASN", "HOUSEHOLD_ASN", "ASN_POSSIBLE", "PLN_NONSUBSIDI", "CAR_OWNER"}
         assert "ASN/TNI/Polri" in skipped["ASN"] and "reference load pln" in skipped["PLN_NONSUBSIDI"]
         assert {"DECEASED", "KK_CHANGED", "PADAN_NIK_UNKNOWN"} <= set(checks_run(partial.stats))
         assert skipped_checks(outcome.stats) == {}  # every extract loaded: nothing skipped

@@ -419,6 +419,34 @@ _add(
     "{nama} (NIK {related_nik}) tercatat sebagai {jenis} di {instansi}; dicocokkan lewat {cocok}.",
 )
 _add(
+    "DECEASED_POSSIBLE",
+    "anggota",
+    "exclusions",
+    "Mungkin sudah meninggal (perlu diperiksa)",
+    "Catatan tanpa NIK yang dikenal Dukcapil; salah satu calon identitasnya yang sama kuat tercatat "
+    "meninggal di Dukcapil, tetapi belum dapat dipastikan bahwa itu orang yang sama.",
+    "sedang",
+    "Datangi keluarga atau cocokkan dokumen (KTP, KK, akta kematian); lengkapi NIK. Tidak ada yang "
+    "dikeluarkan sebelum dipastikan.",
+    _CITIZEN_CHECK,
+    "{nama} belum dapat dipadankan dengan pasti; salah satu calon identitasnya, {nama_dukcapil} (NIK "
+    "{related_nik}, bobot {bobot}), tercatat meninggal pada {tanggal_meninggal}.",
+)
+_add(
+    "ASN_POSSIBLE",
+    "anggota",
+    "exclusions",
+    "Mungkin ASN/TNI/Polri (perlu diperiksa)",
+    "Satu baris data kepegawaian tanpa NIK cocok dengan beberapa orang (nama, tanggal lahir dan jenis "
+    "kelamin sama), salah satunya orang ini; belum dipastikan siapa pemilik NIP-nya.",
+    "sedang",
+    "Periksa ke lapangan atau ke BKD/instansi siapa pemilik NIP ini; tidak ada yang dikeluarkan sebelum "
+    "dipastikan.",
+    _CITIZEN_CHECK,
+    "{nama} adalah salah satu dari {kandidat} orang yang cocok dengan NIP {nip} ({jenis} di {instansi}): "
+    "nama, jenis kelamin dan tanggal lahir sama; petugas perlu memastikan siapa pemiliknya.",
+)
+_add(
     "HOUSEHOLD_ASN",
     "ruta",
     "exclusions",

@@ -35,6 +35,12 @@ KIND_CODES: dict[str, tuple[str, ...]] = {
     "nik_sex_mismatch": ("NIK_SEX_MISMATCH",),
     "nik_birthdate_mismatch": ("NIK_BIRTHDATE_MISMATCH",),
 }
+#: a kind scored once more with the candidates sent to a person counted as found (label → kind, codes):
+#: how many a person gets to see, beside what siks decides alone
+WITH_CANDIDATES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "deceased_active + kandidat": ("deceased_active", ("DECEASED", "DECEASED_POSSIBLE")),
+    "asn_member + kandidat": ("asn_member", ("ASN", "ASN_POSSIBLE")),
+}
 #: kinds a ganda cluster member is explained by (pairs are scored separately)
 DUPLICATE_KINDS = ("duplicate_same_desa", "duplicate_other_desa")
 #: the unit a kind is a fault of: its findings and its truth rows are compared per that unit
@@ -152,7 +158,9 @@ def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path, skipped: Mapping
     scores: list[Score] = []
     false_pos: list[str] = []  # SELECTs of (kind, a, b): false positives per record, false ganda pairs
     kinds_present = {r["kind"] for r in engine.query("SELECT DISTINCT kind FROM e").to_pylist()}
-    for kind, codes in KIND_CODES.items():
+    views = [(k, k, c) for k, c in KIND_CODES.items()]
+    views += [(label, k, c) for label, (k, c) in WITH_CANDIDATES.items()]
+    for label, kind, codes in views:
         if kind not in kinds_present:
             continue
         unit = KIND_UNIT.get(kind, "anggota")
@@ -169,8 +177,8 @@ def _evaluate(engine: BatchEngine, findings: pa.Table, t: Path, skipped: Mapping
         fn = int(engine.scalar(f"SELECT COUNT(*) FROM ({truth}) AS t WHERE u NOT IN ({flagged})"))
         fp = int(engine.scalar(f"SELECT COUNT(*) FROM ({flagged}) AS x WHERE u NOT IN ({explained})"))
         why = sorted({skipped[c] for c in codes if c in skipped}) if set(codes) <= set(skipped) else []
-        scores.append(Score(kind, tp, fp, fn, "; ".join(why) or None))
-        if unit == "anggota" and fp:
+        scores.append(Score(label, tp, fp, fn, "; ".join(why) or None))
+        if unit == "anggota" and fp and label == kind:
             false_pos.append(
                 f"SELECT '{kind}' AS kind, u AS a, CAST(NULL AS VARCHAR) AS b FROM ({flagged}) AS x "
                 f"WHERE u NOT IN ({explained})"

@@ -165,9 +165,11 @@ def contained_sql(dialect: str) -> str:
 
 def nickname_sql(dialect: str) -> str:
     """A panggilan is one word: the end of a longer word (WAWAN/HERMAWAN keeps 'WAN', TONO/SUTONO) or its
-    head (FATHOR/FATHORRAHMAN)."""
+    head (FATHOR/FATHORRAHMAN). `dialect` "" is the steps' neutral SQL (transpiled per engine)."""
     if dialect == "spark":
         pos, match = "instr({a}, ' ')", "{b} RLIKE ({p})"
+    elif dialect == "":
+        pos, match = "strpos({a}, ' ')", "REGEXP_LIKE({b}, {p})"
     else:
         pos, match = "strpos({a}, ' ')", "regexp_matches({b}, {p})"
 
@@ -289,6 +291,10 @@ def link_blocking_rules() -> list[Any]:
         # birth date and sex is ~5,000 people: pairs would grow with the square of the registry)
         "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin AND l.nik IS NULL "
         "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
+        # no NIK and a default birth date (1 Jan for a real 1 Jul): the date blocks above miss the person;
+        # name key and birth year, within the kabupaten, for those records only
+        "l.nama_kunci = r.nama_kunci AND substr(l.tgl, 1, 4) = substr(r.tgl, 1, 4) AND l.nik IS NULL "
+        f"AND {default_date_text('l.tgl')} AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
     ]
 
 

@@ -31,14 +31,16 @@ def run(ctx: StepContext) -> None:
         "p.member_ref, p.family_ref, p.household_ref, p.kode_desa, COALESCE(p.nik, p.nik_raw) AS nik, "
         "p.id_nik AS related_nik, p.nama"
     )
-    if ctx.check(["DECEASED"], "dukcapil", ctx.engine.count("dukcapil") > 0):
+    if ctx.check(["DECEASED", "DECEASED_POSSIBLE"], "dukcapil", ctx.engine.count("dukcapil") > 0):
         ctx.emit_findings(
             f"""SELECT 'DECEASED' AS code, {cols}, d.tanggal_meninggal AS tanggal_meninggal
                 FROM exclusion_person AS p JOIN dukcapil AS d ON d.nik = p.id_nik
                 WHERE d.status_hidup = 'MATI' AND (p.keberadaan IS NULL OR p.keberadaan <> 2)"""
         )
+        if ctx.has("nik_suggestion"):
+            deceased_possible(ctx)
         emitted = True
-    if ctx.check(["ASN", "HOUSEHOLD_ASN"], "asn", ctx.has("ref_asn")):
+    if ctx.check(["ASN", "HOUSEHOLD_ASN", "ASN_POSSIBLE"], "asn", ctx.has("ref_asn")):
         asn_tables(ctx)
         ctx.emit_findings(
             """SELECT 'ASN' AS code, member_ref, family_ref, household_ref, kode_desa, nik, related_nik, nama,
@@ -48,6 +50,18 @@ def run(ctx: StepContext) -> None:
             """SELECT 'HOUSEHOLD_ASN' AS code, household_ref, kode_desa, related_nik, nama, jenis, instansi,
                       member_ref AS anggota FROM exclusion_asn WHERE rn = 1"""
         )
+        if ctx.engine.has_table("asn_nip_possible"):
+            ctx.emit_findings(
+                """SELECT 'ASN_POSSIBLE' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+                          COALESCE(p.nik, p.nik_raw) AS nik, p.nama, m.jenis, m.instansi, m.nip,
+                          CAST(m.n AS VARCHAR) AS kandidat
+                   FROM (SELECT member_ref, MIN(nip) AS nip, MIN(jenis) AS jenis, MIN(instansi) AS instansi,
+                                MAX(n) AS n
+                         FROM asn_nip_possible
+                         WHERE member_ref NOT IN (SELECT member_ref FROM exclusion_asn)
+                         GROUP BY member_ref) AS m
+                   JOIN person AS p ON p.member_ref = m.member_ref"""
+            )
         emitted = True
     if ctx.check(["PLN_NONSUBSIDI"], "pln", ctx.has("ref_pln")):
         subsidised = ", ".join(f"'{t}'" for t in SUBSIDISED)
@@ -83,6 +97,38 @@ def run(ctx: StepContext) -> None:
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
 
 
+def deceased_possible(ctx: StepContext) -> None:
+    """`DECEASED_POSSIBLE`: a record padan could not resolve (no NIK, or one Dukcapil does not know) whose
+    suggestions include a dead person as likely as the best one (within `saran_selisih` bits).
+
+    Why not DECEASED: two JUMIATI born 1 July 1941, one dead, are equally likely and nothing in the record
+    tells them apart; a death taken from the wrong one would drop a living person. Nobody is excluded on
+    it: it asks a person to check, like a possible duplicate.
+    """
+    gap = float(ctx.param("saran_selisih", 3.0))
+    ctx.emit_findings(
+        f"""
+        SELECT 'DECEASED_POSSIBLE' AS code, k.member_ref, k.family_ref, k.household_ref, k.kode_desa, k.nik,
+               k.related_nik, k.nama, k.nama_dukcapil, k.tanggal_meninggal, k.bobot
+        FROM (SELECT p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+                     COALESCE(p.nik, p.nik_raw) AS nik, s.nik AS related_nik, p.nama,
+                     d.nama AS nama_dukcapil, d.tanggal_meninggal AS tanggal_meninggal,
+                     CAST(ROUND(s.weight, 1) AS VARCHAR) AS bobot,
+                     ROW_NUMBER() OVER (PARTITION BY p.member_ref ORDER BY s.weight DESC, s.nik) AS rn
+              FROM nik_suggestion AS s
+              JOIN (SELECT member_ref, MAX(weight) AS top FROM nik_suggestion GROUP BY member_ref) AS t
+                ON t.member_ref = s.member_ref
+              JOIN padan AS a ON a.member_ref = s.member_ref
+              JOIN person AS p ON p.member_ref = s.member_ref
+              JOIN dukcapil AS d ON d.nik = s.nik
+              WHERE a.dukcapil_nik IS NULL AND a.reason IN ('NO_NIK', 'NIK_UNKNOWN')
+                AND d.status_hidup = 'MATI' AND s.weight >= t.top - {gap}
+                AND (p.keberadaan IS NULL OR p.keberadaan <> 2)) AS k
+        WHERE k.rn = 1
+        """
+    )
+
+
 def asn_tables(ctx: StepContext) -> None:
     """`exclusion_asn`: DTKS members on the ASN/TNI/Polri list, by NIK, or (rows without NIK) by NIP.
 
@@ -91,7 +137,7 @@ def asn_tables(ctx: StepContext) -> None:
     those (as recorded in DTKS, or of the Dukcapil identity padan resolved) inside the row's wilayah,
     and only when exactly one person fits: the name key alone, or else the whole name (MUHAMMAD RIZKI and
     RIZKI share a key), among those not already on the list by NIK; otherwise the candidates are left
-    for a person to decide.
+    for a person to decide (`ASN_POSSIBLE` on each DTKS member among them, which excludes no one).
     """
     cols = set(ctx.engine.columns("ref_asn"))
     nip = "CAST(x.nip AS VARCHAR)"
@@ -132,18 +178,28 @@ def asn_tables(ctx: StepContext) -> None:
                                p.kode_desa AS kode_desa, p.nik AS who
                         FROM person AS p"""
         ctx.create(
+            "asn_nip_candidate",
+            f"""SELECT c.*,
+                       COUNT(DISTINCT c.who) OVER (PARTITION BY c.nip) AS n,
+                       COUNT(DISTINCT CASE WHEN c.exact THEN c.who END) OVER (PARTITION BY c.nip) AS n_exact
+                FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
+                             COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
+                      FROM asn_nip AS x JOIN ({ident}) AS i
+                        ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
+                       AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS c""",
+        )
+        ctx.create(
             "asn_nip_match",
-            f"""SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi
-                FROM (SELECT c.*,
-                             COUNT(DISTINCT c.who) OVER (PARTITION BY c.nip) AS n,
-                             COUNT(DISTINCT CASE WHEN c.exact THEN c.who END) OVER (PARTITION BY c.nip)
-                               AS n_exact
-                      FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
-                                   COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
-                            FROM asn_nip AS x JOIN ({ident}) AS i
-                              ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
-                             AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS c) AS m
-                WHERE (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL""",
+            """SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi FROM asn_nip_candidate AS m
+               WHERE (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL""",
+        )
+        # Several people fit one NIP (namesakes born the same day, often a default date): no one is
+        # flagged ASN, but each DTKS member among them is a candidate for a person to check.
+        ctx.create(
+            "asn_nip_possible",
+            """SELECT m.nip, m.member_ref, m.jenis, m.instansi, m.n FROM asn_nip_candidate AS m
+               WHERE NOT (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL
+                 AND m.member_ref NOT IN (SELECT member_ref FROM asn_nip_match)""",
         )
         ctx.stats["asn_nip_cocok"] = ctx.engine.count("asn_nip_match")
         by_nip = """
@@ -180,10 +236,18 @@ def asn_tables(ctx: StepContext) -> None:
 STEP = Step(
     name="exclusions",
     title="Pengecualian: meninggal, ASN/TNI/Polri, PLN, mobil",
-    version="3",
+    version="4",
     inputs=("person", "padan", "dukcapil"),
-    optional_inputs=("ref_asn", "ref_pln", "ref_kendaraan"),
+    optional_inputs=("nik_suggestion", "ref_asn", "ref_pln", "ref_kendaraan"),
     outputs=("exclusion_person", "findings_exclusions"),
-    codes=("DECEASED", "ASN", "HOUSEHOLD_ASN", "PLN_NONSUBSIDI", "CAR_OWNER"),
+    codes=(
+        "DECEASED",
+        "DECEASED_POSSIBLE",
+        "ASN",
+        "HOUSEHOLD_ASN",
+        "ASN_POSSIBLE",
+        "PLN_NONSUBSIDI",
+        "CAR_OWNER",
+    ),
     run=run,
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from splink import Linker, block_on
 
 from siks.verval import linkage
+from siks.verval.engines.base import NEUTRAL
 from siks.verval.pipeline import Step, StepContext
 from siks.verval.steps.prepare import name_norm
 
@@ -60,26 +61,31 @@ def prepare_dukcapil(ctx: StepContext) -> int:
 
 def exact_match(ctx: StepContext) -> None:
     # name_close: the name keys one letter apart (SMIATUN/SUMIATUN) or one inside the other (HOSNAN /
-    # HOSNAN FAUZI): with a second field agreeing, the same person written differently
-    kp, kd = linkage.name_key("p.nama_norm"), linkage.name_key("d.nama_norm")
+    # HOSNAN FAUZI): with a second field agreeing, the same person written differently. The name keys
+    # are computed once in the inner select (each is a long chain of REPLACEs).
+    kp, kd = "x.kunci_p", "x.kunci_d"
     ctx.create(
         "padan_exact",
         f"""
-        SELECT p.member_ref, p.nik, d.nik IS NOT NULL AS found,
-               COALESCE(p.nama_norm = d.nama_norm, FALSE) AS name_eq,
-               COALESCE(p.tanggal_lahir = d.tanggal_lahir, FALSE) AS dob_eq,
-               COALESCE(p.jenis_kelamin = d.jenis_kelamin, FALSE) AS sex_eq,
-               COALESCE({linkage.name_key("p.nama_norm")} = {linkage.name_key("d.nama_norm")}, FALSE)
-                 AS key_eq,
-               COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir)) <= 3
-                        OR (EXTRACT(MONTH FROM p.tanggal_lahir) = EXTRACT(MONTH FROM d.tanggal_lahir)
-                            AND EXTRACT(DAY FROM p.tanggal_lahir) = EXTRACT(DAY FROM d.tanggal_lahir)),
+        SELECT x.member_ref, x.nik, x.found,
+               COALESCE(x.nama_p = x.nama_d, FALSE) AS name_eq,
+               COALESCE(x.lahir_p = x.lahir_d, FALSE) AS dob_eq,
+               COALESCE(x.jk_p = x.jk_d, FALSE) AS sex_eq,
+               COALESCE({kp} = {kd}, FALSE) AS key_eq,
+               COALESCE(ABS(EXTRACT(YEAR FROM x.lahir_p) - EXTRACT(YEAR FROM x.lahir_d)) <= 3
+                        OR (EXTRACT(MONTH FROM x.lahir_p) = EXTRACT(MONTH FROM x.lahir_d)
+                            AND EXTRACT(DAY FROM x.lahir_p) = EXTRACT(DAY FROM x.lahir_d)),
                         FALSE) AS dob_close,
-               {linkage.default_date("p.tanggal_lahir")} AS dob_default,
+               {linkage.default_date("x.lahir_p")} AS dob_default,
                COALESCE(LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
                         OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
                         OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0, FALSE) AS name_close
-        FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik
+        FROM (SELECT p.member_ref, p.nik, d.nik IS NOT NULL AS found, p.nama_norm AS nama_p,
+                     d.nama_norm AS nama_d, p.tanggal_lahir AS lahir_p, d.tanggal_lahir AS lahir_d,
+                     p.jenis_kelamin AS jk_p, d.jenis_kelamin AS jk_d,
+                     {linkage.name_key("p.nama_norm")} AS kunci_p,
+                     {linkage.name_key("d.nama_norm")} AS kunci_d
+              FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik) AS x
         """,
     )
 
@@ -188,15 +194,34 @@ def run(ctx: StepContext) -> None:
     )
     # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
     # ranks without the recorded NIK: when its owner is someone else, the owner is no candidate.
+    # `kk_fit`: the candidate is on the record's own KK with the same sex, a birth year within 3 and a
+    # related name (key equal, one inside the other, one letter apart or a panggilan): family evidence the
+    # model weighs only as "same KK", which a NIK-less member with a default date and a longer name
+    # (IIS HERAWATI LESTARI on IIS HERAWATI's KK) never gets past `saran_bobot_yakin`.
+    kp, kd = "k.kunci_p", "k.kunci_d"
+    nick = linkage.nickname_sql(NEUTRAL).replace("nama_kunci_l", kp).replace("nama_kunci_r", kd)
     ctx.create(
         "padan_ranked",
-        """SELECT s.member_ref, s.nik, s.weight,
-                  ROW_NUMBER() OVER (PARTITION BY s.member_ref ORDER BY s.weight DESC, s.nik) AS rank,
-                  ROW_NUMBER() OVER (PARTITION BY s.member_ref
-                                     ORDER BY CASE WHEN s.nik = p.nik THEN 1 ELSE 0 END, s.weight DESC,
-                                              s.nik) AS other_rank,
-                  COALESCE(s.nik = p.nik, FALSE) AS recorded
-           FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref""",
+        f"""SELECT k.member_ref, k.nik, k.weight,
+                  ROW_NUMBER() OVER (PARTITION BY k.member_ref ORDER BY k.weight DESC, k.nik) AS rank,
+                  ROW_NUMBER() OVER (PARTITION BY k.member_ref
+                                     ORDER BY CASE WHEN k.recorded THEN 1 ELSE 0 END, k.weight DESC,
+                                              k.nik) AS other_rank,
+                  k.recorded,
+                  COALESCE(k.same_kk AND k.sex_eq AND k.year_close
+                           AND ({kp} = {kd} OR LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
+                                OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
+                                OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0 OR {nick}),
+                           FALSE) AS kk_fit
+           FROM (SELECT s.member_ref, s.nik, s.weight, COALESCE(s.nik = p.nik, FALSE) AS recorded,
+                        COALESCE(d.no_kk = p.no_kk, FALSE) AS same_kk,
+                        COALESCE(d.jenis_kelamin = p.jenis_kelamin, FALSE) AS sex_eq,
+                        COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
+                                 <= 3, FALSE) AS year_close,
+                        {linkage.name_key("p.nama_norm")} AS kunci_p,
+                        {linkage.name_key("d.nama_norm")} AS kunci_d
+                 FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref
+                 JOIN dukcapil AS d ON d.nik = s.nik) AS k""",
     )
     # The recorded NIK is this person's when name, sex and birth date agree well enough with its owner
     # (a nickname, a miswritten date, a sex slip: at most one field clearly off, a date within a few years
@@ -212,7 +237,8 @@ def run(ctx: StepContext) -> None:
         SELECT x.member_ref, x.status, x.reason,
                CASE WHEN x.status = 'PADAN' OR x.own THEN x.nik
                     WHEN x.sure THEN x.top_nik END AS dukcapil_nik,
-               CASE WHEN x.status = 'PADAN' OR x.own THEN 'nik' WHEN x.sure THEN 'saran' END AS resolved_by,
+               CASE WHEN x.status = 'PADAN' OR x.own THEN 'nik' WHEN x.sure AND x.by_kk THEN 'kk'
+                    WHEN x.sure THEN 'saran' END AS resolved_by,
                CASE WHEN x.status = 'PADAN' THEN NULL ELSE x.top_weight END AS weight
         FROM (
           SELECT y.*,
@@ -235,8 +261,9 @@ def run(ctx: StepContext) -> None:
               SELECT e.member_ref, e.nik, e.found, e.name_eq, e.dob_eq, e.sex_eq, e.key_eq, e.dob_close,
                      e.dob_default, e.name_close, t.nik AS top_nik, t.weight AS top_weight,
                      o.weight AS own_weight,
-                     COALESCE(t.weight >= {sure} AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE)
-                       AS sure,
+                     COALESCE((t.weight >= {sure} OR t.kk_fit)
+                              AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE) AS sure,
+                     COALESCE(t.kk_fit AND t.weight < {sure}, FALSE) AS by_kk,
                      COALESCE(t.weight >= {sure} AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE)
                        AS better
               FROM padan_exact AS e
@@ -350,7 +377,7 @@ def emit_resolved(ctx: StepContext) -> None:
             FROM padan AS a
             JOIN person AS p ON p.member_ref = a.member_ref
             JOIN dukcapil AS d ON d.nik = a.dukcapil_nik
-            WHERE a.resolved_by = 'saran' AND {_FIELD_DIFFERS[field]}"""
+            WHERE a.resolved_by IN ('saran', 'kk') AND {_FIELD_DIFFERS[field]}"""
         )
     ctx.emit_findings(" UNION ALL ".join(parts))
 
