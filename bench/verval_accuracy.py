@@ -48,6 +48,9 @@ TUNING = [
     (20_000, 21, "35.09", {}, {}),
     (200_000, 31, "35.09", {}, {}),
     (1_000_000, 32, "35.09", {}, {}),
+    # added when the deceased/ASN misses were inspected (never 41-44): Banyuwangi with the harder rates
+    (200_000, 33, "35.10", HARDER, {"etnis_lain": 0.15}),
+    (200_000, 34, "35.09", {}, {}),
 ]
 #: ... and those reported (never looked at while choosing): other seeds, another kabupaten, other rates
 HELDOUT = [
