@@ -98,8 +98,9 @@ def run(ctx: StepContext) -> None:
 
 
 def deceased_possible(ctx: StepContext) -> None:
-    """`DECEASED_POSSIBLE`: a record padan could not resolve (no NIK, or one Dukcapil does not know) whose
-    suggestions include a dead person as likely as the best one (within `saran_selisih` bits).
+    """`DECEASED_POSSIBLE`: a record padan could not resolve (no NIK, one Dukcapil does not know, or
+    another person's) whose suggestions include a dead person as likely as the best one (within
+    `saran_selisih` bits). The suggestions never include a borrowed NIK's owner.
 
     Why not DECEASED: two JUMIATI born 1 July 1941, one dead, are equally likely and nothing in the record
     tells them apart; a death taken from the wrong one would drop a living person. Nobody is excluded on
@@ -121,7 +122,7 @@ def deceased_possible(ctx: StepContext) -> None:
               JOIN padan AS a ON a.member_ref = s.member_ref
               JOIN person AS p ON p.member_ref = s.member_ref
               JOIN dukcapil AS d ON d.nik = s.nik
-              WHERE a.dukcapil_nik IS NULL AND a.reason IN ('NO_NIK', 'NIK_UNKNOWN')
+              WHERE a.dukcapil_nik IS NULL AND a.reason IN ('NO_NIK', 'NIK_UNKNOWN', 'OTHER_PERSON')
                 AND d.status_hidup = 'MATI' AND s.weight >= t.top - {gap}
                 AND (p.keberadaan IS NULL OR p.keberadaan <> 2)) AS k
         WHERE k.rn = 1

@@ -59,10 +59,26 @@ def prepare_dukcapil(ctx: StepContext) -> int:
     )
 
 
+def name_related(kp: str, kd: str) -> str:
+    """Neutral SQL over two name keys: equal, one letter apart (SMIATUN/SUMIATUN), one inside the other
+    (HOSNAN / HOSNAN FAUZI) or a panggilan (YATI / RATNA WIDAYATI). A candidate with none of these never
+    displaces the owner of the recorded NIK: a NIK one digit off in the old desa of a moved person is a
+    neighbour (ZAINAL for MAMAD), however well NIK and place agree."""
+    nick = linkage.nickname_sql(NEUTRAL).replace("nama_kunci_l", kp).replace("nama_kunci_r", kd)
+    return f"""COALESCE({kp} = {kd} OR LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
+                        OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
+                        OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0 OR {nick}, FALSE)"""
+
+
+def _key(column: str) -> str:
+    """The name key, or the name itself when it is all filler ('SITI')."""
+    return f"COALESCE({linkage.name_key(column)}, {column})"
+
+
 def exact_match(ctx: StepContext) -> None:
-    # name_close: the name keys one letter apart (SMIATUN/SUMIATUN) or one inside the other (HOSNAN /
-    # HOSNAN FAUZI): with a second field agreeing, the same person written differently. The name keys
-    # are computed once in the inner select (each is a long chain of REPLACEs).
+    # name_close: the names related (`name_related`): with a second field agreeing, the same person
+    # written differently. The name keys are computed once in the inner select (each is a long chain of
+    # REPLACEs).
     kp, kd = "x.kunci_p", "x.kunci_d"
     ctx.create(
         "padan_exact",
@@ -77,14 +93,11 @@ def exact_match(ctx: StepContext) -> None:
                             AND EXTRACT(DAY FROM x.lahir_p) = EXTRACT(DAY FROM x.lahir_d)),
                         FALSE) AS dob_close,
                {linkage.default_date("x.lahir_p")} AS dob_default,
-               COALESCE(LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
-                        OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
-                        OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0, FALSE) AS name_close
+               {name_related(kp, kd)} AS name_close
         FROM (SELECT p.member_ref, p.nik, d.nik IS NOT NULL AS found, p.nama_norm AS nama_p,
                      d.nama_norm AS nama_d, p.tanggal_lahir AS lahir_p, d.tanggal_lahir AS lahir_d,
                      p.jenis_kelamin AS jk_p, d.jenis_kelamin AS jk_d,
-                     {linkage.name_key("p.nama_norm")} AS kunci_p,
-                     {linkage.name_key("d.nama_norm")} AS kunci_d
+                     {_key("p.nama_norm")} AS kunci_p, {_key("d.nama_norm")} AS kunci_d
               FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik) AS x
         """,
     )
@@ -195,11 +208,9 @@ def run(ctx: StepContext) -> None:
     # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
     # ranks without the recorded NIK: when its owner is someone else, the owner is no candidate.
     # `kk_fit`: the candidate is on the record's own KK with the same sex, a birth year within 3 and a
-    # related name (key equal, one inside the other, one letter apart or a panggilan): family evidence the
+    # related name (`name_related`): family evidence the
     # model weighs only as "same KK", which a NIK-less member with a default date and a longer name
     # (IIS HERAWATI LESTARI on IIS HERAWATI's KK) never gets past `saran_bobot_yakin`.
-    kp, kd = "k.kunci_p", "k.kunci_d"
-    nick = linkage.nickname_sql(NEUTRAL).replace("nama_kunci_l", kp).replace("nama_kunci_r", kd)
     ctx.create(
         "padan_ranked",
         f"""SELECT k.member_ref, k.nik, k.weight,
@@ -207,21 +218,16 @@ def run(ctx: StepContext) -> None:
                   ROW_NUMBER() OVER (PARTITION BY k.member_ref
                                      ORDER BY CASE WHEN k.recorded THEN 1 ELSE 0 END, k.weight DESC,
                                               k.nik) AS other_rank,
-                  k.recorded,
-                  COALESCE(k.same_kk AND k.sex_eq AND k.year_close
-                           AND ({kp} = {kd} OR LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
-                                OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
-                                OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0 OR {nick}),
-                           FALSE) AS kk_fit
+                  k.recorded, k.name_rel, k.same_kk AND k.sex_eq AND k.year_close AND k.name_rel AS kk_fit
+           FROM (SELECT j.*, {name_related("j.kunci_p", "j.kunci_d")} AS name_rel
            FROM (SELECT s.member_ref, s.nik, s.weight, COALESCE(s.nik = p.nik, FALSE) AS recorded,
                         COALESCE(d.no_kk = p.no_kk, FALSE) AS same_kk,
                         COALESCE(d.jenis_kelamin = p.jenis_kelamin, FALSE) AS sex_eq,
                         COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
                                  <= 3, FALSE) AS year_close,
-                        {linkage.name_key("p.nama_norm")} AS kunci_p,
-                        {linkage.name_key("d.nama_norm")} AS kunci_d
+                        {_key("p.nama_norm")} AS kunci_p, {_key("d.nama_norm")} AS kunci_d
                  FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref
-                 JOIN dukcapil AS d ON d.nik = s.nik) AS k""",
+                 JOIN dukcapil AS d ON d.nik = s.nik) AS j) AS k""",
     )
     # The recorded NIK is this person's when name, sex and birth date agree well enough with its owner
     # (a nickname, a miswritten date, a sex slip: at most one field clearly off, a date within a few years
@@ -264,8 +270,8 @@ def run(ctx: StepContext) -> None:
                      COALESCE((t.weight >= {sure} OR t.kk_fit)
                               AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE) AS sure,
                      COALESCE(t.kk_fit AND t.weight < {sure}, FALSE) AS by_kk,
-                     COALESCE(t.weight >= {sure} AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE)
-                       AS better
+                     COALESCE(t.weight >= {sure} AND t.name_rel
+                              AND t.weight - COALESCE(o.weight, -1000) >= {gap}, FALSE) AS better
               FROM padan_exact AS e
               LEFT JOIN padan_ranked AS t ON t.member_ref = e.member_ref AND t.other_rank = 1
                 AND NOT t.recorded
