@@ -405,3 +405,20 @@ def test_a_dead_double_of_a_nik_less_member_is_a_question_not_a_death(kab, names
     ev = evaluate(out.engine.query("SELECT * FROM findings"), kab["truth"]).by_kind()
     assert ev["deceased_active + kandidat"].recall >= ev["deceased_active"].recall
     assert ev["asn_member + kandidat"].recall >= ev["asn_member"].recall
+
+
+def test_an_unrelated_name_never_displaces_the_owner_of_the_recorded_nik(outcome):
+    """The owner agrees on birth date and sex: a candidate whose name is not related (ZAINAL for MAMAD,
+    a NIK neighbour in a moved person's old desa) never makes the NIK another person's."""
+    rows = outcome.engine.query(
+        """SELECT e.member_ref FROM padan_exact AS e
+           JOIN padan AS a ON a.member_ref = e.member_ref
+           JOIN padan_ranked AS t ON t.member_ref = e.member_ref AND t.other_rank = 1 AND NOT t.recorded
+           WHERE a.reason = 'OTHER_PERSON' AND e.found AND e.dob_eq AND e.sex_eq AND NOT e.dob_default
+             AND NOT t.name_rel"""
+    ).to_pylist()
+    assert rows == []
+    owners = outcome.engine.scalar(
+        "SELECT COUNT(*) FROM padan WHERE resolved_by = 'nik' AND reason IN ('NAME_MISMATCH', 'IDENTITY_MISMATCH')"
+    )
+    assert owners > 0
