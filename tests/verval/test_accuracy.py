@@ -419,6 +419,7 @@ def test_an_unrelated_name_never_displaces_the_owner_of_the_recorded_nik(outcome
     ).to_pylist()
     assert rows == []
     owners = outcome.engine.scalar(
-        "SELECT COUNT(*) FROM padan WHERE resolved_by = 'nik' AND reason IN ('NAME_MISMATCH', 'IDENTITY_MISMATCH')"
+        "SELECT COUNT(*) FROM padan WHERE resolved_by = 'nik' "
+        "AND reason IN ('NAME_MISMATCH', 'IDENTITY_MISMATCH')"
     )
     assert owners > 0
