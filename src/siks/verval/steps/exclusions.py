@@ -118,10 +118,14 @@ def asn_tables(ctx: StepContext) -> None:
         # to that person are matched; without it, the DTKS members as recorded.
         if resolved:
             # a Dukcapil person already on the list by NIK is not the holder of another row's NIP
-            ident = f"""SELECT a.member_ref, {linkage.name_key("d.nama_norm")} AS kunci,
+            # the name keys padan made (each distinct name once), else computed here
+            key, keys = linkage.name_key("d.nama_norm"), ""
+            if ctx.has("name_key"):
+                key, keys = "nk.kunci", "LEFT JOIN name_key AS nk ON nk.nama_norm = d.nama_norm"
+            ident = f"""SELECT a.member_ref, {key} AS kunci,
                                d.nama_norm AS nama_n, d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk,
                                d.kode_desa AS kode_desa, d.nik AS who
-                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik
+                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik {keys}
                         WHERE d.nik NOT IN (SELECT CAST(nik AS VARCHAR) FROM ref_asn WHERE nik IS NOT NULL)"""
         else:
             ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci,

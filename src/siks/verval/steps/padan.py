@@ -5,7 +5,8 @@ are not necessarily wrong people — a typo, a transposition, a nickname or a bo
 causes — so each unmatched ART gets up to three suggestions from a probabilistic link (Splink) on name,
 birth date, sex, address and KK, with the match weight that ranks them.
 
-Outputs: `dukcapil` (the cleaned extract), `padan` (one row per ART: status and the NIK of the Dukcapil
+Outputs: `dukcapil` (the cleaned extract), `name_key` (each distinct name of DTKS and Dukcapil with its
+name key, for this step, ganda and exclusions), `padan` (one row per ART: status and the NIK of the Dukcapil
 person this record most probably is, used by kk/ganda/exclusions), `nik_suggestion`, `findings_padan`.
 """
 
@@ -61,7 +62,7 @@ def prepare_dukcapil(ctx: StepContext) -> int:
 def exact_match(ctx: StepContext) -> None:
     # name_close: the name keys one letter apart (SMIATUN/SUMIATUN) or one inside the other (HOSNAN /
     # HOSNAN FAUZI): with a second field agreeing, the same person written differently
-    kp, kd = linkage.name_key("p.nama_norm"), linkage.name_key("d.nama_norm")
+    kp, kd = "kp.kunci", "kd.kunci"
     ctx.create(
         "padan_exact",
         f"""
@@ -69,8 +70,7 @@ def exact_match(ctx: StepContext) -> None:
                COALESCE(p.nama_norm = d.nama_norm, FALSE) AS name_eq,
                COALESCE(p.tanggal_lahir = d.tanggal_lahir, FALSE) AS dob_eq,
                COALESCE(p.jenis_kelamin = d.jenis_kelamin, FALSE) AS sex_eq,
-               COALESCE({linkage.name_key("p.nama_norm")} = {linkage.name_key("d.nama_norm")}, FALSE)
-                 AS key_eq,
+               COALESCE({kp} = {kd}, FALSE) AS key_eq,
                COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir)) <= 3
                         OR (EXTRACT(MONTH FROM p.tanggal_lahir) = EXTRACT(MONTH FROM d.tanggal_lahir)
                             AND EXTRACT(DAY FROM p.tanggal_lahir) = EXTRACT(DAY FROM d.tanggal_lahir)),
@@ -80,6 +80,8 @@ def exact_match(ctx: StepContext) -> None:
                         OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
                         OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0, FALSE) AS name_close
         FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik
+        LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
+        LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm
         """,
     )
 
@@ -90,13 +92,15 @@ def link(ctx: StepContext) -> None:
     ctx.create(
         "padan_l",
         linkage.identity_sql(
-            "person",
-            "member_ref",
-            where="WHERE member_ref IN (SELECT member_ref FROM padan_exact "
+            "person AS p",
+            "p.member_ref",
+            where="WHERE p.member_ref IN (SELECT member_ref FROM padan_exact "
             "WHERE NOT (found AND name_eq AND dob_eq AND sex_eq))",
+            alias="p",
+            keys="name_key",
         ),
     )
-    ctx.create("padan_r", linkage.identity_sql("dukcapil", "nik"))
+    ctx.create("padan_r", linkage.identity_sql("dukcapil AS d", "d.nik", alias="d", keys="name_key"))
     n_left = e.count("padan_l")
     ctx.stats["unmatched"] = n_left
     if n_left == 0:
@@ -118,7 +122,9 @@ def link(ctx: StepContext) -> None:
 
     n_right = e.count("padan_r")
     if linkage_needs_training(ctx, "padan"):
-        ctx.create("padan_l_all", linkage.identity_sql("person", "member_ref"))
+        ctx.create(
+            "padan_l_all", linkage.identity_sql("person AS p", "p.member_ref", alias="p", keys="name_key")
+        )
         all_l = api.register("padan_l_all", table_name="padan_dtks")
         trained = linkage.model_linker(ctx, "padan", [all_l, right], make_settings, n_right, fit)
         model = trained.misc.save_model_to_json()
@@ -160,6 +166,7 @@ def run(ctx: StepContext) -> None:
     if not ctx.check(STEP.codes, "dukcapil", ctx.has("ref_dukcapil")):
         ctx.stats["skipped"] = "ekstrak Dukcapil belum dimuat"
         ctx.create("dukcapil", "SELECT CAST(NULL AS VARCHAR) AS nik WHERE 1 = 0")
+        ctx.create("name_key", linkage.name_key_table(["person"]))
         ctx.create("padan", EMPTY_PADAN)
         ctx.create("nik_suggestion", EMPTY_SUGGESTION)
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
@@ -168,6 +175,7 @@ def run(ctx: StepContext) -> None:
     sure = float(ctx.param("saran_bobot_yakin", PARAMS["saran_bobot_yakin"]))
     gap = float(ctx.param("saran_selisih", PARAMS["saran_selisih"]))
     prepare_dukcapil(ctx)
+    ctx.create("name_key", linkage.name_key_table(["person", "dukcapil"]))
     exact_match(ctx)
     link(ctx)
     # A default birth date shared with the candidate is weak evidence: the model weighs every exact date
@@ -361,7 +369,7 @@ STEP = Step(
     version="4",
     inputs=("person",),
     optional_inputs=("ref_dukcapil",),
-    outputs=("dukcapil", "padan", "nik_suggestion", "findings_padan"),
+    outputs=("dukcapil", "name_key", "padan", "nik_suggestion", "findings_padan"),
     codes=(
         "PADAN_NIK_UNKNOWN",
         "PADAN_NO_NIK",
