@@ -347,10 +347,14 @@ def dedupe_blocking_rules() -> list[Any]:
         block_on("tanggal_lahir", "kode_desa"),
         block_on("nama_kunci", "tanggal_lahir"),
         # another desa, NIK missing or unresolved, name written differently: birth date and sex only,
-        # for the few records without a Dukcapil identity
-        "l.tanggal_lahir = r.tanggal_lahir AND l.jenis_kelamin = r.jenis_kelamin "
-        "AND (l.dukcapil_nik IS NULL OR r.dukcapil_nik IS NULL) "
-        "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
+        # for the few records without a Dukcapil identity. Written as two rules (that record on the left,
+        # then on the right) rather than one with `l… IS NULL OR r… IS NULL`: the same pairs, but each
+        # side's filter runs before the join instead of on every same-birthday pair of the kabupaten.
+        *(
+            f"{side}.dukcapil_nik IS NULL AND l.tanggal_lahir = r.tanggal_lahir "
+            "AND l.jenis_kelamin = r.jenis_kelamin AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)"
+            for side in ("l", "r")
+        ),
     ]
 
 
