@@ -43,6 +43,11 @@ def floor(snap: Path, dukcapil: Path, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def load() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -63,10 +68,10 @@ def main() -> None:
     print(f"beban mesin (load average 1/5/15 menit) sebelum: {load()}")
     base = floor(snap, refs["dukcapil"])
     steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), cpu_seconds()
     params = {"retrain": "1", "model_dir": str(work / "model")} if args.retrain else {}
     out = execute(RunInputs(snap, refs), work_dir=work / "run", steps=steps, hash_files=True, params=params)
-    total = time.perf_counter() - t
+    total, cpu = time.perf_counter() - t, cpu_seconds() - cpu
     n_dtks, n_duk = out.inputs["member"]["rows"], out.inputs["ref_dukcapil"]["rows"]
     print(f"DTKS {n_dtks:,} ART × Dukcapil {n_duk:,}; temuan {out.engine.count('findings'):,}")
     print(f"lantai (join NIK di engine, median 3 kali): {base:.2f} dtk")
@@ -80,6 +85,7 @@ def main() -> None:
             if r.name in names:
                 print(f"  {r.name:12s} {r.seconds:7.2f} dtk  {r.seconds / base:7.1f}× lantai")
     print(f"total pipeline: {total:.1f} dtk ({total / base:.1f}× lantai, termasuk sha256 masukan)")
+    print(f"CPU proses selama pipeline: {cpu:.1f} dtk (user + sys, semua thread; kurang peka beban mesin)")
     print(f"beban mesin sesudah: {load()}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"memori puncak (RSS proses): {peak:.2f} GB")
