@@ -172,7 +172,8 @@ def within_one_edit(column: str, dialect: str) -> Any:
     dl = f"damerau_levenshtein({a}, {b}) <= 1"
     sql = (
         f"(CASE WHEN length({a}) <> length({b}) THEN abs(length({a}) - length({b})) = 1 AND {dl} "
-        f"WHEN hamming({a}, {b}) <= 1 THEN TRUE WHEN hamming({a}, {b}) = 2 THEN {dl} ELSE FALSE END)"
+        f"WHEN {a} = '' THEN TRUE WHEN hamming({a}, {b}) <= 1 THEN TRUE "
+        f"WHEN hamming({a}, {b}) = 2 THEN {dl} ELSE FALSE END)"
     )
     return cll.CustomLevel(sql, label, base_dialect_str=dialect)
 
