@@ -51,6 +51,8 @@ def run(ctx: StepContext) -> None:
         emitted = True
     if ctx.check(["PLN_NONSUBSIDI"], "pln", ctx.has("ref_pln")):
         subsidised = ", ".join(f"'{t}'" for t in SUBSIDISED)
+        # one account per ruta: the highest power, then the first member; a member with two accounts of one
+        # power gives the lowest account id (without it, runs over the same data picked either, issue #11)
         ctx.emit_findings(
             f"""SELECT 'PLN_NONSUBSIDI' AS code, k.household_ref, k.kode_desa, k.related_nik, k.nama,
                        k.id_pelanggan, k.daya_va, k.tarif, k.member_ref AS anggota
@@ -59,7 +61,8 @@ def run(ctx: StepContext) -> None:
                              CAST(x.daya_va AS INT) AS daya_va,
                              x.tarif AS tarif,
                              ROW_NUMBER() OVER (PARTITION BY p.household_ref
-                                                ORDER BY CAST(x.daya_va AS INT) DESC, p.member_ref) AS rn
+                                                ORDER BY CAST(x.daya_va AS INT) DESC, p.member_ref,
+                                                         CAST(x.id_pelanggan AS VARCHAR), x.tarif) AS rn
                       FROM exclusion_person AS p JOIN ref_pln AS x ON CAST(x.nik AS VARCHAR) = p.id_nik
                       WHERE CAST(x.daya_va AS INT) >= 900 AND UPPER(x.tarif) NOT IN ({subsidised})) AS k
                 WHERE k.rn = 1"""
@@ -181,7 +184,7 @@ def asn_tables(ctx: StepContext) -> None:
 STEP = Step(
     name="exclusions",
     title="Pengecualian: meninggal, ASN/TNI/Polri, PLN, mobil",
-    version="3",
+    version="4",
     inputs=("person", "padan", "dukcapil"),
     optional_inputs=("ref_asn", "ref_pln", "ref_kendaraan"),
     outputs=("exclusion_person", "findings_exclusions"),
