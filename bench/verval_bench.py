@@ -4,14 +4,17 @@ Usage:
   siks synth --penduduk 2600000 --keluar DIR       # ≈1.08M DTKS rows against 2.6M Dukcapil persons
   python bench/verval_bench.py --synth DIR [--latih-ulang]
 
-Prints each step's seconds and its ratio to the floor, the probabilistic (Splink) steps separately, and
-peak memory (max RSS of this process). Figures are noisy when other work shares the machine.
+Prints each step's seconds and its ratio to the floor (median of three runs of the bare join), the
+probabilistic (Splink) steps separately, peak memory (max RSS of this process) and the load average
+before and after. Figures are noisy when other work shares the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -25,15 +28,28 @@ from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
 
-def floor(snap: Path, dukcapil: Path) -> float:
+def floor(snap: Path, dukcapil: Path, repeat: int = 3) -> float:
+    """The bare exact-NIK join of the same files, median of `repeat` runs (one run is noisy on a shared
+    machine, and the ratio to it is the target)."""
     engine = open_engine()
     engine.register_parquet("m", snap / "member.parquet")
     engine.register_parquet("d", dukcapil)
-    t = time.perf_counter()
-    engine.scalar("SELECT COUNT(*) FROM m JOIN d ON d.nik = m.nik")
-    seconds = time.perf_counter() - t
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        engine.scalar("SELECT COUNT(*) FROM m JOIN d ON d.nik = m.nik")
+        times.append(time.perf_counter() - t)
     engine.close()
-    return seconds
+    return statistics.median(times)
+
+
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -49,15 +65,16 @@ def main() -> None:
     t0 = time.perf_counter()
     snap, refs = inputs_from_synth(args.synth, work)
     print(f"persiapan data: {time.perf_counter() - t0:.1f} dtk (tidak dihitung)")
+    print(f"beban mesin (load average 1/5/15 menit) sebelum: {load()}")
     base = floor(snap, refs["dukcapil"])
     steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), cpu_seconds()
     params = {"retrain": "1", "model_dir": str(work / "model")} if args.retrain else {}
     out = execute(RunInputs(snap, refs), work_dir=work / "run", steps=steps, hash_files=True, params=params)
-    total = time.perf_counter() - t
+    total, cpu = time.perf_counter() - t, cpu_seconds() - cpu
     n_dtks, n_duk = out.inputs["member"]["rows"], out.inputs["ref_dukcapil"]["rows"]
     print(f"DTKS {n_dtks:,} ART × Dukcapil {n_duk:,}; temuan {out.engine.count('findings'):,}")
-    print(f"lantai (join NIK di engine): {base:.2f} dtk")
+    print(f"lantai (join NIK di engine, median 3 kali): {base:.2f} dtk")
     prob = {s.name for s in steps if s.probabilistic}
     for group, names in (
         ("deterministik", [s.name for s in steps if s.name not in prob]),
@@ -68,6 +85,8 @@ def main() -> None:
             if r.name in names:
                 print(f"  {r.name:12s} {r.seconds:7.2f} dtk  {r.seconds / base:7.1f}× lantai")
     print(f"total pipeline: {total:.1f} dtk ({total / base:.1f}× lantai, termasuk sha256 masukan)")
+    print(f"CPU proses selama pipeline: {cpu:.1f} dtk (user + sys, semua thread; kurang peka beban mesin)")
+    print(f"beban mesin sesudah: {load()}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"memori puncak (RSS proses): {peak:.2f} GB")
     for r in out.results:

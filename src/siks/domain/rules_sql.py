@@ -29,6 +29,7 @@ class Cleaned:
     raw: str
     compact: str
     digits: str
+    well_formed: str | None = None  # a column already holding `_well_formed` (check_query computes it once)
 
 
 def _remove(expr: str, chars: str) -> str:
@@ -45,6 +46,8 @@ def cleaned(column: str) -> Cleaned:
 
 
 def _well_formed(c: Cleaned) -> str:
+    if c.well_formed is not None:
+        return c.well_formed
     only_digits = f"LENGTH({_remove(c.digits, '0123456789')}) = 0"
     return f"(LENGTH({c.digits}) = 16 AND {only_digits} AND {c.compact} NOT LIKE '%.0')"
 
@@ -177,10 +180,12 @@ def check_query(
 ) -> str:
     """One SELECT giving `key` and one column per rule (lower-case code; the code or NULL).
 
-    The cleaned digits are computed once in a derived table, then joined to `kecamatan_table` (column
-    `code`, 6 digits) for the region rules. Column arguments are names of columns of `table`.
+    The cleaned digits, and whether they are well formed, are computed once in a derived table, then
+    joined to `kecamatan_table` (column `code`, 6 digits) for the region rules. Column arguments are names
+    of columns of `table`.
     """
     inner = [f"{key} AS row_key"]
+    oks: list[str] = []
     outer = ["s.row_key"]
     joins = []
     if sex is not None:
@@ -192,7 +197,11 @@ def check_query(
             continue
         c = cleaned(column)
         inner += [f"{column} AS {name}_raw", f"{c.compact} AS {name}_compact", f"{c.digits} AS {name}_digits"]
-        fragments = Cleaned(f"s.{name}_raw", f"s.{name}_compact", f"s.{name}_digits")
+        # every rule of a column asks "well formed?" first: answer it once per row, not once per rule
+        oks.append(
+            f"{_well_formed(Cleaned(f'w.{name}_raw', f'w.{name}_compact', f'w.{name}_digits'))} AS {name}_ok"
+        )
+        fragments = Cleaned(f"s.{name}_raw", f"s.{name}_compact", f"s.{name}_digits", f"s.{name}_ok")
         alias = f"{name}_kec"
         joins.append(kecamatan_join(fragments, table=kecamatan_table, alias=alias))
         if name == "nik":
@@ -208,4 +217,9 @@ def check_query(
         outer += [f"{expr} AS {code.lower()}" for code, expr in rules.items()]
     select = ",\n  ".join(outer)
     derived = ", ".join(inner)
-    return f"SELECT\n  {select}\nFROM (SELECT {derived} FROM {table}) AS s\n" + "\n".join(joins)
+    derived = (
+        f"SELECT w.*, {', '.join(oks)} FROM (SELECT {derived} FROM {table}) AS w"
+        if oks
+        else f"SELECT {derived} FROM {table}"
+    )
+    return f"SELECT\n  {select}\nFROM ({derived}) AS s\n" + "\n".join(joins)

@@ -65,6 +65,8 @@ def run(ctx: StepContext) -> None:
         emitted = True
     if ctx.check(["PLN_NONSUBSIDI"], "pln", ctx.has("ref_pln")):
         subsidised = ", ".join(f"'{t}'" for t in SUBSIDISED)
+        # one account per ruta: the highest power, then the first member; a member with two accounts of one
+        # power gives the lowest account id (without it, runs over the same data picked either, issue #11)
         ctx.emit_findings(
             f"""SELECT 'PLN_NONSUBSIDI' AS code, k.household_ref, k.kode_desa, k.related_nik, k.nama,
                        k.id_pelanggan, k.daya_va, k.tarif, k.member_ref AS anggota
@@ -73,7 +75,8 @@ def run(ctx: StepContext) -> None:
                              CAST(x.daya_va AS INT) AS daya_va,
                              x.tarif AS tarif,
                              ROW_NUMBER() OVER (PARTITION BY p.household_ref
-                                                ORDER BY CAST(x.daya_va AS INT) DESC, p.member_ref) AS rn
+                                                ORDER BY CAST(x.daya_va AS INT) DESC, p.member_ref,
+                                                         CAST(x.id_pelanggan AS VARCHAR), x.tarif) AS rn
                       FROM exclusion_person AS p JOIN ref_pln AS x ON CAST(x.nik AS VARCHAR) = p.id_nik
                       WHERE CAST(x.daya_va AS INT) >= 900 AND UPPER(x.tarif) NOT IN ({subsidised})) AS k
                 WHERE k.rn = 1"""
@@ -168,10 +171,14 @@ def asn_tables(ctx: StepContext) -> None:
         # to that person are matched; without it, the DTKS members as recorded.
         if resolved:
             # a Dukcapil person already on the list by NIK is not the holder of another row's NIP
-            ident = f"""SELECT a.member_ref, {linkage.name_key("d.nama_norm")} AS kunci,
+            # the name keys padan made (each distinct name once), else computed here
+            key, keys = linkage.name_key("d.nama_norm"), ""
+            if ctx.has("name_key"):
+                key, keys = "nk.kunci", "LEFT JOIN name_key AS nk ON nk.nama_norm = d.nama_norm"
+            ident = f"""SELECT a.member_ref, {key} AS kunci,
                                d.nama_norm AS nama_n, d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk,
                                d.kode_desa AS kode_desa, d.nik AS who
-                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik
+                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik {keys}
                         WHERE d.nik NOT IN (SELECT CAST(nik AS VARCHAR) FROM ref_asn WHERE nik IS NOT NULL)"""
         else:
             ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci,

@@ -54,7 +54,11 @@ def run(ctx: StepContext) -> None:
     ctx.create(
         "ganda_input",
         linkage.identity_sql(
-            f"person AS p {join}", "p.member_ref", extra=f", {ident} AS dukcapil_nik", alias="p"
+            f"person AS p {join}",
+            "p.member_ref",
+            extra=f", {ident} AS dukcapil_nik",
+            alias="p",
+            keys="name_key" if ctx.has("name_key") else "",
         ),
     )
     edges = predict(ctx, lower) if ctx.engine.count("ganda_input") > 1 else []

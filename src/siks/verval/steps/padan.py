@@ -5,7 +5,8 @@ are not necessarily wrong people — a typo, a transposition, a nickname or a bo
 causes — so each unmatched ART gets up to three suggestions from a probabilistic link (Splink) on name,
 birth date, sex, address and KK, with the match weight that ranks them.
 
-Outputs: `dukcapil` (the cleaned extract), `padan` (one row per ART: status and the NIK of the Dukcapil
+Outputs: `dukcapil` (the cleaned extract), `name_key` (each distinct name of DTKS and Dukcapil with its
+name key, for this step, ganda and exclusions), `padan` (one row per ART: status and the NIK of the Dukcapil
 person this record most probably is, used by kk/ganda/exclusions), `nik_suggestion`, `findings_padan`.
 """
 
@@ -70,15 +71,10 @@ def name_related(kp: str, kd: str) -> str:
                         OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0 OR {nick}, FALSE)"""
 
 
-def _key(column: str) -> str:
-    """The name key, or the name itself when it is all filler ('SITI')."""
-    return f"COALESCE({linkage.name_key(column)}, {column})"
-
-
 def exact_match(ctx: StepContext) -> None:
     # name_close: the names related (`name_related`): with a second field agreeing, the same person
-    # written differently. The name keys are computed once in the inner select (each is a long chain of
-    # REPLACEs).
+    # written differently. Name keys come from the `name_key` table (one per distinct name), or the name
+    # itself when it is all filler ('SITI').
     kp, kd = "x.kunci_p", "x.kunci_d"
     ctx.create(
         "padan_exact",
@@ -97,8 +93,10 @@ def exact_match(ctx: StepContext) -> None:
         FROM (SELECT p.member_ref, p.nik, d.nik IS NOT NULL AS found, p.nama_norm AS nama_p,
                      d.nama_norm AS nama_d, p.tanggal_lahir AS lahir_p, d.tanggal_lahir AS lahir_d,
                      p.jenis_kelamin AS jk_p, d.jenis_kelamin AS jk_d,
-                     {_key("p.nama_norm")} AS kunci_p, {_key("d.nama_norm")} AS kunci_d
-              FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik) AS x
+                     COALESCE(kp.kunci, p.nama_norm) AS kunci_p, COALESCE(kd.kunci, d.nama_norm) AS kunci_d
+              FROM person AS p LEFT JOIN dukcapil AS d ON d.nik = p.nik
+              LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
+              LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm) AS x
         """,
     )
 
@@ -109,13 +107,15 @@ def link(ctx: StepContext) -> None:
     ctx.create(
         "padan_l",
         linkage.identity_sql(
-            "person",
-            "member_ref",
-            where="WHERE member_ref IN (SELECT member_ref FROM padan_exact "
+            "person AS p",
+            "p.member_ref",
+            where="WHERE p.member_ref IN (SELECT member_ref FROM padan_exact "
             "WHERE NOT (found AND name_eq AND dob_eq AND sex_eq))",
+            alias="p",
+            keys="name_key",
         ),
     )
-    ctx.create("padan_r", linkage.identity_sql("dukcapil", "nik"))
+    ctx.create("padan_r", linkage.identity_sql("dukcapil AS d", "d.nik", alias="d", keys="name_key"))
     n_left = e.count("padan_l")
     ctx.stats["unmatched"] = n_left
     if n_left == 0:
@@ -137,7 +137,9 @@ def link(ctx: StepContext) -> None:
 
     n_right = e.count("padan_r")
     if linkage_needs_training(ctx, "padan"):
-        ctx.create("padan_l_all", linkage.identity_sql("person", "member_ref"))
+        ctx.create(
+            "padan_l_all", linkage.identity_sql("person AS p", "p.member_ref", alias="p", keys="name_key")
+        )
         all_l = api.register("padan_l_all", table_name="padan_dtks")
         trained = linkage.model_linker(ctx, "padan", [all_l, right], make_settings, n_right, fit)
         model = trained.misc.save_model_to_json()
@@ -179,6 +181,7 @@ def run(ctx: StepContext) -> None:
     if not ctx.check(STEP.codes, "dukcapil", ctx.has("ref_dukcapil")):
         ctx.stats["skipped"] = "ekstrak Dukcapil belum dimuat"
         ctx.create("dukcapil", "SELECT CAST(NULL AS VARCHAR) AS nik WHERE 1 = 0")
+        ctx.create("name_key", linkage.name_key_table(["person"]))
         ctx.create("padan", EMPTY_PADAN)
         ctx.create("nik_suggestion", EMPTY_SUGGESTION)
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
@@ -187,6 +190,7 @@ def run(ctx: StepContext) -> None:
     sure = float(ctx.param("saran_bobot_yakin", PARAMS["saran_bobot_yakin"]))
     gap = float(ctx.param("saran_selisih", PARAMS["saran_selisih"]))
     prepare_dukcapil(ctx)
+    ctx.create("name_key", linkage.name_key_table(["person", "dukcapil"]))
     exact_match(ctx)
     link(ctx)
     # A default birth date shared with the candidate is weak evidence: the model weighs every exact date
@@ -225,9 +229,11 @@ def run(ctx: StepContext) -> None:
                         COALESCE(d.jenis_kelamin = p.jenis_kelamin, FALSE) AS sex_eq,
                         COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
                                  <= 3, FALSE) AS year_close,
-                        {_key("p.nama_norm")} AS kunci_p, {_key("d.nama_norm")} AS kunci_d
+                        COALESCE(kp.kunci, p.nama_norm) AS kunci_p, COALESCE(kd.kunci, d.nama_norm) AS kunci_d
                  FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref
-                 JOIN dukcapil AS d ON d.nik = s.nik) AS j) AS k""",
+                 JOIN dukcapil AS d ON d.nik = s.nik
+                 LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
+                 LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm) AS j) AS k""",
     )
     # The recorded NIK is this person's when name, sex and birth date agree well enough with its owner
     # (a nickname, a miswritten date, a sex slip: at most one field clearly off, a date within a few years
@@ -394,7 +400,7 @@ STEP = Step(
     version="4",
     inputs=("person",),
     optional_inputs=("ref_dukcapil",),
-    outputs=("dukcapil", "padan", "nik_suggestion", "findings_padan"),
+    outputs=("dukcapil", "name_key", "padan", "nik_suggestion", "findings_padan"),
     codes=(
         "PADAN_NIK_UNKNOWN",
         "PADAN_NO_NIK",
