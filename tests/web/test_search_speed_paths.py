@@ -189,13 +189,20 @@ def test_prefix_index_exists_and_serves_the_prefix_step(db):
         lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
     )
     with transaction(db.engine) as s:
-        lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti h", per_page=3)
-    stmt, params = next((st, p) for st, p in seen if "LIKE" in st and "NOT" not in st)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql(
-            "SET enable_seqscan = off"
-        )  # a table of 18 rows: make the planner show its options
-        conn.exec_driver_sql("SET enable_bitmapscan = off")
-        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
-    assert "ix_member_nama_prefix" in plan
-    assert "Sort" not in plan.split("ix_member_nama_prefix")[0].rsplit("Limit", 1)[-1]
+        first = lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti h", per_page=3)
+        lookup.find_by_name(
+            s, _user("35.09", "operator_kabupaten"), "siti h", after=first.next_cursor, per_page=3
+        )
+    prefix_steps = [(st, p) for st, p in seen if "LIKE" in st and "NOT" not in st]
+    assert len(prefix_steps) == 2 and "OFFSET" not in prefix_steps[1][0].upper()
+    for stmt, params in prefix_steps:  # page 1 and the keyset page 2 both walk the index, unsorted
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql(
+                "SET enable_seqscan = off"
+            )  # a table of 18 rows: make the planner show its options
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
+        assert "ix_member_nama_prefix" in plan
+        assert "Sort" not in plan.split("ix_member_nama_prefix")[0].rsplit("Limit", 1)[-1]
+        cond = next(line for line in plan.splitlines() if "Index Cond" in line and "lower(nama)" in line)
+        assert ("ROW(" in cond) == (stmt != prefix_steps[0][0])  # the cursor is a bound of the index scan
