@@ -242,5 +242,5 @@ class PublicSubmission(Base):
 
 PENETAPAN_TABLES = (
     "penetapan", "penetapan_household", "penetapan_member", "penetapan_usulan", "penetapan_simulation",
-    "program_pengurus", "public_request", "public_submission",
+    "program_pengurus", "public_request", "public_submission", "penetapan_figure",
 )  # fmt: skip
