@@ -137,7 +137,9 @@ def test_a_cursor_of_another_query_or_altered_is_refused(db):
         with pytest.raises(BadCursor):
             lookup.find_by_name(s, user, "siti ha", after=token, per_page=2)
         payload = decode_cursor(token)
-        for change in [{"f": "x"}, {"i": "1"}, {"h": 0}, {"n": 5}, {"q": "0" * 12}]:
+        changes = [{"f": "x"}, {"i": "1"}, {"i": 2**64}, {"i": -1}, {"h": 0}, {"h": 10**12}, {"n": 5},
+                   {"n": "siti\x00"}, {"q": "0" * 12}, {"i": True}]  # fmt: skip
+        for change in changes:
             with pytest.raises(BadCursor):
                 lookup.find_by_name(s, user, "siti h", after=encode_cursor(payload | change), per_page=2)
         with pytest.raises(BadCursor):  # a page number does not replace the cursor

@@ -210,9 +210,11 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
         c.get("q") != _query_tag(text)
         or phase not in ("p", "c")
         or not isinstance(key, str)
+        or "\x00" in key  # PostgreSQL refuses NUL in text: a forged key must not become a 500
         or type(member_id) is not int
+        or not 0 <= member_id < 2**63  # beyond BIGINT the database itself would fail
         or type(page) is not int
-        or page < 1
+        or not 1 <= page < 10**9
     ):
         raise BadCursor()
     return phase, key, member_id, page
