@@ -74,12 +74,14 @@ ROUTE_ORDER = [
     "GET /",
     "POST /cari (NIK)",
     "POST /cari (nama)",
+    "POST /cari (nama, berikutnya)",
     "GET /ruta/{id}",
     "GET /usulan",
     "GET /verval-lapangan",
     "GET /api/v1/me",
     "POST /api/v1/search (NIK)",
     "POST /api/v1/search (nama)",
+    "POST /api/v1/search (nama, berikutnya)",
     "GET /api/v1/households/{id}",
     "GET /api/v1/usulan",
     "GET /api/v1/fieldwork/progress",
@@ -348,6 +350,11 @@ def stop(proc: subprocess.Popen | None) -> None:
 # --- the load client (runs in its own process) ----------------------------------------------------------
 
 _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+# the "Berikutnya" form of /cari: its cursor and the trail of cursors before it
+_NEXT_PAGE = re.compile(
+    r'name="setelah" value="([^"]+)">\s*<input type="hidden" name="jejak" value="([^"]*)">\s*'
+    r"<button[^>]*>Berikutnya"
+)
 
 
 class VirtualUser:
@@ -413,10 +420,15 @@ class VirtualUser:
             case "search_nik":
                 form = {"q": nik, "csrf_token": self.csrf}
                 await self.timed("POST /cari (NIK)", self.client, "POST", "/cari", data=form, check=has_hid)
-            case "search_name":
+            case "search_name":  # the first page, then the next one by its cursor, as a user paging on
                 form = {"q": s["name"], "csrf_token": self.csrf}
-                await self.timed("POST /cari (nama)", self.client, "POST", "/cari", data=form,
-                                 check=lambda r: "/ruta/" in r.text)  # fmt: skip
+                r = await self.timed("POST /cari (nama)", self.client, "POST", "/cari", data=form,
+                                     check=lambda r: "/ruta/" in r.text)  # fmt: skip
+                more = _NEXT_PAGE.search(r.text) if r is not None and r.status_code == 200 else None
+                if more:
+                    form |= {"setelah": more.group(1), "jejak": more.group(2)}
+                    await self.timed("POST /cari (nama, berikutnya)", self.client, "POST", "/cari", data=form,
+                                     check=lambda r: "/ruta/" in r.text)  # fmt: skip
             case "household":
                 await self.timed("GET /ruta/{id}", self.client, "GET", f"/ruta/{hid}")
             case "usulan":
@@ -429,8 +441,13 @@ class VirtualUser:
                 await self.timed("POST /api/v1/search (NIK)", self.client, "POST", "/api/v1/search",
                                  json={"query": nik}, headers=hdr, check=api_hit)  # fmt: skip
             case "api_search_name":
-                await self.timed("POST /api/v1/search (nama)", self.client, "POST", "/api/v1/search",
-                                 json={"query": s["name"]}, headers=hdr, check=api_any)  # fmt: skip
+                r = await self.timed("POST /api/v1/search (nama)", self.client, "POST", "/api/v1/search",
+                                     json={"query": s["name"]}, headers=hdr, check=api_any)  # fmt: skip
+                after = r.json().get("next") if r is not None and r.status_code == 200 else None
+                if after:
+                    await self.timed("POST /api/v1/search (nama, berikutnya)", self.client, "POST",
+                                     "/api/v1/search", json={"query": s["name"], "after": after}, headers=hdr,
+                                     check=api_any)  # fmt: skip
             case "api_household":
                 await self.timed(
                     "GET /api/v1/households/{id}", self.client, "GET", f"/api/v1/households/{hid}"

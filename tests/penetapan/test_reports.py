@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from siks.accounts import service as accounts
 from siks.penetapan import service
 from siks.penetapan.sources import Score, ScoreTable
-from siks.store.models.fieldwork import FieldTask
+from siks.store.models.fieldwork import FieldProgress, FieldTask
 from siks.store.models.registry import Household
 from siks.store.models.usulan import Usulan, UsulanBatch
 from web.support import nik_for
@@ -39,6 +39,8 @@ def data(sqlite_engine):
         for ref, status in (("R1", "selesai"), ("R2", "ditugaskan")):
             h = s.query(Household).filter_by(ref=ref).one()
             s.add(FieldTask(household_id=h.id, enumerator_id=enum.id, status=status))
+        # the counters the fieldwork service keeps beside its tasks (the dashboard reads these)
+        s.add(FieldProgress(desa_code="35.09.15.2001", total=2, done=1))
         batch = UsulanBatch(
             desa_code="35.09.15.2001",
             title="Musdes Januari",

@@ -118,3 +118,62 @@ def test_household_page_shows_latest_verval_findings(client_for, sqlite_engine):
     assert nik_for("R1", 2) not in str(masked["findings"])
     page = client_for("desa").get(f"/ruta/{hid}").text
     assert "menunjukkan laki-laki" in page and "Temuan lama" not in page
+
+
+def test_api_name_search_follows_the_cursor(client_for):
+    client = client_for("pusat")
+    everyone = client.post("/api/v1/search", json={"query": "budi santoso", "per_page": 100}).json()
+    assert everyone["next"] is None and not everyone["has_next"]
+    walked, after, page = [], None, 1
+    while True:
+        body = {"query": "budi santoso", "per_page": 1} | ({"after": after} if after else {})
+        r = client.post("/api/v1/search", json=body).json()
+        assert r["page"] == page
+        walked += [p["member_id"] for p in r["persons"]]
+        if not r["has_next"]:
+            break
+        after, page = r["next"], page + 1
+    assert walked == [p["member_id"] for p in everyone["persons"]] and page == len(walked) > 1
+    assert client.post("/api/v1/search", json={"query": "budi santoso", "page": 1}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": "budi santoso", "after": "bukan-penanda"},
+        {"query": "budi santoso", "page": 2},  # old clients: a page number past 1 needs the cursor
+    ],
+)
+def test_api_bad_cursor_is_400_in_indonesian(client_for, body):
+    r = client_for("pusat").post("/api/v1/search", json=body)
+    assert r.status_code == 400 and r.json()["code"] == "penanda_halaman_tidak_valid"
+    assert "halaman" in r.json()["detail"].lower()
+
+
+def test_api_cursor_of_another_query_is_refused(client_for):
+    client = client_for("pusat")
+    token = client.post("/api/v1/search", json={"query": "budi santoso", "per_page": 1}).json()["next"]
+    r = client.post("/api/v1/search", json={"query": "siti aminah", "per_page": 1, "after": token})
+    assert r.status_code == 400
+
+
+def test_openapi_describes_the_cursor(app):
+    with make_client(app) as c:
+        schemas = c.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "after" in schemas["SearchIn"]["properties"] and "next" in schemas["SearchOut"]["properties"]
+
+
+def test_html_search_pages_by_cursor_and_back(client_for):
+    client = client_for("pusat")
+    csrf = client.headers["X-CSRF-Token"]
+    first = client.post("/api/v1/search", json={"query": "budi santoso", "per_page": 1}).json()
+    r = client.post(
+        "/cari", data={"q": "budi santoso", "setelah": first["next"], "jejak": "-", "csrf_token": csrf}
+    )
+    assert r.status_code == 200 and "Halaman 2" in r.text
+    assert first["persons"][0]["nama"] not in r.text.split("Halaman 2")[0].split("<tbody>")[-1]
+    assert 'name="setelah" value=""' in r.text and "Sebelumnya" in r.text  # back to page 1
+    r = client.post("/cari", data={"q": "budi santoso", "setelah": "palsu", "jejak": "-", "csrf_token": csrf})
+    assert r.status_code == 400 and "Penanda halaman" in r.text
+    r = client.post("/cari", data={"q": "budi santoso", "csrf_token": csrf})
+    assert r.status_code == 200 and "Sebelumnya" not in r.text and "Berikutnya" not in r.text

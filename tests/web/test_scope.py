@@ -124,7 +124,7 @@ def test_name_search_rules(session):
     assert lookup.find_by_name(session, u, "100%").items == []  # LIKE wildcards are literal
     first = lookup.find_by_name(session, u, "santoso", per_page=2)
     assert len(first.items) == 2 and first.has_next
-    second = lookup.find_by_name(session, u, "santoso", page=2, per_page=2)
+    second = lookup.find_by_name(session, u, "santoso", after=first.next_cursor, per_page=2)
     assert {h.member_id for h in first.items}.isdisjoint({h.member_id for h in second.items})
     with pytest.raises(Invalid):
         lookup.search(session, u, "12345")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, text
 
 from siks.errors import Forbidden
+from siks.paging import BadCursor, decode_cursor, encode_cursor
 from siks.registry import lookup
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.registry import Family, Household, Member
@@ -77,15 +78,16 @@ def _expected(db, query: str, codes: set[str]) -> list[int]:
 
 
 def _all_pages(session, user, query: str, per_page: int) -> list[int]:
-    out, page = [], 1
+    out, page, after = [], 1, None
     while True:
-        p = lookup.find_by_name(session, user, query, page=page, per_page=per_page)
-        assert len(p.items) <= per_page
+        p = lookup.find_by_name(session, user, query, after=after, per_page=per_page)
+        assert len(p.items) <= per_page and p.page == page
         out += [h.member_id for h in p.items]
         if not p.has_next:
+            assert p.next_cursor is None
             return out
-        assert len(p.items) == per_page
-        page += 1
+        assert len(p.items) == per_page and p.next_cursor
+        page, after = page + 1, p.next_cursor
 
 
 @pytest.mark.parametrize("per_page", [1, 3, 4, 7, 20])
@@ -101,13 +103,58 @@ def test_prefix_matches_first_then_contains_on_every_page(db, per_page):
             assert len(got) == len(set(got))
 
 
-def test_page_past_the_prefix_matches_and_past_the_end(db):
+def test_cursor_across_the_phase_boundary(db):
     with transaction(db.engine) as s:
         user = _user(DESA)
-        want = _expected(db, "siti h", {DESA})
-        p = lookup.find_by_name(s, user, "siti h", page=3, per_page=4)  # only contains matches
-        assert [h.member_id for h in p.items] == want[8:12]
-        assert lookup.find_by_name(s, user, "siti h", page=9, per_page=4).items == []
+        want = _expected(db, "siti h", {DESA})  # 7 prefix matches, then 4 contains matches
+        p1 = lookup.find_by_name(s, user, "siti h", per_page=7)  # ends exactly on the last prefix match
+        assert [h.member_id for h in p1.items] == want[:7] and p1.has_next
+        p2 = lookup.find_by_name(s, user, "siti h", after=p1.next_cursor, per_page=7)
+        assert [h.member_id for h in p2.items] == want[7:] and not p2.has_next and p2.page == 2
+        p1 = lookup.find_by_name(s, user, "siti h", per_page=5)  # the page spans both phases
+        p2 = lookup.find_by_name(s, user, "siti h", after=p1.next_cursor, per_page=5)
+        p3 = lookup.find_by_name(s, user, "siti h", after=p2.next_cursor, per_page=5)
+        assert [h.member_id for h in p2.items] == want[5:10]
+        assert [h.member_id for h in p3.items] == want[10:] and not p3.has_next
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["zzz", "!!!", "bm90IGpzb24", "W10", "eyJxIjoxfQ", "a" * 2001, ""],
+)
+def test_a_bad_cursor_is_refused_in_indonesian(db, token):
+    with transaction(db.engine) as s:
+        user = _user(DESA)
+        with pytest.raises(BadCursor) as e:
+            lookup.find_by_name(s, user, "siti h", after=token or " ")
+        assert e.value.status == 400 and "Penanda halaman" in e.value.message
+
+
+def test_a_cursor_of_another_query_or_altered_is_refused(db):
+    with transaction(db.engine) as s:
+        user = _user(DESA)
+        token = lookup.find_by_name(s, user, "siti h", per_page=2).next_cursor
+        with pytest.raises(BadCursor):
+            lookup.find_by_name(s, user, "siti ha", after=token, per_page=2)
+        payload = decode_cursor(token)
+        changes = [{"f": "x"}, {"i": "1"}, {"i": 2**64}, {"i": -1}, {"h": 0}, {"h": 10**12}, {"n": 5},
+                   {"n": "siti\x00"}, {"q": "0" * 12}, {"i": True}]  # fmt: skip
+        for change in changes:
+            with pytest.raises(BadCursor):
+                lookup.find_by_name(s, user, "siti h", after=encode_cursor(payload | change), per_page=2)
+        with pytest.raises(BadCursor):  # a page number does not replace the cursor
+            lookup.search(s, user, "siti h", page=2)
+
+
+def test_a_forged_cursor_still_sees_only_the_scope(db):
+    """A well-formed token positioned anywhere (here: before everything) yields only in-scope rows."""
+    with transaction(db.engine) as s:
+        user = _user(DESA)
+        token = lookup.find_by_name(s, user, "siti", per_page=1).next_cursor
+        forged = encode_cursor(decode_cursor(token) | {"n": "", "i": 0})
+        got = lookup.find_by_name(s, user, "siti", after=forged, per_page=100)
+        inside = {db.ids[i] for i, (desa, _) in enumerate(PEOPLE) if desa == DESA}
+        assert got.items and {h.member_id for h in got.items} <= inside
 
 
 def test_scope_and_wildcards(db):
@@ -144,13 +191,20 @@ def test_prefix_index_exists_and_serves_the_prefix_step(db):
         lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
     )
     with transaction(db.engine) as s:
-        lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti h", per_page=3)
-    stmt, params = next((st, p) for st, p in seen if "LIKE" in st and "NOT" not in st)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql(
-            "SET enable_seqscan = off"
-        )  # a table of 18 rows: make the planner show its options
-        conn.exec_driver_sql("SET enable_bitmapscan = off")
-        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
-    assert "ix_member_nama_prefix" in plan
-    assert "Sort" not in plan.split("ix_member_nama_prefix")[0].rsplit("Limit", 1)[-1]
+        first = lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti h", per_page=3)
+        lookup.find_by_name(
+            s, _user("35.09", "operator_kabupaten"), "siti h", after=first.next_cursor, per_page=3
+        )
+    prefix_steps = [(st, p) for st, p in seen if "LIKE" in st and "NOT" not in st]
+    assert len(prefix_steps) == 2 and "OFFSET" not in prefix_steps[1][0].upper()
+    for stmt, params in prefix_steps:  # page 1 and the keyset page 2 both walk the index, unsorted
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql(
+                "SET enable_seqscan = off"
+            )  # a table of 18 rows: make the planner show its options
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
+        assert "ix_member_nama_prefix" in plan
+        assert "Sort" not in plan.split("ix_member_nama_prefix")[0].rsplit("Limit", 1)[-1]
+        cond = next(line for line in plan.splitlines() if "Index Cond" in line and "lower(nama)" in line)
+        assert ("ROW(" in cond) == (stmt != prefix_steps[0][0])  # the cursor is a bound of the index scan

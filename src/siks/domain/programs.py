@@ -17,6 +17,7 @@ Counting rules (documented choices where the sources are silent):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -244,6 +245,12 @@ def program_from_dict(
 def _documents() -> list[dict]:
     text = resources.files("siks.domain").joinpath("data/programs.json").read_text(encoding="utf-8")
     return json.loads(text)["programs"]
+
+
+def definitions_key() -> str:
+    """A digest of the shipped program definitions: figures counted under other rules are counted again."""
+    text = resources.files("siks.domain").joinpath("data/programs.json").read_text(encoding="utf-8")
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def program_codes() -> list[str]:

@@ -9,10 +9,11 @@ Direct edits are limited to the address; anything that changes who belongs where
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import func, inspect, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from siks.audit import EntryView, entries_for, record_change
@@ -20,7 +21,7 @@ from siks.domain import finding_catalog
 from siks.domain.masking import mask_nik, mask_numbers, nik_for, sees_full_nik
 from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
-from siks.paging import Page, bounds
+from siks.paging import BadCursor, Page, bounds, decode_cursor, encode_cursor
 from siks.scope import Scope, wilayah_label
 from siks.store.models.registry import Family, FamilyKK, Household, Member
 
@@ -193,51 +194,93 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_by_name(session: Session, user, name: str, page: int = 1, per_page: int = 20) -> Page[PersonHit]:
+def _name_cursor(text: str, phase: str, key: str, member_id: int, page: int) -> str:
+    return encode_cursor({"q": _query_tag(text), "f": phase, "n": key, "i": member_id, "h": page})
+
+
+def _query_tag(text: str) -> str:
+    """Binds a token to its query: a token of another search is refused rather than mis-positioned."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
+    c = decode_cursor(token)
+    phase, key, member_id, page = c.get("f"), c.get("n"), c.get("i"), c.get("h")
+    if (
+        c.get("q") != _query_tag(text)
+        or phase not in ("p", "c")
+        or not isinstance(key, str)
+        or "\x00" in key  # PostgreSQL refuses NUL in text: a forged key must not become a 500
+        or type(member_id) is not int
+        or not 0 <= member_id < 2**63  # beyond BIGINT the database itself would fail
+        or type(page) is not int
+        or not 1 <= page < 10**9
+    ):
+        raise BadCursor()
+    return phase, key, member_id, page
+
+
+def find_by_name(
+    session: Session, user, name: str, after: str | None = None, per_page: int = 20
+) -> Page[PersonHit]:
     """Case-insensitive: names starting with the text first, then names containing it; a page at a time.
 
-    Two steps, so that a common prefix (`SITI H`: 25,000 people in a kabupaten) never sorts every match:
-    (1) names starting with the text, walked in the order of the index `(lower(nama) COLLATE "C", id)`
-    (migration 0006_web_speed) and stopped after the page; (2) only when (1) runs out within the page, the
-    names that contain the text without starting with it (trigram index of 0005_indexes), sorted. Each step
-    skips what earlier pages showed; the scope filter is the same in both.
+    Two phases, so that a common prefix (`SITI H`: 25,000 people in a kabupaten) never sorts every match:
+    (p) names starting with the text, walked in the order of the index `(lower(nama) COLLATE "C", id)`
+    (migration 0006_web_speed) and stopped after the page; (c) only when (p) runs out within the page, the
+    names that contain the text without starting with it (trigram index of 0005_indexes), sorted. Pages
+    follow a keyset cursor, not an offset: `after` (the page's `next_cursor`) names the phase and the
+    `(lower(nama), id)` of the last row shown, so a deep page reads no more rows than the first. The key is
+    the database's own lower(nama) (SQLite lowers ASCII only), and the scope filter is in both phases.
     """
     _require(user, VIEW_REGISTRY)
     text = " ".join((name or "").split()).lower()
     if len(text) < MIN_NAME:
         raise Invalid(f"Ketik minimal {MIN_NAME} huruf nama.")
-    page, per_page, offset = bounds(page, per_page)
+    phase, key, last_id, page = ("p", None, None, 1) if not after else _read_name_cursor(text, after)
+    if after:
+        page += 1
+    per_page = bounds(1, per_page)[1]
     scope = Scope.of(user)
     pattern = _like_escape(text)
     lowered = in_index = func.lower(Member.nama)
     if session.get_bind().dialect.name == "postgresql":
         in_index = lowered.collate("C")  # the index's order; LIKE means the same under any collation
-    starts = in_index.like(pattern + "%", escape="\\")
     want = per_page + 1
-    rows = session.execute(
-        _person_select(scope).where(starts).order_by(in_index, Member.id).offset(offset).limit(want)
-    ).all()
+    rows: list[tuple[str, tuple]] = []
+    if phase == "p":
+        q = _person_select(scope).add_columns(lowered).where(in_index.like(pattern + "%", escape="\\"))
+        if key is not None:
+            q = q.where(tuple_(in_index, Member.id) > tuple_(literal(key), last_id))  # the index's collation
+        rows = [("p", r) for r in session.execute(q.order_by(in_index, Member.id).limit(want)).all()]
+        key = last_id = None
     if len(rows) < want:
-        if rows or not offset:
-            prefix_total = offset + len(rows)
-        else:  # this page lies past every prefix match (at most `offset` of them): count them once
-            prefix_total = session.scalar(
-                select(func.count()).select_from(_person_select(scope).where(starts).subquery())
-            )
         # Sorted by the database collation, not the index's: walking the prefix index in order and
         # filtering every name (PostgreSQL's choice when the order matches) read all members: 3.8 s.
-        rows += session.execute(
+        q = (
             _person_select(scope)
+            .add_columns(lowered)
             .where(lowered.like("%" + pattern + "%", escape="\\"), ~lowered.like(pattern + "%", escape="\\"))
-            .order_by(lowered, Member.id)
-            .offset(max(0, offset - prefix_total))
-            .limit(want - len(rows))
-        ).all()
-    return Page.from_rows([_hit(*r) for r in rows], page, per_page)
+        )
+        if key is not None:
+            q = q.where(tuple_(lowered, Member.id) > tuple_(literal(key), last_id))
+        rows += [
+            ("c", r) for r in session.execute(q.order_by(lowered, Member.id).limit(want - len(rows))).all()
+        ]
+    shown = rows[:per_page]
+    result = Page.from_rows([_hit(*r[:4]) for _, r in rows], page, per_page)
+    if result.has_next:
+        last_phase, last = shown[-1]
+        result.next_cursor = _name_cursor(text, last_phase, last[4], last[0].id, page)
+    return result
 
 
-def search(session: Session, user, query: str, page: int = 1, per_page: int = 20) -> SearchResult:
-    """The one search box: 16 digits → NIK (and KK); other digits → an error; text → name."""
+def search(
+    session: Session, user, query: str, page: int = 1, per_page: int = 20, after: str | None = None
+) -> SearchResult:
+    """The one search box: 16 digits → NIK (and KK); other digits → an error; text → name.
+
+    Name results page by cursor (`after`); `page` is kept for old clients and may only be 1."""
     q = (query or "").strip()
     digits = clean_number(q)
     if digits.isdigit():
@@ -249,7 +292,11 @@ def search(session: Session, user, query: str, page: int = 1, per_page: int = 20
             persons=Page(items=persons, page=1, per_page=len(persons) or 1, has_next=False),
             families=find_by_kk(session, user, digits),
         )
-    return SearchResult(kind="nama", persons=find_by_name(session, user, q, page, per_page))
+    if page != 1 and not after:
+        raise BadCursor(
+            "Halaman berikutnya dibuka dengan penanda `after` dari jawaban sebelumnya, bukan nomor halaman."
+        )
+    return SearchResult(kind="nama", persons=find_by_name(session, user, q, after, per_page))
 
 
 # --- one household --------------------------------------------------------------------------------------

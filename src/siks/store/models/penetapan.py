@@ -125,6 +125,28 @@ class PenetapanUsulan(Base):
     applied_at: Mapped[dt.datetime | None] = mapped_column()
 
 
+class PenetapanFigure(Base):
+    """A dashboard figure of one penetapan for one wilayah scope, counted once and read afterwards.
+
+    A penetapan never changes, so its counts (ruta per desil, ruta in DTKS, program recipients) are the same
+    on every request; at 10M persons recounting them per request is a scan of millions of frozen rows.
+    `basis` names what else the figure depends on (the shipped program rules): when it changes, the row is
+    counted again. Not frozen itself: it is a cache of what the frozen rows say.
+    """
+
+    __tablename__ = "penetapan_figure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penetapan_id: Mapped[int] = mapped_column(ForeignKey("penetapan.id"))
+    scope_code: Mapped[str] = mapped_column(String(20))  # "" = nasional
+    name: Mapped[str] = mapped_column(String(40))
+    basis: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(Json)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_penetapan_figure_key", "penetapan_id", "scope_code", "name", unique=True),)
+
+
 FROZEN = (Penetapan, PenetapanHousehold, PenetapanMember, PenetapanUsulan)
 
 
@@ -220,5 +242,5 @@ class PublicSubmission(Base):
 
 PENETAPAN_TABLES = (
     "penetapan", "penetapan_household", "penetapan_member", "penetapan_usulan", "penetapan_simulation",
-    "program_pengurus", "public_request", "public_submission",
+    "program_pengurus", "public_request", "public_submission", "penetapan_figure",
 )  # fmt: skip

@@ -19,14 +19,25 @@ class SearchIn(BaseModel):
     query: str = Field(
         description="16 digit = NIK (dan No. KK); selain itu nama (minimal 3 huruf)", max_length=100
     )
-    page: int = Field(1, ge=1)
+    page: int = Field(
+        1, ge=1, description="nomor halaman hasil nama; hanya 1 — halaman berikutnya lewat `after`"
+    )
     per_page: int = Field(20, ge=1, le=100)
+    after: str | None = Field(
+        None,
+        max_length=2000,
+        description="penanda `next` dari jawaban sebelumnya untuk query yang sama (pencarian nama); "
+        "penanda yang rusak atau dari query lain → 400",
+    )
 
 
 class SearchOut(BaseModel):
     kind: str
     page: int
     has_next: bool
+    next: str | None = Field(
+        None, description="penanda halaman berikutnya: kirim sebagai `after`; null = habis"
+    )
     persons: list[lookup.PersonHit]
     families: list[lookup.FamilyHit]
 
@@ -43,12 +54,14 @@ class AddressIn(BaseModel):
 @router.post("/search", response_model=SearchOut)
 def search(body: SearchIn, db: Db, user: CurrentUser):
     """Find people in your wilayah by NIK (exact) or name (contains, case-insensitive). POST keeps the
-    NIK out of URLs and logs. Lists carry a masked NIK; the household endpoint has the full one."""
-    result = lookup.search(db, user, body.query, page=body.page, per_page=body.per_page)
+    NIK out of URLs and logs. Lists carry a masked NIK; the household endpoint has the full one. Name results
+    page by cursor: send the answer's `next` as `after` with the same query."""
+    result = lookup.search(db, user, body.query, page=body.page, per_page=body.per_page, after=body.after)
     return SearchOut(
         kind=result.kind,
         page=result.persons.page,
         has_next=result.persons.has_next,
+        next=result.persons.next_cursor,
         persons=result.persons.items,
         families=result.families,
     )

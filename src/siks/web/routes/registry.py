@@ -1,7 +1,8 @@
 """Registry pages: the search box, the household page, and the address correction form.
 
 Searches are POSTs: a NIK or a name in a URL would end up in access logs, browser history and Referer
-headers. Pagination buttons re-post the query.
+headers. Pagination buttons re-post the query with the page's cursor (`setelah`); "Sebelumnya" re-posts the
+cursors of the pages before (`jejak`, a short stack kept in the form), so no page is found by an offset.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid
+from siks.paging import BadCursor
 from siks.registry import lookup
 from siks.web.deps import CurrentUser, Db
 from siks.web.templating import NavItem, render
@@ -34,14 +36,25 @@ def search_submit(
     db: Db,
     user: CurrentUser,
     q: Annotated[str, Form()] = "",
-    halaman: Annotated[int, Form()] = 1,
+    setelah: Annotated[str, Form(max_length=2000)] = "",
+    jejak: Annotated[str, Form(max_length=200_000)] = "",
 ):
+    trail = jejak.split() if setelah else []  # cursors that opened the pages before this one ("-" = page 1)
     try:
-        result = lookup.search(db, user, q, page=halaman)
-    except Invalid as e:
-        return render(request, "registry/search.html", {"q": q, "result": None, "error": e.message}, 422)
+        result = lookup.search(db, user, q, after=setelah or None)
+    except (Invalid, BadCursor) as e:
+        return render(request, "registry/search.html", {"q": q, "result": None, "error": e.message}, e.status)
     log.info("pencarian %s oleh user id %s: %d hasil", result.kind, user.id, len(result.persons.items))
-    return render(request, "registry/search.html", {"q": q, "result": result, "error": None})
+    back = trail[-1] if trail else None
+    context = {
+        "q": q,
+        "result": result,
+        "error": None,
+        "prev_after": "" if back == "-" else back,  # None: no page before
+        "prev_trail": " ".join(trail[:-1]),
+        "next_trail": " ".join([*trail, setelah or "-"]),
+    }
+    return render(request, "registry/search.html", context)
 
 
 @router.get("/ruta/{household_id}")
