@@ -77,6 +77,9 @@ def spark_session() -> SparkSession:
         # partition keys stay text (provinsi=35 is the code '35', as on DuckDB), never numbers
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Constraint propagation only infers extra filters; on a union of checkpointed tables (`append`)
+        # Spark 4 fails in it ("key not found" in Union.rewriteConstraints), and it costs planning time.
+        .config("spark.sql.constraintPropagation.enabled", "false")
     )
     _SESSION = builder.getOrCreate()
     _SESSION.sparkContext.setLogLevel("ERROR")
@@ -89,6 +92,13 @@ def stop_session() -> None:
     if _SESSION is not None:
         _SESSION.stop()
         _SESSION = None
+
+
+def _release(frame: Any) -> None:
+    """Free the blocks of a locally checkpointed table (its plan is a scan of one kept RDD)."""
+    logical = frame._jdf.queryExecution().logical()
+    if logical.getClass().getSimpleName() == "LogicalRDD":
+        logical.rdd().unpersist(False)
 
 
 class SparkEngine(BatchEngine):
@@ -124,12 +134,12 @@ class SparkEngine(BatchEngine):
             df = self.spark.read.parquet(str(path))
             self._paths[name] = path
         else:
-            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            df = df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
             self._frames[name] = df
         n = df.count()
         df.createOrReplaceTempView(name)
         if old is not None:
-            old.unpersist()
+            _release(old)
         if old_path is not None:
             shutil.rmtree(old_path, ignore_errors=True)
         return int(n)
@@ -170,7 +180,7 @@ class SparkEngine(BatchEngine):
         self.spark.catalog.dropTempView(name)
         frame = self._frames.pop(name, None)
         if frame is not None:
-            frame.unpersist()
+            _release(frame)
         old = self._paths.pop(name, None)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

@@ -129,18 +129,22 @@ def asn_tables(ctx: StepContext) -> None:
                                p.kode_desa AS kode_desa, p.nik AS who
                         FROM person AS p"""
         ctx.create(
+            "asn_nip_candidate",
+            f"""SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
+                       COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
+                FROM asn_nip AS x JOIN ({ident}) AS i
+                  ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
+                 AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah""",
+        )
+        # persons per NIP counted by GROUP BY, not COUNT(DISTINCT …) OVER: Spark has no distinct windows
+        ctx.create(
             "asn_nip_match",
-            f"""SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi
-                FROM (SELECT c.*,
-                             COUNT(DISTINCT c.who) OVER (PARTITION BY c.nip) AS n,
-                             COUNT(DISTINCT CASE WHEN c.exact THEN c.who END) OVER (PARTITION BY c.nip)
-                               AS n_exact
-                      FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
-                                   COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
-                            FROM asn_nip AS x JOIN ({ident}) AS i
-                              ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
-                             AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS c) AS m
-                WHERE (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL""",
+            """SELECT c.nip, c.member_ref, c.who, c.jenis, c.instansi
+               FROM asn_nip_candidate AS c
+               JOIN (SELECT nip, COUNT(DISTINCT who) AS n,
+                            COUNT(DISTINCT CASE WHEN exact THEN who END) AS n_exact
+                     FROM asn_nip_candidate GROUP BY nip) AS k ON k.nip = c.nip
+               WHERE (k.n = 1 OR (k.n_exact = 1 AND c.exact)) AND c.member_ref IS NOT NULL""",
         )
         ctx.stats["asn_nip_cocok"] = ctx.engine.count("asn_nip_match")
         by_nip = """
