@@ -115,16 +115,20 @@ class SparkEngine(BatchEngine):
         self.spark.sparkContext.setCheckpointDir(str(self.dir / "splink"))
         self._seq = itertools.count()
         self._paths: dict[str, Path] = {}  # table → the Parquet directory it was materialised in
-        self._frames: dict[str, Any] = {}  # table → its cached DataFrame
+        self._frames: dict[str, Any] = {}  # table → its checkpointed DataFrame
+        self._rows: dict[str, int] = {}  # table → its row count, known when it was materialised
         self.materialise = settings().spark_materialise
 
     # -- tables -----------------------------------------------------------------------------------------
     def _materialise(self, name: str, df: Any) -> int:
         """Compute `df` once, expose it as `name`, release the previous version; return its row count.
 
-        `cache` (default): kept by Spark's block manager, in memory and spilled to local disk when memory
-        runs short; one Spark job per table. `parquet` (SIKS_SPARK_MATERIALISE=parquet, for clusters):
-        written under the work directory and read back, which also cuts the lineage; three jobs.
+        `cache` (default): a local checkpoint, kept by Spark's block manager in memory and spilled to local
+        disk when memory runs short. `parquet` (SIKS_SPARK_MATERIALISE=parquet, for clusters): written
+        under the work directory and read back. Either way the table's plan becomes one scan: a table
+        merely persisted keeps the plans of every table it was built from, and Spark re-plans (and, with
+        AQE, re-explains) that whole history on every later job — 21,000 stages and more than 20 minutes
+        for 1,000 persons, against 100 s with the lineage cut (docs/scale.md §2).
         """
         old = self._frames.pop(name, None)
         old_path = self._paths.pop(name, None)
@@ -136,13 +140,14 @@ class SparkEngine(BatchEngine):
         else:
             df = df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
             self._frames[name] = df
-        n = df.count()
+        n = int(df.count())
         df.createOrReplaceTempView(name)
+        self._rows[name] = n
         if old is not None:
             _release(old)
         if old_path is not None:
             shutil.rmtree(old_path, ignore_errors=True)
-        return int(n)
+        return n
 
     def register_parquet(self, name: str, paths: Path | Sequence[Path]) -> None:
         files = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -167,6 +172,7 @@ class SparkEngine(BatchEngine):
         self.drop(name)
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
         self._paths[name] = path
+        self._rows[name] = table.num_rows
 
     def create_table(self, name: str, select_sql: str) -> int:
         return self._materialise(name, self.spark.sql(self.transpile(select_sql)))
@@ -178,6 +184,7 @@ class SparkEngine(BatchEngine):
 
     def drop(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        self._rows.pop(name, None)
         frame = self._frames.pop(name, None)
         if frame is not None:
             _release(frame)
@@ -192,6 +199,9 @@ class SparkEngine(BatchEngine):
         return list(self.spark.table(name).columns)
 
     def count(self, name: str) -> int:
+        """Known without a job for the tables this engine materialised (a job costs ~0.2 s here)."""
+        if name in self._rows:
+            return self._rows[name]
         return int(self.spark.table(name).count())
 
     # -- results --------------------------------------------------------------------------------------
