@@ -10,6 +10,7 @@ whole lineage); `self` time excludes nested calls, so the self times add up to t
 Usage:
   python bench/spark_profile.py --penduduk 2000 --keluar /tmp/sprof
   python bench/spark_profile.py --penduduk 2000 --mesin duckdb --keluar /tmp/dprof
+  python bench/spark_profile.py --penduduk 20000 --conf spark.sql.adaptive.enabled=false --keluar /tmp/s
 """
 
 from __future__ import annotations
@@ -86,9 +87,12 @@ def first_arg(*args, **kwargs) -> str:
     return str(args[0])[:120] if args else ""
 
 
-def run(kind: str, snapshot: Path, refs: dict, work: Path) -> dict:
+def run(kind: str, snapshot: Path, refs: dict, work: Path, conf: list[str]) -> dict:
     engine = open_engine(kind, temp_dir=work / "tmp")
     sc = engine.spark.sparkContext if kind == "spark" else None
+    for kv in conf:  # a Spark SQL setting to try, e.g. spark.sql.adaptive.enabled=false
+        key, value = kv.split("=", 1)
+        engine.spark.conf.set(key, value)
     prof = Profile(sc)
     for m in ENGINE_CALLS:
         prof.wrap(engine, m, first_arg)
@@ -146,6 +150,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--mesin", dest="engine", default="spark", choices=("spark", "duckdb"))
     ap.add_argument("--teratas", dest="top", type=int, default=40)
+    ap.add_argument("--conf", action="append", default=[], help="Spark SQL setting KEY=VALUE to try")
     ap.add_argument("--keluar", dest="out", type=Path, required=True)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -153,7 +158,8 @@ def main() -> None:
     if not (synth / "truth").exists():
         generate(SynthParams(persons=a.persons, seed=a.seed, reference_date=date(2026, 10, 1)), synth)
     snapshot, refs = inputs_from_synth(synth, a.out / "inputs")
-    res = run(a.engine, snapshot, refs, a.out / a.engine)
+    res = run(a.engine, snapshot, refs, a.out / a.engine, a.conf)
+    res["conf"] = a.conf
     (a.out / "profile.json").write_text(json.dumps(res, indent=1, default=str))
     report(res, a.top)
 

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         "cache",
         description="How the spark engine keeps intermediate tables: `cache` (memory and disk) or `parquet`.",
     )
+    spark_adaptive: bool = Field(
+        False,
+        description="Spark adaptive query execution: off on one machine, where re-planning every small job "
+        "costs a quarter of the run (docs/scale.md §2); on for a cluster.",
+    )
     dci_id: str = Field(
         "siks", description="This instance's sender/receiver id in DCI messages (docs/dci.md)."
     )

@@ -68,7 +68,9 @@ def spark_session() -> SparkSession:
         .config("spark.sql.session.timeZone", "UTC")
         # DuckDB's casts and division: a value that does not fit is NULL via TRY_CAST, x / 0 is NULL
         .config("spark.sql.ansi.enabled", "false")
-        .config("spark.sql.adaptive.enabled", "true")
+        # AQE re-plans each query stage by stage: on a cluster that fights skew, on one machine with tiny
+        # partitions it is a fixed cost per table (a quarter of a 20,000-person run), so it is a setting
+        .config("spark.sql.adaptive.enabled", "true" if settings().spark_adaptive else "false")
         # Broadcast joins off by default: Spark's size estimate of a cached table or a Splink term-frequency
         # table can be far below its real size, and in local mode the broadcast then exhausts the driver
         # ("Not enough memory to build and broadcast the table", seen at 20,000 persons in 3 GB).
@@ -138,7 +140,8 @@ class SparkEngine(BatchEngine):
             df = self.spark.read.parquet(str(path))
             self._paths[name] = path
         else:
-            df = df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+            # lazy: the count below is the one job that computes and keeps it (eager would be two)
+            df = df.localCheckpoint(eager=False, storageLevel=StorageLevel.MEMORY_AND_DISK)
             self._frames[name] = df
         n = int(df.count())
         df.createOrReplaceTempView(name)
