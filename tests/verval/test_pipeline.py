@@ -113,7 +113,7 @@ def test_every_finding_is_explained(outcome):
 
 
 def test_identical_between_runs(kab, outcome, tmp_path):
-    again = run(kab, tmp_path)
+    again = run(kab, tmp_path, engine=outcome.engine_kind)
     q = (
         "SELECT code, member_ref, household_ref, nik, related_nik, related_ref, cluster_id, "
         "ROUND(weight, 6) AS w, rank FROM findings ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
