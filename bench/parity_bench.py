@@ -5,13 +5,14 @@ Prints, and writes to --keluar as parity.json:
   - findings on each engine, and the findings only one engine has (same code, person, household, related
     person/NIK and rank on both means the same finding);
   - whether the duplicate clusters are the same sets of persons;
-  - the largest difference in match weight between the engines on the same finding (the tolerance the old
-    test asserted was 1e-6: both sum log2 Bayes factors in double precision, in a different order);
+  - the largest difference in match weight between the engines on the same finding (tolerance
+    `siks.verval.parity.TOLERANCE`, 1e-6: both sum log2 Bayes factors in double precision, in a different
+    order);
   - wall time per engine.
 Exits 1 when the findings or clusters differ or the weight difference exceeds --tolerance.
 
-It was a test once; on a loaded 2-core machine the Spark half of a 20,000-person kabupaten ran for more than
-18 minutes (padan alone) without finishing, so it lives here until it is measured (docs/scale.md).
+The same comparison at 20,000 persons is a test too (tests/verval/test_parity.py); this script adds the
+times per step and other sizes. Measured figures: docs/scale.md §2.
 
 Usage:
   python bench/parity_bench.py --penduduk 20000 --keluar /tmp/parity
