@@ -101,9 +101,9 @@ class Settings(BaseSettings):
         description="How the spark engine keeps intermediate tables: `cache` (memory and disk) or `parquet`.",
     )
     spark_adaptive: bool = Field(
-        False,
-        description="Spark adaptive query execution: off on one machine, where re-planning every small job "
-        "costs a quarter of the run (docs/scale.md §2); on for a cluster.",
+        True,
+        description="Spark adaptive query execution (AQE); off saved no time on one machine "
+        "(docs/scale.md §2).",
     )
     dci_id: str = Field(
         "siks", description="This instance's sender/receiver id in DCI messages (docs/dci.md)."

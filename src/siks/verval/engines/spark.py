@@ -68,8 +68,8 @@ def spark_session() -> SparkSession:
         .config("spark.sql.session.timeZone", "UTC")
         # DuckDB's casts and division: a value that does not fit is NULL via TRY_CAST, x / 0 is NULL
         .config("spark.sql.ansi.enabled", "false")
-        # AQE re-plans each query stage by stage: on a cluster that fights skew, on one machine with tiny
-        # partitions it is a fixed cost per table (a quarter of a 20,000-person run), so it is a setting
+        # AQE re-plans each query stage by stage (skew, partition sizes); turning it off made more jobs
+        # fewer but no run faster on one machine (docs/scale.md §2), so it stays on, as a setting
         .config("spark.sql.adaptive.enabled", "true" if settings().spark_adaptive else "false")
         # Broadcast joins off by default: Spark's size estimate of a cached table or a Splink term-frequency
         # table can be far below its real size, and in local mode the broadcast then exhausts the driver
