@@ -5,13 +5,14 @@ Prints, and writes to --keluar as parity.json:
   - findings on each engine, and the findings only one engine has (same code, person, household, related
     person/NIK and rank on both means the same finding);
   - whether the duplicate clusters are the same sets of persons;
-  - the largest difference in match weight between the engines on the same finding (the tolerance the old
-    test asserted was 1e-6: both sum log2 Bayes factors in double precision, in a different order);
+  - the largest difference in match weight between the engines on the same finding (tolerance
+    `siks.verval.parity.TOLERANCE`, 1e-6: both sum log2 Bayes factors in double precision, in a different
+    order);
   - wall time per engine.
 Exits 1 when the findings or clusters differ or the weight difference exceeds --tolerance.
 
-It was a test once; on a loaded 2-core machine the Spark half of a 20,000-person kabupaten ran for more than
-18 minutes (padan alone) without finishing, so it lives here until it is measured (docs/scale.md).
+The same comparison at 20,000 persons is a test too (tests/verval/test_parity.py); this script adds the
+times per step and other sizes. Measured figures: docs/scale.md §2.
 
 Usage:
   python bench/parity_bench.py --penduduk 20000 --keluar /tmp/parity
@@ -25,7 +26,6 @@ import json
 import os
 import sys
 import time
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -33,12 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from siks.synth.generate import generate  # noqa: E402
 from siks.synth.params import SynthParams  # noqa: E402
+from siks.verval import parity  # noqa: E402
 from siks.verval.engines import open_engine  # noqa: E402
 from siks.verval.pipeline import default_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
-
-KEY = ("code", "member_ref", "household_ref", "related_ref", "related_nik", "rank")
 
 
 def run(kind: str, snapshot: Path, refs: dict, work: Path):
@@ -53,19 +52,7 @@ def run(kind: str, snapshot: Path, refs: dict, work: Path):
     )
     seconds = time.perf_counter() - t
     try:
-        findings = out.engine.query(
-            "SELECT code, member_ref, household_ref, related_ref, related_nik, cluster_id, rank, weight "
-            "FROM findings"
-        ).to_pylist()
-        groups: dict[str, set[str]] = defaultdict(set)
-        for r in out.engine.query("SELECT cluster_id, member_ref FROM duplicate_cluster").to_pylist():
-            groups[r["cluster_id"]].add(r["member_ref"])
-        return {
-            "seconds": round(seconds, 1),
-            "steps": out.timings,
-            "findings": findings,
-            "clusters": {frozenset(g) for g in groups.values()},
-        }
+        return {"seconds": round(seconds, 1), "steps": out.timings} | parity.results(out.engine)
     finally:
         out.engine.close()
         if kind == "spark":
@@ -74,41 +61,11 @@ def run(kind: str, snapshot: Path, refs: dict, work: Path):
             stop_session()
 
 
-def compare(d: dict, s: dict) -> dict:
-    dk = {tuple(r[k] for k in KEY): r for r in d["findings"]}
-    sk = {tuple(r[k] for k in KEY): r for r in s["findings"]}
-    worst = 0.0
-    null_mismatch = 0
-    for k in dk.keys() & sk.keys():
-        a, b = dk[k]["weight"], sk[k]["weight"]
-        if (a is None) != (b is None):
-            null_mismatch += 1
-        elif a is not None:
-            worst = max(worst, abs(a - b))
-    only_d = sorted(set(dk) - set(sk), key=str)
-    only_s = sorted(set(sk) - set(dk), key=str)
-    return {
-        "findings": {"duckdb": len(d["findings"]), "spark": len(s["findings"])},
-        "duplicate_keys": {"duckdb": len(d["findings"]) - len(dk), "spark": len(s["findings"]) - len(sk)},
-        "only_duckdb": len(only_d),
-        "only_spark": len(only_s),
-        "examples_only_duckdb": [list(map(str, k)) for k in only_d[:5]],
-        "examples_only_spark": [list(map(str, k)) for k in only_s[:5]],
-        "same_clusters": d["clusters"] == s["clusters"],
-        "clusters": {"duckdb": len(d["clusters"]), "spark": len(s["clusters"])},
-        "weight_null_mismatch": null_mismatch,
-        "max_weight_difference": worst,
-        "seconds": {"duckdb": d["seconds"], "spark": s["seconds"]},
-        "steps": {"duckdb": d["steps"], "spark": s["steps"]},
-        "load": os.getloadavg()[0],
-    }
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--penduduk", dest="persons", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--tolerance", type=float, default=1e-6)
+    ap.add_argument("--tolerance", type=float, default=parity.TOLERANCE)
     ap.add_argument("--keluar", dest="out", type=Path, required=True)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -123,15 +80,13 @@ def main() -> None:
         print(
             f"{kind}: {results[kind]['seconds']} s, {len(results[kind]['findings']):,} findings", flush=True
         )
-    cmp = compare(results["duckdb"], results["spark"])
+    cmp = parity.compare(results["duckdb"], results["spark"])
+    cmp["seconds"] = {k: r["seconds"] for k, r in results.items()}
+    cmp["steps"] = {k: r["steps"] for k, r in results.items()}
+    cmp["load"] = os.getloadavg()
     (a.out / "parity.json").write_text(json.dumps(cmp, indent=2, default=str))
     print(json.dumps({k: v for k, v in cmp.items() if k != "steps"}, indent=2, default=str))
-    same = (
-        cmp["only_duckdb"] == cmp["only_spark"] == cmp["weight_null_mismatch"] == 0
-        and cmp["same_clusters"]
-        and sum(cmp["duplicate_keys"].values()) == 0
-        and cmp["max_weight_difference"] <= a.tolerance
-    )
+    same = parity.same(cmp, a.tolerance)
     print("PARITY" if same else "DIFFERENT", flush=True)
     sys.exit(0 if same else 1)
 

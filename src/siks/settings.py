@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         "cache",
         description="How the spark engine keeps intermediate tables: `cache` (memory and disk) or `parquet`.",
     )
+    spark_adaptive: bool = Field(
+        True,
+        description="Spark adaptive query execution (AQE); off saved no time on one machine "
+        "(docs/scale.md §2).",
+    )
     dci_id: str = Field(
         "siks", description="This instance's sender/receiver id in DCI messages (docs/dci.md)."
     )

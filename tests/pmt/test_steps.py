@@ -13,6 +13,7 @@ import sqlglot
 from siks.domain import bps14, pmt
 from siks.domain import eligibility as el
 from siks.domain.pmt_features import FEATURES, household_features, present_members
+from siks.verval.engines import open_engine
 from siks.verval.pipeline import Step, StepContext
 from siks.verval.runs import RunInputs, execute
 from siks.verval.steps import eligibility as eligibility_step
@@ -60,8 +61,12 @@ def world():
     return generate(500, seed=11, messy=True)
 
 
-@pytest.fixture(scope="module")
-def run(world, tmp_path_factory):
+@pytest.fixture(
+    scope="module",
+    params=["duckdb", pytest.param("spark", marks=(pytest.mark.spark, pytest.mark.xdist_group("spark")))],
+)
+def run(world, tmp_path_factory, request):
+    """The steps on each engine (issue #11): the Spark run shares the `spark` xdist worker and its JVM."""
     base = tmp_path_factory.mktemp("pmt")
     snapshot = write_snapshot(world, base / "snapshot")
     outcome = execute(
@@ -70,6 +75,7 @@ def run(world, tmp_path_factory):
         work_dir=base / "work",
         steps=[prepare.STEP, FAKE_EXCLUSIONS, pmt_step.STEP, eligibility_step.STEP],
         hash_files=False,
+        engine=open_engine(request.param, temp_dir=base / "tmp"),
     )
     yield outcome
     outcome.engine.close()

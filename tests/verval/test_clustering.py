@@ -54,7 +54,8 @@ def test_possible_pairs_between_thresholds():
     assert r.possible == [("a", "b", 5.0)]
 
 
-def test_adjudication_changes_next_run(kab, outcome, tmp_path):
+def test_adjudication_changes_next_run(kab, duckdb_outcome, tmp_path):
+    outcome = duckdb_outcome  # the clustering is Python; the Spark run is checked by test_parity
     pairs = outcome.engine.query(
         "SELECT member_ref, related_ref, cluster_id FROM duplicate_cluster ORDER BY member_ref LIMIT 1"
     ).to_pylist()

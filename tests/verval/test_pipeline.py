@@ -123,7 +123,7 @@ def test_every_finding_is_explained(outcome):
 
 
 def test_identical_between_runs(kab, outcome, tmp_path):
-    again = run(kab, tmp_path)
+    again = run(kab, tmp_path, engine=outcome.engine_kind)
     q = (
         "SELECT code, member_ref, household_ref, nik, related_nik, related_ref, cluster_id, "
         "ROUND(weight, 6) AS w, rank FROM findings ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
@@ -152,9 +152,9 @@ def test_retrain_estimates_and_stores(kab, tmp_path):
     assert (tmp_path / "run" / "model_ganda.json").exists()
 
 
-def test_every_statement_transpiles_to_spark(outcome):
-    assert outcome.engine.sql_log
-    for sql in outcome.engine.sql_log:
+def test_every_statement_transpiles_to_spark(duckdb_outcome):
+    assert duckdb_outcome.engine.sql_log
+    for sql in duckdb_outcome.engine.sql_log:
         sqlglot.transpile(sql, read="", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
@@ -169,7 +169,7 @@ def test_explanations_show_desa_codes_dotted(outcome):
     assert not any(re.search(r"\b\d{10}\b", r["explanation"]) for r in rows)
 
 
-def test_a_run_without_extracts_says_which_checks_it_skipped(kab, outcome, tmp_path, capsys):
+def test_a_run_without_extracts_says_which_checks_it_skipped(kab, duckdb_outcome, tmp_path, capsys):
     """Issue #18: without the ASN, PLN and vehicle extracts those checks were skipped silently and
     `evaluate` showed recall 0. The run's stats (kept on the run record), the CLI and evaluate say it."""
     from siks.verval import cli
@@ -183,7 +183,7 @@ def test_a_run_without_extracts_says_which_checks_it_skipped(kab, outcome, tmp_p
         assert set(skipped) == {"ASN", "HOUSEHOLD_ASN", "ASN_POSSIBLE", "PLN_NONSUBSIDI", "CAR_OWNER"}
         assert "ASN/TNI/Polri" in skipped["ASN"] and "reference load pln" in skipped["PLN_NONSUBSIDI"]
         assert {"DECEASED", "KK_CHANGED", "PADAN_NIK_UNKNOWN"} <= set(checks_run(partial.stats))
-        assert skipped_checks(outcome.stats) == {}  # every extract loaded: nothing skipped
+        assert skipped_checks(duckdb_outcome.stats) == {}  # every extract loaded: nothing skipped
 
         cli.print_checks(partial.stats)
         said = capsys.readouterr().out

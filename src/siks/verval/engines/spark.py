@@ -68,7 +68,9 @@ def spark_session() -> SparkSession:
         .config("spark.sql.session.timeZone", "UTC")
         # DuckDB's casts and division: a value that does not fit is NULL via TRY_CAST, x / 0 is NULL
         .config("spark.sql.ansi.enabled", "false")
-        .config("spark.sql.adaptive.enabled", "true")
+        # AQE re-plans each query stage by stage (skew, partition sizes); turning it off made more jobs
+        # fewer but no run faster on one machine (docs/scale.md §2), so it stays on, as a setting
+        .config("spark.sql.adaptive.enabled", "true" if settings().spark_adaptive else "false")
         # Broadcast joins off by default: Spark's size estimate of a cached table or a Splink term-frequency
         # table can be far below its real size, and in local mode the broadcast then exhausts the driver
         # ("Not enough memory to build and broadcast the table", seen at 20,000 persons in 3 GB).
@@ -77,6 +79,9 @@ def spark_session() -> SparkSession:
         # partition keys stay text (provinsi=35 is the code '35', as on DuckDB), never numbers
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Constraint propagation only infers extra filters; on a union of checkpointed tables (`append`)
+        # Spark 4 fails in it ("key not found" in Union.rewriteConstraints), and it costs planning time.
+        .config("spark.sql.constraintPropagation.enabled", "false")
     )
     _SESSION = builder.getOrCreate()
     _SESSION.sparkContext.setLogLevel("ERROR")
@@ -89,6 +94,13 @@ def stop_session() -> None:
     if _SESSION is not None:
         _SESSION.stop()
         _SESSION = None
+
+
+def _release(frame: Any) -> None:
+    """Free the blocks of a locally checkpointed table (its plan is a scan of one kept RDD)."""
+    logical = frame._jdf.queryExecution().logical()
+    if logical.getClass().getSimpleName() == "LogicalRDD":
+        logical.rdd().unpersist(False)
 
 
 class SparkEngine(BatchEngine):
@@ -105,16 +117,20 @@ class SparkEngine(BatchEngine):
         self.spark.sparkContext.setCheckpointDir(str(self.dir / "splink"))
         self._seq = itertools.count()
         self._paths: dict[str, Path] = {}  # table → the Parquet directory it was materialised in
-        self._frames: dict[str, Any] = {}  # table → its cached DataFrame
+        self._frames: dict[str, Any] = {}  # table → its checkpointed DataFrame
+        self._rows: dict[str, int] = {}  # table → its row count, known when it was materialised
         self.materialise = settings().spark_materialise
 
     # -- tables -----------------------------------------------------------------------------------------
     def _materialise(self, name: str, df: Any) -> int:
         """Compute `df` once, expose it as `name`, release the previous version; return its row count.
 
-        `cache` (default): kept by Spark's block manager, in memory and spilled to local disk when memory
-        runs short; one Spark job per table. `parquet` (SIKS_SPARK_MATERIALISE=parquet, for clusters):
-        written under the work directory and read back, which also cuts the lineage; three jobs.
+        `cache` (default): a local checkpoint, kept by Spark's block manager in memory and spilled to local
+        disk when memory runs short. `parquet` (SIKS_SPARK_MATERIALISE=parquet, for clusters): written
+        under the work directory and read back. Either way the table's plan becomes one scan: a table
+        merely persisted keeps the plans of every table it was built from, and Spark re-plans (and, with
+        AQE, re-explains) that whole history on every later job — 21,000 stages and more than 20 minutes
+        for 1,000 persons, against 100 s with the lineage cut (docs/scale.md §2).
         """
         old = self._frames.pop(name, None)
         old_path = self._paths.pop(name, None)
@@ -124,15 +140,17 @@ class SparkEngine(BatchEngine):
             df = self.spark.read.parquet(str(path))
             self._paths[name] = path
         else:
-            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            # lazy: the count below is the one job that computes and keeps it (eager would be two)
+            df = df.localCheckpoint(eager=False, storageLevel=StorageLevel.MEMORY_AND_DISK)
             self._frames[name] = df
-        n = df.count()
+        n = int(df.count())
         df.createOrReplaceTempView(name)
+        self._rows[name] = n
         if old is not None:
-            old.unpersist()
+            _release(old)
         if old_path is not None:
             shutil.rmtree(old_path, ignore_errors=True)
-        return int(n)
+        return n
 
     def register_parquet(self, name: str, paths: Path | Sequence[Path]) -> None:
         files = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -157,6 +175,7 @@ class SparkEngine(BatchEngine):
         self.drop(name)
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
         self._paths[name] = path
+        self._rows[name] = table.num_rows
 
     def create_table(self, name: str, select_sql: str) -> int:
         return self._materialise(name, self.spark.sql(self.transpile(select_sql)))
@@ -168,9 +187,10 @@ class SparkEngine(BatchEngine):
 
     def drop(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        self._rows.pop(name, None)
         frame = self._frames.pop(name, None)
         if frame is not None:
-            frame.unpersist()
+            _release(frame)
         old = self._paths.pop(name, None)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
@@ -182,6 +202,9 @@ class SparkEngine(BatchEngine):
         return list(self.spark.table(name).columns)
 
     def count(self, name: str) -> int:
+        """Known without a job for the tables this engine materialised (a job costs ~0.2 s here)."""
+        if name in self._rows:
+            return self._rows[name]
         return int(self.spark.table(name).count())
 
     # -- results --------------------------------------------------------------------------------------

@@ -187,27 +187,32 @@ def asn_tables(ctx: StepContext) -> None:
                         FROM person AS p"""
         ctx.create(
             "asn_nip_candidate",
-            f"""SELECT c.*,
-                       COUNT(DISTINCT c.who) OVER (PARTITION BY c.nip) AS n,
-                       COUNT(DISTINCT CASE WHEN c.exact THEN c.who END) OVER (PARTITION BY c.nip) AS n_exact
-                FROM (SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
-                             COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
-                      FROM asn_nip AS x JOIN ({ident}) AS i
-                        ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
-                       AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah) AS c""",
+            f"""SELECT DISTINCT x.nip, x.jenis, x.instansi, i.member_ref,
+                       COALESCE(i.who, i.member_ref) AS who, i.nama_n = x.nama_n AS exact
+                FROM asn_nip AS x JOIN ({ident}) AS i
+                  ON i.kunci = x.kunci AND i.lahir = x.lahir AND i.jk = x.jk
+                 AND SUBSTRING(i.kode_desa, 1, LENGTH(x.wilayah)) = x.wilayah""",
+        )
+        # persons per NIP counted by GROUP BY, not COUNT(DISTINCT …) OVER: Spark has no distinct windows
+        ctx.create(
+            "asn_nip_count",
+            """SELECT nip, COUNT(DISTINCT who) AS n, COUNT(DISTINCT CASE WHEN exact THEN who END) AS n_exact
+               FROM asn_nip_candidate GROUP BY nip""",
         )
         ctx.create(
             "asn_nip_match",
-            """SELECT m.nip, m.member_ref, m.who, m.jenis, m.instansi FROM asn_nip_candidate AS m
-               WHERE (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL""",
+            """SELECT c.nip, c.member_ref, c.who, c.jenis, c.instansi
+               FROM asn_nip_candidate AS c JOIN asn_nip_count AS k ON k.nip = c.nip
+               WHERE (k.n = 1 OR (k.n_exact = 1 AND c.exact)) AND c.member_ref IS NOT NULL""",
         )
         # Several people fit one NIP (namesakes born the same day, often a default date): no one is
         # flagged ASN, but each DTKS member among them is a candidate for a person to check.
         ctx.create(
             "asn_nip_possible",
-            """SELECT m.nip, m.member_ref, m.jenis, m.instansi, m.n FROM asn_nip_candidate AS m
-               WHERE NOT (m.n = 1 OR (m.n_exact = 1 AND m.exact)) AND m.member_ref IS NOT NULL
-                 AND m.member_ref NOT IN (SELECT member_ref FROM asn_nip_match)""",
+            """SELECT c.nip, c.member_ref, c.jenis, c.instansi, k.n
+               FROM asn_nip_candidate AS c JOIN asn_nip_count AS k ON k.nip = c.nip
+               WHERE NOT (k.n = 1 OR (k.n_exact = 1 AND c.exact)) AND c.member_ref IS NOT NULL
+                 AND c.member_ref NOT IN (SELECT member_ref FROM asn_nip_match)""",
         )
         ctx.stats["asn_nip_cocok"] = ctx.engine.count("asn_nip_match")
         by_nip = """
