@@ -42,14 +42,21 @@ from siks.verval.runs import execute  # noqa: E402
 
 #: Population per DTKS ART in the synthetic world (DTKS holds ~40 % of households, the larger ones).
 POPULATION_PER_ART = 2.6
-ART_PER_KABUPATEN = 1_000_000
+#: Every size is made of kabupaten of this one size (1.3M persons, about Jember's DTKS share), so a larger
+#: size means more kabupaten, as a larger registry does: within-kabupaten blocks stay the same size and the
+#: growth of candidate pairs per ART shows what the national rules cost (1M = 2, 3M = 6, 10M = 20 kabupaten).
+ART_PER_KABUPATEN = 500_000
 
 
 class PeakMemory:
-    """Largest RSS of this process and its descendants (the Spark JVM is a child), sampled in a thread."""
+    """Largest RSS of this process and its descendants (the Spark JVM is a child), sampled in a thread,
+    and the CPU seconds they used meanwhile (user + system, from /proc/<pid>/stat): the core-seconds the
+    projection to 285M persons starts from."""
 
     def __init__(self, every: float = 0.2) -> None:
         self.every, self.peak, self._stop = every, 0, threading.Event()
+        self._cpu_first: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     @staticmethod
@@ -71,13 +78,30 @@ class PeakMemory:
             pass
         return out
 
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return None
+
     def sample(self) -> int:
         total, todo = 0, [os.getpid()]
         while todo:
             pid = todo.pop()
             total += self._rss(pid)
+            cpu = self._cpu(pid)
+            if cpu is not None:
+                self._cpu_first.setdefault(pid, cpu)
+                self._cpu_last[pid] = cpu
             todo += self._children(pid)
         return total
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu_last[p] - self._cpu_first[p] for p in self._cpu_last)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -85,12 +109,14 @@ class PeakMemory:
             self._stop.wait(self.every)
 
     def __enter__(self) -> PeakMemory:
+        self.sample()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self.sample()
 
 
 def national(size: int, root: Path, kabupaten: list[str]) -> Path:
@@ -186,7 +212,9 @@ def run_one(kind: str, size: int, d: Path, work: Path) -> dict:
             "size": size,
             "art": art,
             "dukcapil": out.inputs["ref_dukcapil"]["rows"],
+            "kabupaten": len(list((d / "snapshot" / "member.parquet").glob("provinsi=*/kabupaten=*"))),
             "seconds": round(total, 2),
+            "cpu_seconds": round(mem.cpu_seconds, 1),
             "floor_seconds": round(base, 3),
             "times_floor": round(total / base, 1),
             "steps": out.timings,
@@ -197,6 +225,8 @@ def run_one(kind: str, size: int, d: Path, work: Path) -> dict:
             "cross_kabupaten_found": found,
             "cross_kabupaten_injected": injected,
             "load": os.getloadavg()[0],
+            "spark": {k: v for k, v in os.environ.items() if k.startswith("SIKS_SPARK_")},
+            "date": time.strftime("%Y-%m-%d %H:%M"),
         }
     finally:
         out.engine.close()
@@ -231,6 +261,43 @@ def plot(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+#: DTSEN, February 2025 (docs/domain-facts.md §6.1): the registry size the projection is for
+NATIONAL_PERSONS = 285_570_129
+
+
+def fit(rows: list[dict], kind: str, key: str = "seconds") -> tuple[float, float] | None:
+    """Least-squares line through log(size) → log(key) for one engine: (exponent, seconds at 285M ART).
+    An exponent near 1 is the near-linear growth the blocking is meant to give."""
+    pts = sorted({r["art"]: r[key] for r in rows if r["engine"] == kind and r.get(key)}.items())
+    if len(pts) < 2:
+        return None
+    xs = [math.log(a) for a, _ in pts]
+    ys = [math.log(v) for _, v in pts]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+    return b, math.exp(my + b * (math.log(NATIONAL_PERSONS) - mx))
+
+
+def merged(path: Path, new: list[dict]) -> list[dict]:
+    """Earlier results in the same --keluar, with this run's rows replacing those of the same engine and
+    size: a series can be run one engine or one size at a time and still plotted together."""
+    old = json.loads(path.read_text()) if path.exists() else []
+    done = {(r["engine"], r["size"]) for r in new}
+    return [r for r in old if (r["engine"], r["size"]) not in done] + new
+
+
+def report_fit(rows: list[dict]) -> None:
+    for kind in sorted({r["engine"] for r in rows}):
+        for key in ("seconds", "cpu_seconds"):
+            f = fit(rows, kind, key)
+            if f:
+                b, at = f
+                print(
+                    f"  {kind:6s} {key:11s}: eksponen {b:.2f}; diproyeksikan ke {NATIONAL_PERSONS:,} ART: "
+                    f"{at / 3600:,.1f} jam pada mesin ini"
+                )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000000,3000000,10000000", help="DTKS ART, comma separated")
@@ -238,31 +305,36 @@ def main() -> None:
     ap.add_argument("--provinsi", default="35", help="the kabupaten are taken from this provinsi, in order")
     ap.add_argument("--data", type=Path, help="where the national layouts are kept (reused)")
     ap.add_argument("--keluar", dest="out", type=Path, default=Path("bench-out"))
+    ap.add_argument("--hanya-grafik", action="store_true", help="only re-plot and re-fit results.json")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     engines = [e.strip() for e in args.engines.split(",")]
-    data = args.data or Path(tempfile.mkdtemp(prefix="scale-data-"))
     args.out.mkdir(parents=True, exist_ok=True)
-    kabupaten = kabupaten_of(args.provinsi)
+    results = args.out / "results.json"
     rows: list[dict] = []
-    for size in sizes:
-        print(f"== {size:,} ART (load {os.getloadavg()[0]:.1f})", flush=True)
-        d = national(size, data, kabupaten)
-        for kind in engines:
-            row = run_one(kind, size, d, Path(tempfile.mkdtemp(prefix=f"scale-{kind}-")))
-            rows.append(row)
-            print(
-                f"  {kind:6s} {row['seconds']:8.1f} dtk = {row['times_floor']:6.1f}× lantai "
-                f"({row['floor_seconds']:.2f} dtk); puncak {row['peak_gb']:.2f} GB; "
-                f"pasangan/ART {row['pairs_per_art']}; ganda antar-kab "
-                f"{row['cross_kabupaten_found']}/{row['cross_kabupaten_injected']}",
-                flush=True,
-            )
-            for step, sec in row["steps"].items():
-                print(f"      {step:10s} {sec:8.2f} dtk", flush=True)
-            (args.out / "results.json").write_text(json.dumps(rows, indent=1))
-    plot(rows, args.out / "scale.png")
-    print(f"hasil: {args.out / 'results.json'}, grafik: {args.out / 'scale.png'}")
+    if not args.hanya_grafik:
+        data = args.data or Path(tempfile.mkdtemp(prefix="scale-data-"))
+        kabupaten = kabupaten_of(args.provinsi)
+        for size in sizes:
+            print(f"== {size:,} ART (load {os.getloadavg()[0]:.1f})", flush=True)
+            d = national(size, data, kabupaten)
+            for kind in engines:
+                row = run_one(kind, size, d, Path(tempfile.mkdtemp(prefix=f"scale-{kind}-")))
+                rows.append(row)
+                print(
+                    f"  {kind:6s} {row['seconds']:8.1f} dtk (CPU {row['cpu_seconds']:.0f} dtk) = "
+                    f"{row['times_floor']:6.1f}× lantai ({row['floor_seconds']:.2f} dtk); "
+                    f"puncak {row['peak_gb']:.2f} GB; pasangan/ART {row['pairs_per_art']}; ganda antar-kab "
+                    f"{row['cross_kabupaten_found']}/{row['cross_kabupaten_injected']}",
+                    flush=True,
+                )
+                for step, sec in row["steps"].items():
+                    print(f"      {step:10s} {sec:8.2f} dtk", flush=True)
+                results.write_text(json.dumps(merged(results, [row]), indent=1))
+    every = merged(results, [])
+    report_fit(every)
+    plot(every, args.out / "scale.png")
+    print(f"hasil: {results}, grafik: {args.out / 'scale.png'}")
 
 
 if __name__ == "__main__":
