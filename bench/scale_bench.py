@@ -150,9 +150,11 @@ def floor(kind: str, d: Path, work: Path) -> float:
         engine.close()
 
 
-def candidate_pairs(engine) -> dict[str, int]:
+def candidate_pairs(engine, by_rule: dict | None = None) -> dict[str, int]:
     """How many pairs Splink's blocking rules generate (before scoring), per probabilistic step: exact
-    counts (record_sample_proportion 1.0) from Splink's blocking analysis, which builds the pairs."""
+    counts (record_sample_proportion 1.0) from Splink's blocking analysis, which builds the pairs.
+    `by_rule` receives each rule's marginal count: the rule whose pairs grow faster than the registry
+    is the one to look at."""
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
     from siks.verval import linkage
@@ -167,6 +169,8 @@ def candidate_pairs(engine) -> dict[str, int]:
             record_sample_proportion=1.0,
         )
         out["padan"] = int(recs[-1]["cumulative_comparison_count"])
+        if by_rule is not None:
+            by_rule["padan"] = [int(r["marginal_comparison_count"]) for r in recs]
     if engine.has_table("ganda_input"):
         recs = count_comparisons_from_blocking_rules(
             api.register("ganda_input"),
@@ -175,6 +179,8 @@ def candidate_pairs(engine) -> dict[str, int]:
             record_sample_proportion=1.0,
         )
         out["ganda"] = int(recs[-1]["cumulative_comparison_count"])
+        if by_rule is not None:
+            by_rule["ganda"] = [int(r["marginal_comparison_count"]) for r in recs]
     return out
 
 
@@ -205,7 +211,8 @@ def run_one(kind: str, size: int, d: Path, work: Path) -> dict:
         total = time.perf_counter() - t
     try:
         art = out.inputs["member"]["rows"]
-        pairs = candidate_pairs(out.engine)
+        per_rule: dict = {}
+        pairs = candidate_pairs(out.engine, per_rule)
         found, injected = cross_found(out.engine, d)
         row = {
             "engine": kind,
@@ -221,6 +228,7 @@ def run_one(kind: str, size: int, d: Path, work: Path) -> dict:
             "peak_gb": round(mem.peak / 2**30, 2),
             "candidate_pairs": pairs,
             "pairs_per_art": {k: round(v / art, 2) for k, v in pairs.items()},
+            "pairs_per_rule": per_rule,
             "findings": out.engine.count("findings"),
             "cross_kabupaten_found": found,
             "cross_kabupaten_injected": injected,
