@@ -1,0 +1,89 @@
+"""The name + birth date blocking rule: national only where that cannot grow with the square of the
+registry. Within one kabupaten its pairs are exactly the plain rule's; across kabupaten a default birth
+date or a block larger than NATIONAL_BLOCK_MAX opens no pair (docs/scale.md §4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pytest
+from splink import block_on
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+from siks.verval import linkage
+from siks.verval.engines import open_engine
+
+from .conftest import ENGINES
+
+
+def _people(rows: list[tuple[str, str, date]]) -> pa.Table:
+    """(kabupaten, name, birth date) → the cleaned columns identity_sql reads."""
+    n = len(rows)
+    return pa.table(
+        {
+            "member_ref": [f"m{i}" for i in range(n)],
+            "nik": pa.array([None] * n, pa.string()),
+            "nama_norm": [name for _, name, _ in rows],
+            "tanggal_lahir": pa.array([d for _, _, d in rows], pa.date32()),
+            "jenis_kelamin": ["P"] * n,
+            "kode_desa": [f"{kab}012001" for kab, _, _ in rows],
+            "kode_kecamatan": [f"{kab}01" for kab, _, _ in rows],
+            "no_kk": pa.array([None] * n, pa.string()),
+        }
+    )
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, tmp_path):
+    e = open_engine(request.param, temp_dir=tmp_path)
+    yield e
+    e.close()
+
+
+def pairs(engine, rows, rules) -> int:
+    engine.register_arrow("p_raw", _people(rows))
+    engine.create_table("p_ident", linkage.identity_sql("p_raw AS p", "p.member_ref", alias="p"))
+    recs = count_comparisons_from_blocking_rules(
+        engine.splink_api().register("p_ident"),
+        blocking_rules=rules,
+        link_type="dedupe_only",
+        record_sample_proportion=1.0,
+    )
+    return int(recs[-1]["cumulative_comparison_count"])
+
+
+def test_a_real_date_in_a_small_block_pairs_across_kabupaten(engine):
+    rows = [("3501", "SRI WAHYUNI", date(1980, 3, 14)), ("3502", "SRI WAHYUNI", date(1980, 3, 14))]
+    assert pairs(engine, rows, linkage.name_date_rules("l")) == 1
+
+
+def test_a_default_date_pairs_only_within_the_kabupaten(engine):
+    rows = [
+        ("3501", "SRI WAHYUNI", date(1980, 1, 1)),
+        ("3501", "SRI WAHYUNI", date(1980, 1, 1)),
+        ("3502", "SRI WAHYUNI", date(1980, 1, 1)),
+    ]
+    assert pairs(engine, rows, linkage.name_date_rules("l")) == 1
+
+
+def test_a_block_above_the_cap_pairs_only_within_each_kabupaten(engine):
+    half = linkage.NATIONAL_BLOCK_MAX // 2 + 1  # two halves: together above the cap
+    rows = [(kab, "SITI AMINAH", date(1975, 5, 5)) for kab in ("3501", "3502") for _ in range(half)]
+    assert pairs(engine, rows, linkage.name_date_rules("l")) == 2 * half * (half - 1) // 2
+    # the same records, one fewer on each side, are at the cap: compared across kabupaten too
+    rows = [(kab, "SITI AMINAH", date(1975, 5, 5)) for kab in ("3501", "3502") for _ in range(half - 1)]
+    n = 2 * (half - 1)
+    assert n <= linkage.NATIONAL_BLOCK_MAX
+    assert pairs(engine, rows, linkage.name_date_rules("l")) == n * (n - 1) // 2
+
+
+def test_within_one_kabupaten_the_pairs_are_the_plain_rules(engine):
+    names = ["SRI WAHYUNI", "SITI AMINAH", "MUHAMMAD RIZKI"]
+    days = [date(1980, 1, 1), date(1980, 3, 14), date(1990, 7, 1)]
+    rows = [
+        ("3501", names[i % 3], days[i % 3 if i % 2 else 0]) for i in range(3 * linkage.NATIONAL_BLOCK_MAX)
+    ]
+    assert pairs(engine, rows, linkage.name_date_rules("l")) == pairs(
+        engine, rows, [block_on("nama_kunci", "tanggal_lahir")]
+    )
