@@ -105,6 +105,7 @@ def one(
         f"== {name}: {n:,} ART DTKS, verval {time.perf_counter() - t:.0f} dtk, parameter {params or 'bawaan'}"
     )
     print_evaluation(evaluate(out.engine.query("SELECT * FROM findings"), d / "truth"))
+    print_workload(out.engine, d / "truth")
     if misses:
         print_misses(out.engine, d / "truth")
     out.engine.close()
@@ -116,9 +117,9 @@ _MISSES = """
 WITH miss AS (
   SELECT e.kind, e.id_art, m.true_nik FROM e JOIN m ON m.id_art = e.id_art
   WHERE (e.kind = 'deceased_active' AND e.id_art NOT IN (SELECT member_ref FROM findings
-                                                          WHERE code IN ('DECEASED', 'DECEASED_POSSIBLE')))
+                                                          WHERE code IN ({deceased})))
      OR (e.kind = 'asn_member' AND e.id_art NOT IN (SELECT member_ref FROM findings
-                                                     WHERE code IN ('ASN', 'ASN_POSSIBLE')))),
+                                                     WHERE code IN ({asn})))),
 cand AS (
   SELECT r.member_ref, COUNT(*) AS n_cand, MAX(r.weight) AS top,
          MAX(CASE WHEN r.nik = m.true_nik THEN r.rank END) AS true_rank,
@@ -132,7 +133,7 @@ SELECT m.kind, m.id_art, p.nik AS nik_dtks, m.true_nik, p.nama_norm, p.tanggal_l
        p.keberadaan, d.nama_norm AS nama_dukcapil, d.tanggal_lahir AS lahir_dukcapil, d.status_hidup,
        a.reason, a.dukcapil_nik, a.resolved_by, ROUND(a.weight, 1) AS bobot, c.n_cand,
        ROUND(c.top, 1) AS top, c.true_rank, ROUND(c.true_weight, 1) AS true_weight,
-       COALESCE(t.namesakes, 0) AS senama_dukcapil
+       COALESCE(t.namesakes, 0) AS senama_dukcapil, a.contested
 FROM miss AS m JOIN person AS p ON p.member_ref = m.id_art
 LEFT JOIN dukcapil AS d ON d.nik = m.true_nik LEFT JOIN padan AS a ON a.member_ref = m.id_art
 LEFT JOIN cand AS c ON c.member_ref = m.id_art LEFT JOIN twin AS t ON t.id_art = m.id_art
@@ -140,11 +141,9 @@ ORDER BY m.kind, m.id_art
 """
 
 
-def print_misses(engine, truth: Path) -> None:
-    """Every true death and ASN member that is neither a finding nor a candidate, with the record's
-    padan decision and how many Dukcapil persons share its name, birth date and sex. Tuning sets only."""
+def print_workload(engine, truth: Path) -> None:
+    """The candidate findings a person has to check, and how many of them are true cases."""
     engine.register_csv("e", truth / "errors.csv")
-    engine.register_csv("m", truth / "members.csv")
     load = engine.query(
         """SELECT f.code, COUNT(DISTINCT f.member_ref) AS n,
                   COUNT(DISTINCT CASE WHEN e.id_art IS NOT NULL THEN f.member_ref END) AS benar
@@ -154,9 +153,22 @@ def print_misses(engine, truth: Path) -> None:
     ).to_pylist()
     for r in load:
         print(f"kandidat {r['code']}: {r['n']} ART, {r['benar']} benar")
-    rows = engine.query(_MISSES).to_pylist()
+
+
+def print_misses(engine, truth: Path) -> None:
+    """Every true death and ASN member that is neither a finding nor a candidate, with the record's
+    padan decision and how many Dukcapil persons share its name, birth date and sex. Tuning sets only."""
+    engine.register_csv("e", truth / "errors.csv")
+    engine.register_csv("m", truth / "members.csv")
+    rows = engine.query(
+        _MISSES.format(deceased="'DECEASED', 'DECEASED_POSSIBLE'", asn="'ASN', 'ASN_POSSIBLE'")
+    ).to_pylist()
     print(f"luput (bukan temuan, bukan kandidat): {len(rows)}")
     for r in rows:
+        print("  " + " | ".join(f"{k}={v}" for k, v in r.items()))
+    only = engine.query(_MISSES.format(deceased="'DECEASED'", asn="'ASN'")).to_pylist()
+    print(f"hanya kandidat (bukan temuan otomatis): {len(only)}")
+    for r in only:
         print("  " + " | ".join(f"{k}={v}" for k, v in r.items()))
     asn = engine.query(
         """SELECT m.id_art, x.nik, x.nip, x.nama, x.kode_wilayah, k.n, k.n_exact
@@ -166,7 +178,7 @@ def print_misses(engine, truth: Path) -> None:
                    SELECT n.nip FROM asn_nip AS n JOIN dukcapil AS d ON d.nik = m.true_nik
                    WHERE n.lahir = d.tanggal_lahir AND n.jk = d.jenis_kelamin AND n.nama_n = d.nama_norm))
            LEFT JOIN asn_nip_count AS k ON k.nip = CAST(x.nip AS VARCHAR)
-           WHERE m.id_art NOT IN (SELECT member_ref FROM findings WHERE code IN ('ASN', 'ASN_POSSIBLE'))"""
+           WHERE m.id_art NOT IN (SELECT member_ref FROM findings WHERE code = 'ASN')"""
     ).to_pylist()
     for r in asn:
         print("  baris ASN: " + " | ".join(f"{k}={v}" for k, v in r.items()))
