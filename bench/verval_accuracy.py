@@ -201,11 +201,12 @@ def main() -> None:
     ap.add_argument("--work", type=Path)
     ap.add_argument("--luput", action="store_true", help="list the deceased/ASN misses (tuning sets only)")
     args = ap.parse_args()
+    held_out = {seed for _, seed, *_ in HELDOUT2}
+    if args.luput and (args.set == "heldout2" or args.seed in held_out):
+        ap.error("--luput hanya untuk kabupaten tuning: kesalahan pada set heldout tidak dilihat")
     work = args.work or Path(tempfile.mkdtemp(prefix="verval-accuracy-"))
     work.mkdir(parents=True, exist_ok=True)
     params = _pairs(args.param)
-    if args.luput and args.set == "heldout2":
-        ap.error("--luput hanya untuk kabupaten tuning: kesalahan pada set heldout tidak dilihat")
     if args.set:
         sizes = {int(s) for s in args.sizes.split(",")} if args.sizes else None
         for persons, seed, kab, rates, pats in SETS[args.set]:
