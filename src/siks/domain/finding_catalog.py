@@ -423,8 +423,9 @@ _add(
     "anggota",
     "exclusions",
     "Mungkin sudah meninggal (perlu diperiksa)",
-    "Catatan tanpa NIK yang dikenal Dukcapil; salah satu calon identitasnya yang sama kuat tercatat "
-    "meninggal di Dukcapil, tetapi belum dapat dipastikan bahwa itu orang yang sama.",
+    "Identitas catatan ini belum pasti (tanpa NIK yang dikenal Dukcapil, atau dua orang sama-sama cocok); "
+    "salah satu calon identitasnya yang sama kuat tercatat meninggal di Dukcapil, tetapi belum dapat "
+    "dipastikan bahwa itu orang yang sama.",
     "sedang",
     "Datangi keluarga atau cocokkan dokumen (KTP, KK, akta kematian); lengkapi NIK. Tidak ada yang "
     "dikeluarkan sebelum dipastikan.",
@@ -438,13 +439,13 @@ _add(
     "exclusions",
     "Mungkin ASN/TNI/Polri (perlu diperiksa)",
     "Satu baris data kepegawaian tanpa NIK cocok dengan beberapa orang (nama, tanggal lahir dan jenis "
-    "kelamin sama), salah satunya orang ini; belum dipastikan siapa pemilik NIP-nya.",
+    "kelamin sama), salah satunya orang ini; atau catatan ini belum dapat dipadankan dengan pasti dan salah "
+    "satu calon identitasnya yang sama kuat tercatat di data kepegawaian. Belum dipastikan orangnya.",
     "sedang",
-    "Periksa ke lapangan atau ke BKD/instansi siapa pemilik NIP ini; tidak ada yang dikeluarkan sebelum "
-    "dipastikan.",
+    "Periksa ke lapangan atau ke BKD/instansi siapa pemilik NIP ini (atau apakah calon identitas itu orang "
+    "ini); tidak ada yang dikeluarkan sebelum dipastikan.",
     _CITIZEN_CHECK,
-    "{nama} adalah salah satu dari {kandidat} orang yang cocok dengan NIP {nip} ({jenis} di {instansi}): "
-    "nama, jenis kelamin dan tanggal lahir sama; petugas perlu memastikan siapa pemiliknya.",
+    "{nama} {alasan}.",
 )
 _add(
     "HOUSEHOLD_ASN",

@@ -17,11 +17,12 @@ SUBSIDISED = ("R1-450", "R1-900-S")
 
 
 def identity(ctx: StepContext) -> str:
-    """A view of person → the NIK to look up in the reference extracts."""
+    """A view of person → the NIK to look up in the reference extracts; `contested`: padan chose that
+    identity while a second person fits as well (death and ASN status are then questions)."""
     if ctx.has("padan") and ctx.engine.count("dukcapil") > 0:
-        return """SELECT p.*, a.dukcapil_nik AS id_nik FROM person AS p
+        return """SELECT p.*, a.dukcapil_nik AS id_nik, a.contested FROM person AS p
                   JOIN padan AS a ON a.member_ref = p.member_ref WHERE a.dukcapil_nik IS NOT NULL"""
-    return "SELECT p.*, p.nik AS id_nik FROM person AS p WHERE p.nik IS NOT NULL"
+    return "SELECT p.*, p.nik AS id_nik, FALSE AS contested FROM person AS p WHERE p.nik IS NOT NULL"
 
 
 def run(ctx: StepContext) -> None:
@@ -35,9 +36,10 @@ def run(ctx: StepContext) -> None:
         ctx.emit_findings(
             f"""SELECT 'DECEASED' AS code, {cols}, d.tanggal_meninggal AS tanggal_meninggal
                 FROM exclusion_person AS p JOIN dukcapil AS d ON d.nik = p.id_nik
-                WHERE d.status_hidup = 'MATI' AND (p.keberadaan IS NULL OR p.keberadaan <> 2)"""
+                WHERE d.status_hidup = 'MATI' AND (p.keberadaan IS NULL OR p.keberadaan <> 2)
+                  AND NOT p.contested"""
         )
-        if ctx.has("nik_suggestion"):
+        if ctx.has("padan_candidate"):
             deceased_possible(ctx)
         emitted = True
     if ctx.check(["ASN", "HOUSEHOLD_ASN", "ASN_POSSIBLE"], "asn", ctx.has("ref_asn")):
@@ -50,11 +52,16 @@ def run(ctx: StepContext) -> None:
             """SELECT 'HOUSEHOLD_ASN' AS code, household_ref, kode_desa, related_nik, nama, jenis, instansi,
                       member_ref AS anggota FROM exclusion_asn WHERE rn = 1"""
         )
+        # candidates for a person, never one already ASN: several people fit a NIK-less row's NIP ...
         if ctx.engine.has_table("asn_nip_possible"):
             ctx.emit_findings(
                 """SELECT 'ASN_POSSIBLE' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
                           COALESCE(p.nik, p.nik_raw) AS nik, p.nama, m.jenis, m.instansi, m.nip,
-                          CAST(m.n AS VARCHAR) AS kandidat
+                          CAST(m.n AS VARCHAR) AS kandidat,
+                          'adalah salah satu dari ' || CAST(m.n AS VARCHAR) || ' orang yang cocok dengan NIP '
+                          || m.nip || ' (' || m.jenis || ' di ' || COALESCE(m.instansi, '-')
+                          || '): nama, jenis kelamin dan tanggal lahir sama; petugas perlu memastikan siapa '
+                          || 'pemiliknya' AS alasan
                    FROM (SELECT member_ref, MIN(nip) AS nip, MIN(jenis) AS jenis, MIN(instansi) AS instansi,
                                 MAX(n) AS n
                          FROM asn_nip_possible
@@ -62,6 +69,9 @@ def run(ctx: StepContext) -> None:
                          GROUP BY member_ref) AS m
                    JOIN person AS p ON p.member_ref = m.member_ref"""
             )
+        # ... or an unresolved record has a person on the list among its equally likely candidates
+        if ctx.has("padan_candidate") and ctx.engine.count("dukcapil") > 0:
+            asn_possible_by_candidate(ctx)
         emitted = True
     if ctx.check(["PLN_NONSUBSIDI"], "pln", ctx.has("ref_pln")):
         subsidised = ", ".join(f"'{t}'" for t in SUBSIDISED)
@@ -102,33 +112,70 @@ def run(ctx: StepContext) -> None:
 
 def deceased_possible(ctx: StepContext) -> None:
     """`DECEASED_POSSIBLE`: a record padan could not resolve (no NIK, one Dukcapil does not know, or
-    another person's) whose suggestions include a dead person as likely as the best one (within
-    `saran_selisih` bits). The suggestions never include a borrowed NIK's owner.
+    another person's) with a dead person among its candidates as likely as the best one
+    (`padan_candidate`: within `saran_selisih` bits, however many; never a borrowed NIK's owner), or
+    whose `contested` identity or its contender is dead.
 
     Why not DECEASED: two JUMIATI born 1 July 1941, one dead, are equally likely and nothing in the record
     tells them apart; a death taken from the wrong one would drop a living person. Nobody is excluded on
-    it: it asks a person to check, like a possible duplicate.
+    it: it asks a person to check, like a possible duplicate. Every equally likely candidate counts, not
+    only the three suggestions shown: with three living namesakes ahead in NIK order, the dead fourth
+    went unasked.
     """
-    gap = float(ctx.param("saran_selisih", 3.0))
     ctx.emit_findings(
-        f"""
+        """
         SELECT 'DECEASED_POSSIBLE' AS code, k.member_ref, k.family_ref, k.household_ref, k.kode_desa, k.nik,
                k.related_nik, k.nama, k.nama_dukcapil, k.tanggal_meninggal, k.bobot
         FROM (SELECT p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
-                     COALESCE(p.nik, p.nik_raw) AS nik, s.nik AS related_nik, p.nama,
+                     COALESCE(p.nik, p.nik_raw) AS nik, c.nik AS related_nik, p.nama,
                      d.nama AS nama_dukcapil, d.tanggal_meninggal AS tanggal_meninggal,
-                     CAST(ROUND(s.weight, 1) AS VARCHAR) AS bobot,
-                     ROW_NUMBER() OVER (PARTITION BY p.member_ref ORDER BY s.weight DESC, s.nik) AS rn
-              FROM nik_suggestion AS s
-              JOIN (SELECT member_ref, MAX(weight) AS top FROM nik_suggestion GROUP BY member_ref) AS t
-                ON t.member_ref = s.member_ref
-              JOIN padan AS a ON a.member_ref = s.member_ref
-              JOIN person AS p ON p.member_ref = s.member_ref
-              JOIN dukcapil AS d ON d.nik = s.nik
-              WHERE a.dukcapil_nik IS NULL AND a.reason IN ('NO_NIK', 'NIK_UNKNOWN', 'OTHER_PERSON')
-                AND d.status_hidup = 'MATI' AND s.weight >= t.top - {gap}
-                AND (p.keberadaan IS NULL OR p.keberadaan <> 2)) AS k
+                     CAST(ROUND(c.weight, 1) AS VARCHAR) AS bobot,
+                     ROW_NUMBER() OVER (PARTITION BY p.member_ref ORDER BY c.weight DESC, c.nik) AS rn
+              FROM padan_candidate AS c
+              JOIN person AS p ON p.member_ref = c.member_ref
+              JOIN dukcapil AS d ON d.nik = c.nik
+              WHERE d.status_hidup = 'MATI' AND (p.keberadaan IS NULL OR p.keberadaan <> 2)) AS k
         WHERE k.rn = 1
+        """
+    )
+
+
+def asn_possible_by_candidate(ctx: StepContext) -> None:
+    """`ASN_POSSIBLE` for a record padan could not resolve with a person on the list (by NIK, or one a
+    NIK-less row's NIP fits) among its equally likely candidates (`padan_candidate`).
+
+    Why: the ASN check takes padan's identity only, so a NIK-less member written with a default date
+    (MOH MUNIR, 31 December 1988, on the list by NIK as born 26 February) whose best candidate is that
+    ASN at −6 bits was neither ASN nor asked about. Like `DECEASED_POSSIBLE`, it excludes no one.
+    """
+    on_list = """SELECT CAST(nik AS VARCHAR) AS nik, UPPER(jenis) AS jenis, instansi FROM ref_asn
+                 WHERE nik IS NOT NULL"""
+    by_nip = ""  # a member already asked about through a NIP keeps that finding
+    if ctx.engine.has_table("asn_nip_candidate"):
+        on_list += " UNION ALL SELECT who AS nik, jenis, instansi FROM asn_nip_candidate"
+        by_nip = (
+            " AND k.member_ref NOT IN (SELECT member_ref FROM asn_nip_possible WHERE member_ref IS NOT NULL)"
+        )
+    ctx.emit_findings(
+        f"""
+        SELECT 'ASN_POSSIBLE' AS code, p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
+               COALESCE(p.nik, p.nik_raw) AS nik, k.related_nik, p.nama, k.jenis, k.instansi,
+               CAST(k.n AS VARCHAR) AS kandidat, k.nama_dukcapil, k.bobot,
+               'belum dapat dipadankan dengan pasti; salah satu calon identitasnya yang sama kuat, '
+               || k.nama_dukcapil || ' (NIK ' || k.related_nik || ', bobot ' || k.bobot
+               || '), tercatat sebagai ' || k.jenis || ' di ' || COALESCE(k.instansi, '-')
+               || '; petugas perlu memastikan apakah itu orang yang sama' AS alasan
+        FROM (SELECT c.member_ref, c.nik AS related_nik, x.jenis, x.instansi, d.nama AS nama_dukcapil,
+                     CAST(ROUND(c.weight, 1) AS VARCHAR) AS bobot,
+                     COUNT(*) OVER (PARTITION BY c.member_ref) AS n,
+                     ROW_NUMBER() OVER (PARTITION BY c.member_ref ORDER BY c.weight DESC, c.nik, x.jenis,
+                                                                    x.instansi) AS rn
+              FROM padan_candidate AS c
+              JOIN (SELECT nik, MIN(jenis) AS jenis, MIN(instansi) AS instansi FROM ({on_list}) AS u
+                    GROUP BY nik) AS x ON x.nik = c.nik
+              JOIN dukcapil AS d ON d.nik = c.nik) AS k
+        JOIN person AS p ON p.member_ref = k.member_ref
+        WHERE k.rn = 1 AND k.member_ref NOT IN (SELECT member_ref FROM exclusion_asn){by_nip}
         """
     )
 
@@ -178,7 +225,8 @@ def asn_tables(ctx: StepContext) -> None:
             ident = f"""SELECT a.member_ref, {key} AS kunci,
                                d.nama_norm AS nama_n, d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk,
                                d.kode_desa AS kode_desa, d.nik AS who
-                        FROM dukcapil AS d LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik {keys}
+                        FROM dukcapil AS d
+                        LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik AND NOT a.contested {keys}
                         WHERE d.nik NOT IN (SELECT CAST(nik AS VARCHAR) FROM ref_asn WHERE nik IS NOT NULL)"""
         else:
             ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci,
@@ -238,6 +286,7 @@ def asn_tables(ctx: StepContext) -> None:
             FROM exclusion_person AS p
             JOIN (SELECT CAST(nik AS VARCHAR) AS nik, MIN(UPPER(jenis)) AS jenis, MIN(instansi) AS instansi
                   FROM ref_asn WHERE nik IS NOT NULL GROUP BY CAST(nik AS VARCHAR)) AS x ON x.nik = p.id_nik
+            WHERE NOT p.contested
             {by_nip}
           ) AS u
         ) AS k
@@ -249,9 +298,9 @@ def asn_tables(ctx: StepContext) -> None:
 STEP = Step(
     name="exclusions",
     title="Pengecualian: meninggal, ASN/TNI/Polri, PLN, mobil",
-    version="4",
+    version="5",
     inputs=("person", "padan", "dukcapil"),
-    optional_inputs=("nik_suggestion", "ref_asn", "ref_pln", "ref_kendaraan"),
+    optional_inputs=("padan_candidate", "ref_asn", "ref_pln", "ref_kendaraan"),
     outputs=("exclusion_person", "findings_exclusions"),
     codes=(
         "DECEASED",

@@ -7,7 +7,8 @@ birth date, sex, address and KK, with the match weight that ranks them.
 
 Outputs: `dukcapil` (the cleaned extract), `name_key` (each distinct name of DTKS and Dukcapil with its
 name key, for this step, ganda and exclusions), `padan` (one row per ART: status and the NIK of the Dukcapil
-person this record most probably is, used by kk/ganda/exclusions), `nik_suggestion`, `findings_padan`.
+person this record most probably is, used by kk/ganda/exclusions), `nik_suggestion`, `padan_candidate`
+(every person as likely as the best, for the questions of exclusions), `findings_padan`.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ PARAMS = {
 EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS status,
   CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS dukcapil_nik,
   CAST(NULL AS VARCHAR) AS resolved_by,
-  CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
+  CAST(NULL AS DOUBLE) AS weight, CAST(NULL AS BOOLEAN) AS contested WHERE 1 = 0"""
 EMPTY_SUGGESTION = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS INT) AS rank,
   CAST(NULL AS VARCHAR) AS nik, CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
+EMPTY_CANDIDATE = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS nik,
+  CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
 
 
 def prepare_dukcapil(ctx: StepContext) -> int:
@@ -184,6 +187,7 @@ def run(ctx: StepContext) -> None:
         ctx.create("name_key", linkage.name_key_table(["person"]))
         ctx.create("padan", EMPTY_PADAN)
         ctx.create("nik_suggestion", EMPTY_SUGGESTION)
+        ctx.create("padan_candidate", EMPTY_CANDIDATE)
         ctx.emit_findings("SELECT CAST(NULL AS VARCHAR) AS code WHERE 1 = 0")
         return
     n = int(ctx.param("saran_jumlah", PARAMS["saran_jumlah"]))
@@ -212,7 +216,8 @@ def run(ctx: StepContext) -> None:
     # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
     # ranks without the recorded NIK: when its owner is someone else, the owner is no candidate.
     # `kk_fit`: the candidate is on the record's own KK with the same sex, a birth year within 3 and a
-    # related name (`name_related`): family evidence the
+    # related name (`name_related`, of the name keys or of the whole names: the key of SITI is empty,
+    # and SITI is a word of SITI ZAHROH): family evidence the
     # model weighs only as "same KK", which a NIK-less member with a default date and a longer name
     # (IIS HERAWATI LESTARI on IIS HERAWATI's KK) never gets past `saran_bobot_yakin`.
     ctx.create(
@@ -222,9 +227,13 @@ def run(ctx: StepContext) -> None:
                   ROW_NUMBER() OVER (PARTITION BY k.member_ref
                                      ORDER BY CASE WHEN k.recorded THEN 1 ELSE 0 END, k.weight DESC,
                                               k.nik) AS other_rank,
-                  k.recorded, k.name_rel, k.same_kk AND k.sex_eq AND k.year_close AND k.name_rel AS kk_fit
-           FROM (SELECT j.*, {name_related("j.kunci_p", "j.kunci_d")} AS name_rel
+                  k.recorded, k.name_rel, k.same_kk, k.name_rel_any,
+                  k.same_kk AND k.sex_eq AND k.year_close AND k.name_rel_any AS kk_fit
+           FROM (SELECT j.*, {name_related("j.kunci_p", "j.kunci_d")} AS name_rel,
+                        {name_related("j.kunci_p", "j.kunci_d")} OR {name_related("j.nama_p", "j.nama_d")}
+                          AS name_rel_any
            FROM (SELECT s.member_ref, s.nik, s.weight, COALESCE(s.nik = p.nik, FALSE) AS recorded,
+                        p.nama_norm AS nama_p, d.nama_norm AS nama_d,
                         COALESCE(d.no_kk = p.no_kk, FALSE) AS same_kk,
                         COALESCE(d.jenis_kelamin = p.jenis_kelamin, FALSE) AS sex_eq,
                         COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
@@ -235,6 +244,35 @@ def run(ctx: StepContext) -> None:
                  LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
                  LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm) AS j) AS k""",
     )
+    # Family evidence beyond the model: a record without a usable NIK that padan leaves unresolved (SITI,
+    # no NIK, written 1 January 1978, on the KK of SITI ZAHROH born 14 July 1978: a one-word common name
+    # and a default date leave her below `saran_bobot_min`, so the model offers no one, or only strangers)
+    # is the one Dukcapil member of its own KK with its sex, a birth year within 3 and a related name (of
+    # the name keys or of the whole names: the key of SITI is empty), when exactly one fits, no other
+    # record of that family carries that person's NIK, and no other candidate has a related name. When
+    # several fit, they are its candidates (`padan_candidate`).
+    kp, kd = "COALESCE(kp.kunci, p.nama_norm)", "COALESCE(kd.kunci, d.nama_norm)"
+    ctx.create(
+        "padan_kk_fit",
+        f"""SELECT p.member_ref, d.nik
+            FROM person AS p
+            JOIN padan_exact AS e ON e.member_ref = p.member_ref AND NOT e.found
+            JOIN dukcapil AS d ON d.no_kk = p.no_kk AND d.jenis_kelamin = p.jenis_kelamin
+             AND ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir)) <= 3
+            LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
+            LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm
+            WHERE ({name_related(kp, kd)} OR {name_related("p.nama_norm", "d.nama_norm")})
+              AND NOT EXISTS (SELECT 1 FROM person AS o JOIN padan_exact AS oe ON oe.member_ref = o.member_ref
+                              WHERE o.family_ref = p.family_ref AND o.nik = d.nik AND oe.found)""",
+    )
+    ctx.create(
+        "padan_kk_only",
+        """SELECT k.member_ref, k.nik
+           FROM (SELECT member_ref, MIN(nik) AS nik FROM padan_kk_fit GROUP BY member_ref
+                 HAVING COUNT(*) = 1) AS k
+           WHERE NOT EXISTS (SELECT 1 FROM padan_ranked AS r
+                             WHERE r.member_ref = k.member_ref AND r.name_rel_any AND r.nik <> k.nik)""",
+    )
     # The recorded NIK is this person's when name, sex and birth date agree well enough with its owner
     # (a nickname, a miswritten date, a sex slip: at most one field clearly off, a date within a few years
     # or with the same day and month), and no other Dukcapil person fits clearly better. Otherwise the NIK
@@ -243,15 +281,24 @@ def run(ctx: StepContext) -> None:
     # A default birth date is no evidence of the owner (a stranger born 1 January of that year) unless no
     # one else fits at all. Another Dukcapil person becomes the identity only when confident and clearly
     # ahead of the runner-up; weaker candidates stay suggestions for a person to decide.
+    # `contested`: another person was chosen, not on the record's KK, while a second one fits as well:
+    # the recorded NIK's owner agrees on birth date and sex (MAMAH, her own NIK, moved away, and SALAMAH
+    # of the DTKS desa, born the same 1 July, dead), or a candidate on the record's own KK fits it
+    # (`kk_fit`: SUTIAH, no NIK, written 1 January 1949, a mertua on the KK of a SUTIAH born 9 October
+    # 1949, and a dead SUTIAH of 1 January 1949 in the desa 3.5 bits ahead). Ganda and KK still use the
+    # identity; death and ASN status taken from it become questions (exclusions).
     ctx.create(
         "padan",
         f"""
         SELECT x.member_ref, x.status, x.reason,
                CASE WHEN x.status = 'PADAN' OR x.own THEN x.nik
-                    WHEN x.sure THEN x.top_nik END AS dukcapil_nik,
+                    WHEN x.sure THEN x.top_nik ELSE x.kk_only_nik END AS dukcapil_nik,
                CASE WHEN x.status = 'PADAN' OR x.own THEN 'nik' WHEN x.sure AND x.by_kk THEN 'kk'
-                    WHEN x.sure THEN 'saran' END AS resolved_by,
-               CASE WHEN x.status = 'PADAN' THEN NULL ELSE x.top_weight END AS weight
+                    WHEN x.sure THEN 'saran' WHEN x.kk_only_nik IS NOT NULL THEN 'kk' END AS resolved_by,
+               CASE WHEN x.status = 'PADAN' THEN NULL ELSE x.top_weight END AS weight,
+               COALESCE(x.sure AND NOT x.top_same_kk AND NOT x.own AND x.status <> 'PADAN'
+                        AND ((x.reason = 'OTHER_PERSON' AND x.found AND x.dob_eq AND x.sex_eq)
+                             OR x.kk_fits > 0), FALSE) AS contested
         FROM (
           SELECT y.*,
                  CASE WHEN y.found AND y.name_eq AND y.dob_eq AND y.sex_eq THEN 'PADAN'
@@ -272,6 +319,8 @@ def run(ctx: StepContext) -> None:
             FROM (
               SELECT e.member_ref, e.nik, e.found, e.name_eq, e.dob_eq, e.sex_eq, e.key_eq, e.dob_close,
                      e.dob_default, e.name_close, t.nik AS top_nik, t.weight AS top_weight,
+                     COALESCE(t.same_kk, FALSE) AS top_same_kk, k.nik AS kk_only_nik,
+                     COALESCE(kf.n, 0) AS kk_fits,
                      o.weight AS own_weight,
                      COALESCE((t.weight >= {sure} OR t.kk_fit)
                               AND t.weight - COALESCE(t2.weight, -1000) >= {gap}, FALSE) AS sure,
@@ -284,6 +333,9 @@ def run(ctx: StepContext) -> None:
               LEFT JOIN padan_ranked AS t2 ON t2.member_ref = e.member_ref AND t2.other_rank = 2
                 AND NOT t2.recorded
               LEFT JOIN padan_pred AS o ON o.member_ref = e.member_ref AND o.nik = e.nik
+              LEFT JOIN padan_kk_only AS k ON k.member_ref = e.member_ref
+              LEFT JOIN (SELECT member_ref, COUNT(*) AS n FROM padan_ranked WHERE kk_fit AND NOT recorded
+                         GROUP BY member_ref) AS kf ON kf.member_ref = e.member_ref
             ) AS z
           ) AS y
         ) AS x
@@ -303,11 +355,60 @@ def run(ctx: StepContext) -> None:
         """,
     )
     ctx.create("nik_suggestion", f"SELECT * FROM nik_suggestion WHERE rank <= {n}")
+    candidates(ctx, gap, penalty)
     emit(ctx)
     ctx.stats["counts"] = {
         r["status"]: r["n"]
         for r in ctx.engine.query("SELECT status, COUNT(*) AS n FROM padan GROUP BY status").to_pylist()
     }
+
+
+def candidates(ctx: StepContext, gap: float, penalty: float) -> None:
+    """`padan_candidate`: for a record padan leaves unresolved (no NIK, one Dukcapil does not know, or
+    another person's), every Dukcapil person as likely as its best candidate (within `saran_selisih`
+    bits), the recorded NIK's owner never among them, or, without any model candidate, the members of
+    its own KK that fit it (`padan_kk_fit`) when more than one does; for a `contested` identity, that
+    identity and the one who contests it (the recorded NIK's owner, or the candidates on its own KK).
+
+    A record written with a default birth date takes `tanggal_baku_penalti` bits more: its date says
+    only the year, yet the model still ranks namesakes born on 14 January above one born on 30 July for a
+    record written 1 January (KHOTIJAH, 1 January 1968: the one on the ASN list 4.5 bits behind the best).
+
+    Why not the suggestions: they stop at `saran_jumlah` (3), and a NIK-less member written with a
+    default date can have three or more identical namesakes (SUWATI, 1 July 1949, four of them); which
+    three were shown then depended on the NIK order, and a dead or ASN one past the third went unasked.
+    `exclusions` asks a person about each record with a dead or ASN person among these.
+    """
+    ctx.create(
+        "padan_candidate",
+        f"""
+        SELECT r.member_ref, r.nik, r.weight
+        FROM padan_ranked AS r
+        JOIN padan AS a ON a.member_ref = r.member_ref
+        JOIN person AS p ON p.member_ref = r.member_ref
+        JOIN (SELECT member_ref, MAX(weight) AS top FROM nik_suggestion GROUP BY member_ref) AS t
+          ON t.member_ref = r.member_ref
+        WHERE a.dukcapil_nik IS NULL AND a.reason IN ('NO_NIK', 'NIK_UNKNOWN', 'OTHER_PERSON')
+          AND r.nik <> COALESCE(p.nik, '')
+          AND r.weight >= t.top - {gap} - CASE WHEN {linkage.default_date("p.tanggal_lahir")} THEN {penalty}
+                                               ELSE 0 END
+        UNION ALL
+        SELECT a.member_ref, a.dukcapil_nik AS nik, a.weight FROM padan AS a WHERE a.contested
+        UNION ALL
+        SELECT a.member_ref, p.nik, o.weight FROM padan AS a
+        JOIN person AS p ON p.member_ref = a.member_ref
+        JOIN dukcapil AS d ON d.nik = p.nik
+        LEFT JOIN padan_pred AS o ON o.member_ref = a.member_ref AND o.nik = p.nik
+        WHERE a.contested AND a.reason = 'OTHER_PERSON'
+        UNION ALL
+        SELECT r.member_ref, r.nik, r.weight FROM padan_ranked AS r
+        JOIN padan AS a ON a.member_ref = r.member_ref
+        WHERE a.contested AND r.kk_fit AND NOT r.recorded AND r.nik <> a.dukcapil_nik
+        UNION ALL
+        SELECT k.member_ref, k.nik, CAST(NULL AS DOUBLE) AS weight FROM padan_kk_fit AS k
+        JOIN padan AS a ON a.member_ref = k.member_ref WHERE a.dukcapil_nik IS NULL
+        """,
+    )
 
 
 def emit(ctx: StepContext) -> None:
@@ -397,10 +498,10 @@ def emit_resolved(ctx: StepContext) -> None:
 STEP = Step(
     name="padan",
     title="Padan Dukcapil dan saran NIK",
-    version="4",
+    version="5",
     inputs=("person",),
     optional_inputs=("ref_dukcapil",),
-    outputs=("dukcapil", "name_key", "padan", "nik_suggestion", "findings_padan"),
+    outputs=("dukcapil", "name_key", "padan", "nik_suggestion", "padan_candidate", "findings_padan"),
     codes=(
         "PADAN_NIK_UNKNOWN",
         "PADAN_NO_NIK",
