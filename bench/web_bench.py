@@ -200,12 +200,12 @@ def build_kabupaten(engine, kab: str, csv: Path, seed: int, label: str, first: b
 
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    last = [t, ""]
+    shown: dict[str, float] = {}
 
-    def progress(stage: str, done: int, total: int) -> None:  # a line per stage, and every 30 s
+    def progress(stage: str, done: int, total: int) -> None:  # each stage: its start, every 30 s, its end
         now = time.perf_counter()
-        if stage != last[1] or now - last[0] >= 30:
-            last[:] = [now, stage]
+        if stage not in shown or now - shown[stage] >= 30 or (total and done == total):
+            shown[stage] = now
             print(f"    {label} import {stage}: {done:,}/{total:,} ({now - t:.0f} s)", flush=True)
 
     # Each kabupaten is its own synth world, so a few NIKs (synth's NIK errors) are active in an earlier
