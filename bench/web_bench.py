@@ -9,7 +9,7 @@ What it does, and why this way:
 - Data comes from `siks synth` (the whole civil registry; ≈1/2.6 of it is in DTKS, so `--penduduk N` DTKS
   persons means `synth --penduduk 2.6 N`) and is loaded with the registry importer, as in production.
   Several kabupaten (`--kabupaten 35.09,35.10` or `--jumlah-kab N`) make a provinsi-level instance: each is
-  its own `siks synth` (one process per kabupaten: 2.6 M persons is ≈1.5 GB, 26 M in one would not fit)
+  its own `siks synth` (one process per kabupaten: 2.6 M persons peak at ≈2.4 GB; 26 M in one would not fit)
   and its own import, one after the other, with `--penduduk` DTKS persons each.
 - On top of the registry it adds what the list pages read, through the owning services: a field-verval
   round (an enumerator per desa, every household assigned) and a few thousand usulan. Empty tables would
