@@ -1,12 +1,16 @@
-"""Web benchmark: page and API latency with a full kabupaten in PostgreSQL and 20 concurrent users.
+"""Web benchmark: page and API latency with one or several kabupaten in PostgreSQL and concurrent users.
 
 Usage:
   python bench/web_bench.py                              # 1,000,000 DTKS persons, 20 users, 60 s
   python bench/web_bench.py --penduduk 20000 --duration 15   # a quick run
+  python bench/web_bench.py --jumlah-kab 10 --users 50   # a provinsi-level instance: 10 x 1M DTKS persons
 
 What it does, and why this way:
 - Data comes from `siks synth` (the whole civil registry; ≈1/2.6 of it is in DTKS, so `--penduduk N` DTKS
   persons means `synth --penduduk 2.6 N`) and is loaded with the registry importer, as in production.
+  Several kabupaten (`--kabupaten 35.09,35.10` or `--jumlah-kab N`) make a provinsi-level instance: each is
+  its own `siks synth` (one process per kabupaten: 2.6 M persons peak at ≈2.4 GB; 26 M in one would not fit)
+  and its own import, one after the other, with `--penduduk` DTKS persons each.
 - On top of the registry it adds what the list pages read, through the owning services: a field-verval
   round (an enumerator per desa, every household assigned) and a few thousand usulan. Empty tables would
   make those pages look free.
@@ -17,9 +21,9 @@ What it does, and why this way:
   second process (this script with `--client`): asyncio + httpx, each virtual user with its own session
   cookie and CSRF token, as a browser or an API client would have. Latency is measured at the client, so
   it includes queueing in the server.
-- Each virtual user has its own account; the roles take turns (desa, kecamatan, kabupaten operator), because
-  the same query costs very different amounts at each scope (a name search in a kabupaten looks at a
-  million people, in a desa at a few thousand).
+- Each virtual user has its own account; the roles take turns (desa, kecamatan, kabupaten operator, and
+  with several kabupaten a provinsi operator), because the same query costs very different amounts at each
+  scope (a name search in a kabupaten looks at a million people, in a desa at a few thousand).
 - PostgreSQL logs the plan of every statement slower than `--explain-ms` (auto_explain), so a slow route
   comes with the query that made it slow.
 """
@@ -44,9 +48,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 TARGET_MS = 300
+LOGIN_TARGET_MS = 1500  # argon2 on purpose (docs/benchmarks.md "Web"); a user logs in once per session
+LOGIN_ROUTES = ("POST /masuk", "POST /api/v1/session")
 SYNTH_RATIO = 2.6  # synth --penduduk counts everyone; about 1 in 2.6 ends up in DTKS
 PASSWORD = "bench-web-sandi"  # a throw-away database on loopback
-KABUPATEN = "35.09"
+KABUPATEN = "35.09"  # the default, and the first of `--jumlah-kab`
 USULAN_SHARE = 0.003  # usulan per DTKS person: 3,000 at full scale
 SAMPLES = 400  # NIKs, names and households drawn per user
 BUILD_VERSION = 1  # bump when build() seeds something else: cached dumps are then rebuilt
@@ -56,22 +62,24 @@ DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 ACTIONS: list[tuple[str, int, tuple[str, ...] | None]] = [
     ("login", 1, None),  # GET /masuk + POST /masuk with a fresh cookie jar
     ("home", 1, None),
+    ("dashboard", 1, None),  # /dasbor: penetapan figures from `penetapan_figure`, verval from field_progress
     ("search_nik", 3, None),
     ("search_name", 3, None),
     ("household", 3, None),
     ("usulan", 1, None),
-    ("verval", 1, ("operator_kecamatan", "operator_kabupaten")),  # desa operators have no such page
+    ("verval", 1, ("operator_kecamatan", "operator_kabupaten", "operator_provinsi")),  # not desa operators
     ("api_me", 1, None),
     ("api_search_nik", 2, None),
     ("api_search_name", 2, None),
     ("api_household", 2, None),
     ("api_usulan", 1, None),
-    ("api_verval", 1, ("operator_kecamatan", "operator_kabupaten")),
+    ("api_verval", 1, ("operator_kecamatan", "operator_kabupaten", "operator_provinsi")),
 ]
 ROUTE_ORDER = [
     "GET /masuk",
     "POST /masuk",
     "GET /",
+    "GET /dasbor",
     "POST /cari (NIK)",
     "POST /cari (nama)",
     "POST /cari (nama, berikutnya)",
@@ -91,27 +99,33 @@ ROUTE_ORDER = [
 # --- data ---------------------------------------------------------------------------------------------------
 
 
-def synth_dir(cache: Path, persons: int, seed: int) -> tuple[Path, float]:
-    """The generated kabupaten for this size, made once and kept in the cache."""
+def synth_dir(cache: Path, kab: str, persons: int, seed: int) -> tuple[Path, float]:
+    """The generated kabupaten `kab` for this size, made once (its own process) and kept in the cache."""
     n = round(persons * SYNTH_RATIO)
-    out = cache / f"synth-{n}-s{seed}"
+    # Jember keeps the name it had when the bench loaded one kabupaten only, so its cache stays valid
+    name = f"synth-{n}-s{seed}" if kab == KABUPATEN else f"synth-{kab.replace('.', '')}-{n}-s{seed}"
+    out = cache / name
     if (out / "manifest.json").exists():
         return out, 0.0
     t = time.perf_counter()
-    cmd = [
-        sys.executable,
-        "-m",
-        "siks.cli",
-        "synth",
-        "--penduduk",
-        str(n),
-        "--seed",
-        str(seed),
-        "--keluar",
-        str(out),
-    ]
+    cmd = [sys.executable, "-m", "siks.cli", "synth", "--kabupaten", kab, "--penduduk", str(n),
+           "--seed", str(seed), "--keluar", str(out)]  # fmt: skip
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return out, time.perf_counter() - t
+
+
+def kabupaten_list(args) -> list[str]:
+    """`--kabupaten` as given, or `--jumlah-kab N`: Jember and the N-1 kabupaten after it in its provinsi."""
+    if args.n_kab:
+        from siks.verval.national import kabupaten_of
+
+        codes = kabupaten_of(KABUPATEN.split(".")[0])
+        start = codes.index(KABUPATEN)
+        rotated = codes[start:] + codes[:start]
+        if args.n_kab > len(rotated):
+            raise SystemExit(f"--jumlah-kab: the provinsi has {len(rotated)} kabupaten/kota")
+        return rotated[: args.n_kab]
+    return [k.strip() for k in args.kabupaten.split(",") if k.strip()]
 
 
 def migrate(url: str, revision: str) -> None:
@@ -138,48 +152,111 @@ def psql_conn(pg):
     return psycopg.connect(f"host=127.0.0.1 port={pg.port} user={pg.user} dbname=siks", autocommit=True)
 
 
-def build(url: str, csv: Path, seed: int) -> dict[str, float]:
-    """Migrate, import the DTKS file, then add accounts, a verval round and usulan. Returns timings."""
+def build(url: str, kabs: list[str], args) -> dict[str, float]:
+    """Migrate; then per kabupaten: synth (if not cached), import its DTKS file, add an assigner and
+    enumerators with a verval round, and usulan. One kabupaten at a time, so memory stays that of one.
+    Returns timings (summed over kabupaten; per kabupaten they are printed)."""
+    from siks.store.db import make_engine, upgrade
+
+    timings: dict[str, float] = defaultdict(float)
+    upgrade(url)
+    engine = make_engine(url)
+    total_rows = 0
+    t_all = time.perf_counter()
+    for i, kab in enumerate(kabs, 1):
+        t_kab = time.perf_counter()
+        data, synth_s = synth_dir(args.cache, kab, args.persons, args.seed)
+        if synth_s:
+            timings["synth"] += synth_s
+            print(f"  [{i}/{len(kabs)}] {kab} synth: {synth_s:.0f} s", flush=True)
+        step = build_kabupaten(engine, kab, data / "dtks.csv", args.seed, f"[{i}/{len(kabs)}] {kab}", i == 1)
+        for k, v in step.items():
+            timings[k] += v
+        total_rows += int(step.pop("rows"))
+        elapsed = time.perf_counter() - t_all
+        print(
+            f"  [{i}/{len(kabs)}] {kab} ready in {time.perf_counter() - t_kab:.0f} s; {total_rows:,} rows in "
+            f"{elapsed:.0f} s so far; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    timings.pop("rows", None)
+    engine.dispose()
+    return dict(timings)
+
+
+def build_kabupaten(engine, kab: str, csv: Path, seed: int, label: str, first: bool) -> dict[str, float]:
+    """Import one kabupaten's DTKS file and add its verval round and usulan, through the owning services."""
     from sqlalchemy import select
 
     from siks.accounts import service as accounts
     from siks.domain.status import ImportStatus
     from siks.fieldwork import service as fieldwork
     from siks.registry.importer import import_file
-    from siks.store.db import make_engine, transaction, upgrade
-    from siks.store.models.registry import STATUS_ACTIVE, Household, Member
+    from siks.scope import Scope
+    from siks.store.db import transaction
+    from siks.store.models.accounts import User
+    from siks.store.models.registry import STATUS_ACTIVE, Family, Household, Member
     from siks.usulan import service as usulan
 
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    upgrade(url)
-    engine = make_engine(url)
-    result = import_file(engine, csv, actor="bench")
-    if result.status != ImportStatus.DIMUAT:
-        raise SystemExit(f"import {result.status}: {[i.message for i in result.errors[:5]]}")
-    timings["import"] = time.perf_counter() - t
-    print(f"  import: {result.rows:,} baris, {timings['import']:.0f} s ({result.timings})", flush=True)
+    shown: dict[str, float] = {}
 
-    t = time.perf_counter()
-    with transaction(engine) as s:
-        kab = accounts.create_user(
-            s, "bench.assigner", PASSWORD, "operator_kabupaten", KABUPATEN, actor="bench"
-        )
-        all_desa = s.scalars(select(Household.desa_code).distinct().order_by(Household.desa_code)).all()
-        for code in all_desa:
-            enum = accounts.create_user(
-                s, f"bench.enum.{code.replace('.', '')}", PASSWORD, "enumerator", code, actor="bench"
-            )
-            fieldwork.assign(s, kab, enum.id, code)
-    timings["verval round"] = time.perf_counter() - t
+    def progress(stage: str, done: int, total: int) -> None:  # each stage: its start, every 30 s, its end
+        now = time.perf_counter()
+        if stage not in shown or now - shown[stage] >= 30 or (total and done == total):
+            shown[stage] = now
+            print(f"    {label} import {stage}: {done:,}/{total:,} ({now - t:.0f} s)", flush=True)
+
+    # Each kabupaten is its own synth world, so a few NIKs (synth's NIK errors) are active in an earlier
+    # kabupaten too (4 in 20,000 rows); the importer refuses those rows unless allowed, and then audits them.
+    result = import_file(engine, csv, actor="bench", progress=progress, allow_identity_change=not first)
+    if result.status != ImportStatus.DIMUAT:
+        raise SystemExit(f"import {kab} {result.status}: {[i.message for i in result.errors[:5]]}")
+    timings["import"] = time.perf_counter() - t
+    timings["rows"] = result.rows
     print(
-        f"  enumerators + verval lapangan ({len(all_desa)} desa): {timings['verval round']:.0f} s", flush=True
+        f"  {label} import: {result.rows:,} baris, {timings['import']:.0f} s "
+        f"({result.rows / timings['import']:,.0f} rows/s; {result.timings})",
+        flush=True,
     )
 
     t = time.perf_counter()
-    rng = random.Random(seed)
+    scope = Scope(kab)
+    # Jember's assigner keeps its old name (and so its user id order) for the single-kabupaten dump
+    suffix = "" if kab == KABUPATEN else "." + kab.replace(".", "")
     with transaction(engine) as s:
-        ids = s.scalars(select(Member.id).where(Member.status == STATUS_ACTIVE).order_by(Member.id)).all()
+        assigner = accounts.create_user(
+            s, f"bench.assigner{suffix}", PASSWORD, "operator_kabupaten", kab, actor="bench"
+        )
+        assigner_id = assigner.id
+        all_desa = s.scalars(
+            select(Household.desa_code)
+            .where(scope.where(Household.desa_code))
+            .distinct()
+            .order_by(Household.desa_code)
+        ).all()
+    for code in all_desa:  # a transaction per desa: the session never holds a kabupaten's tasks
+        with transaction(engine) as s:
+            kab_user = s.get(User, assigner_id)
+            enum = accounts.create_user(
+                s, f"bench.enum.{code.replace('.', '')}", PASSWORD, "enumerator", code, actor="bench"
+            )
+            fieldwork.assign(s, kab_user, enum.id, code)
+    timings["verval round"] = time.perf_counter() - t
+    print(f"  {label} enumerators + verval lapangan ({len(all_desa)} desa): {timings['verval round']:.0f} s",
+          flush=True)  # fmt: skip
+
+    t = time.perf_counter()
+    rng = random.Random(seed if kab == KABUPATEN else f"{seed}-{kab}")
+    with transaction(engine) as s:
+        ids = s.scalars(
+            select(Member.id)
+            .join(Family, Member.family_id == Family.id)
+            .join(Household, Family.household_id == Household.id)
+            .where(Member.status == STATUS_ACTIVE, scope.where(Household.desa_code))
+            .order_by(Member.id)
+        ).all()
         n_usulan = min(round(len(ids) * USULAN_SHARE), len(ids))
         for mid in rng.sample(ids, n_usulan):
             usulan.create_from_channel(
@@ -187,18 +264,20 @@ def build(url: str, csv: Path, seed: int) -> dict[str, float]:
                 target=usulan.Target("member", mid),
             )  # fmt: skip
     timings["usulan"] = time.perf_counter() - t
-    print(f"  {n_usulan} usulan: {timings['usulan']:.0f} s", flush=True)
-    engine.dispose()
+    print(f"  {label} {n_usulan} usulan: {timings['usulan']:.0f} s", flush=True)
     return timings
 
 
-def load_database(pg, args) -> dict[str, float]:
-    """Restore the cached dump if there is one for this size and seed, else build and dump it; then migrate
-    to `--revision`, so new migrations (indexes) are measured without importing again."""
+def load_database(pg, args, kabs: list[str]) -> dict[str, float]:
+    """Restore the cached dump if there is one for these kabupaten, size and seed, else build and dump it;
+    then migrate to `--revision`, so new migrations (indexes) are measured without importing again."""
     bindir = pg.bindir
     conn_args = ["-h", "127.0.0.1", "-p", str(pg.port), "-U", pg.user, "-d", "siks"]
     n = round(args.persons * SYNTH_RATIO)
-    dump = args.cache / f"db-{n}-s{args.seed}-v{BUILD_VERSION}.dump"
+    which = "" if kabs == [KABUPATEN] else "-".join(k.replace(".", "") for k in kabs) + "-"
+    if len(which) > 60:
+        which = f"{kabs[0].replace('.', '')}x{len(kabs)}-"
+    dump = args.cache / f"db-{which}{n}-s{args.seed}-v{BUILD_VERSION}.dump"
     url = pg.create_database("siks")
     timings: dict[str, float] = {}
     if dump.exists() and not args.fresh:
@@ -209,16 +288,15 @@ def load_database(pg, args) -> dict[str, float]:
         timings["restore"] = time.perf_counter() - t
         print(f"  dipulihkan dari {dump.name}: {timings['restore']:.0f} s", flush=True)
     else:
-        data, synth_s = synth_dir(args.cache, args.persons, args.seed)
-        if synth_s:
-            timings["synth"] = synth_s
-            print(f"  synth: {synth_s:.0f} s", flush=True)
-        timings |= build(url, data / "dtks.csv", args.seed)
+        timings |= build(url, kabs, args)
         t = time.perf_counter()
         tmp = dump.with_suffix(".tmp")
         subprocess.run([str(bindir / "pg_dump"), "-Fc", "-Z", "1", *conn_args, "-f", str(tmp)], check=True)
         tmp.replace(dump)
         timings["dump"] = time.perf_counter() - t
+        print(
+            f"  pg_dump {dump.name}: {timings['dump']:.0f} s, {dump.stat().st_size / 1e9:.1f} GB", flush=True
+        )
     t = time.perf_counter()
     migrate(url, args.revision)
     timings["migrate"] = time.perf_counter() - t
@@ -244,13 +322,15 @@ def enable_plan_log(pg, ms: int) -> None:
         c.execute("SELECT pg_reload_conf()")
 
 
-ROLES = ("operator_desa", "operator_kecamatan", "operator_kabupaten")
+ROLES = ("operator_desa", "operator_kecamatan", "operator_kabupaten", "operator_provinsi")
 
 
-def accounts_and_samples(url: str, n_users: int, seed: int) -> list[dict]:
-    """One account per virtual user, the roles in turn: desa operators each in a desa of a different
-    kecamatan (drawn at random), kecamatan operators over those kecamatan, kabupaten operators over Jember.
-    For each scope, NIKs, name prefixes and households drawn from the people in it."""
+def accounts_and_samples(url: str, n_users: int, seed: int, kabs: list[str]) -> list[dict]:
+    """One account per virtual user, the roles in turn (a provinsi operator only with several kabupaten):
+    desa operators each in a desa of a different kecamatan (drawn at random across the kabupaten),
+    kecamatan operators over those kecamatan, kabupaten operators over the kabupaten in turn, provinsi
+    operators over the provinsi. For each scope, NIKs, name prefixes and households drawn from the people
+    in it (for the provinsi: from those drawn in each kabupaten)."""
     from sqlalchemy import func, select
 
     from siks.accounts import service as accounts
@@ -258,6 +338,8 @@ def accounts_and_samples(url: str, n_users: int, seed: int) -> list[dict]:
     from siks.store.db import make_engine, session_factory, transaction
     from siks.store.models.registry import Family, Household, Member
 
+    roles = ROLES if len(kabs) > 1 else ROLES[:3]
+    provinsi = kabs[0].split(".")[0]
     engine = make_engine(url)
     rng = random.Random(seed)
     with transaction(engine) as s:
@@ -266,20 +348,20 @@ def accounts_and_samples(url: str, n_users: int, seed: int) -> list[dict]:
         for code, n in sorted(counts):
             if n >= 20:  # a desa with at least a page of people
                 by_kec[code.rsplit(".", 1)[0]].append(code)
-        kecs = rng.sample(sorted(by_kec), min(len(by_kec), -(-n_users // 3)))
+        kecs = rng.sample(sorted(by_kec), min(len(by_kec), -(-n_users // len(roles))))
         desas = [rng.choice(by_kec[k]) for k in kecs]
         plan = []
         for i in range(n_users):
-            role = ROLES[i % 3]
-            j = (i // 3) % len(desas)
-            code = {0: desas[j], 1: kecs[j], 2: KABUPATEN}[i % 3]
+            role = roles[i % len(roles)]
+            j = (i // len(roles)) % len(desas)
+            code = (desas[j], kecs[j], kabs[(i // len(roles)) % len(kabs)], provinsi)[i % len(roles)]
             plan.append((f"bench.vu{i + 1:02d}", role, code))
         for username, role, code in plan:
             accounts.create_user(s, username, PASSWORD, role, code, actor="bench", reason="benchmark")
 
     samples: dict[str, tuple[int, list[dict]]] = {}
     with session_factory(engine)() as s:
-        for code in sorted({code for _, _, code in plan}):
+        for code in sorted({code for _, _, code in plan if code != provinsi} | set(kabs)):
             scope = Scope(code)
             ids = s.scalars(
                 select(Member.id)
@@ -299,6 +381,10 @@ def accounts_and_samples(url: str, n_users: int, seed: int) -> list[dict]:
                 len(ids),
                 [{"nik": k, "name": nm[:6].strip(), "household": h} for k, nm, h in rows],
             )
+    if len(kabs) > 1:
+        pooled = [x for k in kabs for x in samples[k][1]]
+        picked = random.Random(f"{seed}-{provinsi}").sample(pooled, min(SAMPLES, len(pooled)))
+        samples[provinsi] = (sum(samples[k][0] for k in kabs), picked)
     engine.dispose()
     return [
         {"username": username, "password": PASSWORD, "role": role, "wilayah": code,
@@ -326,7 +412,7 @@ def start_server(url: str, work: Path, workers: int) -> tuple[subprocess.Popen, 
     base = f"http://127.0.0.1:{port}"
     import httpx
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited: {(work / 'server.log').read_text()[-2000:]}")
@@ -334,7 +420,8 @@ def start_server(url: str, work: Path, workers: int) -> tuple[subprocess.Popen, 
             if httpx.get(base + "/masuk", timeout=2).status_code == 200:
                 return proc, base
         time.sleep(0.3)
-    raise SystemExit("server did not answer within 60 s")
+    stop(proc)  # not left running behind the bench
+    raise SystemExit(f"server did not answer within 120 s: {(work / 'server.log').read_text()[-1000:]}")
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -417,6 +504,8 @@ class VirtualUser:
                                  check=lambda r: r.status_code == 303)  # fmt: skip
             case "home":
                 await self.timed("GET /", self.client, "GET", "/")
+            case "dashboard":
+                await self.timed("GET /dasbor", self.client, "GET", "/dasbor")
             case "search_nik":
                 form = {"q": nik, "csrf_token": self.csrf}
                 await self.timed("POST /cari (NIK)", self.client, "POST", "/cari", data=form, check=has_hid)
@@ -517,7 +606,8 @@ def summarise(samples: list[tuple]) -> list[dict]:
         items = by_route[route]
         ms = [x[3] for x in items]
         rows.append({
-            "route": route, "requests": len(items), "p50": pct(ms, 50), "p95": pct(ms, 95), "max": max(ms),
+            "route": route, "requests": len(items), "p50": pct(ms, 50), "p95": pct(ms, 95),
+            "p99": pct(ms, 99), "max": max(ms), "target": target_ms(route),
             "errors": sum(1 for x in items if not x[2]),
             "p95_by_role": {
                 role: pct([x[3] for x in items if x[0] == role], 95) for role in sorted({x[0] for x in items})
@@ -526,15 +616,19 @@ def summarise(samples: list[tuple]) -> list[dict]:
     return rows
 
 
+def target_ms(route: str) -> int:
+    """Login has its own target (argon2 costs on purpose); every other route 300 ms."""
+    return LOGIN_TARGET_MS if route in LOGIN_ROUTES else TARGET_MS
+
+
 def table(rows: list[dict]) -> str:
-    """A Markdown table (pasted as is into docs/benchmarks.md); ✗ marks a p95 over the target."""
-    cols = ("route", "requests", "p50 ms", "p95 ms", "max ms", "errors")
+    """A Markdown table (pasted as is into docs/benchmarks.md); ✗ marks a p95 over the route's target."""
+    cols = ("route", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
     body = []
     for r in rows:
-        p95 = f"{r['p95']:.0f}" + (" ✗" if r["p95"] >= TARGET_MS else "")
-        body.append(
-            (r["route"], f"{r['requests']:,}", f"{r['p50']:.0f}", p95, f"{r['max']:.0f}", str(r["errors"]))
-        )
+        p95 = f"{r['p95']:.0f}" + (" ✗" if r["p95"] >= r["target"] else "")
+        body.append((r["route"], f"{r['requests']:,}", f"{r['p50']:.0f}", p95, f"{r['p99']:.0f}",
+                     f"{r['max']:.0f}", str(r["errors"])))  # fmt: skip
     widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(cols)]
 
     def line(cells) -> str:
@@ -573,7 +667,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         dest="persons",
         type=int,
         default=1_000_000,
-        help="DTKS persons (approximate; default 1M)",
+        help="DTKS persons per kabupaten (approximate; default 1M)",
+    )
+    ap.add_argument(
+        "--kabupaten", default=KABUPATEN, help=f"kabupaten codes, comma-separated (default {KABUPATEN})"
+    )
+    ap.add_argument(
+        "--jumlah-kab",
+        dest="n_kab",
+        type=int,
+        default=0,
+        help=f"instead of --kabupaten: {KABUPATEN} and the next N-1 kabupaten of its provinsi",
     )
     ap.add_argument("--duration", type=float, default=60, help="seconds of measured load (default 60)")
     ap.add_argument("--users", type=int, default=20, help="concurrent virtual users (default 20)")
@@ -615,19 +719,21 @@ def main(argv=None) -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     work = args.out or Path(tempfile.mkdtemp(prefix="siks-web-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    kabs = kabupaten_list(args)
     print(
-        f"siks web bench: {args.persons:,} DTKS persons, {args.users} users, {args.duration:.0f} s, think "
-        f"{args.think} s, {args.workers} workers; {os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}"
+        f"siks web bench: {len(kabs)} kabupaten ({', '.join(kabs)}) x {args.persons:,} DTKS persons, "
+        f"{args.users} users, {args.duration:.0f} s, think {args.think} s, {args.workers} workers; "
+        f"{os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}"
     )
     server = None
     with TemporaryPostgres() as pg:
         try:
             t = time.perf_counter()
-            timings = load_database(pg, args)
+            timings = load_database(pg, args, kabs)
             print(f"  database ready in {time.perf_counter() - t:.0f} s {_fmt(timings)}", flush=True)
             url = pg.url("siks")
-            users = accounts_and_samples(url, args.users, args.seed)
-            for u in users[:6]:
+            users = accounts_and_samples(url, args.users, args.seed, kabs)
+            for u in users[:8]:
                 print(f"  {u['username']}  {u['role']:<19} {u['wilayah']:<14} {u['in_scope']:>9,} persons")
             print(f"  … {len(users)} accounts, one per virtual user")
             enable_plan_log(pg, args.explain_ms)
@@ -659,14 +765,16 @@ def report(work: Path, out: dict, pg_log: str, timings: dict, load: tuple[float,
           f"{load[1]:.1f} at the end")  # fmt: skip
     if out["warm_errors"]:
         print(f"warm-up errors: {out['warm_errors'][:10]}")
-    misses = [r for r in rows if r["p95"] >= TARGET_MS]
+    misses = [r for r in rows if r["p95"] >= r["target"]]
+    errors = sum(r["errors"] for r in rows)
+    target = f"Target p95 < {TARGET_MS} ms (login < {LOGIN_TARGET_MS} ms)"
     if misses:
-        print(f"Target p95 < {TARGET_MS} ms: NOT met on {len(misses)} of {len(rows)} routes:")
+        print(f"{target}: NOT met on {len(misses)} of {len(rows)} routes:")
         for r in misses:
             by_role = ", ".join(f"{k} {v:.0f}" for k, v in r["p95_by_role"].items())
             print(f"  {r['route']}: p95 by role (ms): {by_role}")
     else:
-        print(f"Target p95 < {TARGET_MS} ms: met on all {len(rows)} routes.")
+        print(f"{target}: met on all {len(rows)} routes{f', but {errors} errors' if errors else ''}.")
     slow = slow_statements(pg_log)
     (work / "slow-statements.json").write_text(json.dumps(slow, indent=1))
     if slow:

@@ -122,3 +122,14 @@ def test_forwarded_for_is_believed_only_from_configured_proxies():
     )
     help_text = runner.invoke(app, ["serve", "--help"]).output
     assert "--proxy-tepercaya" in help_text
+
+
+def test_workers_get_time_to_start_on_a_busy_machine():
+    """uvicorn kills a worker that has not answered its health check in time; 5 s was too short under load."""
+    import uvicorn
+
+    from siks.web.cli import uvicorn_options
+
+    config = uvicorn.Config("siks.web.app:app_from_env", **uvicorn_options("127.0.0.1", 8000, workers=2))
+    assert config.timeout_worker_healthcheck >= 30
+    assert config.workers == 2

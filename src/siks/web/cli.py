@@ -35,16 +35,23 @@ def serve(
     run_server(host, port, db, workers=workers, secure_cookie=secure_cookie, trusted_proxies=trusted_proxies)
 
 
+WORKER_START_S = 60  # uvicorn's default, 5 s, kills and restarts workers forever on a busy machine
+
+
 def uvicorn_options(host: str, port: int, workers: int = 1, trusted_proxies: str = "") -> dict:
     """X-Forwarded-For is believed only from the proxies named in configuration (#17.6).
 
     uvicorn's own default trusts 127.0.0.1: then anyone who reaches the app through a local process could
     rotate the header and escape the login and public rate limits, which count per client address.
+
+    A worker gets `WORKER_START_S` to import the app and answer uvicorn's health check: with the default
+    5 s, at load average 11 on 2 cores no worker ever came up (each was killed while importing).
     """
     trusted = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
     return {
         "host": host, "port": port, "workers": workers, "server_header": False,
         "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or "",
+        "timeout_worker_healthcheck": WORKER_START_S,
     }  # fmt: skip
 
 
