@@ -11,7 +11,7 @@ import pytest
 
 from siks.synth.params import SynthParams
 from siks.verval.engines import open_engine
-from siks.verval.national import generate_national, national_inputs
+from siks.verval.national import generate_national, national_inputs, renumber
 from siks.verval.pipeline import default_steps
 from siks.verval.runs import execute
 
@@ -36,6 +36,19 @@ def test_layout_is_partitioned_by_provinsi_and_kabupaten(national):
     assert manifest["cross_duplicates"] > 5
     duk = pq.read_table(out / "reference" / "dukcapil.parquet").column("nik").to_pylist()
     assert len(duk) == len(set(duk)) == manifest["dukcapil"]  # one national extract, each NIK once
+    # nobody is dropped to keep NIKs unique: every kabupaten's Dukcapil persons are all in the extract
+    per_kab = sum(
+        pq.read_metadata(p).num_rows for p in (out / "kabupaten").glob("*/inputs/reference/dukcapil*.parquet")
+    )
+    assert per_kab == manifest["dukcapil"]
+
+
+def test_a_nik_two_kabupaten_gave_out_gets_a_free_serial_in_the_second():
+    taken = {"3509011201900001", "3509011201909999"}
+    niks = ["3509011201900001", "3509011201909998", None, "3510020303850002"]
+    # 9999 is taken nationally and 9998 by this kabupaten itself: the next free serial is 9997
+    assert renumber(niks, taken) == {"3509011201900001": "3509011201909997"}
+    assert renumber(["3510020303850002"], taken) == {}
 
 
 def test_partition_keys_are_text_columns(national):
