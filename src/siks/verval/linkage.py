@@ -232,6 +232,77 @@ def nickname_sql(dialect: str) -> str:
     return f"({one('nama_kunci_l', 'nama_kunci_r')} OR {one('nama_kunci_r', 'nama_kunci_l')})"
 
 
+#: Distance below a level's threshold that still counts as reaching it. A Jaro–Winkler similarity is a
+#: fraction with a denominator of at most 30·len_l·len_r·matches, so one that is not exactly 0.92 (23/25),
+#: 0.85 or 0.7 lies at least 6e-9 from it on names of up to 60 letters, while the same exact value comes
+#: out one unit in the last place either side depending on how the engine rounds (DuckDB's compiled
+#: similarity fuses a multiply-add): without the margin 3 in 158 sampled name pairs of similarity 0.92
+#: fell below the level on DuckDB alone.
+SIMILARITY_MARGIN = 1e-9
+
+
+def jaro_winkler_sql(a: str, b: str, dialect: str) -> str:
+    """SQL for the Jaro–Winkler similarity of `a` and `b` as DuckDB defines it, in `dialect`.
+
+    Why not Splink's Spark function: it is Apache Commons Text's, which counts half a transposition
+    (t = mismatched matched characters / 2), where DuckDB (RapidFuzz, like Winkler's own strcmp95) rounds
+    the half down. On 3M sampled pairs of name keys (same first letter, from a 200,000-person kabupaten) the
+    two disagreed on 44 %, and landed on different sides of
+    a level on 2.4 % (0.7), 0.6 % (0.85) and 0.04 % (0.92): the 200,000-person parity run's only
+    differences (docs/scale.md §2). Spark gets the same definition in SQL: greedy matching within the
+    window max(len)/2 − 1, transpositions // 2, the Winkler boost (0.1 per common leading letter, at most
+    4) only above 0.7; 0 for an empty string, equality for two single letters.
+    """
+    if dialect != "spark":
+        return f"jaro_winkler_similarity({a}, {b})"
+    la, lb = f"length({a})", f"length({b})"
+    window = f"(greatest({la}, {lb}) DIV 2 - 1)"
+    lo, hi = f"greatest(1, jw_i - {window})", f"least({lb}, jw_i + {window})"
+    # the first unmatched position of b within the window holding the letter at position jw_i of a
+    found = (
+        f"slice(filter(sequence({lo}, greatest({lo}, {hi})), jw_k -> jw_k <= {hi} "
+        f"AND NOT jw_s.f[jw_k - 1] AND substr({b}, jw_k, 1) = substr({a}, jw_i, 1)), 1, 1)"
+    )
+    # state: f = which positions of b are matched, m = the matched letters of a in order
+    step = (
+        f"(jw_s, jw_i) -> aggregate({found}, jw_s, (jw_t, jw_j) -> named_struct("
+        f"'f', transform(jw_t.f, (jw_x, jw_k) -> jw_x OR jw_k + 1 = jw_j), "
+        f"'m', concat(jw_t.m, substr({a}, jw_i, 1))))"
+    )
+    matched_b = (
+        f"array_join(transform(sequence(1, {lb}), "
+        f"jw_k -> IF(jw_s.f[jw_k - 1], substr({b}, jw_k, 1), '')), '')"
+    )
+    m = "CAST(length(jw_s.m) AS DOUBLE)"
+    half_t = (
+        f"(size(filter(sequence(1, greatest(length(jw_s.m), 1)), "
+        f"jw_k -> substr(jw_s.m, jw_k, 1) <> substr({matched_b}, jw_k, 1))) DIV 2)"
+    )
+    jaro = f"IF(length(jw_s.m) = 0, 0.0D, ({m} / {la} + {m} / {lb} + ({m} - {half_t}) / {m}) / 3.0D)"
+    jaro_all = (
+        f"aggregate(sequence(1, {la}), named_struct('f', array_repeat(false, {lb}), 'm', ''), {step}, "
+        f"jw_s -> {jaro})"
+    )
+    prefix = (
+        f"size(filter(sequence(1, least(4, {la}, {lb})), "
+        f"jw_k -> substr({a}, 1, jw_k) = substr({b}, 1, jw_k)))"
+    )
+    winkler = f"IF(jw_y > 0.7D, jw_y + {prefix} * 0.1D * (1.0D - jw_y), jw_y)"
+    return (
+        f"(CASE WHEN {la} = 0 OR {lb} = 0 THEN 0.0D "
+        f"WHEN {la} = 1 AND {lb} = 1 THEN IF({a} = {b}, 1.0D, 0.0D) "
+        f"ELSE aggregate(array({jaro_all}), 0.0D, (jw_z, jw_y) -> {winkler}) END)"
+    )
+
+
+def jaro_winkler_level(column: str, threshold: float, dialect: str) -> Any:
+    """Jaro–Winkler similarity of `column` at or above `threshold`, the same on every engine
+    (`jaro_winkler_sql`, `SIMILARITY_MARGIN`); labelled as Splink labels its own level."""
+    sql = f"{jaro_winkler_sql(f'{column}_l', f'{column}_r', dialect)} >= {threshold} - {SIMILARITY_MARGIN}"
+    label = f"Jaro-Winkler distance of {column} >= {threshold}"
+    return cll.CustomLevel(sql, label, base_dialect_str=dialect)
+
+
 def _name(m: dict, dialect: str) -> cl.CustomComparison:
     contained = contained_sql(dialect)
     nickname = nickname_sql(dialect)
@@ -241,11 +312,11 @@ def _name(m: dict, dialect: str) -> cl.CustomComparison:
             cll.NullLevel("nama_norm"),
             cll.ExactMatchLevel("nama_norm").configure(tf_adjustment_column="nama_norm"),
             cll.ExactMatchLevel("nama_kunci").configure(label_for_charts="Kunci nama sama"),
-            cll.JaroWinklerLevel("nama_kunci", 0.92),
+            jaro_winkler_level("nama_kunci", 0.92, dialect),
             cll.CustomLevel(contained, "Satu nama memuat yang lain", base_dialect_str=dialect),
-            cll.JaroWinklerLevel("nama_kunci", 0.85),
+            jaro_winkler_level("nama_kunci", 0.85, dialect),
             cll.CustomLevel(nickname, "Nama panggilan", base_dialect_str=dialect),
-            cll.JaroWinklerLevel("nama_kunci", 0.7),
+            jaro_winkler_level("nama_kunci", 0.7, dialect),
             cll.ElseLevel(),
         ],
         m["nama"],
