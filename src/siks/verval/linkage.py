@@ -260,30 +260,30 @@ def jaro_winkler_sql(a: str, b: str, dialect: str) -> str:
     la, lb = f"length({a})", f"length({b})"
     window = f"(greatest({la}, {lb}) DIV 2 - 1)"
     lo, hi = f"greatest(1, jw_i - {window})", f"least({lb}, jw_i + {window})"
-    # the first unmatched position of b within the window holding the letter at position jw_i of a
-    found = (
-        f"slice(filter(sequence({lo}, greatest({lo}, {hi})), jw_k -> jw_k <= {hi} "
-        f"AND NOT jw_s.f[jw_k - 1] AND substr({b}, jw_k, 1) = substr({a}, jw_i, 1)), 1, 1)"
-    )
-    # state: f = which positions of b are matched, m = the matched letters of a in order
+    # The state is b with its matched letters overwritten by a mark (U+0001, never in a name), and the
+    # matched letters of a in order. The letter at position jw_i of a matches the first unmarked equal
+    # letter of b within the window: one string search, no loop over the window.
+    mark = "char(1)"
+    hit = f"locate(substr({a}, jw_i, 1), substr(jw_s.b, {lo}, {hi} - {lo} + 1))"
     step = (
-        f"(jw_s, jw_i) -> aggregate({found}, jw_s, (jw_t, jw_j) -> named_struct("
-        f"'f', transform(jw_t.f, (jw_x, jw_k) -> jw_x OR jw_k + 1 = jw_j), "
-        f"'m', concat(jw_t.m, substr({a}, jw_i, 1))))"
+        f"(jw_s, jw_i) -> IF({lo} <= {hi} AND {hit} > 0, named_struct("
+        f"'b', overlay(jw_s.b PLACING {mark} FROM {lo} + {hit} - 1 FOR 1), "
+        f"'m', concat(jw_s.m, substr({a}, jw_i, 1))), jw_s)"
     )
-    matched_b = (
-        f"array_join(transform(sequence(1, {lb}), "
-        f"jw_k -> IF(jw_s.f[jw_k - 1], substr({b}, jw_k, 1), '')), '')"
+    # the matched letters of b in order, once (then jw_v.m against jw_v.mb: a transposition per mismatch)
+    matched = (
+        f"named_struct('m', jw_s.m, 'mb', array_join(transform(sequence(1, {lb}), "
+        f"jw_k -> IF(substr(jw_s.b, jw_k, 1) = {mark}, substr({b}, jw_k, 1), '')), ''))"
     )
-    m = "CAST(length(jw_s.m) AS DOUBLE)"
+    m = "CAST(length(jw_v.m) AS DOUBLE)"
     half_t = (
-        f"(size(filter(sequence(1, greatest(length(jw_s.m), 1)), "
-        f"jw_k -> substr(jw_s.m, jw_k, 1) <> substr({matched_b}, jw_k, 1))) DIV 2)"
+        "(size(filter(sequence(1, greatest(length(jw_v.m), 1)), "
+        "jw_k -> substr(jw_v.m, jw_k, 1) <> substr(jw_v.mb, jw_k, 1))) DIV 2)"
     )
-    jaro = f"IF(length(jw_s.m) = 0, 0.0D, ({m} / {la} + {m} / {lb} + ({m} - {half_t}) / {m}) / 3.0D)"
+    jaro = f"IF(length(jw_v.m) = 0, 0.0D, ({m} / {la} + {m} / {lb} + ({m} - {half_t}) / {m}) / 3.0D)"
     jaro_all = (
-        f"aggregate(sequence(1, {la}), named_struct('f', array_repeat(false, {lb}), 'm', ''), {step}, "
-        f"jw_s -> {jaro})"
+        f"aggregate(sequence(1, {la}), named_struct('b', {b}, 'm', ''), {step}, "
+        f"jw_s -> aggregate(array({matched}), 0.0D, (jw_w, jw_v) -> {jaro}))"
     )
     prefix = (
         f"size(filter(sequence(1, least(4, {la}, {lb})), "
