@@ -252,8 +252,8 @@ def jaro_winkler_sql(a: str, b: str, dialect: str) -> str:
     Spark gets DuckDB's definition in plain Spark SQL (no jar or Python function of our own to ship to
     executors): greedy matching within the window max(len)/2 − 1, transpositions // 2, the Winkler boost
     (0.1 per common leading letter, at most 4) only above 0.7; 0 for an empty string, equality for two
-    single letters. It is slower than the jar's function (padan on Spark at 200,000 persons: 155 s
-    against 115 s, both at load 8–9).
+    single letters. It is slower than the jar's function: about 9 µs per similarity on 2 loaded cores;
+    padan on Spark at 200,000 persons 152 s at load 12 against 115 s at load 9 before (docs/scale.md §2).
     """
     if dialect != "spark":
         return f"jaro_winkler_similarity({a}, {b})"
