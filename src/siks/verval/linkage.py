@@ -256,6 +256,79 @@ def nickname_sql(dialect: str) -> str:
     return f"({one('nama_kunci_l', 'nama_kunci_r')} OR {one('nama_kunci_r', 'nama_kunci_l')})"
 
 
+#: Distance below a level's threshold that still counts as reaching it. A Jaro–Winkler similarity is a
+#: fraction with a denominator of at most 30·len_l·len_r·matches, so one that is not exactly 0.92 (23/25),
+#: 0.85 or 0.7 lies at least 6e-9 from it on names of up to 60 letters, while the same exact value comes
+#: out one unit in the last place either side depending on how the engine rounds (DuckDB's compiled
+#: similarity fuses a multiply-add): without the margin 3 in 158 sampled name pairs of similarity 0.92
+#: fell below the level on DuckDB alone.
+SIMILARITY_MARGIN = 1e-9
+
+
+def jaro_winkler_sql(a: str, b: str, dialect: str) -> str:
+    """SQL for the Jaro–Winkler similarity of `a` and `b` as DuckDB defines it, in `dialect`.
+
+    Why not Splink's Spark function: it is Apache Commons Text's, which counts half a transposition
+    (t = mismatched matched characters / 2), where DuckDB (RapidFuzz, like Winkler's own strcmp95) rounds
+    the half down. On 3M sampled pairs of name keys (same first letter, from a 200,000-person kabupaten)
+    the two disagreed on 44 %, and landed on different sides of a level on 2.4 % (0.7), 0.6 % (0.85) and
+    0.04 % (0.92): the cause of every difference of the 200,000-person parity run (docs/scale.md §2).
+    Spark gets DuckDB's definition in plain Spark SQL (no jar or Python function of our own to ship to
+    executors): greedy matching within the window max(len)/2 − 1, transpositions // 2, the Winkler boost
+    (0.1 per common leading letter, at most 4) only above 0.7; 0 for an empty string, equality for two
+    single letters. It is slower than the jar's function: about 9 µs per similarity on 2 loaded cores;
+    padan on Spark at 200,000 persons 152 s at load 12 against 115 s at load 9 before (docs/scale.md §2).
+    """
+    if dialect != "spark":
+        return f"jaro_winkler_similarity({a}, {b})"
+    la, lb = f"length({a})", f"length({b})"
+    window = f"(greatest({la}, {lb}) DIV 2 - 1)"
+    lo, hi = f"greatest(1, jw_i - {window})", f"least({lb}, jw_i + {window})"
+    # The state is b with its matched letters overwritten by a mark (U+0001, never in a name), and the
+    # matched letters of a in order. The letter at position jw_i of a matches the first unmarked equal
+    # letter of b within the window: one string search, no loop over the window.
+    mark = "char(1)"
+    hit = f"locate(substr({a}, jw_i, 1), substr(jw_s.b, {lo}, {hi} - {lo} + 1))"
+    step = (
+        f"(jw_s, jw_i) -> IF({lo} <= {hi} AND {hit} > 0, named_struct("
+        f"'b', overlay(jw_s.b PLACING {mark} FROM {lo} + {hit} - 1 FOR 1), "
+        f"'m', concat(jw_s.m, substr({a}, jw_i, 1))), jw_s)"
+    )
+    # the matched letters of b in order, once (then jw_v.m against jw_v.mb: a transposition per mismatch)
+    matched = (
+        f"named_struct('m', jw_s.m, 'mb', array_join(transform(sequence(1, {lb}), "
+        f"jw_k -> IF(substr(jw_s.b, jw_k, 1) = {mark}, substr({b}, jw_k, 1), '')), ''))"
+    )
+    m = "CAST(length(jw_v.m) AS DOUBLE)"
+    half_t = (
+        "(size(filter(sequence(1, greatest(length(jw_v.m), 1)), "
+        "jw_k -> substr(jw_v.m, jw_k, 1) <> substr(jw_v.mb, jw_k, 1))) DIV 2)"
+    )
+    jaro = f"IF(length(jw_v.m) = 0, 0.0D, ({m} / {la} + {m} / {lb} + ({m} - {half_t}) / {m}) / 3.0D)"
+    jaro_all = (
+        f"aggregate(sequence(1, {la}), named_struct('b', {b}, 'm', ''), {step}, "
+        f"jw_s -> aggregate(array({matched}), 0.0D, (jw_w, jw_v) -> {jaro}))"
+    )
+    prefix = (
+        f"size(filter(sequence(1, least(4, {la}, {lb})), "
+        f"jw_k -> substr({a}, 1, jw_k) = substr({b}, 1, jw_k)))"
+    )
+    winkler = f"IF(jw_y > 0.7D, jw_y + {prefix} * 0.1D * (1.0D - jw_y), jw_y)"
+    return (
+        f"(CASE WHEN {la} = 0 OR {lb} = 0 THEN 0.0D "
+        f"WHEN {la} = 1 AND {lb} = 1 THEN IF({a} = {b}, 1.0D, 0.0D) "
+        f"ELSE aggregate(array({jaro_all}), 0.0D, (jw_z, jw_y) -> {winkler}) END)"
+    )
+
+
+def jaro_winkler_level(column: str, threshold: float, dialect: str) -> Any:
+    """Jaro–Winkler similarity of `column` at or above `threshold`, the same on every engine
+    (`jaro_winkler_sql`, `SIMILARITY_MARGIN`); labelled as Splink labels its own level."""
+    sql = f"{jaro_winkler_sql(f'{column}_l', f'{column}_r', dialect)} >= {threshold} - {SIMILARITY_MARGIN}"
+    label = f"Jaro-Winkler distance of {column} >= {threshold}"
+    return cll.CustomLevel(sql, label, base_dialect_str=dialect)
+
+
 def _name(m: dict, dialect: str) -> cl.CustomComparison:
     contained = contained_sql(dialect)
     nickname = nickname_sql(dialect)
@@ -265,11 +338,11 @@ def _name(m: dict, dialect: str) -> cl.CustomComparison:
             cll.NullLevel("nama_norm"),
             cll.ExactMatchLevel("nama_norm").configure(tf_adjustment_column="nama_norm"),
             cll.ExactMatchLevel("nama_kunci").configure(label_for_charts="Kunci nama sama"),
-            cll.JaroWinklerLevel("nama_kunci", 0.92),
+            jaro_winkler_level("nama_kunci", 0.92, dialect),
             cll.CustomLevel(contained, "Satu nama memuat yang lain", base_dialect_str=dialect),
-            cll.JaroWinklerLevel("nama_kunci", 0.85),
+            jaro_winkler_level("nama_kunci", 0.85, dialect),
             cll.CustomLevel(nickname, "Nama panggilan", base_dialect_str=dialect),
-            cll.JaroWinklerLevel("nama_kunci", 0.7),
+            jaro_winkler_level("nama_kunci", 0.7, dialect),
             cll.ElseLevel(),
         ],
         m["nama"],

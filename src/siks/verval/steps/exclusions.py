@@ -278,7 +278,8 @@ def asn_tables(ctx: StepContext) -> None:
         FROM (
           SELECT u.member_ref, u.family_ref, u.household_ref, u.kode_desa, u.nik, u.related_nik, u.nama,
                  u.jenis, u.instansi, u.cocok,
-                 ROW_NUMBER() OVER (PARTITION BY u.member_ref ORDER BY u.pri) AS one
+                 ROW_NUMBER() OVER (PARTITION BY u.member_ref
+                                    ORDER BY u.pri, u.cocok, u.related_nik, u.jenis, u.instansi) AS one
           FROM (
             SELECT p.member_ref, p.family_ref, p.household_ref, p.kode_desa,
                    COALESCE(p.nik, p.nik_raw) AS nik, p.id_nik AS related_nik, p.nama, x.jenis,
