@@ -87,3 +87,58 @@ def test_within_one_kabupaten_the_pairs_are_the_plain_rules(engine):
     assert pairs(engine, rows, linkage.name_date_rules("l")) == pairs(
         engine, rows, [block_on("nama_kunci", "tanggal_lahir")]
     )
+
+
+def _one(ref: str, nik: str, desa: str, name: str, born: date, sex: str) -> pa.Table:
+    return pa.table(
+        {
+            "member_ref": [ref],
+            "nik": [nik],
+            "nama_norm": [name],
+            "tanggal_lahir": pa.array([born], pa.date32()),
+            "jenis_kelamin": [sex],
+            "kode_desa": [desa],
+            "kode_kecamatan": [desa[:6]],
+            "no_kk": pa.array([None], pa.string()),
+        }
+    )
+
+
+def link_pairs(engine, dtks: pa.Table, dukcapil: pa.Table) -> int:
+    api, sides = engine.splink_api(), []
+    for name, t in (("l", dtks), ("r", dukcapil)):
+        engine.register_arrow(f"{name}_raw", t)
+        engine.create_table(
+            f"{name}_ident", linkage.identity_sql(f"{name}_raw AS p", "p.member_ref", alias="p")
+        )
+        sides.append(api.register(f"{name}_ident"))
+    recs = count_comparisons_from_blocking_rules(
+        sides,
+        blocking_rules=linkage.link_blocking_rules(),
+        link_type="link_only",
+        record_sample_proportion=1.0,
+    )
+    return int(recs[-1]["cumulative_comparison_count"])
+
+
+TRUE_NIK = "3510101106090001"
+
+
+@pytest.mark.parametrize("pos", range(16))
+def test_a_nik_typo_in_any_digit_reaches_the_true_nik_from_another_kecamatan(engine, pos):
+    """A record registered again in another kecamatan, its NIK mistyped in one digit, name and birth date
+    written otherwise: only the NIK can find its owner, whichever digit the typo hit (the region and the
+    birth month/year were missed before: seed 53's lost duplicates, docs/verval.md §8)."""
+    typo = TRUE_NIK[:pos] + ("9" if TRUE_NIK[pos] != "9" else "8") + TRUE_NIK[pos + 1 :]
+    dtks = _one("d", typo, "3510252006", "ALFIAN", date(2009, 6, 12), "L")
+    owner = _one("o", TRUE_NIK, "3510102007", "MOCH ALFIAN", date(2009, 6, 11), "L")
+    assert link_pairs(engine, dtks, owner) == 1
+
+
+def test_a_region_typo_is_not_searched_across_kabupaten(engine):
+    """The rest of a NIK after its region is national (a birth date and a serial): looked up within the
+    kabupaten the record lives in only, or its pairs would grow with the square of the registry."""
+    typo = "9" + TRUE_NIK[1:]
+    dtks = _one("d", typo, "3511252006", "ALFIAN", date(2009, 6, 12), "L")
+    owner = _one("o", TRUE_NIK, "3510102007", "MOCH ALFIAN", date(2009, 6, 11), "L")
+    assert link_pairs(engine, dtks, owner) == 0

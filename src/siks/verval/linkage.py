@@ -426,9 +426,14 @@ def link_blocking_rules() -> list[Any]:
     """DTKS (left) × Dukcapil (right): find the true person behind a wrong, missing or borrowed NIK."""
     return [
         block_on("nik"),
+        # a typo in any one digit leaves one of these four keys whole: serial, region, day, month/year
         block_on("substr(nik, 1, 12)"),  # typo in the serial
-        block_on("substr(nik, 7, 10)", "kode_kecamatan"),  # typo in the region (domicile kecamatan)
+        # typo in the region: the rest of the NIK is national, so within the kabupaten the record lives
+        # in (not its kecamatan: a record registered again in another kecamatan is a duplicate to find)
+        "substr(l.nik, 7, 10) = substr(r.nik, 7, 10) "
+        "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
         block_on("substr(nik, 1, 6)", "substr(nik, 9, 8)"),  # typo in the birth day
+        block_on("substr(nik, 1, 8)", "substr(nik, 13, 4)"),  # typo in the birth month or year
         block_on("tanggal_lahir", "kode_desa"),
         *name_date_rules("r"),  # r: the Dukcapil block, the large side
         block_on("tanggal_lahir", "jenis_kelamin", "kode_kecamatan"),
