@@ -433,7 +433,10 @@ def link_blocking_rules() -> list[Any]:
         "substr(l.nik, 7, 10) = substr(r.nik, 7, 10) "
         "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
         block_on("substr(nik, 1, 6)", "substr(nik, 9, 8)"),  # typo in the birth day
-        block_on("substr(nik, 1, 8)", "substr(nik, 13, 4)"),  # typo in the birth month or year
+        # typo in the birth month or year: one rule per digit, the other three agreeing. One rule with all
+        # four free (region + day + serial) put ~800 Dukcapil persons of a kecamatan in each block: 3.2M
+        # pairs for 28,000 unmatched NIKs at 1M ART, more than every other rule together
+        *(block_on(f"substr(nik, 1, {d - 1})", f"substr(nik, {d + 1}, {16 - d})") for d in (9, 10, 11, 12)),
         block_on("tanggal_lahir", "kode_desa"),
         *name_date_rules("r"),  # r: the Dukcapil block, the large side
         block_on("tanggal_lahir", "jenis_kelamin", "kode_kecamatan"),
