@@ -35,13 +35,13 @@ from siks.synth.generate import generate  # noqa: E402
 from siks.synth.params import SynthParams  # noqa: E402
 from siks.verval import parity  # noqa: E402
 from siks.verval.engines import open_engine  # noqa: E402
-from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.pipeline import identity_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
 
 def run(kind: str, snapshot: Path, refs: dict, work: Path):
-    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    steps = identity_steps()
     t = time.perf_counter()
     out = execute(
         RunInputs(snapshot, refs),

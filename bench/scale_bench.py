@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from siks.synth.params import SynthParams  # noqa: E402
 from siks.verval.engines import open_engine  # noqa: E402
 from siks.verval.national import generate_national, kabupaten_of, national_inputs  # noqa: E402
-from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.pipeline import identity_steps  # noqa: E402
 from siks.verval.runs import execute  # noqa: E402
 
 #: Population per DTKS ART in the synthetic world (DTKS holds ~40 % of households, the larger ones).
@@ -197,7 +197,7 @@ def cross_found(engine, d: Path) -> tuple[int, int]:
 
 
 def run_one(kind: str, size: int, d: Path, work: Path) -> dict:
-    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    steps = identity_steps()
     base = floor(kind, d, work / "floor")
     with PeakMemory() as mem:
         t = time.perf_counter()

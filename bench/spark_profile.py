@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from siks.synth.generate import generate  # noqa: E402
 from siks.synth.params import SynthParams  # noqa: E402
 from siks.verval.engines import open_engine  # noqa: E402
-from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.pipeline import identity_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
@@ -109,7 +109,7 @@ def run(kind: str, snapshot: Path, refs: dict, work: Path, conf: list[str]) -> d
     def on_start(step, i):
         prof.step = step.name
 
-    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    steps = identity_steps()
     t = time.perf_counter()
     out = execute(
         RunInputs(snapshot, refs),

@@ -27,7 +27,7 @@ from siks.synth.generate import generate  # noqa: E402
 from siks.synth.params import ErrorRates, Patterns, SynthParams  # noqa: E402
 from siks.verval.cli import print_evaluation  # noqa: E402
 from siks.verval.evaluate import evaluate  # noqa: E402
-from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.pipeline import identity_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
@@ -109,7 +109,7 @@ def one(
         print(f"synth {name}: {time.perf_counter() - t:.0f} dtk")
     run_dir = Path(tempfile.mkdtemp(prefix="verval-acc-", dir=work))
     snap, refs = inputs_from_synth(d, run_dir)
-    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    steps = identity_steps()
     t = time.perf_counter()
     out = execute(
         RunInputs(snap, refs), work_dir=run_dir / "run", steps=steps, hash_files=False, params=params

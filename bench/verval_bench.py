@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from siks.verval.engines import open_engine  # noqa: E402
-from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.pipeline import identity_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
@@ -67,7 +67,7 @@ def main() -> None:
     print(f"persiapan data: {time.perf_counter() - t0:.1f} dtk (tidak dihitung)")
     print(f"beban mesin (load average 1/5/15 menit) sebelum: {load()}")
     base = floor(snap, refs["dukcapil"])
-    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    steps = identity_steps()
     t, cpu = time.perf_counter(), cpu_seconds()
     params = {"retrain": "1", "model_dir": str(work / "model")} if args.retrain else {}
     out = execute(RunInputs(snap, refs), work_dir=work / "run", steps=steps, hash_files=True, params=params)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import duckdb  # noqa: E402
 
-from siks.verval.pipeline import default_steps  # noqa: E402
+from siks.verval.pipeline import identity_steps  # noqa: E402
 from siks.verval.runs import RunInputs, execute  # noqa: E402
 from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 
@@ -30,7 +30,7 @@ from siks.verval.synthdata import inputs_from_synth  # noqa: E402
 def dump(synth: Path, out: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix="verval-same-"))
     snap, refs = inputs_from_synth(synth, work)
-    steps = [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+    steps = identity_steps()
     t = time.perf_counter()
     run = execute(RunInputs(snap, refs), work_dir=work / "run", steps=steps, hash_files=False)
     print(

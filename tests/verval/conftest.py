@@ -15,11 +15,11 @@ import pytest
 from siks.synth.generate import generate
 from siks.synth.params import SynthParams
 from siks.verval.engines import open_engine
-from siks.verval.pipeline import default_steps
+from siks.verval.pipeline import default_steps, identity_steps
 from siks.verval.runs import RunInputs, execute
 from siks.verval.synthdata import inputs_from_synth
 
-MY_STEPS = [s.name for s in default_steps() if s.name not in ("pmt", "eligibility")]
+MY_STEPS = [s.name for s in identity_steps()]
 PERSONS = 20_000
 SEED = 11
 

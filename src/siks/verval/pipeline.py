@@ -134,6 +134,12 @@ def default_steps() -> list[Step]:
     return steps
 
 
+def identity_steps() -> list[Step]:
+    """Every step but pmt and eligibility: the data checks alone, which benchmarks and the accuracy and
+    parity runs measure (welfare ranking and eligibility need a PMT model and are measured on their own)."""
+    return [s for s in default_steps() if s.name not in ("pmt", "eligibility")]
+
+
 def check_definition(steps: Sequence[Step], available: Iterable[str]) -> None:
     """Every required input is a base table or an earlier step's output; names are unique."""
     have = set(available)
