@@ -171,6 +171,15 @@ def candidate_pairs(engine, by_rule: dict | None = None) -> dict[str, int]:
         out["padan"] = int(recs[-1]["cumulative_comparison_count"])
         if by_rule is not None:
             by_rule["padan"] = [int(r["marginal_comparison_count"]) for r in recs]
+    if engine.has_table("padan_l_baku") and engine.count("padan_l_baku"):
+        # padan's second pass: the records written on a default date, with one more rule
+        recs = count_comparisons_from_blocking_rules(
+            [api.register("padan_l_baku"), api.register("padan_r")],
+            blocking_rules=linkage.default_date_rules(),
+            link_type="link_only",
+            record_sample_proportion=1.0,
+        )
+        out["padan_tanggal_baku"] = int(recs[-1]["cumulative_comparison_count"])
     if engine.has_table("ganda_input"):
         recs = count_comparisons_from_blocking_rules(
             api.register("ganda_input"),

@@ -329,17 +329,21 @@ def test_a_title_neither_hides_a_duplicate_nor_is_a_name_mismatch(kab, outcome, 
 def test_a_member_without_nik_is_found_on_his_own_kk(kab, outcome):
     """Family evidence: the one Dukcapil member of the record's own KK with its sex, a birth year within
     3 and a related name is the identity, although a default date and a longer name keep the model's
-    weight low (IIS HERAWATI LESTARI, 1 January, on IIS HERAWATI's KK)."""
+    weight low (IIS HERAWATI LESTARI, 1 January, on IIS HERAWATI's KK). Since a default date counts
+    its year (docs/verval.md §3b) the model often decides these alone (`saran`); where it does not, the
+    family does (`kk`, below `saran_bobot_yakin`). Either way the identity is the true person."""
     with open(kab["truth"] / "members.csv") as fh:
         true_nik = {m["id_art"]: m["true_nik"] for m in csv.DictReader(fh)}
     rows = outcome.engine.query(
-        """SELECT a.member_ref, a.dukcapil_nik, a.weight FROM padan AS a
-           WHERE a.resolved_by = 'kk'"""
+        """SELECT a.member_ref, a.dukcapil_nik, a.weight, a.resolved_by FROM padan AS a
+           JOIN person AS p ON p.member_ref = a.member_ref JOIN dukcapil AS d ON d.nik = a.dukcapil_nik
+           WHERE a.resolved_by IN ('kk', 'saran') AND d.no_kk = p.no_kk AND p.nik IS NULL"""
     ).to_pylist()
-    assert rows, "the test kabupaten has NIK-less members found only through their KK"
+    assert len(rows) >= 5, "the test kabupaten has NIK-less members found on their own KK"
     for r in rows:
         assert r["dukcapil_nik"] == true_nik[r["member_ref"]], r
-        assert r["weight"] < 0  # below saran_bobot_yakin: the model alone would not have decided
+        if r["resolved_by"] == "kk":
+            assert r["weight"] is None or r["weight"] < 0  # the model alone would not have decided
 
 
 @pytest.fixture(scope="module")

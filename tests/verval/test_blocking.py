@@ -108,8 +108,10 @@ def link_pairs(engine, dtks: pa.Table, dukcapil: pa.Table) -> int:
     api, sides = engine.splink_api(), []
     for name, t in (("l", dtks), ("r", dukcapil)):
         engine.register_arrow(f"{name}_raw", t)
+        # kk_nik: the KK of a borrowed NIK's owner, which padan sets (none here)
+        extra = ", CAST(NULL AS VARCHAR) AS kk_nik"
         engine.create_table(
-            f"{name}_ident", linkage.identity_sql(f"{name}_raw AS p", "p.member_ref", alias="p")
+            f"{name}_ident", linkage.identity_sql(f"{name}_raw AS p", "p.member_ref", extra, alias="p")
         )
         sides.append(api.register(f"{name}_ident"))
     recs = count_comparisons_from_blocking_rules(

@@ -449,6 +449,22 @@ def link_blocking_rules() -> list[Any]:
         # name key and birth year, within the kabupaten, for those records only
         "l.nama_kunci = r.nama_kunci AND substr(l.tgl, 1, 4) = substr(r.tgl, 1, 4) AND l.nik IS NULL "
         f"AND {default_date_text('l.tgl')} AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
+        # a NIK borrowed from someone else (a husband with his wife's NIK, a child with her father's): the
+        # owner's family in Dukcapil, where the record's own KK is not. `kk_nik` is the owner's KK, set
+        # only when the owner is clearly not this person (padan's `padan_l`)
+        "l.kk_nik = r.no_kk",
+    ]
+
+
+def default_date_rules() -> list[Any]:
+    """Extra rules for the records written with a default birth date (`padan`'s second pass): the date
+    says only the year, so the person is looked for in the record's own desa among those of its sex born
+    that year, whatever the name (WINDI ISMAWATI WATI, 1 Jan 2021, for WINDI ISMAWATI, 23 Dec 2021, on a
+    new KK)."""
+    return [
+        *link_blocking_rules(),
+        "l.kode_desa = r.kode_desa AND substr(l.tgl, 1, 4) = substr(r.tgl, 1, 4) "
+        f"AND l.jenis_kelamin = r.jenis_kelamin AND {default_date_text('l.tgl')}",
     ]
 
 

@@ -185,7 +185,8 @@ def asn_tables(ctx: StepContext) -> None:
 
     The 18-digit NIP of a PNS (BKN numbering) holds its holder's birth date (digits 1–8) and sex (digit
     15, docs/verval.md §3b): a row without NIK matches the member whose name key, birth date and sex are
-    those (as recorded in DTKS, or of the Dukcapil identity padan resolved) inside the row's wilayah,
+    those (as recorded in DTKS, or of the Dukcapil identity padan resolved) inside the row's wilayah
+    (a name that is all filler, SITTI or MOH, has no key and is compared whole),
     and only when exactly one person fits: the name key alone, or else the whole name (MUHAMMAD RIZKI and
     RIZKI share a key), among those not already on the list by NIK; otherwise the candidates are left
     for a person to decide (`ASN_POSSIBLE` on each DTKS member among them, which excludes no one).
@@ -203,7 +204,8 @@ def asn_tables(ctx: StepContext) -> None:
             "asn_nip",
             # the name key over the normalised name's column: nesting both expressions is too deep
             # for the SQL parser
-            f"""SELECT n.nip, n.jenis, n.instansi, {linkage.name_key("n.nama_n")} AS kunci, n.nama_n,
+            f"""SELECT n.nip, n.jenis, n.instansi,
+                       COALESCE({linkage.name_key("n.nama_n")}, n.nama_n) AS kunci, n.nama_n,
                        n.lahir, n.jk, n.wilayah
                 FROM (SELECT {nip} AS nip, UPPER(x.jenis) AS jenis, x.instansi AS instansi,
                        {name_norm(before_comma)} AS nama_n,
@@ -222,14 +224,15 @@ def asn_tables(ctx: StepContext) -> None:
             key, keys = linkage.name_key("d.nama_norm"), ""
             if ctx.has("name_key"):
                 key, keys = "nk.kunci", "LEFT JOIN name_key AS nk ON nk.nama_norm = d.nama_norm"
-            ident = f"""SELECT a.member_ref, {key} AS kunci,
+            ident = f"""SELECT a.member_ref, COALESCE({key}, d.nama_norm) AS kunci,
                                d.nama_norm AS nama_n, d.tanggal_lahir AS lahir, d.jenis_kelamin AS jk,
                                d.kode_desa AS kode_desa, d.nik AS who
                         FROM dukcapil AS d
                         LEFT JOIN padan AS a ON a.dukcapil_nik = d.nik AND NOT a.contested {keys}
                         WHERE d.nik NOT IN (SELECT CAST(nik AS VARCHAR) FROM ref_asn WHERE nik IS NOT NULL)"""
         else:
-            ident = f"""SELECT p.member_ref, {linkage.name_key("p.nama_norm")} AS kunci,
+            key = linkage.name_key("p.nama_norm")
+            ident = f"""SELECT p.member_ref, COALESCE({key}, p.nama_norm) AS kunci,
                                p.nama_norm AS nama_n, p.tanggal_lahir AS lahir, p.jenis_kelamin AS jk,
                                p.kode_desa AS kode_desa, p.nik AS who
                         FROM person AS p"""

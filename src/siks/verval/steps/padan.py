@@ -36,6 +36,10 @@ PARAMS = {
     # tell from a date a few days off; a miswritten year is 1–3 years off
     "beda_generasi_tahun": 15,
     "beda_generasi_penalti": 8.0,
+    # bits given back to a candidate born in the year of a record's default date, another day: the
+    # model's "other date" (−5.6 bits) becomes about +4, what a shared birth year is worth (a year in
+    # ~60; a default date usually keeps the year)
+    "tanggal_baku_tahun": 9.6,
 }
 
 EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS status,
@@ -107,18 +111,26 @@ def exact_match(ctx: StepContext) -> None:
 def link(ctx: StepContext) -> None:
     """Splink: the model (stored, or estimated on all ART × Dukcapil), scoring only the unmatched ART."""
     e = ctx.engine
+    # kk_nik: the KK of the recorded NIK's owner when the owner is clearly someone else (another sex, or
+    # an unrelated name), where a borrowed NIK's true holder usually is (linkage.link_blocking_rules)
     ctx.create(
         "padan_l",
         linkage.identity_sql(
-            "person AS p",
+            "person AS p JOIN padan_exact AS x ON x.member_ref = p.member_ref "
+            "LEFT JOIN dukcapil AS o ON o.nik = p.nik",
             "p.member_ref",
-            where="WHERE p.member_ref IN (SELECT member_ref FROM padan_exact "
-            "WHERE NOT (found AND name_eq AND dob_eq AND sex_eq))",
+            extra=", CASE WHEN x.found AND NOT (x.name_close AND x.sex_eq) THEN o.no_kk END AS kk_nik",
+            where="WHERE NOT (x.found AND x.name_eq AND x.dob_eq AND x.sex_eq)",
             alias="p",
             keys="name_key",
         ),
     )
-    ctx.create("padan_r", linkage.identity_sql("dukcapil AS d", "d.nik", alias="d", keys="name_key"))
+    ctx.create(
+        "padan_r",
+        linkage.identity_sql(
+            "dukcapil AS d", "d.nik", extra=", CAST(NULL AS VARCHAR) AS kk_nik", alias="d", keys="name_key"
+        ),
+    )
     n_left = e.count("padan_l")
     ctx.stats["unmatched"] = n_left
     if n_left == 0:
@@ -141,7 +153,14 @@ def link(ctx: StepContext) -> None:
     n_right = e.count("padan_r")
     if linkage_needs_training(ctx, "padan"):
         ctx.create(
-            "padan_l_all", linkage.identity_sql("person AS p", "p.member_ref", alias="p", keys="name_key")
+            "padan_l_all",
+            linkage.identity_sql(
+                "person AS p",
+                "p.member_ref",
+                extra=", CAST(NULL AS VARCHAR) AS kk_nik",
+                alias="p",
+                keys="name_key",
+            ),
         )
         all_l = api.register("padan_l_all", table_name="padan_dtks")
         trained = linkage.model_linker(ctx, "padan", [all_l, right], make_settings, n_right, fit)
@@ -152,17 +171,51 @@ def link(ctx: StepContext) -> None:
     else:
         left = api.register("padan_l", table_name="padan_dtks_unmatched")
         linker = linkage.model_linker(ctx, "padan", [left, right], make_settings, n_right, fit)
-    linker.table_management.compute_tf_table("nama_norm")
-    pred = linker.inference.predict(
-        threshold_match_weight=float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"])),
-        warning_mode="never",
-    )
+    tf = linker.table_management.compute_tf_table("nama_norm")
+    lowest = float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"]))
+    pred = linker.inference.predict(threshold_match_weight=lowest, warning_mode="never")
     ctx.create(
         "padan_pred",
         f"""SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight
             FROM {pred.physical_name}""",
     )
+    default_date_pass(ctx, api, linker, right, tf, lowest)
     linker.table_management.delete_tables_created_by_splink_from_db()
+
+
+def default_date_pass(ctx: StepContext, api, linker: Linker, right, tf, lowest: float) -> None:
+    """Score the records written with a default birth date again, with more rules and a lower threshold.
+
+    Why: their date says only the year, yet the model counts a different date as evidence against (−5.6
+    bits), so the true person, born another day of that year, falls below `saran_bobot_min` (MOH HOLILI,
+    no NIK, written 1 July 1998, for MOH HOLILI of the same desa born 9 June 1998 on his own new KK:
+    −8.3 bits, 11 ahead of anyone else). `run` gives such a pair `tanggal_baku_tahun` bits back; here
+    the pairs that bonus can lift are kept, and the record's desa is searched by sex and birth year
+    (`linkage.default_date_rules`). Same model and term frequencies as the main pass, so a pair both
+    passes score weighs the same."""
+    e = ctx.engine
+    ctx.create("padan_l_baku", f"SELECT * FROM padan_l WHERE {linkage.default_date_text('tgl')}")
+    if e.count("padan_l_baku") == 0:
+        return
+    left = api.register("padan_l_baku", table_name="padan_dtks_tanggal_baku")
+    rules = linkage.settings("link_only", linkage.default_date_rules(), dialect=e.dialect)
+    model = Linker([left, right], rules, log_level=None).misc.save_model_to_json()
+    model.pop("linker_uid", None)
+    trained = linker.misc.save_model_to_json()
+    model["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
+    linkage.with_parameters(model, trained)
+    second = Linker([left, right], model, log_level=None)
+    second.table_management.register_term_frequency_lookup(tf, "nama_norm")
+    bonus = float(ctx.param("tanggal_baku_tahun", PARAMS["tanggal_baku_tahun"]))
+    pred = second.inference.predict(threshold_match_weight=lowest - bonus, warning_mode="never")
+    ctx.create(
+        "padan_pred",
+        f"""SELECT member_ref, nik, weight FROM padan_pred
+            WHERE member_ref NOT IN (SELECT unique_id FROM padan_l_baku)
+            UNION ALL
+            SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight
+            FROM {pred.physical_name}""",
+    )
 
 
 def linkage_needs_training(ctx: StepContext, name: str) -> bool:
@@ -202,16 +255,27 @@ def run(ctx: StepContext) -> None:
     penalty = float(ctx.param("tanggal_baku_penalti", PARAMS["tanggal_baku_penalti"]))
     years = int(ctx.param("beda_generasi_tahun", PARAMS["beda_generasi_tahun"]))
     generation = float(ctx.param("beda_generasi_penalti", PARAMS["beda_generasi_penalti"]))
+    # ... and a default date says the year: a candidate born that year, another day and month (the
+    # model's "other date"), gets `tanggal_baku_tahun` bits back; pairs only that lifts past
+    # `saran_bobot_min` come from `default_date_pass`
+    bonus = float(ctx.param("tanggal_baku_tahun", PARAMS["tanggal_baku_tahun"]))
+    lowest = float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"]))
+    py, pm, pd_ = (f"EXTRACT({u} FROM p.tanggal_lahir)" for u in ("YEAR", "MONTH", "DAY"))
+    dy, dm, dd = (f"EXTRACT({u} FROM d.tanggal_lahir)" for u in ("YEAR", "MONTH", "DAY"))
     ctx.create(
         "padan_pred",
-        f"""SELECT s.member_ref, s.nik,
+        f"""SELECT member_ref, nik, weight FROM (
+            SELECT s.member_ref, s.nik, s.weight AS raw,
                    s.weight - CASE WHEN {linkage.default_date("p.tanggal_lahir")}
                                    AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END
-                   - CASE WHEN ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
-                               >= {years} THEN {generation} ELSE 0 END AS weight
+                   + CASE WHEN {linkage.default_date("p.tanggal_lahir")} AND {py} = {dy}
+                               AND {pm} <> {dm} AND {pd_} <> {dd} AND NOT ({pm} = {dd} AND {pd_} = {dm})
+                          THEN {bonus} ELSE 0 END
+                   - CASE WHEN ABS({py} - {dy}) >= {years} THEN {generation} ELSE 0 END AS weight
             FROM padan_pred AS s
             JOIN person AS p ON p.member_ref = s.member_ref
-            JOIN dukcapil AS d ON d.nik = s.nik""",
+            JOIN dukcapil AS d ON d.nik = s.nik) AS a
+            WHERE a.raw >= {lowest} OR a.weight >= {lowest}""",
     )
     # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
     # ranks without the recorded NIK: when its owner is someone else, the owner is no candidate.
