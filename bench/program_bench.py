@@ -20,6 +20,7 @@ What it does, and why this way:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -44,6 +45,19 @@ def step(name: str, fn):
     wall, cpu = time.perf_counter() - t, time.process_time() - c
     print(f"  {name:<58} {wall * 1000:>9,.0f} ms  cpu {cpu * 1000:>8,.0f} ms  load {load:.1f}", flush=True)
     return out
+
+
+def reset_peak_rss() -> None:
+    """Linux: start the peak resident size (VmHWM) again from the current one."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
@@ -102,6 +116,7 @@ def main() -> None:
         with transaction(engine) as s:
             supkab = accounts.get_user(s, "supkab")
             start = dt.date(2027, 1, 1)
+            reset_peak_rss()
             p = step(
                 "penetapan.create (35.09)",
                 lambda: penetapan.create(
@@ -110,6 +125,7 @@ def main() -> None:
             )
             pid = p.id
             print(f"  penetapan #{pid}: {p.counts}")
+            print(f"  peak RSS during penetapan.create: {peak_rss_mb():,.0f} MB")
         for who in ("opkab", "opdesa"):
             for view in ("first", "second"):
                 with transaction(engine) as s:
