@@ -301,16 +301,38 @@ def evaluate(
     return collector.finish(p, on, full_nik)
 
 
+@dataclass(frozen=True, slots=True)
+class _House:
+    household_ref: str
+    desa_code: str | None
+
+
+def slim_family(fam: Family) -> Family:
+    """A keluarga reduced to its ruta ref, desa and keluarga ref: what a stored list row keeps."""
+    facts = FamilyFacts(fam.facts.ref, fam.facts.desa_code, {}, ())
+    return Family(_House(fam.household.household_ref, fam.household.desa_code), [], facts)  # type: ignore[arg-type]
+
+
 class Collector:
     """One program applied to keluarga batch by batch: the viewer's rows, every eligible unit for the quotas,
     and per desa the units not eligible and components over a cap. Several collectors can share one pass
     over the penetapan's keluarga (`siks.programs.stored` computes every program in one pass)."""
 
     def __init__(
-        self, session: Session, program: Program, scope: Scope, desa_code: str | None, *, pengurus: bool
+        self,
+        session: Session,
+        program: Program,
+        scope: Scope,
+        desa_code: str | None,
+        *,
+        pengurus: bool,
+        slim: bool = False,
     ):
         self.session, self.program, self.scope, self.desa_code = session, program, scope, desa_code
         self.pengurus = pengurus
+        # slim: keep of each keluarga only what a stored row needs (`slim_family`), not its frozen anggota,
+        # so a whole penetapan's lists are held without its rows while the quotas wait for the last keluarga
+        self.keep = slim_family if slim else (lambda fam: fam)
         self.rows: list[Beneficiary] = []  # the viewer's rows
         self.ranked: list[tuple[str, str | None, tuple]] = []  # every eligible unit the quotas rank
         self.not_eligible: Counter[str | None] = Counter()
@@ -332,7 +354,8 @@ class Collector:
                     if ent.eligible:
                         ranked.append((ent.unit_ref, desa, rank))
                         if seen:
-                            rows.append(Beneficiary(fam, ent, person=fam.member(ent.unit_ref)))
+                            kept = self.keep(fam)
+                            rows.append(Beneficiary(kept, ent, person=kept.member(ent.unit_ref)))
                 continue
             ent = rules.evaluate_family(program, fam.facts)
             if not ent.eligible:
@@ -343,7 +366,7 @@ class Collector:
             if seen:
                 self.dropped[desa] += len(ent.dropped)
                 holder = pengurus_for(program, fam, recorded.get(fam.facts.ref)) if self.pengurus else None
-                rows.append(Beneficiary(fam, ent, pengurus=holder))
+                rows.append(Beneficiary(self.keep(fam), ent, pengurus=holder))
 
     def finish(self, p: Penetapan, on: dt.date, full_nik: bool) -> ProgramList:
         over = rules.apply_quota(self.ranked, self.program.quota)

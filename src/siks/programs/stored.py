@@ -93,7 +93,7 @@ def compute(
     on = p.berlaku_mulai
     started = time.perf_counter()
     collectors = [
-        Collector(session, prog, Scope(None), None, pengurus=False)
+        Collector(session, prog, Scope(None), None, pengurus=False, slim=True)
         for prog in programs
         if prog.unit != "ppks_orang"
     ]
