@@ -14,7 +14,7 @@ from siks.penetapan import service as penetapan
 from siks.penetapan.sources import Score, ScoreTable
 from siks.programs import export, service, stored
 from siks.store.models.penetapan import PenetapanFigure, ProgramList, ProgramListRow
-from siks.store.models.registry import Assessment, AssessmentMember, Family, Member
+from siks.store.models.registry import Assessment, AssessmentMember, AuditEntry, Family, Member
 from workflow_support import toddler
 
 JAN = dt.date(2027, 1, 1)
@@ -144,7 +144,9 @@ def test_reading_computes_nothing(wf_session, user):
     # change a stored row: a read that recomputed would not show it
     wf_session.execute(update(ProgramListRow).where(ProgramListRow.list_id == header.id).values(amount=1))
     wf_session.expire_all()
+    audit = wf_session.scalar(select(func.count()).select_from(AuditEntry))
     plist = stored.read(wf_session, user("opkab"), pkh, p.id)
+    assert wf_session.scalar(select(func.count()).select_from(AuditEntry)) == audit  # reading audits nothing
     assert [r.entitlement.amount_per_year for r in plist.rows] == [1]
     header = _stored_lists(wf_session, p)["pkh"]
     assert (header.id, header.computed_at) == before
