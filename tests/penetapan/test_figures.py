@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from siks.accounts import service as accounts
 from siks.penetapan import service
 from siks.penetapan.sources import Score, ScoreTable
+from siks.programs.stored import scopes_of
 from siks.reports import dashboard
 from siks.scope import Scope
 from siks.store.models.penetapan import PenetapanFigure
-from web.support import seed, session, web_engine  # noqa: F401
+from web.support import DESA, DESA_B, DESA_OTHER_KEC, seed, session, web_engine  # noqa: F401
 
 SCORES = ScoreTable(
     {"R1": Score(2), "R2": Score(3), "RB": Score(1), "RK": Score(4), "RX": Score(1)}, {"kind": "uji"}
@@ -111,6 +112,30 @@ def test_a_narrower_wilayah_has_its_own_figures(session, wilayah):  # noqa: F811
     p = _penetapan(session, 1)
     user = accounts.get_user(session, "opkab")
     scope = dashboard.scope_for(user, wilayah)
+    frozen = _stored(session, p.id)  # stored for every scope at freeze, before anyone looked
+    assert {n for s, n in frozen if s == wilayah} == PER_PENETAPAN
+    assert _figures(session, user, scope, stored=True) == _figures(session, user, scope, stored=False)
+    assert _stored(session, p.id) == frozen  # read, not recounted
+    # a penetapan frozen before figures were stored at freeze: the first view of a scope counts its own
+    session.execute(delete(PenetapanFigure).where(PenetapanFigure.penetapan_id == p.id))
     assert _figures(session, user, scope, stored=True) == _figures(session, user, scope, stored=False)
     assert {n for s, n in _stored(session, p.id) if s == wilayah} == PER_PENETAPAN
-    assert not any(s == "35.09" for s, _ in _stored(session, p.id))  # no one asked for the kabupaten yet
+    assert not any(s == "35.09" for s, _ in _stored(session, p.id))  # no one asked for the kabupaten since
+
+
+def test_freezing_counts_every_scopes_figures_as_a_view_would(session):  # noqa: F811
+    p = _penetapan(session, 1)
+    frozen = _stored(session, p.id)
+    # nasional, Jawa Timur, Jember, and each kecamatan and desa of Jember that has ruta (RX lies elsewhere)
+    assert {s for s, _ in frozen} == {
+        code for desa in (DESA, DESA_B, DESA_OTHER_KEC) for code in scopes_of(desa)
+    }
+    for code in {s for s, _ in frozen}:
+        scope = Scope(code or None)
+        user = accounts.get_user(session, "pusat")
+        recount = {
+            "desil": dashboard._count_desil(session, scope, p),
+            "dtks": dashboard._count_dtks(session, scope, p),
+            "program": dashboard._count_programs(session, user, scope, p),
+        }
+        assert {n: frozen[(code, n)] for n in PER_PENETAPAN} == recount, code

@@ -130,3 +130,47 @@ def test_simulation_page(client_for, two):
     sim_id = int(r.text.split("/simulasi/")[1].split('"')[0].split("/")[0])  # the chart's URL comes first
     assert "Desil 1-3" in c.get(f"/simulasi/{sim_id}").text
     assert client_for("opkab_out").get(f"/simulasi/{sim_id}").status_code == 404
+
+
+def test_program_page_and_export_read_the_stored_list(client_for, two, sqlite_engine):
+    """Issue #11.6: the page and the export read the list stored at freeze (a stored row changed by hand
+    shows), cut to the viewer's wilayah; reading writes no audit entry and computes no list."""
+    from sqlalchemy import func, select, update
+
+    from siks.store.models.penetapan import ProgramList, ProgramListRow
+    from siks.store.models.registry import AuditEntry
+
+    _, b = two
+    with Session(sqlite_engine) as s:
+        header = s.scalar(
+            select(ProgramList).where(ProgramList.penetapan_id == b, ProgramList.program == "pbi_jk")
+        )
+        list_id, key = header.id, (header.id, header.computed_at)
+        audit = s.scalar(select(func.count()).select_from(AuditEntry))
+        amounts = dict(
+            s.execute(
+                select(ProgramListRow.id, ProgramListRow.amount).where(ProgramListRow.list_id == header.id)
+            ).all()
+        )
+        s.execute(update(ProgramListRow).where(ProgramListRow.list_id == list_id).values(amount=424_242))
+        s.commit()
+    try:
+        page = client_for("opkab").get(f"/program?penetapan={b}&program=pbi_jk")
+        assert page.status_code == 200 and "424.242" in page.text and "Dihitung" in page.text
+        assert "Budi Santoso R1" in page.text and "Budi Santoso RK" in page.text
+        csv_text = client_for("opkab").get(f"/program/pbi_jk/ekspor.csv?penetapan={b}").text
+        assert "R1-K1-1" in csv_text and "RK-K1-1" in csv_text
+        desa = client_for("desa").get(f"/program?penetapan={b}&program=pbi_jk")
+        assert desa.status_code == 200 and "Budi Santoso R1" in desa.text
+        assert "Budi Santoso RK" not in desa.text  # RK lies in another kecamatan
+        with Session(sqlite_engine) as s:
+            again = s.get(ProgramList, list_id)
+            assert (again.id, again.computed_at) == key
+            assert s.scalar(select(func.count()).select_from(AuditEntry)) == audit
+            lists = select(func.count()).select_from(ProgramList).where(ProgramList.penetapan_id == b)
+            assert s.scalar(lists) == 4  # the shipped programs, stored at freeze; none computed since
+    finally:
+        with Session(sqlite_engine) as s:
+            for row_id, amount in amounts.items():
+                s.execute(update(ProgramListRow).where(ProgramListRow.id == row_id).values(amount=amount))
+            s.commit()

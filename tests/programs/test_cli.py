@@ -64,3 +64,43 @@ def test_program_commands(tmp_path):
         ],
     )
     assert done.exit_code == 0 and "Budi R1" in done.output
+
+
+def test_program_hitung_stores_the_lists_and_recomputes_on_request(tmp_path):
+    from sqlalchemy import select
+
+    from siks.store.models.penetapan import PenetapanFigure, ProgramList
+    from workflow_support import seed
+
+    url = f"sqlite:///{tmp_path / 'siks.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed(session)
+        session.commit()
+    skor = tmp_path / "skor.csv"
+    skor.write_text("id_ruta,desil\nR1,2\nR2,3\n", encoding="utf-8")
+    run = CliRunner(env={"COLUMNS": "200"}).invoke
+    assert penetapan_create(url, skor, judul="DTKS 2027", periode="2027-01", oleh="supkab").exit_code == 0
+
+    def lists() -> dict[str, tuple]:
+        with Session(engine) as session:
+            return {h.program: (h.id, h.computed_by) for h in session.scalars(select(ProgramList))}
+
+    frozen = lists()  # stored by `penetapan create`
+    assert set(frozen) == {"pkh", "bpnt", "pbi_jk", "atensi_lks"}
+    same = run(app, ["program", "hitung", "--penetapan", "1", "--db", url])
+    assert same.exit_code == 0, same.output
+    assert "semua daftar sudah tersimpan" in same.output and lists() == frozen
+    again = run(app, ["program", "hitung", "--program", "pkh", "--ulang", "--db", url])
+    assert again.exit_code == 0, again.output
+    assert "pkh@" in again.output and "angka dasbor disimpan" in again.output
+    after = lists()
+    assert after["pkh"] != frozen["pkh"] and after["pkh"][1] == "cli" and after["bpnt"] == frozen["bpnt"]
+    with Session(engine) as session:
+        assert (
+            session.scalar(select(PenetapanFigure).where(PenetapanFigure.scope_code == "35.09")) is not None
+        )
+    missing = run(app, ["program", "hitung", "--penetapan", "9", "--db", url])
+    assert missing.exit_code == 1 and "tidak ditemukan" in missing.output
+    engine.dispose()

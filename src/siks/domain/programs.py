@@ -111,6 +111,25 @@ class Program:
     def key(self) -> str:
         return f"{self.code}@{self.version}"
 
+    @property
+    def digest(self) -> str:
+        """A digest of the whole definition (conditions, components, caps, amounts, parameters, quotas,
+        pengurus rule): two programs with one digest give the same list over a penetapan."""
+        text = json.dumps(_plain(self), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _plain(value: object) -> object:
+    """Dataclasses, mappings and sequences as JSON-ready values (for `Program.digest`)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}  # type: ignore[union-attr]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    return value
+
 
 def _fill(cond, params: Mapping[str, object], where: str):
     """Replace `{"param": NAME}` values by the parameter's value."""

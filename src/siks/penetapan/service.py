@@ -25,7 +25,7 @@ from siks.audit import record_change, register_entity_scope
 from siks.domain import wilayah
 from siks.domain.penetapan import Criteria, criteria_to_dict, decide, default_criteria, member_status
 from siks.errors import Forbidden, Invalid, NotFound, ServiceError
-from siks.penetapan import sources
+from siks.penetapan import hooks, sources
 from siks.penetapan.ppks import freeze as freeze_ppks
 from siks.penetapan.sources import ScoreTable
 from siks.scope import Scope
@@ -151,6 +151,7 @@ def create(
          "model_di_luar_wilayah": outside or 0},
         note, action="tetapkan",
     )  # fmt: skip
+    hooks.run_after_create(session, p)  # program lists and dashboard figures (siks.programs.stored)
     return p
 
 

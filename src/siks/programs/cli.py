@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from siks.cli_support import DB, OLEH, console, fail, session_at, table_or_lines, user_of
+from siks.cli_support import DB, OLEH, console, fail, row_progress, session_at, table_or_lines, user_of
 from siks.domain.eligibility import RuleError
 from siks.domain.formats import angka
 
@@ -45,12 +45,17 @@ def list_cmd(
     url: str | None = DB,
 ) -> None:
     """Daftar penerima program dari satu penetapan (dengan komponen, kuota dan pengurus)."""
-    from siks.programs import export, service
+    from siks.programs import export, service, stored
 
     with session_at(url, RuleError, ValueError) as session:
         prog = _program(program, aturan, param)
         on = dt.date.fromisoformat(tanggal) if tanggal else None
-        plist = service.run(session, user_of(session, oleh), prog, penetapan, on=on, desa_code=desa)
+        user = user_of(session, oleh)
+        if on is None:  # the stored list (ages on berlaku_mulai), computed first if there is none
+            limit = None if out is not None else batas
+            plist = stored.read(session, user, prog, penetapan, desa_code=desa, limit=limit)
+        else:  # another reference date for ages: computed now, not stored
+            plist = service.run(session, user, prog, penetapan, on=on, desa_code=desa)
         if out is not None:
             if out.suffix.lower() == ".xlsx":
                 out.write_bytes(export.to_xlsx(plist))
@@ -58,6 +63,52 @@ def list_cmd(
                 out.write_text(export.to_csv(plist), encoding="utf-8")
             console.print(f"{angka(len(plist.rows))} baris ditulis ke {out}.")
         _print(plist, batas)
+
+
+@program_app.command("hitung")
+def hitung_cmd(
+    penetapan: list[int] = typer.Option(None, "--penetapan", help="ID penetapan (bawaan: semua)."),
+    program: list[str] = typer.Option(None, "--program", help="pkh, bpnt, … (bawaan: semua program bawaan)."),
+    ulang: bool = typer.Option(
+        False, "--ulang", help="Hitung ulang walau daftar dengan aturan ini sudah ada."
+    ),
+    url: str | None = DB,
+) -> None:
+    """Menghitung dan menyimpan daftar penerima program per penetapan, serta angka dasbornya.
+
+    Daftar dihitung saat penetapan dibuat; perintah ini menghitung yang belum ada (mis. setelah aturan
+    program berubah) atau, dengan --ulang, semuanya lagi."""
+    from sqlalchemy import select
+
+    from siks.programs import stored
+    from siks.store.models.penetapan import Penetapan
+
+    with session_at(url, RuleError) as session:
+        progs = [_program(code, None, None) for code in program] if program else stored.shipped()
+        stmt = select(Penetapan).order_by(Penetapan.id)
+        if penetapan:
+            stmt = stmt.where(Penetapan.id.in_(penetapan))
+        items = list(session.scalars(stmt))
+        if penetapan and len(items) != len(set(penetapan)):
+            fail(f"Penetapan tidak ditemukan: {sorted(set(penetapan) - {p.id for p in items})}.")
+        for p in items:
+            todo = progs if ulang else [x for x in progs if stored.find(session, p, x) is None]
+            if todo:
+                total = (p.counts or {}).get("ruta", 0)
+                with row_progress(f"Penetapan #{p.id}", unit="ruta") as update:
+                    headers = stored.compute(
+                        session, p, todo, "cli", lambda done, t=total: update("menghitung", done, t)
+                    )
+                for h in headers:
+                    console.print(
+                        f"Penetapan #{p.id} {h.program_key}: {angka(h.rows)} baris, "
+                        f"{angka(sum(c['kuota'] for c in h.counts.values()))} dalam kuota "
+                        f"({angka(h.seconds, 1)} detik)."
+                    )
+            else:
+                console.print(f"Penetapan #{p.id}: semua daftar sudah tersimpan dengan aturan ini.")
+            figures = stored.store_figures(session, p)
+            console.print(f"Penetapan #{p.id}: {angka(figures)} angka dasbor disimpan.")
 
 
 @program_app.command("show")
@@ -111,10 +162,9 @@ def pengurus_cmd(
 
 
 def _print(plist, limit: int) -> None:
-    inside = [r for r in plist.rows if r.in_quota]
     console.print(
-        f"{plist.program.name} dari {plist.penetapan.title}: {angka(len(inside))} penerima"
-        f" ({len(plist.rows) - len(inside)} di luar kuota), Rp{angka(plist.total_amount)}/tahun"
+        f"{plist.program.name} dari {plist.penetapan.title}: {angka(plist.inside)} penerima"
+        f" ({angka(plist.size - plist.inside)} di luar kuota), Rp{angka(plist.total_amount)}/tahun"
     )
     comps = plist.component_counts()
     if comps:

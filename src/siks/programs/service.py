@@ -8,7 +8,7 @@ pengurus (`program_pengurus`), which is program data, not part of the penetapan.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -203,6 +203,18 @@ class ProgramList:
     not_eligible: int = 0
     dropped_by_cap: int = 0
     full_nik: bool = True  # the viewer may see full NIK (ppks_orang lists mask it otherwise)
+    not_eligible_by_desa: dict[str | None, int] = field(default_factory=dict)
+    dropped_by_desa: dict[str | None, int] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """Units in the list (in quota or not) within the view."""
+        return len(self.rows)
+
+    @property
+    def inside(self) -> int:
+        """Units in quota within the view."""
+        return sum(1 for r in self.rows if r.in_quota)
 
     @property
     def total_amount(self) -> int:
@@ -251,56 +263,119 @@ def run(
     on: dt.date | None = None,
     desa_code: str | None = None,
 ) -> ProgramList:
-    """Apply `program` to a penetapan within the user's wilayah: eligible units, quotas, pengurus."""
+    """Apply `program` to a penetapan within the user's wilayah: eligible units, quotas, pengurus.
+
+    This computes the list from the frozen rows; pages and exports read the stored list instead
+    (`siks.programs.stored`), which holds what this returns over the whole penetapan."""
     p = penetapan.get(session, user, penetapan_id)
-    on = on or p.berlaku_mulai
-    scope = Scope.of(user)
+    return evaluate(
+        session, program, p, on or p.berlaku_mulai, Scope.of(user), desa_code, sees_full_nik(user)
+    )
+
+
+def evaluate(
+    session: Session,
+    program: Program,
+    p: Penetapan,
+    on: dt.date,
+    scope: Scope,
+    desa_code: str | None = None,
+    full_nik: bool = True,
+    *,
+    pengurus: bool = True,
+) -> ProgramList:
+    """`run` for an already checked penetapan: the rows inside `scope` (and `desa_code`). `pengurus=False`
+    leaves the account holder out (the stored list reads it when shown)."""
     if program.unit == "ppks_orang":
-        return _run_ppks(session, user, program, p, on, scope, desa_code)
-
-    def in_view(desa: str | None) -> bool:
-        return scope.covers(desa) and (not desa_code or desa == desa_code)
-
-    rows: list[Beneficiary] = []  # the viewer's rows
-    ranked: list[tuple[str, str | None, tuple]] = []  # every eligible unit the quotas rank
-    not_eligible = dropped = 0
+        return _run_ppks(session, program, p, on, scope, desa_code, full_nik)
+    collector = Collector(session, program, scope, desa_code, pengurus=pengurus)
+    # a quota shares its places across its whole wilayah: rank the whole penetapan, then cut the view
+    wide = bool(program.quota)
     batch: list[Family] = []
+    for fam in families(session, p, Scope(None) if wide else scope, on, None if wide else desa_code):
+        batch.append(fam)
+        if len(batch) >= CHUNK:
+            collector.add(batch)
+            batch = []
+    collector.add(batch)
+    return collector.finish(p, on, full_nik)
 
-    def flush_batch() -> None:
-        nonlocal not_eligible, dropped
-        mine = [f for f in batch if in_view(f.household.desa_code)]
-        recorded = recorded_holders(session, program.code, [f.facts.ref for f in mine])
+
+@dataclass(frozen=True, slots=True)
+class _House:
+    household_ref: str
+    desa_code: str | None
+
+
+def slim_family(fam: Family) -> Family:
+    """A keluarga reduced to its ruta ref, desa and keluarga ref: what a stored list row keeps."""
+    facts = FamilyFacts(fam.facts.ref, fam.facts.desa_code, {}, ())
+    return Family(_House(fam.household.household_ref, fam.household.desa_code), [], facts)  # type: ignore[arg-type]
+
+
+class Collector:
+    """One program applied to keluarga batch by batch: the viewer's rows, every eligible unit for the quotas,
+    and per desa the units not eligible and components over a cap. Several collectors can share one pass
+    over the penetapan's keluarga (`siks.programs.stored` computes every program in one pass)."""
+
+    def __init__(
+        self,
+        session: Session,
+        program: Program,
+        scope: Scope,
+        desa_code: str | None,
+        *,
+        pengurus: bool,
+        slim: bool = False,
+    ):
+        self.session, self.program, self.scope, self.desa_code = session, program, scope, desa_code
+        self.pengurus = pengurus
+        # slim: keep of each keluarga only what a stored row needs (`slim_family`), not its frozen anggota,
+        # so a whole penetapan's lists are held without its rows while the quotas wait for the last keluarga
+        self.keep = slim_family if slim else (lambda fam: fam)
+        self.rows: list[Beneficiary] = []  # the viewer's rows
+        self.ranked: list[tuple[str, str | None, tuple]] = []  # every eligible unit the quotas rank
+        self.not_eligible: Counter[str | None] = Counter()
+        self.dropped: Counter[str | None] = Counter()
+
+    def in_view(self, desa: str | None) -> bool:
+        return self.scope.covers(desa) and (not self.desa_code or desa == self.desa_code)
+
+    def add(self, batch: list[Family]) -> None:
+        program, rows, ranked = self.program, self.rows, self.ranked
+        recorded: dict[str, str] = {}
+        if self.pengurus and program.unit != "anggota":
+            mine = [f for f in batch if self.in_view(f.household.desa_code)]
+            recorded = recorded_holders(self.session, program.code, [f.facts.ref for f in mine])
         for fam in batch:
-            seen, desa, rank = in_view(fam.household.desa_code), fam.household.desa_code, fam.facts.rank
+            seen, desa, rank = self.in_view(fam.household.desa_code), fam.household.desa_code, fam.facts.rank
             if program.unit == "anggota":
                 for ent in rules.evaluate_people(program, fam.facts):
                     if ent.eligible:
                         ranked.append((ent.unit_ref, desa, rank))
                         if seen:
-                            rows.append(Beneficiary(fam, ent, person=fam.member(ent.unit_ref)))
+                            kept = self.keep(fam)
+                            rows.append(Beneficiary(kept, ent, person=kept.member(ent.unit_ref)))
                 continue
             ent = rules.evaluate_family(program, fam.facts)
             if not ent.eligible:
-                not_eligible += seen
+                if seen:
+                    self.not_eligible[desa] += 1
                 continue
             ranked.append((ent.unit_ref, desa, rank))
             if seen:
-                dropped += len(ent.dropped)
-                pengurus = pengurus_for(program, fam, recorded.get(fam.facts.ref))
-                rows.append(Beneficiary(fam, ent, pengurus=pengurus))
-        batch.clear()
+                self.dropped[desa] += len(ent.dropped)
+                holder = pengurus_for(program, fam, recorded.get(fam.facts.ref)) if self.pengurus else None
+                rows.append(Beneficiary(self.keep(fam), ent, pengurus=holder))
 
-    # a quota shares its places across its whole wilayah: rank the whole penetapan, then cut the view
-    wide = bool(program.quota)
-    for fam in families(session, p, Scope(None) if wide else scope, on, None if wide else desa_code):
-        batch.append(fam)
-        if len(batch) >= CHUNK:
-            flush_batch()
-    flush_batch()
-    over = rules.apply_quota(ranked, program.quota)
-    for r in rows:
-        r.in_quota = _unit_ref(r) not in over
-    return ProgramList(program, p, on, rows, not_eligible, dropped, sees_full_nik(user))
+    def finish(self, p: Penetapan, on: dt.date, full_nik: bool) -> ProgramList:
+        over = rules.apply_quota(self.ranked, self.program.quota)
+        for r in self.rows:
+            r.in_quota = _unit_ref(r) not in over
+        return ProgramList(
+            self.program, p, on, self.rows, sum(self.not_eligible.values()), sum(self.dropped.values()),
+            full_nik, not_eligible_by_desa=dict(self.not_eligible), dropped_by_desa=dict(self.dropped),
+        )  # fmt: skip
 
 
 def _unit_ref(r: Beneficiary) -> str:
@@ -308,7 +383,11 @@ def _unit_ref(r: Beneficiary) -> str:
 
 
 def ppks_persons(
-    session: Session, p: Penetapan, scope: Scope, desa_code: str | None = None
+    session: Session,
+    p: Penetapan,
+    scope: Scope,
+    desa_code: str | None = None,
+    refs: list[str] | None = None,
 ) -> list[PpksOrang]:
     """The persons outside households in the penetapan's frozen PPKS list, inside `scope`, in list order
     (desa, ref). Household members and keluarga/kelompok kinds are other subjects of that list."""
@@ -324,12 +403,20 @@ def ppks_persons(
     )
     if desa_code:
         stmt = stmt.where(PenetapanPpks.desa_code == desa_code)
+    if refs is not None:
+        stmt = stmt.where(PenetapanPpks.subject_ref.in_(refs))
     rows = session.execute(stmt.order_by(PenetapanPpks.desa_code, PenetapanPpks.subject_ref))
     return [PpksOrang(row, sex, born, tempat, lks) for row, sex, born, tempat, lks in rows]
 
 
 def _run_ppks(
-    session: Session, user, program: Program, p: Penetapan, on: dt.date, scope: Scope, desa_code: str | None
+    session: Session,
+    program: Program,
+    p: Penetapan,
+    on: dt.date,
+    scope: Scope,
+    desa_code: str | None,
+    full_nik: bool,
 ) -> ProgramList:
     """A ppks_orang program: every PPKS person outside households the penetapan froze, evaluated with the
     same rule language; quotas rank the whole list (in list order: the sources give no ranking for LKS
@@ -337,14 +424,15 @@ def _run_ppks(
     wide = bool(program.quota)
     rows: list[Beneficiary] = []
     ranked: list[tuple[str, str | None, tuple]] = []
-    not_eligible = 0
+    not_eligible: Counter[str | None] = Counter()
     for i, person in enumerate(
         ppks_persons(session, p, Scope(None) if wide else scope, None if wide else desa_code)
     ):
         ent = rules.evaluate_ppks(program, person.frozen.subject_ref, person.record(on))
         seen = scope.covers(person.desa_code) and (not desa_code or person.desa_code == desa_code)
         if not ent.eligible:
-            not_eligible += seen
+            if seen:
+                not_eligible[person.desa_code] += 1
             continue
         ranked.append((ent.unit_ref, person.desa_code, (i,)))
         if seen:
@@ -352,7 +440,9 @@ def _run_ppks(
     over = rules.apply_quota(ranked, program.quota)
     for r in rows:
         r.in_quota = _unit_ref(r) not in over
-    return ProgramList(program, p, on, rows, not_eligible, 0, sees_full_nik(user))
+    return ProgramList(
+        program, p, on, rows, sum(not_eligible.values()), 0, full_nik, not_eligible_by_desa=dict(not_eligible)
+    )
 
 
 # -- pergantian pengurus -------------------------------------------------------------------------------------

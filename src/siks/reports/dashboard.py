@@ -3,9 +3,12 @@ progress, and verval findings per run. Every query is cut to the user's scope (a
 wilayah inside it); results are small tables of counts, never people.
 
 Figures of a penetapan (ruta per desil, ruta in DTKS, program recipients) count frozen rows that never
-change, so each is counted once per penetapan and wilayah scope and kept in `penetapan_figure`; later
-requests read that row. Field verval progress reads the per-desa counters `field_progress`; the other live
-figures (findings, PPKS/PSKS, deadlines) are grouped counts per request.
+change, so they are kept in `penetapan_figure` per penetapan and wilayah scope: counted for every scope in
+one grouped pass when the penetapan is frozen (`siks.programs.stored.store_figures`), or on the first view
+of a scope that has none (a penetapan frozen before that existed); later requests read that row. Program
+recipients are summed from the stored program lists' per-desa counts. Field verval progress reads the
+per-desa counters `field_progress`; the other live figures (findings, PPKS/PSKS, deadlines) are grouped
+counts per request.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from siks.domain.cells import safe_row
 from siks.errors import Invalid
 from siks.penetapan import service as penetapan
 from siks.ppks import service as ppks
-from siks.programs import service as programs
+from siks.programs import stored as stored_lists
 from siks.scope import Scope
 from siks.store import verval_runs
 from siks.store.base import utcnow
@@ -37,7 +40,7 @@ from siks.usulan import sla
 
 RUNS = 12
 TOP_CODES = 6
-FIGURE_VERSION = "1"  # bump when a stored figure is counted differently: stored rows are then recounted
+FIGURE_VERSION = stored_lists.FIGURE_VERSION  # bump there when a stored figure is counted differently
 
 
 @dataclass
@@ -125,14 +128,14 @@ def _count_dtks(session: Session, scope: Scope, p: Penetapan) -> dict:
 
 
 def _count_programs(session: Session, user, scope: Scope, p: Penetapan) -> dict:
-    """In-quota recipients per shipped program: quotas rank the whole penetapan, so the count within `scope`
-    is the same for every viewer whose own scope holds it."""
+    """In-quota recipients per shipped program within `scope`, summed from each program's stored list
+    (computed first if missing): quotas rank the whole penetapan, so the count within `scope` is the same
+    for every viewer whose own scope holds it."""
     labels, values = [], []
-    for code in rules.program_codes():
-        prog = rules.default_program(code)
-        plist = programs.run(session, user, prog, p.id)
+    for prog in stored_lists.shipped():
+        header = stored_lists.ensure(session, p, prog, getattr(user, "username", str(user)))
         labels.append(prog.name)
-        values.append(sum(1 for r in plist.rows if r.in_quota and scope.covers(r.desa_code)))
+        values.append(stored_lists.scope_totals(header.counts, scope)["kuota"])
     return {"labels": labels, "values": values}
 
 

@@ -213,6 +213,57 @@ class ProgramPengurus(Base):
     __table_args__ = (Index("ix_program_pengurus_family", "program", "family_ref"),)
 
 
+class ProgramList(Base):
+    """A program's beneficiary list over one penetapan, computed once and read afterwards (issue #11.6).
+
+    Keyed by the program code and `definition_key`, a digest of the program's whole definition (rules,
+    parameters, quotas, version) and of how lists are computed: a changed definition finds no row and is
+    computed again, never served from an older list. The list is for ages on the penetapan's
+    `berlaku_mulai`. `counts` holds per desa code the figures pages show, so a scope's totals are a sum over
+    its desa, not a read of its rows. Not frozen itself: a cache of what the frozen rows say under a rule.
+    """
+
+    __tablename__ = "program_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penetapan_id: Mapped[int] = mapped_column(ForeignKey("penetapan.id"))
+    program: Mapped[str] = mapped_column(String(40))
+    definition_key: Mapped[str] = mapped_column(String(64))
+    program_key: Mapped[str] = mapped_column(String(80))  # code@version, for people
+    rows: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict] = mapped_column(Json)  # desa code → baris, kuota, tidak_layak, lebih_batas, ...
+    seconds: Mapped[float] = mapped_column(Float)
+    computed_by: Mapped[str] = mapped_column(String(100))
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_program_list_key", "penetapan_id", "program", "definition_key", unique=True),)
+
+
+class ProgramListRow(Base):
+    """One unit of a stored program list, in the order the computation produced (`seq`): what the rules
+    decided (grants, amount, in quota). Names, NIK and the pengurus are read from the penetapan and
+    `program_pengurus` when shown, so a pergantian pengurus recorded later is always seen."""
+
+    __tablename__ = "program_list_row"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("program_list.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    desa_code: Mapped[str | None] = mapped_column(String(13))
+    unit_ref: Mapped[str] = mapped_column(String(50))
+    family_ref: Mapped[str | None] = mapped_column(String(40))
+    household_ref: Mapped[str | None] = mapped_column(String(40))
+    in_quota: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    grants: Mapped[list | None] = mapped_column(Json)  # [[person_ref, component, label, amount], ...]
+    dropped: Mapped[list | None] = mapped_column(Json)
+
+    __table_args__ = (
+        Index("ix_program_list_row_seq", "list_id", "seq", unique=True),
+        Index("ix_program_list_row_desa", "list_id", "desa_code", "seq"),
+    )
+
+
 class PublicRequest(Base):
     """One request to the public cek-status pages, by hashed IP: the rate limit counts these rows."""
 
@@ -242,5 +293,6 @@ class PublicSubmission(Base):
 
 PENETAPAN_TABLES = (
     "penetapan", "penetapan_household", "penetapan_member", "penetapan_usulan", "penetapan_simulation",
-    "program_pengurus", "public_request", "public_submission", "penetapan_figure",
+    "program_pengurus", "public_request", "public_submission", "penetapan_figure", "program_list",
+    "program_list_row",
 )  # fmt: skip

@@ -26,6 +26,7 @@ from siks.penetapan import diff as diffing
 from siks.penetapan import service, simulation, sources
 from siks.programs import export
 from siks.programs import service as programs
+from siks.programs import stored as stored_lists
 from siks.web.deps import CurrentUser, Db
 from siks.web.templating import NavItem, render
 
@@ -261,12 +262,15 @@ def program_page(
         "kind_label": kind_label,
     }
     if penetapan is not None:
-        plist = programs.run(db, user, _program(program), penetapan, desa_code=desa or None)
+        # the stored list (computed at freeze, or now on first use), one page of it read
         start = (ctx["halaman"] - 1) * PER_PAGE
+        plist = stored_lists.read(
+            db, user, _program(program), penetapan, desa_code=desa or None, offset=start, limit=PER_PAGE
+        )
         ctx.update(
             plist=plist,
-            rows=plist.rows[start : start + PER_PAGE],
-            has_next=len(plist.rows) > start + PER_PAGE,
+            rows=plist.rows,
+            has_next=plist.size > start + PER_PAGE,
             desil_warning=export.desil_warning(plist),
         )
     return render(request, "penetapan/program.html", ctx)
@@ -280,7 +284,7 @@ def program_export(code: str, fmt: str, db: Db, user: CurrentUser, penetapan: in
         )
     if fmt not in ("csv", "xlsx"):
         raise NotFound()
-    plist = programs.run(db, user, _program(code), penetapan)
+    plist = stored_lists.read(db, user, _program(code), penetapan)
     name = f"{code}-penetapan-{penetapan}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
