@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, inspect, literal, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from siks.audit import EntryView, entries_for, record_change
-from siks.domain import finding_catalog
+from siks.domain import finding_catalog, wilayah
 from siks.domain.masking import mask_nik, mask_numbers, nik_for, sees_full_nik
 from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
@@ -108,7 +108,12 @@ class SearchResult:
 
 def _person_select(scope: Scope):
     return (
-        select(Member, Household.id, Household.ref, Household.desa_code)
+        select(
+            Member,
+            Household.id.label("household_id"),
+            Household.ref.label("household_ref"),
+            Household.desa_code.label("household_desa"),
+        )
         .join(Family, Member.family_id == Family.id)
         .join(Household, Family.household_id == Household.id)
         .where(scope.where(Household.desa_code))
@@ -220,18 +225,48 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
     return phase, key, member_id, page
 
 
+SCOPE_FIRST_LEVELS = (3, 4)  # kecamatan, desa: a few thousand to ~100,000 members, whatever the instance
+
+
+def _starts_from_scope(scope: Scope) -> bool:
+    """Whether a name search in this scope reads the scope's members rather than walking the name index.
+
+    The name index (`0006_web_speed`) is walked over the whole instance and every match's household is
+    checked against the scope: cheap when the scope holds a good share of the instance (a kabupaten in its
+    own instance: every other match is kept), ruinous when it holds a sliver of it (a desa among 9.76 M
+    members: `aulia%` probed 40,007 matches to keep 15, 5-10 s; docs/benchmarks.md). A desa or kecamatan
+    holds at most ~100,000 members at any instance size, so reading them all and sorting the matches is
+    bounded; a kabupaten (1 M) is not, and there the name order stays the better start."""
+    return scope.code is not None and scope.code != "-" and wilayah.level(scope.code) in SCOPE_FIRST_LEVELS
+
+
 def find_by_name(
-    session: Session, user, name: str, after: str | None = None, per_page: int = 20
+    session: Session,
+    user,
+    name: str,
+    after: str | None = None,
+    per_page: int = 20,
+    *,
+    start: str | None = None,
 ) -> Page[PersonHit]:
     """Case-insensitive: names starting with the text first, then names containing it; a page at a time.
 
     Two phases, so that a common prefix (`SITI H`: 25,000 people in a kabupaten) never sorts every match:
-    (p) names starting with the text, walked in the order of the index `(lower(nama) COLLATE "C", id)`
-    (migration 0006_web_speed) and stopped after the page; (c) only when (p) runs out within the page, the
-    names that contain the text without starting with it (trigram index of 0005_indexes), sorted. Pages
-    follow a keyset cursor, not an offset: `after` (the page's `next_cursor`) names the phase and the
-    `(lower(nama), id)` of the last row shown, so a deep page reads no more rows than the first. The key is
+    (p) names starting with the text, ordered by `(lower(nama) COLLATE "C", id)`, and (c) only when (p)
+    runs out within the page, the names that contain the text without starting with it, ordered by
+    `(lower(nama), id)` in the database collation. Pages follow a keyset cursor, not an offset: `after`
+    (the page's `next_cursor`) names the phase and the `(lower(nama), id)` of the last row shown. The key is
     the database's own lower(nama) (SQLite lowers ASCII only), and the scope filter is in both phases.
+
+    Where the query starts (`start`; by default `_starts_from_scope`, i.e. by the scope's level):
+    - "name" (kabupaten, provinsi, national): (p) walks the index `(lower(nama) COLLATE "C", id)` of
+      `0006_web_speed` in order and stops after the page, so a deep page reads no more rows than the first;
+      (c) uses the trigram index of `0005_indexes` and sorts the matches. Each match's household is checked
+      against the scope.
+    - "scope" (desa, kecamatan): the scope's households → their families → their members, read whole
+      behind an `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot switch back to the name
+      index on its estimate, which at 10 M members is ~836 rows where the truth is 40,000), then filtered by
+      name and sorted with the same keys and cursor. Same rows, same order, same tokens as "name".
     """
     _require(user, VIEW_REGISTRY)
     text = " ".join((name or "").split()).lower()
@@ -242,30 +277,44 @@ def find_by_name(
         page += 1
     per_page = bounds(1, per_page)[1]
     scope = Scope.of(user)
+    if start is None:
+        start = "scope" if _starts_from_scope(scope) else "name"
+    if start not in ("scope", "name"):
+        raise ValueError(f"start: 'scope' or 'name', not {start!r}")
     pattern = _like_escape(text)
-    lowered = in_index = func.lower(Member.nama)
-    if session.get_bind().dialect.name == "postgresql":
-        in_index = lowered.collate("C")  # the index's order; LIKE means the same under any collation
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if start == "scope":
+        scoped = _person_select(scope).add_columns(func.lower(Member.nama).label("name_key")).offset(0)
+        scoped = scoped.subquery("in_scope")
+        c = scoped.c
+        base = select(aliased(Member, scoped), c.household_id, c.household_ref, c.household_desa, c.name_key)
+        lowered = c.name_key
+        last_member_id = scoped.c.id
+    else:
+        base = _person_select(scope).add_columns(func.lower(Member.nama))
+        lowered = func.lower(Member.nama)
+        last_member_id = Member.id
+    # the index's order on PostgreSQL; LIKE means the same under any collation
+    in_index = lowered.collate("C") if postgres else lowered
     want = per_page + 1
     rows: list[tuple[str, tuple]] = []
     if phase == "p":
-        q = _person_select(scope).add_columns(lowered).where(in_index.like(pattern + "%", escape="\\"))
+        q = base.where(in_index.like(pattern + "%", escape="\\"))
         if key is not None:
-            q = q.where(tuple_(in_index, Member.id) > tuple_(literal(key), last_id))  # the index's collation
-        rows = [("p", r) for r in session.execute(q.order_by(in_index, Member.id).limit(want)).all()]
+            q = q.where(tuple_(in_index, last_member_id) > tuple_(literal(key), last_id))  # index collation
+        rows = [("p", r) for r in session.execute(q.order_by(in_index, last_member_id).limit(want)).all()]
         key = last_id = None
     if len(rows) < want:
         # Sorted by the database collation, not the index's: walking the prefix index in order and
         # filtering every name (PostgreSQL's choice when the order matches) read all members: 3.8 s.
-        q = (
-            _person_select(scope)
-            .add_columns(lowered)
-            .where(lowered.like("%" + pattern + "%", escape="\\"), ~lowered.like(pattern + "%", escape="\\"))
+        q = base.where(
+            lowered.like("%" + pattern + "%", escape="\\"), ~lowered.like(pattern + "%", escape="\\")
         )
         if key is not None:
-            q = q.where(tuple_(lowered, Member.id) > tuple_(literal(key), last_id))
+            q = q.where(tuple_(lowered, last_member_id) > tuple_(literal(key), last_id))
         rows += [
-            ("c", r) for r in session.execute(q.order_by(lowered, Member.id).limit(want - len(rows))).all()
+            ("c", r)
+            for r in session.execute(q.order_by(lowered, last_member_id).limit(want - len(rows))).all()
         ]
     shown = rows[:per_page]
     result = Page.from_rows([_hit(*r[:4]) for _, r in rows], page, per_page)
