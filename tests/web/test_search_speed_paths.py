@@ -274,17 +274,24 @@ WIDE_USERS = [
 
 
 @pytest.mark.parametrize("per_page", [5, 20])
-def test_scope_first_and_name_first_give_the_same_pages(wide, per_page):
+def test_every_start_gives_the_same_pages(wide, per_page, monkeypatch):
     """For every scope level, query and page size: the same rows, in the same order, on the same pages, with
-    the same cursors, whether the query starts from the scope or from the name index; and the set is
-    exactly the scope's members whose lower-case name contains the text, prefix matches first."""
+    the same cursors, whether the query starts from the scope, from the name index, or from a bounded walk
+    of it (a walk that holds the page, one that runs out of matches, one cut short and read from the scope);
+    and the set is exactly the scope's members whose lower-case name contains the text, prefix first."""
     with transaction(wide.engine) as s:
         for user, codes in WIDE_USERS:
             for query in ("siti", "SITI a", "aulia", "ani", "abd. a", "tiah", "zzz"):
-                by_scope = _pages(s, user, query, per_page, "scope")
                 by_name = _pages(s, user, query, per_page, "name")
-                assert by_scope == by_name, (user.wilayah_code, query)
-                got = [mid for ids, _ in by_scope for mid in ids]
+                assert _pages(s, user, query, per_page, "scope") == by_name, (user.wilayah_code, query)
+                for limit in (1, 9, 2_000):
+                    monkeypatch.setattr(lookup, "WALK_LIMIT", limit)
+                    assert _pages(s, user, query, per_page, "walk") == by_name, (
+                        user.wilayah_code,
+                        query,
+                        limit,
+                    )
+                got = [mid for ids, _ in by_name for mid in ids]
                 q = query.lower()
                 inside = [(nama.lower(), mid) for desa, nama, mid in wide.people if desa in codes]
                 starts = sorted(r for r in inside if r[0].startswith(q))  # "C" order = code points
@@ -302,23 +309,39 @@ def test_a_cursor_of_one_start_continues_in_the_other(wide):
     with transaction(wide.engine) as s:
         for user, _ in WIDE_USERS:
             whole = [mid for ids, _ in _pages(s, user, "siti", 100, "name") for mid in ids]
-            got, after, start = [], None, "scope"
+            got, after, starts = [], None, ["scope", "walk", "name"]
             while True:
-                p = lookup.find_by_name(s, user, "siti", after=after, per_page=3, start=start)
+                p = lookup.find_by_name(s, user, "siti", after=after, per_page=3, start=starts[0])
                 got += [h.member_id for h in p.items]
                 if not p.has_next:
                     break
-                after, start = p.next_cursor, ("name" if start == "scope" else "scope")
+                after, starts = p.next_cursor, starts[1:] + starts[:1]
             assert got == whole and len(got) > 6
 
 
 def test_the_start_follows_the_scope_level():
-    assert lookup._starts_from_scope(Scope("35.09.15.2001"))  # desa
-    assert lookup._starts_from_scope(Scope("35.09.15"))  # kecamatan
-    assert not lookup._starts_from_scope(Scope("35.09"))  # kabupaten: its own name order
-    assert not lookup._starts_from_scope(Scope("35"))
-    assert not lookup._starts_from_scope(Scope(None))
-    assert not lookup._starts_from_scope(Scope("-"))  # an inactive user's scope
+    assert lookup._start_for(Scope("35.09.15.2001")) == "scope"  # desa: a few thousand members
+    assert lookup._start_for(Scope("35.09.15")) == "walk"  # kecamatan
+    assert lookup._start_for(Scope("35.09")) == "walk"  # kabupaten: a share of a provinsi instance
+    assert lookup._start_for(Scope("35")) == "name"
+    assert lookup._start_for(Scope(None)) == "name"
+    assert lookup._start_for(Scope("-")) == "name"  # an inactive user's scope (sees nothing anyway)
+    with pytest.raises(ValueError):
+        lookup.find_by_name(None, _user("35.09"), "siti", start="anywhere")
+
+
+def test_a_walk_cut_short_reads_the_scope(wide, monkeypatch):
+    """The bounded walk answers alone when its entries hold the page or are all the matches; otherwise the
+    prefix phase is read from the scope (counted here by the statements that carry the OFFSET 0 fence)."""
+    seen: list[str] = []
+    event.listen(wide.engine, "before_cursor_execute", lambda c, cur, stmt, *a: seen.append(stmt))
+    kec = WIDE_USERS[1][0]
+    with transaction(wide.engine) as s:
+        for limit, query, from_scope in ((2_000, "siti", False), (2_000, "zzz", False), (1, "siti", True)):
+            monkeypatch.setattr(lookup, "WALK_LIMIT", limit)
+            seen.clear()
+            assert lookup.find_by_name(s, kec, query, start="walk").items or query == "zzz"
+            assert any("in_scope" in st for st in seen) == from_scope, (limit, query)
 
 
 def test_a_desa_search_starts_from_the_desa_households(wide):
@@ -336,7 +359,7 @@ def test_a_desa_search_starts_from_the_desa_households(wide):
     with transaction(wide.engine) as s:
         first = lookup.find_by_name(s, _user("35.09.15.2002"), "siti", per_page=2)
         lookup.find_by_name(s, _user("35.09.15.2002"), "siti", after=first.next_cursor, per_page=2)
-        lookup.find_by_name(s, _user("35.09.16", "operator_kecamatan"), "tiah", per_page=2)
+        lookup.find_by_name(s, _user("35.09.16", "operator_kecamatan"), "tiah", per_page=2, start="scope")
     steps = [(st, p) for st, p in seen if "LIKE" in st and "member" in st]
     assert len(steps) >= 3
     for stmt, params in steps:

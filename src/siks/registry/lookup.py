@@ -225,19 +225,21 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
     return phase, key, member_id, page
 
 
-SCOPE_FIRST_LEVELS = (3, 4)  # kecamatan, desa: a few thousand to ~100,000 members, whatever the instance
+WALK_LIMIT = 2_000  # name-index entries a kecamatan or kabupaten search walks before it reads its scope
 
 
-def _starts_from_scope(scope: Scope) -> bool:
-    """Whether a name search in this scope reads the scope's members rather than walking the name index.
+def _start_for(scope: Scope) -> str:
+    """Where a name search in this scope starts: "scope", "walk" or "name" (see `find_by_name`).
 
     The name index (`0006_web_speed`) is walked over the whole instance and every match's household is
-    checked against the scope: cheap when the scope holds a good share of the instance (a kabupaten in its
-    own instance: every other match is kept), ruinous when it holds a sliver of it (a desa among 9.76 M
-    members: `aulia%` probed 40,007 matches to keep 15, 5-10 s; docs/benchmarks.md). A desa or kecamatan
-    holds at most ~100,000 members at any instance size, so reading them all and sorting the matches is
-    bounded; a kabupaten (1 M) is not, and there the name order stays the better start."""
-    return scope.code is not None and scope.code != "-" and wilayah.level(scope.code) in SCOPE_FIRST_LEVELS
+    checked against the scope: cheap when the scope holds a good share of the instance, ruinous when it holds
+    a sliver of it (a desa among 9.76 M members: `aulia%` probed 40,007 matches to keep 15, 5-10 s;
+    docs/benchmarks.md). A desa holds a few thousand members at any instance size: read them. A kecamatan
+    (~30,000) or a kabupaten (~1 M) is worth reading only when the walk would be longer: "walk" tries a
+    bounded walk first. A provinsi or the nation is most of its instance: the walk alone."""
+    if scope.code is None or scope.code == "-":
+        return "name"
+    return {4: "scope", 3: "walk", 2: "walk"}.get(wilayah.level(scope.code), "name")
 
 
 def find_by_name(
@@ -258,15 +260,18 @@ def find_by_name(
     (the page's `next_cursor`) names the phase and the `(lower(nama), id)` of the last row shown. The key is
     the database's own lower(nama) (SQLite lowers ASCII only), and the scope filter is in both phases.
 
-    Where the query starts (`start`; by default `_starts_from_scope`, i.e. by the scope's level):
-    - "name" (kabupaten, provinsi, national): (p) walks the index `(lower(nama) COLLATE "C", id)` of
-      `0006_web_speed` in order and stops after the page, so a deep page reads no more rows than the first;
-      (c) uses the trigram index of `0005_indexes` and sorts the matches. Each match's household is checked
-      against the scope.
-    - "scope" (desa, kecamatan): the scope's households → their families → their members, read whole
-      behind an `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot switch back to the name
-      index on its estimate, which at 10 M members is ~836 rows where the truth is 40,000), then filtered by
-      name and sorted with the same keys and cursor. Same rows, same order, same tokens as "name".
+    Where the query starts (`start`; by default `_start_for(scope)`, i.e. by the scope's level) changes the
+    cost, never the rows, their order or the tokens (a token of one start continues in another):
+    - "name" (provinsi, national): (p) walks the index `(lower(nama) COLLATE "C", id)` of `0006_web_speed`
+      over the whole instance in order, checks each match's household against the scope and stops after
+      the page, so a deep page reads no more rows than the first; (c) takes the trigram index of
+      `0005_indexes`, checks the scope and sorts the matches.
+    - "scope" (desa): the scope's households → their families → their members, read whole behind an
+      `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot go back to the name index on its
+      estimate: ~836 rows at 9.76 M members where the truth was 40,007), then filtered by name and sorted.
+    - "walk" (kecamatan, kabupaten): (p) walks at most `WALK_LIMIT` index entries after the cursor; if they
+      hold the page, or are all the matches there are, that is the answer (every later entry sorts after
+      them), otherwise (p) is read from the scope as "scope" does. (c) as "name".
     """
     _require(user, VIEW_REGISTRY)
     text = " ".join((name or "").split()).lower()
@@ -277,51 +282,77 @@ def find_by_name(
         page += 1
     per_page = bounds(1, per_page)[1]
     scope = Scope.of(user)
-    if start is None:
-        start = "scope" if _starts_from_scope(scope) else "name"
-    if start not in ("scope", "name"):
-        raise ValueError(f"start: 'scope' or 'name', not {start!r}")
-    pattern = _like_escape(text)
+    start = start or _start_for(scope)
+    if start not in ("scope", "walk", "name"):
+        raise ValueError(f"start: 'scope', 'walk' or 'name', not {start!r}")
     postgres = session.get_bind().dialect.name == "postgresql"
-    if start == "scope":
-        scoped = _person_select(scope).add_columns(func.lower(Member.nama).label("name_key")).offset(0)
-        scoped = scoped.subquery("in_scope")
-        c = scoped.c
-        base = select(aliased(Member, scoped), c.household_id, c.household_ref, c.household_desa, c.name_key)
-        lowered = c.name_key
-        last_member_id = scoped.c.id
-    else:
-        base = _person_select(scope).add_columns(func.lower(Member.nama))
-        lowered = func.lower(Member.nama)
-        last_member_id = Member.id
-    # the index's order on PostgreSQL; LIKE means the same under any collation
-    in_index = lowered.collate("C") if postgres else lowered
+    pattern = _like_escape(text)
+    prefix, contains = pattern + "%", "%" + pattern + "%"
     want = per_page + 1
     rows: list[tuple[str, tuple]] = []
     if phase == "p":
-        q = base.where(in_index.like(pattern + "%", escape="\\"))
-        if key is not None:
-            q = q.where(tuple_(in_index, last_member_id) > tuple_(literal(key), last_id))  # index collation
-        rows = [("p", r) for r in session.execute(q.order_by(in_index, last_member_id).limit(want)).all()]
+        found = _walk(session, scope, prefix, key, last_id, want, postgres) if start == "walk" else None
+        if found is None:
+            base, lowered, mid = _name_select(scope, "scope" if start != "name" else "name")
+            ordered = lowered.collate("C") if postgres else lowered  # the index's order; LIKE is the same
+            q = base.where(ordered.like(prefix, escape="\\"))
+            if key is not None:
+                q = q.where(tuple_(ordered, mid) > tuple_(literal(key), last_id))  # the index's collation
+            found = session.execute(q.order_by(ordered, mid).limit(want)).all()
+        rows = [("p", r) for r in found]
         key = last_id = None
     if len(rows) < want:
         # Sorted by the database collation, not the index's: walking the prefix index in order and
         # filtering every name (PostgreSQL's choice when the order matches) read all members: 3.8 s.
-        q = base.where(
-            lowered.like("%" + pattern + "%", escape="\\"), ~lowered.like(pattern + "%", escape="\\")
-        )
+        base, lowered, mid = _name_select(scope, "scope" if start == "scope" else "name")
+        q = base.where(lowered.like(contains, escape="\\"), ~lowered.like(prefix, escape="\\"))
         if key is not None:
-            q = q.where(tuple_(lowered, last_member_id) > tuple_(literal(key), last_id))
-        rows += [
-            ("c", r)
-            for r in session.execute(q.order_by(lowered, last_member_id).limit(want - len(rows))).all()
-        ]
+            q = q.where(tuple_(lowered, mid) > tuple_(literal(key), last_id))
+        rows += [("c", r) for r in session.execute(q.order_by(lowered, mid).limit(want - len(rows))).all()]
     shown = rows[:per_page]
     result = Page.from_rows([_hit(*r[:4]) for _, r in rows], page, per_page)
     if result.has_next:
         last_phase, last = shown[-1]
         result.next_cursor = _name_cursor(text, last_phase, last[4], last[0].id, page)
     return result
+
+
+def _name_select(scope: Scope, start: str):
+    """(select of member, household id/ref/desa, lower(nama); that lower(nama); the member id column)."""
+    if start == "name":
+        lowered = func.lower(Member.nama)
+        return _person_select(scope).add_columns(lowered), lowered, Member.id
+    scoped = _person_select(scope).add_columns(func.lower(Member.nama).label("name_key")).offset(0)
+    sub = scoped.subquery("in_scope")
+    c = sub.c
+    base = select(aliased(Member, sub), c.household_id, c.household_ref, c.household_desa, c.name_key)
+    return base, c.name_key, c.id
+
+
+def _walk(session: Session, scope: Scope, prefix: str, key, last_id, want: int, postgres: bool):
+    """The prefix phase from at most WALK_LIMIT name-index entries after the cursor: its rows if they are
+    the answer (`want` of them in scope, or the entries were all the matches left), else None."""
+    lowered = func.lower(Member.nama)
+    ordered = lowered.collate("C") if postgres else lowered
+    entries = select(Member.id.label("id"), ordered.label("key")).where(ordered.like(prefix, escape="\\"))
+    if key is not None:
+        entries = entries.where(tuple_(ordered, Member.id) > tuple_(literal(key), last_id))
+    entries = entries.order_by(ordered, Member.id).limit(WALK_LIMIT)
+    walk = entries.cte("walk")
+    walked = select(func.count()).select_from(walk).scalar_subquery()
+    walk_key = walk.c.key.collate("C") if postgres else walk.c.key
+    q = (
+        _person_select(scope)
+        .add_columns(lowered, walked)
+        .join(walk, walk.c.id == Member.id)
+        .order_by(walk_key, walk.c.id)
+        .limit(want)
+    )
+    rows = session.execute(q).all()
+    if len(rows) == want:
+        return rows
+    n = rows[0][5] if rows else session.scalar(select(func.count()).select_from(entries.subquery()))
+    return rows if n < WALK_LIMIT else None
 
 
 def search(
