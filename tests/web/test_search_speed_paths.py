@@ -285,7 +285,7 @@ def test_every_start_gives_the_same_pages(wide, per_page, monkeypatch):
                 by_name = _pages(s, user, query, per_page, "name")
                 assert _pages(s, user, query, per_page, "scope") == by_name, (user.wilayah_code, query)
                 for limit in (1, 9, 2_000):
-                    monkeypatch.setattr(lookup, "WALK_LIMIT", limit)
+                    monkeypatch.setattr(lookup, "WALK_LIMITS", {2: limit, 3: limit})
                     assert _pages(s, user, query, per_page, "walk") == by_name, (
                         user.wilayah_code,
                         query,
@@ -338,7 +338,7 @@ def test_a_walk_cut_short_reads_the_scope(wide, monkeypatch):
     kec = WIDE_USERS[1][0]
     with transaction(wide.engine) as s:
         for limit, query, from_scope in ((2_000, "siti", False), (2_000, "zzz", False), (1, "siti", True)):
-            monkeypatch.setattr(lookup, "WALK_LIMIT", limit)
+            monkeypatch.setattr(lookup, "WALK_LIMITS", {2: limit, 3: limit})
             seen.clear()
             assert lookup.find_by_name(s, kec, query, start="walk").items or query == "zzz"
             assert any("in_scope" in st for st in seen) == from_scope, (limit, query)

@@ -225,7 +225,10 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
     return phase, key, member_id, page
 
 
-WALK_LIMIT = 2_000  # name-index entries a kecamatan or kabupaten search walks before it reads its scope
+# Name-index entries a kecamatan or kabupaten search walks before it reads its scope instead. One entry
+# costs ~13 buffers (the member, its family, its household); reading a kecamatan ~87,000 (~30,000 members),
+# a kabupaten ~1 M members by hash joins, 2-3 s: docs/benchmarks.md "Name search from the scope".
+WALK_LIMITS = {3: 5_000, 2: 20_000}
 
 
 def _start_for(scope: Scope) -> str:
@@ -269,9 +272,10 @@ def find_by_name(
     - "scope" (desa): the scope's households → their families → their members, read whole behind an
       `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot go back to the name index on its
       estimate: ~836 rows at 9.76 M members where the truth was 40,007), then filtered by name and sorted.
-    - "walk" (kecamatan, kabupaten): (p) walks at most `WALK_LIMIT` index entries after the cursor; if they
-      hold the page, or are all the matches there are, that is the answer (every later entry sorts after
-      them), otherwise (p) is read from the scope as "scope" does. (c) as "name".
+    - "walk" (kecamatan, kabupaten): (p) walks the name index as "name" does, but at most `WALK_LIMITS`
+      entries after the cursor (5,000; 20,000); if they hold the page, or are all the matches there are,
+      that is the answer (every later entry sorts after them), otherwise (p) is read from the scope as
+      "scope" does. (c) as "name".
     """
     _require(user, VIEW_REGISTRY)
     text = " ".join((name or "").split()).lower()
@@ -291,7 +295,10 @@ def find_by_name(
     want = per_page + 1
     rows: list[tuple[str, tuple]] = []
     if phase == "p":
-        found = _walk(session, scope, prefix, key, last_id, want, postgres) if start == "walk" else None
+        found = None
+        if start == "walk":
+            limit = WALK_LIMITS.get(wilayah.level(scope.code) if scope.code else 2, WALK_LIMITS[2])
+            found = _walk(session, scope, prefix, key, last_id, want, limit, postgres)
         if found is None:
             base, lowered, mid = _name_select(scope, "scope" if start != "name" else "name")
             ordered = lowered.collate("C") if postgres else lowered  # the index's order; LIKE is the same
@@ -329,21 +336,22 @@ def _name_select(scope: Scope, start: str):
     return base, c.name_key, c.id
 
 
-def _walk(session: Session, scope: Scope, prefix: str, key, last_id, want: int, postgres: bool):
-    """The prefix phase from at most WALK_LIMIT name-index entries after the cursor: its rows if they are
-    the answer (`want` of them in scope, or the entries were all the matches left), else None."""
+def _walk(session: Session, scope: Scope, prefix: str, key, last_id, want: int, limit: int, postgres: bool):
+    """The prefix phase from at most `limit` name-index entries after the cursor: its rows if they are the
+    answer (`want` of them in scope, or the entries were all the matches left), else None. The entries are
+    a subquery in index order, joined member by member and stopped after `want` rows in scope: a walk
+    that finds its page early costs what "name" costs."""
     lowered = func.lower(Member.nama)
     ordered = lowered.collate("C") if postgres else lowered
     entries = select(Member.id.label("id"), ordered.label("key")).where(ordered.like(prefix, escape="\\"))
     if key is not None:
         entries = entries.where(tuple_(ordered, Member.id) > tuple_(literal(key), last_id))
-    entries = entries.order_by(ordered, Member.id).limit(WALK_LIMIT)
-    walk = entries.cte("walk")
-    walked = select(func.count()).select_from(walk).scalar_subquery()
+    entries = entries.order_by(ordered, Member.id).limit(limit)
+    walk = entries.subquery("walk")
     walk_key = walk.c.key.collate("C") if postgres else walk.c.key
     q = (
         _person_select(scope)
-        .add_columns(lowered, walked)
+        .add_columns(lowered)
         .join(walk, walk.c.id == Member.id)
         .order_by(walk_key, walk.c.id)
         .limit(want)
@@ -351,8 +359,8 @@ def _walk(session: Session, scope: Scope, prefix: str, key, last_id, want: int, 
     rows = session.execute(q).all()
     if len(rows) == want:
         return rows
-    n = rows[0][5] if rows else session.scalar(select(func.count()).select_from(entries.subquery()))
-    return rows if n < WALK_LIMIT else None
+    walked = session.scalar(select(func.count()).select_from(entries.subquery()))
+    return rows if walked < limit else None
 
 
 def search(
