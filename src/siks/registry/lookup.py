@@ -225,10 +225,13 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
     return phase, key, member_id, page
 
 
-# Name-index entries a kecamatan or kabupaten search walks before it reads its scope instead. One entry
-# costs ~13 buffers (the member, its family, its household); reading a kecamatan ~87,000 (~30,000 members),
-# a kabupaten ~1 M members by hash joins, 2-3 s: docs/benchmarks.md "Name search from the scope".
-WALK_LIMITS = {3: 5_000, 2: 20_000}
+# Name-index entries a kecamatan or kabupaten search walks before it reads its scope instead. An entry costs
+# ~10 buffers (the member, its family, its household), in scattered pages; reading a kecamatan (~30,000
+# members) ~87,000 buffers, in few pages; a kabupaten (~1 M members, by hash joins) 2-3 s. A walk needs about
+# 21 x (instance / scope) entries: a kecamatan's ~1/30 of a kabupaten finds its page within 2,000 entries in
+# instances of up to ~3 kabupaten; a kabupaten's within 20,000 in any provinsi. docs/benchmarks.md "Name
+# search from the scope".
+WALK_LIMITS = {3: 2_000, 2: 20_000}
 
 
 def _start_for(scope: Scope) -> str:
@@ -273,7 +276,7 @@ def find_by_name(
       `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot go back to the name index on its
       estimate: ~836 rows at 9.76 M members where the truth was 40,007), then filtered by name and sorted.
     - "walk" (kecamatan, kabupaten): (p) walks the name index as "name" does, but at most `WALK_LIMITS`
-      entries after the cursor (5,000; 20,000); if they hold the page, or are all the matches there are,
+      entries after the cursor (2,000; 20,000); if they hold the page, or are all the matches there are,
       that is the answer (every later entry sorts after them), otherwise (p) is read from the scope as
       "scope" does. (c) as "name".
     """
@@ -339,20 +342,27 @@ def _name_select(scope: Scope, start: str):
 def _walk(session: Session, scope: Scope, prefix: str, key, last_id, want: int, limit: int, postgres: bool):
     """The prefix phase from at most `limit` name-index entries after the cursor: its rows if they are the
     answer (`want` of them in scope, or the entries were all the matches left), else None. The entries are
-    a subquery in index order, joined member by member and stopped after `want` rows in scope: a walk
-    that finds its page early costs what "name" costs."""
-    lowered = func.lower(Member.nama)
-    ordered = lowered.collate("C") if postgres else lowered
-    entries = select(Member.id.label("id"), ordered.label("key")).where(ordered.like(prefix, escape="\\"))
+    a subquery in index order (whole member rows, so each entry is read once), joined to its family and
+    household one by one and stopped after `want` rows in scope: a walk that finds its page early costs
+    what "name" costs."""
+    ordered = func.lower(Member.nama).collate("C") if postgres else func.lower(Member.nama)
+    entries = select(Member, ordered.label("name_key")).where(ordered.like(prefix, escape="\\"))
     if key is not None:
         entries = entries.where(tuple_(ordered, Member.id) > tuple_(literal(key), last_id))
     entries = entries.order_by(ordered, Member.id).limit(limit)
     walk = entries.subquery("walk")
-    walk_key = walk.c.key.collate("C") if postgres else walk.c.key
+    walk_key = walk.c.name_key.collate("C") if postgres else walk.c.name_key
     q = (
-        _person_select(scope)
-        .add_columns(lowered)
-        .join(walk, walk.c.id == Member.id)
+        select(
+            aliased(Member, walk),
+            Household.id.label("household_id"),
+            Household.ref,
+            Household.desa_code,
+            walk.c.name_key,
+        )
+        .join(Family, walk.c.family_id == Family.id)
+        .join(Household, Family.household_id == Household.id)
+        .where(scope.where(Household.desa_code))
         .order_by(walk_key, walk.c.id)
         .limit(want)
     )
