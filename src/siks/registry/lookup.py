@@ -226,12 +226,11 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
 
 
 # Name-index entries a kecamatan or kabupaten search walks before it reads its scope instead. An entry costs
-# ~10 buffers (the member, its family, its household), in scattered pages; reading a kecamatan (~30,000
-# members) ~87,000 buffers, in few pages; a kabupaten (~1 M members, by hash joins) 2-3 s. A walk needs about
-# 21 x (instance / scope) entries: a kecamatan's ~1/30 of a kabupaten finds its page within 2,000 entries in
-# instances of up to ~3 kabupaten; a kabupaten's within 20,000 in any provinsi. docs/benchmarks.md "Name
-# search from the scope".
-WALK_LIMITS = {3: 2_000, 2: 20_000}
+# ~10 buffers (the member, its family, its household); reading a kecamatan (~30,000 members) ~87,000 buffers
+# and 300-500 ms, a kabupaten (~1 M members, by hash joins) 2-3 s. Walking until the walk has cost what the
+# read costs, then reading, is never worse than twice the better of the two (the ski-rental rule), whatever
+# the instance's size. docs/benchmarks.md "Name search from the scope".
+WALK_LIMITS = {3: 8_000, 2: 20_000}
 
 
 def _start_for(scope: Scope) -> str:
@@ -276,7 +275,7 @@ def find_by_name(
       `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot go back to the name index on its
       estimate: ~836 rows at 9.76 M members where the truth was 40,007), then filtered by name and sorted.
     - "walk" (kecamatan, kabupaten): (p) walks the name index as "name" does, but at most `WALK_LIMITS`
-      entries after the cursor (2,000; 20,000); if they hold the page, or are all the matches there are,
+      entries after the cursor (8,000; 20,000); if they hold the page, or are all the matches there are,
       that is the answer (every later entry sorts after them), otherwise (p) is read from the scope as
       "scope" does. (c) as "name".
     """
