@@ -368,3 +368,29 @@ def test_a_desa_search_starts_from_the_desa_households(wide):
             plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
         assert "ix_member_nama_prefix" not in plan and "ix_member_nama_trgm" not in plan, plan
         assert "ix_household_desa_code" in plan and "ix_member_family_id" in plan, plan
+
+
+def test_the_walk_streams_in_index_order(wide):
+    """PostgreSQL: the bounded walk reads the name index in order and stops after the page — no Sort of the
+    walked entries (with one, every entry up to the limit is read and joined before the first row)."""
+    if wide.engine.dialect.name != "postgresql":
+        return
+    seen = []
+    event.listen(
+        wide.engine,
+        "before_cursor_execute",
+        lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
+    )
+    with transaction(wide.engine) as s:
+        first = lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti", per_page=2, start="walk")
+        lookup.find_by_name(
+            s, _user("35.09", "operator_kabupaten"), "siti", after=first.next_cursor, per_page=2
+        )
+    walks = [(st, p) for st, p in seen if "walk" in st]
+    assert len(walks) == 2
+    for stmt, params in walks:
+        with wide.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
+        assert "ix_member_nama_prefix" in plan and "Sort" not in plan, plan
