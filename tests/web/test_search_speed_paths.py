@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from siks.errors import Forbidden
 from siks.paging import BadCursor, decode_cursor, encode_cursor
 from siks.registry import lookup
+from siks.scope import Scope
 from siks.store.db import make_engine, transaction, upgrade
 from siks.store.models.registry import Family, Household, Member
 
@@ -208,3 +209,188 @@ def test_prefix_index_exists_and_serves_the_prefix_step(db):
         assert "Sort" not in plan.split("ix_member_nama_prefix")[0].rsplit("Limit", 1)[-1]
         cond = next(line for line in plan.splitlines() if "Index Cond" in line and "lower(nama)" in line)
         assert ("ROW(" in cond) == (stmt != prefix_steps[0][0])  # the cursor is a bound of the index scan
+
+
+# --- where the query starts: the scope (desa, kecamatan) or the name index (wider) -------------------------
+
+FIRST = ["Siti", "SITI", "Nur", "Ani", "Aulia", "Sitiah", "Muhammad", "Dewi", "Abd."]
+LAST = ["Aminah", "Hasanah", "Aulia", "Siti", "Rahma", "Nurhayati", "Sitompul", "Ani", ""]
+WIDE_DESA = [f"35.09.{kec}.{d}" for kec in ("15", "16") for d in ("2001", "2002", "2003")] + [
+    "35.10.01.2001",
+    "35.10.02.2001",
+]
+
+
+@pytest.fixture
+def wide(db_url):
+    """~400 members in 8 desa of 2 kabupaten, names from a small stock so that prefixes, contains-only
+    matches and exact duplicates (ordered by id) are common; households of 1-3 families of 1-4 members."""
+    import random
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    rnd = random.Random(11)
+    people: list[tuple[str, str, int]] = []  # desa, nama, member id
+    with transaction(engine) as s:
+        for hno in range(120):
+            desa = rnd.choice(WIDE_DESA)
+            h = Household(ref=f"W{hno}", desa_code=desa)
+            s.add(h)
+            s.flush()
+            for fno in range(rnd.randint(1, 3)):
+                f = Family(ref=f"W{hno}-K{fno}", household_id=h.id)
+                s.add(f)
+                s.flush()
+                for mno in range(rnd.randint(1, 4)):
+                    nama = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}".strip()
+                    m = Member(ref=f"W{hno}-{fno}-{mno}", family_id=f.id, no_urut=mno + 1, nama=nama, sex=2,
+                               hubungan_kk=1 if mno == 0 else 4)  # fmt: skip
+                    s.add(m)
+                    s.flush()
+                    people.append((desa, nama, m.id))
+    yield SimpleNamespace(engine=engine, people=people)
+    engine.dispose()
+
+
+def _pages(session, user, query: str, per_page: int, start: str) -> list[tuple[list[int], str | None]]:
+    """Every page of a search as (member ids, next cursor), walking the cursors."""
+    out, after = [], None
+    while True:
+        p = lookup.find_by_name(session, user, query, after=after, per_page=per_page, start=start)
+        out.append(([h.member_id for h in p.items], p.next_cursor))
+        assert p.page == len(out) and len(p.items) <= per_page
+        if not p.has_next:
+            return out
+        after = p.next_cursor
+
+
+WIDE_USERS = [
+    (_user("35.09.15.2002"), {"35.09.15.2002"}),
+    (_user("35.09.16", "operator_kecamatan"), {d for d in WIDE_DESA if d.startswith("35.09.16.")}),
+    (_user("35.09", "operator_kabupaten"), {d for d in WIDE_DESA if d.startswith("35.09.")}),
+    (_user("35", "operator_provinsi"), set(WIDE_DESA)),
+    (_user(None, "pusat"), set(WIDE_DESA)),
+]
+
+
+@pytest.mark.parametrize("per_page", [5, 20])
+def test_every_start_gives_the_same_pages(wide, per_page, monkeypatch):
+    """For every scope level, query and page size: the same rows, in the same order, on the same pages, with
+    the same cursors, whether the query starts from the scope, from the name index, or from a bounded walk
+    of it (a walk that holds the page, one that runs out of matches, one cut short and read from the scope);
+    and the set is exactly the scope's members whose lower-case name contains the text, prefix first."""
+    with transaction(wide.engine) as s:
+        for user, codes in WIDE_USERS:
+            for query in ("siti", "SITI a", "aulia", "ani", "abd. a", "tiah", "zzz"):
+                by_name = _pages(s, user, query, per_page, "name")
+                assert _pages(s, user, query, per_page, "scope") == by_name, (user.wilayah_code, query)
+                for limit in (1, 9, 2_000):
+                    monkeypatch.setattr(lookup, "WALK_LIMITS", {2: limit, 3: limit})
+                    assert _pages(s, user, query, per_page, "walk") == by_name, (
+                        user.wilayah_code,
+                        query,
+                        limit,
+                    )
+                got = [mid for ids, _ in by_name for mid in ids]
+                q = query.lower()
+                inside = [(nama.lower(), mid) for desa, nama, mid in wide.people if desa in codes]
+                starts = sorted(r for r in inside if r[0].startswith(q))  # "C" order = code points
+                others = {mid for key, mid in inside if q in key and not key.startswith(q)}
+                assert got[: len(starts)] == [mid for _, mid in starts]
+                assert set(got[len(starts) :]) == others and len(got) == len(starts) + len(others)
+        # "siti" in the kecamatan spans several pages and both phases: the comparison above is not empty
+        pages = _pages(s, WIDE_USERS[1][0], "siti", 5, "scope")
+        assert len(pages) > 3 and "c" in {decode_cursor(t)["f"] for _, t in pages if t}
+
+
+def test_a_cursor_of_one_start_continues_in_the_other(wide):
+    """The token names a position in the common order, not a plan: clients keep working when the shape
+    chosen for their scope changes between two pages (a release, another level)."""
+    with transaction(wide.engine) as s:
+        for user, _ in WIDE_USERS:
+            whole = [mid for ids, _ in _pages(s, user, "siti", 100, "name") for mid in ids]
+            got, after, starts = [], None, ["scope", "walk", "name"]
+            while True:
+                p = lookup.find_by_name(s, user, "siti", after=after, per_page=3, start=starts[0])
+                got += [h.member_id for h in p.items]
+                if not p.has_next:
+                    break
+                after, starts = p.next_cursor, starts[1:] + starts[:1]
+            assert got == whole and len(got) > 6
+
+
+def test_the_start_follows_the_scope_level():
+    assert lookup._start_for(Scope("35.09.15.2001")) == "scope"  # desa: a few thousand members
+    assert lookup._start_for(Scope("35.09.15")) == "walk"  # kecamatan
+    assert lookup._start_for(Scope("35.09")) == "walk"  # kabupaten: a share of a provinsi instance
+    assert lookup._start_for(Scope("35")) == "name"
+    assert lookup._start_for(Scope(None)) == "name"
+    assert lookup._start_for(Scope("-")) == "name"  # an inactive user's scope (sees nothing anyway)
+    with pytest.raises(ValueError):
+        lookup.find_by_name(None, _user("35.09"), "siti", start="anywhere")
+
+
+def test_a_walk_cut_short_reads_the_scope(wide, monkeypatch):
+    """The bounded walk answers alone when its entries hold the page or are all the matches; otherwise the
+    prefix phase is read from the scope (counted here by the statements that carry the OFFSET 0 fence)."""
+    seen: list[str] = []
+    event.listen(wide.engine, "before_cursor_execute", lambda c, cur, stmt, *a: seen.append(stmt))
+    kec = WIDE_USERS[1][0]
+    with transaction(wide.engine) as s:
+        for limit, query, from_scope in ((2_000, "siti", False), (2_000, "zzz", False), (1, "siti", True)):
+            monkeypatch.setattr(lookup, "WALK_LIMITS", {2: limit, 3: limit})
+            seen.clear()
+            assert lookup.find_by_name(s, kec, query, start="walk").items or query == "zzz"
+            assert any("in_scope" in st for st in seen) == from_scope, (limit, query)
+
+
+def test_a_desa_search_starts_from_the_desa_households(wide):
+    """PostgreSQL: the desa operator's statements reach member through the scope's families, never through
+    the name indexes, even when the planner is pushed off sequential scans (it would otherwise pick the
+    name index on its row estimate, as it did at 10 M members)."""
+    if wide.engine.dialect.name != "postgresql":
+        return
+    seen = []
+    event.listen(
+        wide.engine,
+        "before_cursor_execute",
+        lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
+    )
+    with transaction(wide.engine) as s:
+        first = lookup.find_by_name(s, _user("35.09.15.2002"), "siti", per_page=2)
+        lookup.find_by_name(s, _user("35.09.15.2002"), "siti", after=first.next_cursor, per_page=2)
+        lookup.find_by_name(s, _user("35.09.16", "operator_kecamatan"), "tiah", per_page=2, start="scope")
+    steps = [(st, p) for st, p in seen if "LIKE" in st and "member" in st]
+    assert len(steps) >= 3
+    for stmt, params in steps:
+        with wide.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
+        assert "ix_member_nama_prefix" not in plan and "ix_member_nama_trgm" not in plan, plan
+        assert "ix_household_desa_code" in plan and "ix_member_family_id" in plan, plan
+
+
+def test_the_walk_streams_in_index_order(wide):
+    """PostgreSQL: the bounded walk reads the name index in order and stops after the page — no Sort of the
+    walked entries (with one, every entry up to the limit is read and joined before the first row)."""
+    if wide.engine.dialect.name != "postgresql":
+        return
+    seen = []
+    event.listen(
+        wide.engine,
+        "before_cursor_execute",
+        lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
+    )
+    with transaction(wide.engine) as s:
+        first = lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti", per_page=2, start="walk")
+        lookup.find_by_name(
+            s, _user("35.09", "operator_kabupaten"), "siti", after=first.next_cursor, per_page=2
+        )
+    walks = [(st, p) for st, p in seen if "walk" in st]
+    assert len(walks) == 2
+    for stmt, params in walks:
+        with wide.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
+        assert "ix_member_nama_prefix" in plan and "Sort" not in plan, plan

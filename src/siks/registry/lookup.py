@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, inspect, literal, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from siks.audit import EntryView, entries_for, record_change
-from siks.domain import finding_catalog
+from siks.domain import finding_catalog, wilayah
 from siks.domain.masking import mask_nik, mask_numbers, nik_for, sees_full_nik
 from siks.domain.roles import EDIT_REGISTRY, VIEW_REGISTRY, has_permission
 from siks.errors import Conflict, Forbidden, Invalid, NotFound
@@ -108,7 +108,12 @@ class SearchResult:
 
 def _person_select(scope: Scope):
     return (
-        select(Member, Household.id, Household.ref, Household.desa_code)
+        select(
+            Member,
+            Household.id.label("household_id"),
+            Household.ref.label("household_ref"),
+            Household.desa_code.label("household_desa"),
+        )
         .join(Family, Member.family_id == Family.id)
         .join(Household, Family.household_id == Household.id)
         .where(scope.where(Household.desa_code))
@@ -220,18 +225,59 @@ def _read_name_cursor(text: str, token: str) -> tuple[str, str, int, int]:
     return phase, key, member_id, page
 
 
+# Name-index entries a kecamatan or kabupaten search walks before it reads its scope instead. An entry costs
+# ~10 buffers (the member, its family, its household); reading a kecamatan (~30,000 members) ~87,000 buffers
+# and 300-500 ms, a kabupaten (~1 M members, by hash joins) 2-3 s. Walking until the walk has cost what the
+# read costs, then reading, is never worse than twice the better of the two (the ski-rental rule), whatever
+# the instance's size. docs/benchmarks.md "Name search from the scope".
+WALK_LIMITS = {3: 8_000, 2: 20_000}
+
+
+def _start_for(scope: Scope) -> str:
+    """Where a name search in this scope starts: "scope", "walk" or "name" (see `find_by_name`).
+
+    The name index (`0006_web_speed`) is walked over the whole instance and every match's household is
+    checked against the scope: cheap when the scope holds a good share of the instance, ruinous when it holds
+    a sliver of it (a desa among 9.76 M members: `aulia%` probed 40,007 matches to keep 15, 5-10 s;
+    docs/benchmarks.md). A desa holds a few thousand members at any instance size: read them. A kecamatan
+    (~30,000) or a kabupaten (~1 M) is worth reading only when the walk would be longer: "walk" tries a
+    bounded walk first. A provinsi or the nation is most of its instance: the walk alone."""
+    if scope.code is None or scope.code == "-":
+        return "name"
+    return {4: "scope", 3: "walk", 2: "walk"}.get(wilayah.level(scope.code), "name")
+
+
 def find_by_name(
-    session: Session, user, name: str, after: str | None = None, per_page: int = 20
+    session: Session,
+    user,
+    name: str,
+    after: str | None = None,
+    per_page: int = 20,
+    *,
+    start: str | None = None,
 ) -> Page[PersonHit]:
     """Case-insensitive: names starting with the text first, then names containing it; a page at a time.
 
     Two phases, so that a common prefix (`SITI H`: 25,000 people in a kabupaten) never sorts every match:
-    (p) names starting with the text, walked in the order of the index `(lower(nama) COLLATE "C", id)`
-    (migration 0006_web_speed) and stopped after the page; (c) only when (p) runs out within the page, the
-    names that contain the text without starting with it (trigram index of 0005_indexes), sorted. Pages
-    follow a keyset cursor, not an offset: `after` (the page's `next_cursor`) names the phase and the
-    `(lower(nama), id)` of the last row shown, so a deep page reads no more rows than the first. The key is
+    (p) names starting with the text, ordered by `(lower(nama) COLLATE "C", id)`, and (c) only when (p)
+    runs out within the page, the names that contain the text without starting with it, ordered by
+    `(lower(nama), id)` in the database collation. Pages follow a keyset cursor, not an offset: `after`
+    (the page's `next_cursor`) names the phase and the `(lower(nama), id)` of the last row shown. The key is
     the database's own lower(nama) (SQLite lowers ASCII only), and the scope filter is in both phases.
+
+    Where the query starts (`start`; by default `_start_for(scope)`, i.e. by the scope's level) changes the
+    cost, never the rows, their order or the tokens (a token of one start continues in another):
+    - "name" (provinsi, national): (p) walks the index `(lower(nama) COLLATE "C", id)` of `0006_web_speed`
+      over the whole instance in order, checks each match's household against the scope and stops after
+      the page, so a deep page reads no more rows than the first; (c) takes the trigram index of
+      `0005_indexes`, checks the scope and sorts the matches.
+    - "scope" (desa): the scope's households → their families → their members, read whole behind an
+      `OFFSET 0` fence (PostgreSQL pushes no filter into it, so it cannot go back to the name index on its
+      estimate: ~836 rows at 9.76 M members where the truth was 40,007), then filtered by name and sorted.
+    - "walk" (kecamatan, kabupaten): (p) walks the name index as "name" does, but at most `WALK_LIMITS`
+      entries after the cursor (8,000; 20,000); if they hold the page, or are all the matches there are,
+      that is the answer (every later entry sorts after them), otherwise (p) is read from the scope as
+      "scope" does. (c) as "name".
     """
     _require(user, VIEW_REGISTRY)
     text = " ".join((name or "").split()).lower()
@@ -242,37 +288,88 @@ def find_by_name(
         page += 1
     per_page = bounds(1, per_page)[1]
     scope = Scope.of(user)
+    start = start or _start_for(scope)
+    if start not in ("scope", "walk", "name"):
+        raise ValueError(f"start: 'scope', 'walk' or 'name', not {start!r}")
+    postgres = session.get_bind().dialect.name == "postgresql"
     pattern = _like_escape(text)
-    lowered = in_index = func.lower(Member.nama)
-    if session.get_bind().dialect.name == "postgresql":
-        in_index = lowered.collate("C")  # the index's order; LIKE means the same under any collation
+    prefix, contains = pattern + "%", "%" + pattern + "%"
     want = per_page + 1
     rows: list[tuple[str, tuple]] = []
     if phase == "p":
-        q = _person_select(scope).add_columns(lowered).where(in_index.like(pattern + "%", escape="\\"))
-        if key is not None:
-            q = q.where(tuple_(in_index, Member.id) > tuple_(literal(key), last_id))  # the index's collation
-        rows = [("p", r) for r in session.execute(q.order_by(in_index, Member.id).limit(want)).all()]
+        found = None
+        if start == "walk":
+            limit = WALK_LIMITS.get(wilayah.level(scope.code) if scope.code else 2, WALK_LIMITS[2])
+            found = _walk(session, scope, prefix, key, last_id, want, limit, postgres)
+        if found is None:
+            base, lowered, mid = _name_select(scope, "scope" if start != "name" else "name")
+            ordered = lowered.collate("C") if postgres else lowered  # the index's order; LIKE is the same
+            q = base.where(ordered.like(prefix, escape="\\"))
+            if key is not None:
+                q = q.where(tuple_(ordered, mid) > tuple_(literal(key), last_id))  # the index's collation
+            found = session.execute(q.order_by(ordered, mid).limit(want)).all()
+        rows = [("p", r) for r in found]
         key = last_id = None
     if len(rows) < want:
         # Sorted by the database collation, not the index's: walking the prefix index in order and
         # filtering every name (PostgreSQL's choice when the order matches) read all members: 3.8 s.
-        q = (
-            _person_select(scope)
-            .add_columns(lowered)
-            .where(lowered.like("%" + pattern + "%", escape="\\"), ~lowered.like(pattern + "%", escape="\\"))
-        )
+        base, lowered, mid = _name_select(scope, "scope" if start == "scope" else "name")
+        q = base.where(lowered.like(contains, escape="\\"), ~lowered.like(prefix, escape="\\"))
         if key is not None:
-            q = q.where(tuple_(lowered, Member.id) > tuple_(literal(key), last_id))
-        rows += [
-            ("c", r) for r in session.execute(q.order_by(lowered, Member.id).limit(want - len(rows))).all()
-        ]
+            q = q.where(tuple_(lowered, mid) > tuple_(literal(key), last_id))
+        rows += [("c", r) for r in session.execute(q.order_by(lowered, mid).limit(want - len(rows))).all()]
     shown = rows[:per_page]
     result = Page.from_rows([_hit(*r[:4]) for _, r in rows], page, per_page)
     if result.has_next:
         last_phase, last = shown[-1]
         result.next_cursor = _name_cursor(text, last_phase, last[4], last[0].id, page)
     return result
+
+
+def _name_select(scope: Scope, start: str):
+    """(select of member, household id/ref/desa, lower(nama); that lower(nama); the member id column)."""
+    if start == "name":
+        lowered = func.lower(Member.nama)
+        return _person_select(scope).add_columns(lowered), lowered, Member.id
+    scoped = _person_select(scope).add_columns(func.lower(Member.nama).label("name_key")).offset(0)
+    sub = scoped.subquery("in_scope")
+    c = sub.c
+    base = select(aliased(Member, sub), c.household_id, c.household_ref, c.household_desa, c.name_key)
+    return base, c.name_key, c.id
+
+
+def _walk(session: Session, scope: Scope, prefix: str, key, last_id, want: int, limit: int, postgres: bool):
+    """The prefix phase from at most `limit` name-index entries after the cursor: its rows if they are the
+    answer (`want` of them in scope, or the entries were all the matches left), else None. The entries are
+    a subquery in index order (whole member rows, so each entry is read once), joined to its family and
+    household one by one and stopped after `want` rows in scope: a walk that finds its page early costs
+    what "name" costs."""
+    ordered = func.lower(Member.nama).collate("C") if postgres else func.lower(Member.nama)
+    entries = select(Member, ordered.label("name_key")).where(ordered.like(prefix, escape="\\"))
+    if key is not None:
+        entries = entries.where(tuple_(ordered, Member.id) > tuple_(literal(key), last_id))
+    entries = entries.order_by(ordered, Member.id).limit(limit)
+    walk = entries.subquery("walk")
+    walk_key = walk.c.name_key.collate("C") if postgres else walk.c.name_key
+    q = (
+        select(
+            aliased(Member, walk),
+            Household.id.label("household_id"),
+            Household.ref,
+            Household.desa_code,
+            walk.c.name_key,
+        )
+        .join(Family, walk.c.family_id == Family.id)
+        .join(Household, Family.household_id == Household.id)
+        .where(scope.where(Household.desa_code))
+        .order_by(walk_key, walk.c.id)
+        .limit(want)
+    )
+    rows = session.execute(q).all()
+    if len(rows) == want:
+        return rows
+    walked = session.scalar(select(func.count()).select_from(entries.subquery()))
+    return rows if walked < limit else None
 
 
 def search(
