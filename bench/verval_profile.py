@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--langkah", help="only statements of these steps (comma separated)")
     ap.add_argument("--sql-chars", type=int, default=160)
+    ap.add_argument("--simpan", type=Path, help="copy the run's tables to this DuckDB file")
     args = ap.parse_args()
     DuckDBEngine._run = timed("siks", DuckDBEngine._run)
     DuckDBEngine.query = timed("siks", DuckDBEngine.query)
@@ -106,6 +107,16 @@ def main() -> None:
     for step, origin, w, cp, sql in sorted(rows, key=lambda r: -r[3])[: args.top]:
         text = " ".join(sql.split())[: args.sql_chars]
         print(f"  {cp:7.2f} CPU {w:6.2f} dtk {step:11s} {origin:6s} {text}")
+    if args.simpan:
+        con = out.engine.con
+        con.execute(f"ATTACH '{args.simpan}' AS simpan")
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_catalog = current_database() AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (name,) in tables:
+            con.execute(f"CREATE TABLE simpan.{name} AS SELECT * FROM {name}")
+        print(f"{len(tables)} tabel → {args.simpan}")
     out.engine.close()
 
 
