@@ -44,6 +44,11 @@ EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHA
   CAST(NULL AS DOUBLE) AS weight, CAST(NULL AS BOOLEAN) AS contested WHERE 1 = 0"""
 EMPTY_SUGGESTION = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS INT) AS rank,
   CAST(NULL AS VARCHAR) AS nik, CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
+EMPTY_LINK = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS nik,
+  CAST(NULL AS DOUBLE) AS weight, CAST(NULL AS VARCHAR) AS nik_p, CAST(NULL AS VARCHAR) AS nama_p,
+  CAST(NULL AS VARCHAR) AS nama_d, CAST(NULL AS VARCHAR) AS kunci_p, CAST(NULL AS VARCHAR) AS kunci_d,
+  CAST(NULL AS VARCHAR) AS tgl_p, CAST(NULL AS VARCHAR) AS tgl_d, CAST(NULL AS INT) AS jk_p,
+  CAST(NULL AS INT) AS jk_d, CAST(NULL AS VARCHAR) AS no_kk_p, CAST(NULL AS VARCHAR) AS no_kk_d WHERE 1 = 0"""
 EMPTY_CANDIDATE = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS nik,
   CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
 
@@ -134,7 +139,7 @@ def link(ctx: StepContext) -> None:
     n_left = e.count("padan_l")
     ctx.stats["unmatched"] = n_left
     if n_left == 0:
-        ctx.create("padan_pred", "SELECT member_ref, nik, weight FROM (" + EMPTY_SUGGESTION + ") AS e")
+        ctx.create("padan_link", EMPTY_LINK)
         return
     api = e.splink_api()
     right = api.register("padan_r", table_name="padan_dukcapil")
@@ -169,9 +174,14 @@ def link(ctx: StepContext) -> None:
         threshold_match_weight=float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"])),
         warning_mode="never",
     )
+    # with the two records' fields Splink kept for its comparisons, so that nothing downstream joins
+    # 1.5M pairs back to person, Dukcapil and the name keys (at 1M ART)
     ctx.create(
-        "padan_pred",
-        f"""SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight
+        "padan_link",
+        f"""SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight,
+                   nik_l AS nik_p, nama_norm_l AS nama_p, nama_norm_r AS nama_d, nama_kunci_l AS kunci_p,
+                   nama_kunci_r AS kunci_d, tgl_l AS tgl_p, tgl_r AS tgl_d, jenis_kelamin_l AS jk_p,
+                   jenis_kelamin_r AS jk_d, no_kk_l AS no_kk_p, no_kk_r AS no_kk_d
             FROM {pred.physical_name}""",
     )
     linker.table_management.delete_tables_created_by_splink_from_db()
@@ -214,16 +224,19 @@ def run(ctx: StepContext) -> None:
     penalty = float(ctx.param("tanggal_baku_penalti", PARAMS["tanggal_baku_penalti"]))
     years = int(ctx.param("beda_generasi_tahun", PARAMS["beda_generasi_tahun"]))
     generation = float(ctx.param("beda_generasi_penalti", PARAMS["beda_generasi_penalti"]))
+    # (dates as Splink's ISO texts `tgl_*`: the same tests as on the dates)
+    year_p, year_d = "CAST(SUBSTRING(s.tgl_p, 1, 4) AS INT)", "CAST(SUBSTRING(s.tgl_d, 1, 4) AS INT)"
     ctx.create(
         "padan_pred",
         f"""SELECT s.member_ref, s.nik,
-                   s.weight - CASE WHEN {linkage.default_date("p.tanggal_lahir")}
-                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END
-                   - CASE WHEN ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
-                               >= {years} THEN {generation} ELSE 0 END AS weight
-            FROM padan_pred AS s
-            JOIN person AS p ON p.member_ref = s.member_ref
-            JOIN dukcapil AS d ON d.nik = s.nik""",
+                   s.weight - CASE WHEN {linkage.default_date_text("s.tgl_p")}
+                                   AND s.tgl_p = s.tgl_d THEN {penalty} ELSE 0 END
+                   - CASE WHEN ABS({year_p} - {year_d}) >= {years} THEN {generation} ELSE 0 END AS weight,
+                   COALESCE(s.nik = s.nik_p, FALSE) AS recorded, s.nama_p, s.nama_d,
+                   COALESCE(s.no_kk_d = s.no_kk_p, FALSE) AS same_kk,
+                   COALESCE(s.jk_d = s.jk_p, FALSE) AS sex_eq,
+                   COALESCE(ABS({year_p} - {year_d}) <= 3, FALSE) AS year_close, s.kunci_p, s.kunci_d
+            FROM padan_link AS s""",
     )
     # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
     # ranks without the recorded NIK: when its owner is someone else, the owner is no candidate.
@@ -244,17 +257,7 @@ def run(ctx: StepContext) -> None:
            FROM (SELECT r.*, CASE WHEN r.name_rel THEN TRUE
                                   ELSE {name_related("r.nama_p", "r.nama_d")} END AS name_rel_any
            FROM (SELECT j.*, {name_related("j.kunci_p", "j.kunci_d")} AS name_rel
-           FROM (SELECT s.member_ref, s.nik, s.weight, COALESCE(s.nik = p.nik, FALSE) AS recorded,
-                        p.nama_norm AS nama_p, d.nama_norm AS nama_d,
-                        COALESCE(d.no_kk = p.no_kk, FALSE) AS same_kk,
-                        COALESCE(d.jenis_kelamin = p.jenis_kelamin, FALSE) AS sex_eq,
-                        COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
-                                 <= 3, FALSE) AS year_close,
-                        COALESCE(kp.kunci, p.nama_norm) AS kunci_p, COALESCE(kd.kunci, d.nama_norm) AS kunci_d
-                 FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref
-                 JOIN dukcapil AS d ON d.nik = s.nik
-                 LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
-                 LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm) AS j) AS r) AS k""",
+                 FROM padan_pred AS j) AS r) AS k""",
     )
     # Family evidence beyond the model: a record without a usable NIK that padan leaves unresolved (SITI,
     # no NIK, written 1 January 1978, on the KK of SITI ZAHROH born 14 July 1978: a one-word common name
