@@ -432,7 +432,13 @@ def link_blocking_rules() -> list[Any]:
         # in (not its kecamatan: a record registered again in another kecamatan is a duplicate to find)
         "substr(l.nik, 7, 10) = substr(r.nik, 7, 10) "
         "AND substr(l.kode_desa, 1, 4) = substr(r.kode_desa, 1, 4)",
-        block_on("substr(nik, 1, 6)", "substr(nik, 9, 8)"),  # typo in the birth day
+        # typo in the birth day: one rule per digit, the other agreeing, and one for the two swapped. One
+        # rule with both free put everyone of a kecamatan born in one month and year with one serial in a
+        # block: 2.0M of 8.8M pairs at 1M ART, for the same persons
+        block_on("substr(nik, 1, 7)", "substr(nik, 9, 8)"),
+        block_on("substr(nik, 1, 6)", "substr(nik, 8, 9)"),
+        "substr(l.nik, 7, 1) = substr(r.nik, 8, 1) AND substr(l.nik, 8, 1) = substr(r.nik, 7, 1) "
+        "AND substr(l.nik, 1, 6) = substr(r.nik, 1, 6) AND substr(l.nik, 9, 8) = substr(r.nik, 9, 8)",
         # typo in the birth month or year: one rule per digit, the other three agreeing. One rule with all
         # four free (region + day + serial) put ~800 Dukcapil persons of a kecamatan in each block: 3.2M
         # pairs for 28,000 unmatched NIKs at 1M ART, more than every other rule together
