@@ -144,3 +144,19 @@ def test_a_region_typo_is_not_searched_across_kabupaten(engine):
     dtks = _one("d", typo, "3511252006", "ALFIAN", date(2009, 6, 12), "L")
     owner = _one("o", TRUE_NIK, "3510102007", "MOCH ALFIAN", date(2009, 6, 11), "L")
     assert link_pairs(engine, dtks, owner) == 0
+
+
+SWAP_NIK = "3510121706090123"  # no two adjacent digits equal where a swap is searched
+
+
+@pytest.mark.parametrize("pos", [1, 2, 3, 4, 5, 7, 13, 14, 15])
+def test_two_swapped_digits_reach_the_true_nik_from_another_kecamatan(engine, pos):
+    """Two adjacent digits swapped in the region, the birth day or the serial: the owner is still found by
+    the NIK alone. The region and the birth day are blocked one digit at a time (a rule with all of them
+    free made most of padan's pairs), so each swap across those digits has its own rule."""
+    i = pos - 1
+    swapped = SWAP_NIK[:i] + SWAP_NIK[i + 1] + SWAP_NIK[i] + SWAP_NIK[i + 2 :]
+    assert swapped != SWAP_NIK
+    dtks = _one("d", swapped, "3510252006", "ALFIAN", date(2009, 6, 12), "L")
+    owner = _one("o", SWAP_NIK, "3510122007", "MOCH ALFIAN", date(2009, 6, 11), "L")
+    assert link_pairs(engine, dtks, owner) == 1

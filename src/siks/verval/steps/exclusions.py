@@ -16,13 +16,21 @@ from siks.verval.steps.prepare import name_norm
 SUBSIDISED = ("R1-450", "R1-900-S")
 
 
+#: the columns of `person` the checks below read (not all of them: the table has a row per ART)
+PERSON_COLS = (
+    "p.member_ref, p.family_ref, p.household_ref, p.kode_desa, p.nik, p.nik_raw, p.nama, p.keberadaan"
+)
+
+
 def identity(ctx: StepContext) -> str:
     """A view of person → the NIK to look up in the reference extracts; `contested`: padan chose that
     identity while a second person fits as well (death and ASN status are then questions)."""
     if ctx.has("padan") and ctx.engine.count("dukcapil") > 0:
-        return """SELECT p.*, a.dukcapil_nik AS id_nik, a.contested FROM person AS p
+        return f"""SELECT {PERSON_COLS}, a.dukcapil_nik AS id_nik, a.contested FROM person AS p
                   JOIN padan AS a ON a.member_ref = p.member_ref WHERE a.dukcapil_nik IS NOT NULL"""
-    return "SELECT p.*, p.nik AS id_nik, FALSE AS contested FROM person AS p WHERE p.nik IS NOT NULL"
+    return (
+        f"SELECT {PERSON_COLS}, p.nik AS id_nik, FALSE AS contested FROM person AS p WHERE p.nik IS NOT NULL"
+    )
 
 
 def run(ctx: StepContext) -> None:

@@ -159,17 +159,19 @@ def emit(ctx: StepContext) -> None:
     person = (
         "p.member_ref, p.family_ref, p.household_ref, p.kode_desa, COALESCE(p.nik, p.nik_raw) AS nik, p.nama"
     )
+    # the records of a NIK recorded more than once, numbered: the NIKs first (one grouping), so the
+    # numbering sorts only those records and not every ART
+    ctx.create(
+        "ganda_nik",
+        """SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.nik ORDER BY p.member_ref) AS k
+           FROM person AS p
+           WHERE p.nik IN (SELECT nik FROM person WHERE nik IS NOT NULL GROUP BY nik HAVING COUNT(*) > 1)""",
+    )
     ctx.emit_findings(
         f"""
         SELECT 'DUP_NIK' AS code, {person}, o.member_ref AS related_ref, o.nama AS related_nama,
                o.nik AS related_nik
-        FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.nik ORDER BY p.member_ref) AS k,
-                     COUNT(*) OVER (PARTITION BY p.nik) AS n
-              FROM person AS p WHERE p.nik IS NOT NULL) AS p
-        JOIN (SELECT member_ref, nama, nik, ROW_NUMBER() OVER (PARTITION BY nik ORDER BY member_ref) AS k
-              FROM person WHERE nik IS NOT NULL) AS o
-          ON o.nik = p.nik AND o.k = CASE WHEN p.k = 1 THEN 2 ELSE 1 END
-        WHERE p.n > 1
+        FROM ganda_nik AS p JOIN ganda_nik AS o ON o.nik = p.nik AND o.k = CASE WHEN p.k = 1 THEN 2 ELSE 1 END
         """
     )
     ctx.emit_findings(

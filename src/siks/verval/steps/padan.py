@@ -48,21 +48,36 @@ EMPTY_PADAN = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHA
   CAST(NULL AS DOUBLE) AS weight, CAST(NULL AS BOOLEAN) AS contested WHERE 1 = 0"""
 EMPTY_SUGGESTION = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS INT) AS rank,
   CAST(NULL AS VARCHAR) AS nik, CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
+#: what padan keeps of a Splink prediction: the pair, its weight and both records' compared fields
+LINK_COLUMNS = """unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight,
+  nik_l AS nik_p, nama_norm_l AS nama_p, nama_norm_r AS nama_d, nama_kunci_l AS kunci_p,
+  nama_kunci_r AS kunci_d, tgl_l AS tgl_p, tgl_r AS tgl_d, jenis_kelamin_l AS jk_p,
+  jenis_kelamin_r AS jk_d, no_kk_l AS no_kk_p, no_kk_r AS no_kk_d"""
+EMPTY_LINK = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS nik,
+  CAST(NULL AS DOUBLE) AS weight, CAST(NULL AS VARCHAR) AS nik_p, CAST(NULL AS VARCHAR) AS nama_p,
+  CAST(NULL AS VARCHAR) AS nama_d, CAST(NULL AS VARCHAR) AS kunci_p, CAST(NULL AS VARCHAR) AS kunci_d,
+  CAST(NULL AS VARCHAR) AS tgl_p, CAST(NULL AS VARCHAR) AS tgl_d, CAST(NULL AS INT) AS jk_p,
+  CAST(NULL AS INT) AS jk_d, CAST(NULL AS VARCHAR) AS no_kk_p, CAST(NULL AS VARCHAR) AS no_kk_d WHERE 1 = 0"""
 EMPTY_CANDIDATE = """SELECT CAST(NULL AS VARCHAR) AS member_ref, CAST(NULL AS VARCHAR) AS nik,
   CAST(NULL AS DOUBLE) AS weight WHERE 1 = 0"""
 
 
 def prepare_dukcapil(ctx: StepContext) -> int:
+    # names normalised once per distinct name (a few regular expressions each), not once per person:
+    # 2.6M persons of a kabupaten carry a few hundred thousand names
     return ctx.create(
         "dukcapil",
         f"""
         SELECT CAST(d.nik AS VARCHAR) AS nik, CAST(d.no_kk AS VARCHAR) AS no_kk, d.nama AS nama,
-               {name_norm("d.nama")} AS nama_norm, CAST(d.tanggal_lahir AS DATE) AS tanggal_lahir,
+               n.nama_norm AS nama_norm, CAST(d.tanggal_lahir AS DATE) AS tanggal_lahir,
                CAST(d.jenis_kelamin AS INT) AS jenis_kelamin,
                REPLACE(CAST(d.kode_desa AS VARCHAR), '.', '') AS kode_desa,
                SUBSTRING(REPLACE(CAST(d.kode_desa AS VARCHAR), '.', ''), 1, 6) AS kode_kecamatan,
                UPPER(d.status_hidup) AS status_hidup, CAST(d.tanggal_meninggal AS DATE) AS tanggal_meninggal
         FROM ref_dukcapil AS d
+        LEFT JOIN (SELECT u.nama, {name_norm("u.nama")} AS nama_norm
+                   FROM (SELECT DISTINCT nama FROM ref_dukcapil WHERE nama IS NOT NULL) AS u) AS n
+          ON n.nama = d.nama
         """,
     )
 
@@ -73,9 +88,16 @@ def name_related(kp: str, kd: str) -> str:
     displaces the owner of the recorded NIK: a NIK one digit off in the old desa of a moved person is a
     neighbour (ZAINAL for MAMAD), however well NIK and place agree."""
     nick = linkage.nickname_sql(NEUTRAL).replace("nama_kunci_l", kp).replace("nama_kunci_r", kd)
-    return f"""COALESCE({kp} = {kd} OR LEVENSHTEIN({kp}, {kd}) <= 1 AND LENGTH({kp}) >= 5
-                        OR STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0
-                        OR STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0 OR {nick}, FALSE)"""
+    # One test after the other (CASE), cheapest first: the engine asks the later ones only of the rows
+    # still undecided, and the quadratic edit distance only of keys whose lengths can be one edit apart.
+    # Same answer as `COALESCE(a OR b OR …, FALSE)`: TRUE when any test is TRUE.
+    return f"""(CASE WHEN {kp} = {kd} THEN TRUE
+                     WHEN STRPOS(' ' || {kd} || ' ', ' ' || {kp} || ' ') > 0 THEN TRUE
+                     WHEN STRPOS(' ' || {kp} || ' ', ' ' || {kd} || ' ') > 0 THEN TRUE
+                     WHEN {nick} THEN TRUE
+                     WHEN LENGTH({kp}) >= 5 AND ABS(LENGTH({kp}) - LENGTH({kd})) <= 1
+                          AND LEVENSHTEIN({kp}, {kd}) <= 1 THEN TRUE
+                     ELSE FALSE END)"""
 
 
 def exact_match(ctx: StepContext) -> None:
@@ -134,7 +156,7 @@ def link(ctx: StepContext) -> None:
     n_left = e.count("padan_l")
     ctx.stats["unmatched"] = n_left
     if n_left == 0:
-        ctx.create("padan_pred", "SELECT member_ref, nik, weight FROM (" + EMPTY_SUGGESTION + ") AS e")
+        ctx.create("padan_link", EMPTY_LINK)
         return
     api = e.splink_api()
     right = api.register("padan_r", table_name="padan_dukcapil")
@@ -174,10 +196,11 @@ def link(ctx: StepContext) -> None:
     tf = linker.table_management.compute_tf_table("nama_norm")
     lowest = float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"]))
     pred = linker.inference.predict(threshold_match_weight=lowest, warning_mode="never")
+    # with the two records' fields Splink kept for its comparisons, so that nothing downstream joins
+    # 1.5M pairs back to person, Dukcapil and the name keys (at 1M ART)
     ctx.create(
-        "padan_pred",
-        f"""SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight
-            FROM {pred.physical_name}""",
+        "padan_link",
+        f"SELECT {LINK_COLUMNS} FROM {pred.physical_name}",
     )
     default_date_pass(ctx, api, linker, right, tf, lowest)
     linker.table_management.delete_tables_created_by_splink_from_db()
@@ -209,12 +232,11 @@ def default_date_pass(ctx: StepContext, api, linker: Linker, right, tf, lowest: 
     bonus = float(ctx.param("tanggal_baku_tahun", PARAMS["tanggal_baku_tahun"]))
     pred = second.inference.predict(threshold_match_weight=lowest - bonus, warning_mode="never")
     ctx.create(
-        "padan_pred",
-        f"""SELECT member_ref, nik, weight FROM padan_pred
+        "padan_link",
+        f"""SELECT * FROM padan_link
             WHERE member_ref NOT IN (SELECT unique_id FROM padan_l_baku)
             UNION ALL
-            SELECT unique_id_l AS member_ref, unique_id_r AS nik, match_weight AS weight
-            FROM {pred.physical_name}""",
+            SELECT {LINK_COLUMNS} FROM {pred.physical_name}""",
     )
 
 
@@ -260,21 +282,25 @@ def run(ctx: StepContext) -> None:
     # `saran_bobot_min` come from `default_date_pass`
     bonus = float(ctx.param("tanggal_baku_tahun", PARAMS["tanggal_baku_tahun"]))
     lowest = float(ctx.param("saran_bobot_min", PARAMS["saran_bobot_min"]))
-    py, pm, pd_ = (f"EXTRACT({u} FROM p.tanggal_lahir)" for u in ("YEAR", "MONTH", "DAY"))
-    dy, dm, dd = (f"EXTRACT({u} FROM d.tanggal_lahir)" for u in ("YEAR", "MONTH", "DAY"))
+    # (dates as Splink's ISO texts `tgl_*`: the same tests as on the dates)
+    py, pm, pd_ = (f"CAST(SUBSTRING(s.tgl_p, {i}, {n}) AS INT)" for i, n in ((1, 4), (6, 2), (9, 2)))
+    dy, dm, dd = (f"CAST(SUBSTRING(s.tgl_d, {i}, {n}) AS INT)" for i, n in ((1, 4), (6, 2), (9, 2)))
     ctx.create(
         "padan_pred",
-        f"""SELECT member_ref, nik, weight FROM (
+        f"""SELECT member_ref, nik, weight, recorded, nama_p, nama_d, same_kk, sex_eq, year_close, kunci_p,
+                   kunci_d FROM (
             SELECT s.member_ref, s.nik, s.weight AS raw,
-                   s.weight - CASE WHEN {linkage.default_date("p.tanggal_lahir")}
-                                   AND p.tanggal_lahir = d.tanggal_lahir THEN {penalty} ELSE 0 END
-                   + CASE WHEN {linkage.default_date("p.tanggal_lahir")} AND {py} = {dy}
+                   s.weight - CASE WHEN {linkage.default_date_text("s.tgl_p")}
+                                   AND s.tgl_p = s.tgl_d THEN {penalty} ELSE 0 END
+                   + CASE WHEN {linkage.default_date_text("s.tgl_p")} AND {py} = {dy}
                                AND {pm} <> {dm} AND {pd_} <> {dd} AND NOT ({pm} = {dd} AND {pd_} = {dm})
                           THEN {bonus} ELSE 0 END
-                   - CASE WHEN ABS({py} - {dy}) >= {years} THEN {generation} ELSE 0 END AS weight
-            FROM padan_pred AS s
-            JOIN person AS p ON p.member_ref = s.member_ref
-            JOIN dukcapil AS d ON d.nik = s.nik) AS a
+                   - CASE WHEN ABS({py} - {dy}) >= {years} THEN {generation} ELSE 0 END AS weight,
+                   COALESCE(s.nik = s.nik_p, FALSE) AS recorded, s.nama_p, s.nama_d,
+                   COALESCE(s.no_kk_d = s.no_kk_p, FALSE) AS same_kk,
+                   COALESCE(s.jk_d = s.jk_p, FALSE) AS sex_eq,
+                   COALESCE(ABS({py} - {dy}) <= 3, FALSE) AS year_close, s.kunci_p, s.kunci_d
+            FROM padan_link AS s) AS a
             WHERE a.raw >= {lowest} OR a.weight >= {lowest}""",
     )
     # Suggestions: the best-weighted Dukcapil persons other than the NIK already recorded. `other_rank`
@@ -293,20 +319,10 @@ def run(ctx: StepContext) -> None:
                                               k.nik) AS other_rank,
                   k.recorded, k.name_rel, k.same_kk, k.name_rel_any,
                   k.same_kk AND k.sex_eq AND k.year_close AND k.name_rel_any AS kk_fit
-           FROM (SELECT j.*, {name_related("j.kunci_p", "j.kunci_d")} AS name_rel,
-                        {name_related("j.kunci_p", "j.kunci_d")} OR {name_related("j.nama_p", "j.nama_d")}
-                          AS name_rel_any
-           FROM (SELECT s.member_ref, s.nik, s.weight, COALESCE(s.nik = p.nik, FALSE) AS recorded,
-                        p.nama_norm AS nama_p, d.nama_norm AS nama_d,
-                        COALESCE(d.no_kk = p.no_kk, FALSE) AS same_kk,
-                        COALESCE(d.jenis_kelamin = p.jenis_kelamin, FALSE) AS sex_eq,
-                        COALESCE(ABS(EXTRACT(YEAR FROM p.tanggal_lahir) - EXTRACT(YEAR FROM d.tanggal_lahir))
-                                 <= 3, FALSE) AS year_close,
-                        COALESCE(kp.kunci, p.nama_norm) AS kunci_p, COALESCE(kd.kunci, d.nama_norm) AS kunci_d
-                 FROM padan_pred AS s JOIN person AS p ON p.member_ref = s.member_ref
-                 JOIN dukcapil AS d ON d.nik = s.nik
-                 LEFT JOIN name_key AS kp ON kp.nama_norm = p.nama_norm
-                 LEFT JOIN name_key AS kd ON kd.nama_norm = d.nama_norm) AS j) AS k""",
+           FROM (SELECT r.*, CASE WHEN r.name_rel THEN TRUE
+                                  ELSE {name_related("r.nama_p", "r.nama_d")} END AS name_rel_any
+           FROM (SELECT j.*, {name_related("j.kunci_p", "j.kunci_d")} AS name_rel
+                 FROM padan_pred AS j) AS r) AS k""",
     )
     # Family evidence beyond the model: a record without a usable NIK that padan leaves unresolved (SITI,
     # no NIK, written 1 January 1978, on the KK of SITI ZAHROH born 14 July 1978: a one-word common name

@@ -49,6 +49,14 @@ def run(ctx: StepContext) -> None:
     if any(c not in mcols and c in hcols for c in HOUSEHOLD_COLS):
         join = "LEFT JOIN household AS h ON h.id_ruta = m.id_ruta"
     desa = digits(col("kode_desa"))
+    # names normalised once per distinct name (four regular expressions each), not once per ART
+    nama_norm = name_norm(col("nama"))
+    if "nama" in mcols:
+        join += f"""
+        LEFT JOIN (SELECT u.nama, {name_norm("u.nama")} AS nama_norm
+                   FROM (SELECT DISTINCT CAST(nama AS VARCHAR) AS nama FROM member
+                         WHERE nama IS NOT NULL) AS u) AS nn ON nn.nama = CAST(m.nama AS VARCHAR)"""
+        nama_norm = "nn.nama_norm"
     ctx.create(
         "person",
         f"""
@@ -63,7 +71,7 @@ def run(ctx: StepContext) -> None:
           {nik16(col("no_kk"))} AS no_kk,
           CAST({col("no_kk")} AS VARCHAR) AS no_kk_raw,
           CAST({col("nama")} AS VARCHAR) AS nama,
-          {name_norm(col("nama"))} AS nama_norm,
+          {nama_norm} AS nama_norm,
           CAST({col("jenis_kelamin")} AS INT) AS jenis_kelamin,
           TRY_CAST({col("tanggal_lahir")} AS DATE) AS tanggal_lahir,
           CAST({col("tempat_lahir")} AS VARCHAR) AS tempat_lahir,
