@@ -161,35 +161,25 @@ def candidate_pairs(engine, by_rule: dict | None = None) -> dict[str, int]:
 
     out = {}
     api = engine.splink_api()
-    if engine.has_table("padan_l") and engine.count("padan_l"):
-        recs = count_comparisons_from_blocking_rules(
-            [api.register("padan_l"), api.register("padan_r")],
-            blocking_rules=linkage.link_blocking_rules(),
-            link_type="link_only",
-            record_sample_proportion=1.0,
-        )
-        out["padan"] = int(recs[-1]["cumulative_comparison_count"])
-        if by_rule is not None:
-            by_rule["padan"] = [int(r["marginal_comparison_count"]) for r in recs]
-    if engine.has_table("padan_l_baku") and engine.count("padan_l_baku"):
+    steps = (
+        ("padan", ["padan_l", "padan_r"], linkage.link_blocking_rules(), "link_only"),
         # padan's second pass: the records written on a default date, with one more rule
+        ("padan_tanggal_baku", ["padan_l_baku", "padan_r"], linkage.default_date_rules(), "link_only"),
+        ("ganda", ["ganda_input"], linkage.dedupe_blocking_rules(), "dedupe_only"),
+    )
+    for step, tables, rules, link_type in steps:
+        if not all(engine.has_table(t) for t in tables) or not engine.count(tables[0]):
+            continue
+        sides = [api.register(t) for t in tables]
         recs = count_comparisons_from_blocking_rules(
-            [api.register("padan_l_baku"), api.register("padan_r")],
-            blocking_rules=linkage.default_date_rules(),
-            link_type="link_only",
+            sides if len(sides) > 1 else sides[0],
+            blocking_rules=rules,
+            link_type=link_type,
             record_sample_proportion=1.0,
         )
-        out["padan_tanggal_baku"] = int(recs[-1]["cumulative_comparison_count"])
-    if engine.has_table("ganda_input"):
-        recs = count_comparisons_from_blocking_rules(
-            api.register("ganda_input"),
-            blocking_rules=linkage.dedupe_blocking_rules(),
-            link_type="dedupe_only",
-            record_sample_proportion=1.0,
-        )
-        out["ganda"] = int(recs[-1]["cumulative_comparison_count"])
+        out[step] = int(recs[-1]["cumulative_comparison_count"])
         if by_rule is not None:
-            by_rule["ganda"] = [int(r["marginal_comparison_count"]) for r in recs]
+            by_rule[step] = [int(r["marginal_comparison_count"]) for r in recs]
     return out
 
 

@@ -43,6 +43,15 @@ PEOPLE = [
 ]
 
 
+def _statements(engine) -> list[tuple[str, object]]:
+    """Every statement (and its parameters) the engine runs from now on, in order."""
+    seen: list[tuple[str, object]] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda c, cur, stmt, params, *a: seen.append((stmt, params))
+    )
+    return seen
+
+
 def _user(code: str | None, role: str = "operator_desa"):
     return SimpleNamespace(role=role, wilayah_code=code, active=True)
 
@@ -185,12 +194,7 @@ def test_prefix_index_exists_and_serves_the_prefix_step(db):
             assert "lower(nama), id" in ddl
     if db.engine.dialect.name != "postgresql":
         return
-    seen = []
-    event.listen(
-        db.engine,
-        "before_cursor_execute",
-        lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
-    )
+    seen = _statements(db.engine)
     with transaction(db.engine) as s:
         first = lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti h", per_page=3)
         lookup.find_by_name(
@@ -333,15 +337,14 @@ def test_the_start_follows_the_scope_level():
 def test_a_walk_cut_short_reads_the_scope(wide, monkeypatch):
     """The bounded walk answers alone when its entries hold the page or are all the matches; otherwise the
     prefix phase is read from the scope (counted here by the statements that carry the OFFSET 0 fence)."""
-    seen: list[str] = []
-    event.listen(wide.engine, "before_cursor_execute", lambda c, cur, stmt, *a: seen.append(stmt))
+    seen = _statements(wide.engine)
     kec = WIDE_USERS[1][0]
     with transaction(wide.engine) as s:
         for limit, query, from_scope in ((2_000, "siti", False), (2_000, "zzz", False), (1, "siti", True)):
             monkeypatch.setattr(lookup, "WALK_LIMITS", {2: limit, 3: limit})
             seen.clear()
             assert lookup.find_by_name(s, kec, query, start="walk").items or query == "zzz"
-            assert any("in_scope" in st for st in seen) == from_scope, (limit, query)
+            assert any("in_scope" in st for st, _ in seen) == from_scope, (limit, query)
 
 
 def test_a_desa_search_starts_from_the_desa_households(wide):
@@ -350,12 +353,7 @@ def test_a_desa_search_starts_from_the_desa_households(wide):
     name index on its row estimate, as it did at 10 M members)."""
     if wide.engine.dialect.name != "postgresql":
         return
-    seen = []
-    event.listen(
-        wide.engine,
-        "before_cursor_execute",
-        lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
-    )
+    seen = _statements(wide.engine)
     with transaction(wide.engine) as s:
         first = lookup.find_by_name(s, _user("35.09.15.2002"), "siti", per_page=2)
         lookup.find_by_name(s, _user("35.09.15.2002"), "siti", after=first.next_cursor, per_page=2)
@@ -375,12 +373,7 @@ def test_the_walk_streams_in_index_order(wide):
     walked entries (with one, every entry up to the limit is read and joined before the first row)."""
     if wide.engine.dialect.name != "postgresql":
         return
-    seen = []
-    event.listen(
-        wide.engine,
-        "before_cursor_execute",
-        lambda c, cur, stmt, params, ctx, many: seen.append((stmt, params)),
-    )
+    seen = _statements(wide.engine)
     with transaction(wide.engine) as s:
         first = lookup.find_by_name(s, _user("35.09", "operator_kabupaten"), "siti", per_page=2, start="walk")
         lookup.find_by_name(
